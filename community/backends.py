@@ -1,0 +1,41 @@
+"""Signing in by e-mail address, with throttling shared by pages and API."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from community import throttling
+from community.models import User
+
+
+class EmailBackend(ModelBackend):
+    """ModelBackend with case-insensitive e-mail addresses."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        email = kwargs.get("email", username)
+        if email is None or password is None:
+            return None
+        return super().authenticate(request, username=email.strip().lower(), password=password)
+
+
+def sign_in(*, request, email: str, password: str) -> User:
+    """Check credentials under the throttle; raise ValidationError with a reason."""
+    email = (email or "").strip().lower()
+    address = throttling.client_address(request)
+    if throttling.signin_blocked(email=email, address=address):
+        raise ValidationError(
+            _(
+                "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie eine Viertelstunde "
+                "oder setzen Sie Ihr Passwort zurück."
+            ),
+            code="throttled",
+        )
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        throttling.signin_failed(email=email, address=address)
+        raise ValidationError(
+            _("E-Mail-Adresse oder Passwort stimmen nicht."), code="invalid_login"
+        )
+    throttling.signin_reset(email=email)
+    return user

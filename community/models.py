@@ -1,0 +1,280 @@
+"""Members, municipalities and the ways into the network.
+
+The user model is custom from the start (Django's own advice) and is also the
+member profile, as in Zulip: one row per person, logging in by e-mail.
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+AGS_VALIDATOR = RegexValidator(
+    r"^[0-9]{8}\Z",
+    _("Der Amtliche Gemeindeschlüssel hat genau 8 Ziffern."),
+    code="invalid_ags",
+)
+DOMAIN_VALIDATOR = RegexValidator(
+    r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z",
+    _("Bitte geben Sie eine Domain wie „wetzlar.de“ an (ohne @, in Kleinbuchstaben)."),
+    code="invalid_domain",
+)
+
+
+class State(models.TextChoices):
+    """The German states by their ISO 3166-2 subdivision code without ``DE-``."""
+
+    BW = "BW", "Baden-Württemberg"
+    BY = "BY", "Bayern"
+    BE = "BE", "Berlin"
+    BB = "BB", "Brandenburg"
+    HB = "HB", "Bremen"
+    HH = "HH", "Hamburg"
+    HE = "HE", "Hessen"
+    MV = "MV", "Mecklenburg-Vorpommern"
+    NI = "NI", "Niedersachsen"
+    NW = "NW", "Nordrhein-Westfalen"
+    RP = "RP", "Rheinland-Pfalz"
+    SL = "SL", "Saarland"
+    SN = "SN", "Sachsen"
+    ST = "ST", "Sachsen-Anhalt"
+    SH = "SH", "Schleswig-Holstein"
+    TH = "TH", "Thüringen"
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("Name"), max_length=200)
+    slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
+    state = models.CharField(_("Bundesland"), max_length=2, choices=State.choices)
+    population = models.PositiveIntegerField(_("Einwohnerzahl"), null=True, blank=True)
+    ags = models.CharField(
+        _("Amtlicher Gemeindeschlüssel"),
+        max_length=8,
+        blank=True,
+        validators=[AGS_VALIDATOR],
+        help_text=_("8 Ziffern; leer lassen, wenn er nicht sicher bekannt ist."),
+    )
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("Kommune")
+        verbose_name_plural = _("Kommunen")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=State.values), name="municipality_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ags="") | models.Q(ags__regex=r"^[0-9]{8}$"),
+                name="municipality_ags_eight_digits",
+            ),
+            models.UniqueConstraint(
+                fields=["ags"], condition=~models.Q(ags=""), name="municipality_ags_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailDomain(models.Model):
+    """A domain whose addresses belong to a municipality's employees.
+
+    Self-registration is open only to addresses on one of these domains.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="email_domains",
+        verbose_name=_("Kommune"),
+    )
+    domain = models.CharField(
+        _("Domain"), max_length=253, unique=True, validators=[DOMAIN_VALIDATOR]
+    )
+
+    class Meta:
+        verbose_name = _("E-Mail-Domain")
+        verbose_name_plural = _("E-Mail-Domains")
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")), name="emaildomain_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Digitallots*in")
+    COORDINATOR = "coordinator", _("Koordination der Kommune")
+    MODERATOR = "moderator", _("Moderation des Netzwerks")
+    ADMIN = "admin", _("Administration")
+
+
+class UserManager(BaseUserManager):
+    """Creates accounts for ``createsuperuser``; the app uses community.services."""
+
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        from community.services import member_create
+
+        return member_create(email=email, password=password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        from community.services import member_create
+
+        fields.setdefault("display_name", email.split("@")[0])
+        fields["role"] = Role.ADMIN
+        user = member_create(email=email, password=password, **fields)
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+        return user
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(
+        _("E-Mail-Adresse"),
+        unique=True,
+        error_messages={"unique": _("Mit dieser Adresse gibt es schon ein Konto.")},
+    )
+    handle = models.SlugField(
+        _("Kürzel"),
+        max_length=60,
+        unique=True,
+        help_text=_("Stabil und eindeutig; für @-Erwähnungen."),
+    )
+    display_name = models.CharField(_("Anzeigename"), max_length=150)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
+        verbose_name=_("Kommune"),
+    )
+    department = models.CharField(_("Fachbereich/Amt"), max_length=200, blank=True)
+    position = models.CharField(_("Funktion"), max_length=200, blank=True)
+    bio = models.TextField(_("Über mich"), max_length=5000, blank=True)
+    bio_html = models.TextField(_("Über mich (HTML)"), blank=True, editable=False)
+    role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    is_staff = models.BooleanField(
+        _("Zugang zur Verwaltung"),
+        default=False,
+        help_text=_("Darf sich in der Django-Verwaltung anmelden."),
+    )
+    date_joined = models.DateTimeField(_("beigetreten am"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("Mitglied")
+        verbose_name_plural = _("Mitglieder")
+        ordering = ["display_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="user_email_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.COORDINATOR) | models.Q(municipality__isnull=False),
+                name="user_coordinator_has_municipality",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("member_detail", kwargs={"handle": self.handle})
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name.split(" ")[0] if self.display_name else self.email
+
+    @property
+    def initials(self) -> str:
+        """Two letters for the avatar: first and last word of the display name."""
+        words = [w for w in self.display_name.replace("-", " ").split() if w[:1].isalpha()]
+        if not words:
+            return (self.email[:1] or "?").upper()
+        if len(words) == 1:
+            return words[0][:2].upper()
+        return (words[0][0] + words[-1][0]).upper()
+
+    @property
+    def is_network_admin(self) -> bool:
+        return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_active and (self.role == Role.MODERATOR or self.is_network_admin)
+
+    def is_coordinator_of(self, municipality: Municipality | None) -> bool:
+        return (
+            municipality is not None
+            and self.is_active
+            and self.role == Role.COORDINATOR
+            and self.municipality_id == municipality.pk
+        )
+
+
+class Invitation(models.Model):
+    """An invitation sent to a new member; the link lets them set a password.
+
+    Only a hash of the token is stored, so a leaked database holds no usable links.
+    """
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Mitglied")
+    )
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eingeladen von"),
+    )
+    token_hash = models.CharField(_("Token-Hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    expires_at = models.DateTimeField(_("gültig bis"))
+    accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Einladung")
+        verbose_name_plural = _("Einladungen")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,43 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from community import views
+
+LEGAL_PAGES = {
+    "impressum": "impressum",
+    "datenschutz": "datenschutz",
+    "barrierefreiheit": "barrierefreiheit",
+}
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("anmelden/", views.LoginView.as_view(), name="login"),
+    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("registrieren/", views.signup, name="signup"),
+    path("registrieren/<str:token>/", views.signup_confirm, name="signup_confirm"),
+    path("einladung/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("passwort-vergessen/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "passwort-vergessen/gesendet/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "passwort-neu/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "passwort-neu/fertig/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("menschen/", views.member_list, name="member_list"),
+    path("menschen/<slug:handle>/", views.member_detail, name="member_detail"),
+    path("profil/", views.profile_edit, name="profile_edit"),
+    path("einladen/", views.invite, name="invite"),
+    *[
+        path(f"{slug}/", views.legal, {"page": page}, name=f"legal_{page}")
+        for slug, page in LEGAL_PAGES.items()
+    ],
+]

@@ -1,0 +1,6 @@
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def index(request):
+    return render(request, "section_pending.html", {"section": _("Forum")})

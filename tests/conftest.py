@@ -1,0 +1,126 @@
+"""Shared fixtures. Test data is built through the services, as the app builds it."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from community import services
+from community.models import Role
+
+PASSWORD = "Lotsen-Passwort-2026"
+
+
+def running_in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def require_service(name: str, configured: bool) -> None:
+    """Skip a test that needs PostgreSQL/Redis only outside CI; under CI fail instead."""
+    if configured:
+        return
+    if running_in_ci():
+        pytest.fail(f"{name} is required under CI but not configured")
+    pytest.skip(f"{name} not configured (set {name.upper()}_URL); allowed outside CI only")
+
+
+@pytest.fixture
+def needs_redis():
+    require_service("redis", bool(settings.REDIS_URL))
+
+
+@pytest.fixture
+def needs_postgres():
+    require_service("database", settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def make_municipality(db):
+    counter = {"n": 0}
+
+    def make(name=None, state="HE", domains=None, **kwargs):
+        counter["n"] += 1
+        name = name or f"Musterstadt {counter['n']}"
+        if domains is None:
+            domains = [f"musterstadt{counter['n']}.de"]
+        return services.municipality_create(name=name, state=state, email_domains=domains, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_member(db, make_municipality):
+    counter = {"n": 0}
+
+    def make(*, municipality=None, role=Role.MEMBER, display_name=None, email=None, **kwargs):
+        counter["n"] += 1
+        municipality = municipality or make_municipality()
+        return services.member_create(
+            email=email or f"mitglied{counter['n']}@{municipality.slug}.example",
+            display_name=display_name or f"Mitglied {counter['n']}",
+            municipality=municipality,
+            role=role,
+            password=kwargs.pop("password", PASSWORD),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def municipality(make_municipality):
+    return make_municipality(name="Wetzlar", domains=["wetzlar.de"], population=53000)
+
+
+@pytest.fixture
+def member(make_member, municipality):
+    return make_member(
+        municipality=municipality, display_name="Anna Schmidt", email="anna.schmidt@wetzlar.de"
+    )
+
+
+@pytest.fixture
+def coordinator(make_member, municipality):
+    return make_member(municipality=municipality, role=Role.COORDINATOR, display_name="Jonas Weber")
+
+
+@pytest.fixture
+def moderator(make_member):
+    return make_member(role=Role.MODERATOR, display_name="Mara Moderation")
+
+
+@pytest.fixture
+def admin_member(make_member):
+    return make_member(role=Role.ADMIN, display_name="Ada Admin")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def member_api(api_client, member):
+    api_client.force_authenticate(member)
+    return api_client

@@ -1,0 +1,39 @@
+"""Settings for the test suite: the real ones, with a test secret and fast hashing.
+
+DATABASE_URL and REDIS_URL are honoured as in production, so `.ci/run` tests
+against PostgreSQL and Redis; without them the embedded default is tested.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "x" * 50)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", "lotsennetz-test")
+os.environ.setdefault("CACHE_KEY_PREFIX", "lotsennetz-test")
+
+from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR, DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+# Tests talk plain HTTP to the test client and the live server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that daphne processes started by tests share it;
+    # one per test run, and inherited by those processes through the environment.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.setdefault(
+            "LOTSENNETZ_TEST_SQLITE", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
+        )
+    }
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
