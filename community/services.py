@@ -95,6 +95,10 @@ def _set_domains(*, municipality: Municipality, domains: Iterable[str]) -> None:
     )
 
 
+def unique_handle(display_name: str) -> str:
+    return _unique_slug(User, "handle", display_name, "mitglied", 60)
+
+
 # --- municipalities ---------------------------------------------------------
 @transaction.atomic
 def municipality_create(
@@ -164,7 +168,7 @@ def member_create(
         is_active=is_active,
         is_staff=role == Role.ADMIN,
     )
-    member.handle = _unique_slug(User, "handle", member.display_name, "mitglied", 60)
+    member.handle = unique_handle(member.display_name)
     if password:
         password_validation.validate_password(password, member)
         member.set_password(password)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from community import services
 from community.models import Role
@@ -35,11 +35,23 @@ def needs_postgres():
     require_service("database", settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
+def clear_cache() -> None:
+    """Forget throttling counters; on Redis only this suite's keys, never FLUSHDB."""
+    backend = caches["default"]
+    if type(backend).__name__ == "RedisCache":
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

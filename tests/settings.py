@@ -7,7 +7,6 @@ against PostgreSQL and Redis; without them the embedded default is tested.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "x" * 50)
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", "lotsennetz-test")
 os.environ.setdefault("CACHE_KEY_PREFIX", "lotsennetz-test")
 
@@ -37,3 +36,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# A daphne process started by a test serves the test database as its own.
+if os.environ.get("LOTSENNETZ_CHILD_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["LOTSENNETZ_CHILD_DATABASE_NAME"]

@@ -87,10 +87,13 @@ def test_every_url_refuses_anonymous_visitors(client, path, name):
 
 
 @pytest.mark.django_db
-def test_the_django_admin_sends_anonymous_visitors_to_its_sign_in(client):
-    response = client.get("/admin/community/user/")
+@pytest.mark.parametrize(
+    "path", ["/admin/", "/admin/community/user/", "/admin/community/municipality/1/change/"]
+)
+def test_the_django_admin_sends_anonymous_visitors_to_a_sign_in_page(client, path):
+    response = client.get(path)
     assert response.status_code == 302
-    assert response.url.startswith("/admin/login/")
+    assert response.url.startswith(("/admin/login/", "/anmelden/"))
 
 
 @pytest.mark.django_db

@@ -1,0 +1,115 @@
+"""The Django admin for the network's administrators: search, filters, useful columns."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from community import services
+from community.models import EmailDomain, Invitation, Municipality, User
+
+
+class EmailDomainInline(admin.TabularInline):
+    model = EmailDomain
+    extra = 1
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "population", "ags", "domains", "member_count"]
+    list_filter = ["state"]
+    search_fields = ["name", "slug", "ags", "email_domains__domain"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [EmailDomainInline]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("email_domains")
+            .annotate(member_count=Count("members"))
+        )
+
+    @admin.display(description=_("E-Mail-Domains"))
+    def domains(self, obj):
+        return ", ".join(d.domain for d in obj.email_domains.all())
+
+    @admin.display(description=_("Mitglieder"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+
+class NormalisedEmailMixin:
+    def clean_email(self):
+        return services.normalize_email(self.cleaned_data["email"])
+
+
+class MemberCreationForm(NormalisedEmailMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "display_name", "municipality", "role"]
+
+
+class MemberChangeForm(NormalisedEmailMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
+    list_display = ["display_name", "email", "municipality", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff", "municipality__state", "municipality"]
+    search_fields = ["display_name", "email", "handle", "department", "position"]
+    list_select_related = ["municipality"]
+    ordering = ["display_name"]
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["date_joined", "last_login", "bio_html"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (
+            _("Profil"),
+            {"fields": ["display_name", "handle", "municipality", "department", "position", "bio"]},
+        ),
+        (_("Rolle im Netzwerk"), {"fields": ["role", "is_active", "is_staff", "is_superuser"]}),
+        (_("Django-Rechte"), {"classes": ["collapse"], "fields": ["groups", "user_permissions"]}),
+        (_("Daten"), {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "display_name",
+                    "municipality",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
+    ]
+    filter_horizontal = ["groups", "user_permissions"]
+
+    def save_model(self, request, obj, form, change):
+        # The admin edits the row directly; keep the stored HTML in step with the bio.
+        obj.bio_html = services.render_markdown(obj.bio)
+        if not obj.handle:
+            obj.handle = services.unique_handle(obj.display_name)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["member", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["accepted_at"]
+    search_fields = ["member__email", "member__display_name"]
+    list_select_related = ["member", "invited_by"]
+    readonly_fields = ["member", "invited_by", "token_hash", "created_at", "accepted_at"]

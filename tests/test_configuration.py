@@ -1,0 +1,134 @@
+"""Settings from the environment, production safety, migrations, and proof of the services."""
+
+import os
+import secrets
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.servers import ROOT
+
+
+def run_python(code: str, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.pop("DEBUG", None)
+    for key, value in env_overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+SETUP = (
+    "import os, django; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); "
+)
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python(SETUP + "print('started')", DEBUG="0", SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    result = run_python(
+        SETUP + "print('started')", DEBUG="0", SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_mode_starts_without_any_configuration():
+    result = run_python(
+        SETUP
+        + "from django.conf import settings as s; "
+        + "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], "
+        + "s.CACHES['default']['BACKEND'])",
+        DEBUG="1",
+        SECRET_KEY=None,
+        DATABASE_URL=None,
+        REDIS_URL=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
+    result = run_python(
+        SETUP
+        + "from django.conf import settings as s; "
+        + "host = s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]; "
+        + "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], "
+        + "s.CACHES['default']['BACKEND'], host['socket_timeout'], host['max_connections'])",
+        DEBUG="1",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/lotsennetz",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, layer, cache, socket_timeout, max_connections = result.stdout.split()
+    assert engine == "django.db.backends.postgresql"
+    assert layer == "channels_redis.core.RedisChannelLayer"
+    assert cache == "django.core.cache.backends.redis.RedisCache"
+    from channels_redis.core import RedisChannelLayer
+
+    # The read timeout must outlast the blocking pop, or idle sockets die with 1011.
+    assert float(socket_timeout) > RedisChannelLayer.brpop_timeout * 2
+    assert int(max_connections) > 100
+
+
+def test_check_deploy_reports_nothing_in_a_production_configuration():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "lotsennetz.example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models():
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail("models changed without a migration:\n" + out.getvalue())
+
+
+@pytest.mark.django_db
+def test_under_ci_the_suite_runs_against_postgresql_and_redis():
+    """Under CI this must hold; outside CI the embedded default is fine."""
+    from channels.layers import get_channel_layer
+    from django.core.cache import caches
+    from django.db import connection
+
+    if not os.environ.get("CI"):
+        pytest.skip("outside CI the suite may run on the embedded default")
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("select version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]
+    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    cache = caches["default"]
+    assert type(cache).__name__ == "RedisCache"
+    cache.set("ci-proof", "ok", 10)
+    assert cache.get("ci-proof") == "ok"
