@@ -342,3 +342,37 @@ def test_profile_rejects_an_empty_name_and_keeps_the_old_one(member_client, memb
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.display_name == "Anna Schmidt"
+
+
+def test_member_directory_page_runs_a_fixed_number_of_queries(
+    member_client, make_member, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        make_member()
+    with CaptureQueriesContext(connection) as few:
+        member_client.get("/menschen/")
+    for _ in range(25):
+        make_member()
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = member_client.get("/menschen/")
+    assert response.status_code == 200
+
+
+def test_member_directory_filters_by_municipality_and_text(
+    member_client, make_member, make_municipality
+):
+    marburg = make_municipality(name="Marburg", domains=["marburg.de"])
+    make_member(municipality=marburg, display_name="Marie Marburg", department="Bürgerbüro")
+
+    def names(url):
+        return [m.display_name for m in member_client.get(url).context["page"]]
+
+    assert names("/menschen/?municipality=marburg") == ["Marie Marburg"]
+    assert names("/menschen/?q=bürgerbüro") == ["Marie Marburg"]
+
+
+def test_unknown_profile_is_a_404(member_client):
+    assert member_client.get("/menschen/niemand/").status_code == 404
