@@ -33,6 +33,7 @@ def child_environment(**extra: str) -> dict[str, str]:
 def daphne(port: int | None = None, **extra_env: str):
     """Run ``config.asgi:application`` under daphne; yield its base URL."""
     port = port or free_port()
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / f"daphne-{port}.log", "w+")  # noqa: SIM115
     process = subprocess.Popen(
         [

@@ -22,6 +22,18 @@ def communicator(headers=(ORIGIN,), path="/ws/notifications/"):
     return WebsocketCommunicator(application, path, headers=list(headers))
 
 
+# Built in sync fixtures: database work in stray threads would leave connections open.
+@pytest.fixture
+def token(member):
+    return services.member_token(member=member)
+
+
+@pytest.fixture
+def session_cookie(client, member):
+    client.force_login(member)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 async def test_anonymous_socket_is_closed_with_4401():
     ws = communicator()
     connected, code = await ws.connect()
@@ -29,8 +41,7 @@ async def test_anonymous_socket_is_closed_with_4401():
     assert code == 4401
 
 
-async def test_token_authenticates_a_socket_and_notifications_arrive(member):
-    token = await asyncio.to_thread(services.member_token, member=member)
+async def test_token_authenticates_a_socket_and_notifications_arrive(member, token):
     ws = communicator([ORIGIN, (b"authorization", f"Token {token}".encode())])
     connected, _ = await ws.connect()
     assert connected
@@ -52,10 +63,8 @@ async def test_a_wrong_token_is_not_authenticated(member):
     assert (connected, code) == (False, 4401)
 
 
-async def test_session_cookie_authenticates_a_browser_socket(member, client):
-    await asyncio.to_thread(client.force_login, member)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    ws = communicator([ORIGIN, (b"cookie", cookie.encode())])
+async def test_session_cookie_authenticates_a_browser_socket(session_cookie):
+    ws = communicator([ORIGIN, (b"cookie", session_cookie.encode())])
     connected, _ = await ws.connect()
     assert connected
     await ws.disconnect()
@@ -64,8 +73,7 @@ async def test_session_cookie_authenticates_a_browser_socket(member, client):
 @pytest.mark.parametrize(
     "origin", [None, b"http://evil.example", b"null", b"http://127.0.0.1.evil.example"]
 )
-async def test_a_missing_or_forged_origin_is_refused(member, origin):
-    token = await asyncio.to_thread(services.member_token, member=member)
+async def test_a_missing_or_forged_origin_is_refused(token, origin):
     headers = [(b"authorization", f"Token {token}".encode())]
     if origin is not None:
         headers.append((b"origin", origin))
@@ -74,8 +82,7 @@ async def test_a_missing_or_forged_origin_is_refused(member, origin):
     assert not connected
 
 
-async def test_unknown_socket_path_is_refused(member):
-    token = await asyncio.to_thread(services.member_token, member=member)
+async def test_unknown_socket_path_is_refused(token):
     ws = communicator(
         [ORIGIN, (b"authorization", f"Token {token}".encode())], path="/ws/nirgendwo/"
     )
@@ -84,9 +91,8 @@ async def test_unknown_socket_path_is_refused(member):
 
 
 @pytest.mark.slow
-def test_an_idle_websocket_stays_open_for_a_minute_against_real_redis(member, needs_redis):
+def test_an_idle_websocket_stays_open_for_a_minute_against_real_redis(member, token, needs_redis):
     """redis-py 8's 5 s read timeout would tear this socket down with 1011 every ~5 s."""
-    token = services.member_token(member=member)
 
     async def scenario(address):
         async with websockets.connect(
