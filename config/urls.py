@@ -3,20 +3,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
-from community import api as community_api
-
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
-router.register("municipalities", community_api.MunicipalityViewSet, basename="municipality")
-router.register("members", community_api.MemberViewSet, basename="member")
-
+# Each app owns its API routes (<app>/api_urls.py) and pages (<app>/urls.py).
 api_urlpatterns = [
-    path("auth/token/", community_api.AuthTokenView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    *router.urls,
+    path("", include("community.api_urls")),
+    path("", include("forum.api_urls")),
+    path("", include("chat.api_urls")),
+    path("", include("events.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from community import api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("municipalities", api.MunicipalityViewSet, basename="municipality")
+router.register("members", api.MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("auth/token/", api.AuthTokenView.as_view(), name="api_token"),
+    *router.urls,
+]
