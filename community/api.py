@@ -13,9 +13,22 @@ from rest_framework.views import APIView
 
 from community import access, selectors, services
 from community.backends import sign_in
-from community.models import Municipality, Role, State, User
+from community.models import (
+    LEVEL_CODES,
+    Expertise,
+    Level,
+    Municipality,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    Role,
+    State,
+    User,
+)
 
 MAX_QUERY_LENGTH = 200
+LEVEL_BY_CODE = {code: level for level, code in LEVEL_CODES.items()}
+LEVEL_CODE_CHOICES = [(code, Level(level).label) for level, code in LEVEL_CODES.items()]
 
 
 # --- serializers ------------------------------------------------------------
@@ -38,12 +51,38 @@ class MunicipalitySerializer(serializers.ModelSerializer):
         extra_kwargs = {"ags": {"required": False}}
 
 
+class ExpertiseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Expertise
+        fields = ["slug", "name", "description"]
+
+
+class DeclaredExpertiseSerializer(serializers.Serializer):
+    """One declared field: ``{"slug": "e-akte-dms", "level": "expert"}``."""
+
+    slug = serializers.SlugField(max_length=60)
+    level = serializers.ChoiceField(choices=LEVEL_CODE_CHOICES)
+
+    def to_representation(self, instance):
+        return {"slug": instance.expertise.slug, "level": LEVEL_CODES[instance.level]}
+
+    def validate(self, attrs):
+        # PATCH makes nested fields optional; a declared field needs both.
+        missing = {"slug", "level"} - set(attrs)
+        if missing:
+            raise serializers.ValidationError(
+                {name: ["Dieses Feld ist erforderlich."] for name in missing}
+            )
+        return attrs
+
+
 class MemberSerializer(serializers.ModelSerializer):
     municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     municipality_name = serializers.CharField(
         source="municipality.name", default=None, read_only=True
     )
     initials = serializers.CharField(read_only=True)
+    expertise = DeclaredExpertiseSerializer(source="expertise_entries", many=True, read_only=True)
 
     class Meta:
         model = User
@@ -59,13 +98,39 @@ class MemberSerializer(serializers.ModelSerializer):
             "bio",
             "bio_html",
             "role",
+            "expertise",
         ]
         read_only_fields = fields
 
 
-class MeSerializer(MemberSerializer):
+class MemberSearchResultSerializer(MemberSerializer):
+    """A directory hit: the member, the score and why they matched."""
+
+    score = serializers.FloatField(read_only=True)
+    reasons = serializers.SerializerMethodField()
+
     class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "email"]
+        fields = [*MemberSerializer.Meta.fields, "score", "reasons"]
+        read_only_fields = fields
+
+    def get_reasons(self, member) -> list[str]:
+        return self.context["search"].reasons(member)
+
+
+class MeSerializer(MemberSerializer):
+    expertise = DeclaredExpertiseSerializer(
+        source="expertise_entries", many=True, required=False, max_length=50
+    )
+    learning = serializers.SlugRelatedField(
+        source="learning_interests",
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Expertise.objects.all(),
+    )
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "learning", "email"]
         read_only_fields = ["id", "handle", "initials", "email", "bio_html", "role"]
         extra_kwargs = {"display_name": {"required": False, "allow_blank": False}}
 
@@ -105,8 +170,98 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class MemberFilterSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True)
+    expertise = serializers.SlugField(required=False, allow_blank=True)
+    level = serializers.ChoiceField(choices=LEVEL_CODE_CHOICES, required=False, allow_blank=True)
     municipality = serializers.SlugField(required=False, allow_blank=True)
     state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=ProjectKind.choices, required=False, allow_blank=True)
+    tool = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate_level(self, value):
+        return LEVEL_BY_CODE.get(value)
+
+    def validate_tool(self, value):
+        return services.tool_key(value) if value else ""
+
+
+class ToolNamesField(serializers.ListField):
+    """Tools by name: written as any spelling, read back as the canonical names."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, data):
+        return [tool.name for tool in data.all()]
+
+
+class LinkListField(serializers.ListField):
+    child = serializers.DictField(child=serializers.CharField(max_length=500))
+
+    def to_representation(self, data):
+        return [{"url": link.url, "title": link.title} for link in data.all()]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    municipality = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Municipality.objects.all()
+    )
+    tools = ToolNamesField(required=False, max_length=30)
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=User.objects.filter(is_active=True)
+    )
+    links = LinkListField(required=False, max_length=20)
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ProjectKind.choices)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "status",
+            "municipality",
+            "members",
+            "tools",
+            "started_on",
+            "ended_on",
+            "body",
+            "body_html",
+            "lessons_learned",
+            "lessons_learned_html",
+            "links",
+            "is_published",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "body_html", "lessons_learned_html", "created_at", "updated_at"]
+        extra_kwargs = {
+            "body": {"max_length": 20000},
+            "lessons_learned": {"max_length": 20000},
+        }
+
+    def validate_links(self, value):
+        links = []
+        for item in value:
+            url = item.get("url", "")
+            if not url:
+                raise serializers.ValidationError("Jeder Link braucht eine Adresse (url).")
+            links.append((url, item.get("title", "")))
+        return links
+
+
+class ProjectFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=ProjectKind.choices, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=ProjectStatus.choices, required=False, allow_blank=True
+    )
+    tool = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    municipality = serializers.SlugField(required=False, allow_blank=True)
+    state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
+
+    def validate_tool(self, value):
+        return services.tool_key(value) if value else ""
 
 
 # --- permissions ----------------------------------------------------------
@@ -193,13 +348,14 @@ class MemberViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.member_list(viewer=self.request.user)
 
-    @extend_schema(responses=MemberSerializer(many=True))
+    @extend_schema(responses=MemberSearchResultSerializer(many=True))
     def list(self, request):
         filters = MemberFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        members = selectors.member_search(viewer=request.user, **filters.validated_data)
-        page = self.paginate_queryset(members)
-        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+        search = selectors.member_search(viewer=request.user, **filters.validated_data)
+        page = self.paginate_queryset(search.members)
+        data = MemberSearchResultSerializer(page, many=True, context={"search": search}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def create(self, request):
@@ -217,7 +373,8 @@ class MemberViewSet(viewsets.GenericViewSet):
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk=None):
-        return Response(MemberSerializer(access.access_member(request.user, pk)).data)
+        member = access.access_member(request.user, pk)
+        return Response(MemberSerializer(member).data)
 
     @extend_schema(request=MemberAdminUpdateSerializer, responses=MemberSerializer)
     def partial_update(self, request, pk=None):
@@ -250,8 +407,104 @@ class MemberViewSet(viewsets.GenericViewSet):
             return Response(MeSerializer(request.user).data)
         payload = MeSerializer(request.user, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        declared = data.pop("expertise_entries", None)
+        learning = data.pop("learning_interests", None)
         try:
-            member = services.member_update_profile(member=request.user, **payload.validated_data)
+            member = services.member_update_profile(member=request.user, **data)
+            if declared is not None or learning is not None:
+                current = {e.expertise.slug: e.level for e in member.expertise_entries.all()}
+                services.member_set_expertise(
+                    member=member,
+                    expertise=current
+                    if declared is None
+                    else {d["slug"]: LEVEL_BY_CODE[d["level"]] for d in declared},
+                    learning=None if learning is None else [e.slug for e in learning],
+                )
         except ValidationError as exc:
             _raise_for(exc)
         return Response(MeSerializer(member).data)
+
+
+class ExpertiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The expertise taxonomy (edited in the admin)."""
+
+    serializer_class = ExpertiseSerializer
+    lookup_field = "slug"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.expertise_list()
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", OpenApiTypes.STR, description="Freitext"),
+        OpenApiParameter("kind", OpenApiTypes.STR, description="Art des Projekts"),
+        OpenApiParameter("status", OpenApiTypes.STR, description="Stand"),
+        OpenApiParameter("tool", OpenApiTypes.STR, description="Werkzeug (Name oder Schlüssel)"),
+        OpenApiParameter("municipality", OpenApiTypes.STR, description="Kommune (slug)"),
+        OpenApiParameter("state", OpenApiTypes.STR, description="Bundesland, z. B. HE"),
+    ]
+)
+class ProjectViewSet(viewsets.GenericViewSet):
+    """The project registry. Members of a project's municipality and admins edit it."""
+
+    serializer_class = ProjectSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Project.objects.none()
+        return selectors.project_detail_queryset(viewer=self.request.user)
+
+    def list(self, request):
+        filters = ProjectFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        projects = selectors.project_search(viewer=request.user, **filters.validated_data)
+        projects = projects.prefetch_related("links", "members")
+        page = self.paginate_queryset(projects)
+        return self.get_paginated_response(ProjectSerializer(page, many=True).data)
+
+    def create(self, request):
+        payload = ProjectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if not access.can_edit_projects_of(request.user, data["municipality"]):
+            raise exceptions.PermissionDenied(
+                "Projekte legen Mitglieder der jeweiligen Kommune oder die Administration an."
+            )
+        try:
+            project = services.project_create(created_by=request.user, **data)
+        except ValidationError as exc:
+            _raise_for(exc)
+        project = self.get_queryset().get(pk=project.pk)
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return Response(ProjectSerializer(access.access_project(request.user, pk)).data)
+
+    def partial_update(self, request, pk=None):
+        project = access.access_project(request.user, pk)
+        if not access.can_edit_project(request.user, project):
+            raise exceptions.PermissionDenied("Nur Mitglieder der Kommune des Projekts ändern es.")
+        payload = ProjectSerializer(project, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if "municipality" in data and data.pop("municipality") != project.municipality:
+            raise exceptions.ValidationError(
+                {"municipality": ["Die Kommune eines Projekts lässt sich nicht ändern."]}
+            )
+        try:
+            project = services.project_update(project=project, **data)
+        except ValidationError as exc:
+            _raise_for(exc)
+        return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        project = access.access_project(request.user, pk)
+        if not access.can_edit_project(request.user, project):
+            raise exceptions.PermissionDenied("Nur Mitglieder der Kommune des Projekts löschen es.")
+        services.project_delete(project=project)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("municipalities", api.MunicipalityViewSet, basename="municipality")
 router.register("members", api.MemberViewSet, basename="member")
+router.register("expertise", api.ExpertiseViewSet, basename="expertise")
+router.register("projects", api.ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("auth/token/", api.AuthTokenView.as_view(), name="api_token"),

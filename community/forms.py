@@ -8,7 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from community import throttling
 from community.backends import sign_in
-from community.models import Municipality, Role, User
+from community.models import (
+    Expertise,
+    Level,
+    Municipality,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    Qualification,
+    Role,
+    State,
+    User,
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -123,3 +134,186 @@ class InviteForm(forms.Form):
         self.fields["municipality"].queryset = municipalities
         if len(municipalities) == 1:
             self.fields["municipality"].initial = municipalities[0].slug
+
+
+class ExpertiseForm(forms.Form):
+    """One level choice and one "möchte ich lernen" box per field of the taxonomy."""
+
+    def __init__(self, *args, member: User, fields_of_expertise, **kwargs):
+        super().__init__(*args, **kwargs)
+        declared = {e.expertise_id: e.level for e in member.expertise_entries.all()}
+        learning = {e.pk for e in member.learning_interests.all()}
+        self.expertise = list(fields_of_expertise)
+        for field in self.expertise:
+            self.fields[f"level_{field.slug}"] = forms.TypedChoiceField(
+                label=field.name,
+                choices=[("", _("keine Angabe")), *Level.choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=declared.get(field.pk, ""),
+                help_text=field.description,
+            )
+            self.fields[f"learn_{field.slug}"] = forms.BooleanField(
+                label=_("%(name)s: möchte ich lernen") % {"name": field.name},
+                required=False,
+                initial=field.pk in learning,
+            )
+
+    def rows(self):
+        for field in self.expertise:
+            yield field, self[f"level_{field.slug}"], self[f"learn_{field.slug}"]
+
+    def declared(self) -> dict[str, int]:
+        return {
+            f.slug: self.cleaned_data[f"level_{f.slug}"]
+            for f in self.expertise
+            if self.cleaned_data.get(f"level_{f.slug}")
+        }
+
+    def learning(self) -> list[str]:
+        return [f.slug for f in self.expertise if self.cleaned_data.get(f"learn_{f.slug}")]
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = Qualification
+        fields = ["programme", "cohort", "completed_on", "appointed_on"]
+        widgets = {
+            "completed_on": forms.DateInput(attrs={"type": "date"}),
+            "appointed_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class ProjectForm(forms.ModelForm):
+    tools = forms.CharField(
+        label=_("Werkzeuge und Produkte"),
+        required=False,
+        max_length=1000,
+        help_text=_("Durch Kommas getrennt, z. B. „enaio, Microsoft Teams“."),
+    )
+    links = forms.CharField(
+        label=_("Links"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ein Link pro Zeile; nach der Adresse darf ein Titel folgen."),
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "title",
+            "kind",
+            "status",
+            "members",
+            "started_on",
+            "ended_on",
+            "body",
+            "lessons_learned",
+            "is_published",
+        ]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "lessons_learned": forms.Textarea(attrs={"rows": 6}),
+            "members": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = User.objects.filter(
+            municipality=municipality, is_active=True
+        ).order_by("display_name")
+        self.fields["members"].required = False
+        if self.instance.pk:
+            self.initial["tools"] = ", ".join(t.name for t in self.instance.tools.all())
+            self.initial["links"] = "\n".join(
+                f"{link.url} {link.title}".strip() for link in self.instance.links.all()
+            )
+
+    def clean_tools(self) -> list[str]:
+        names = [n.strip() for n in self.cleaned_data["tools"].split(",") if n.strip()]
+        if len(names) > 30:
+            raise ValidationError(_("Höchstens 30 Werkzeuge."), code="too_many")
+        return names
+
+    def clean_links(self) -> list[tuple[str, str]]:
+        from django.core.validators import URLValidator
+
+        links = []
+        for line in self.cleaned_data["links"].splitlines():
+            url, _sep, title = line.strip().partition(" ")
+            if not url:
+                continue
+            URLValidator(schemes=["http", "https"])(url)
+            links.append((url, title.strip()[:200]))
+        return links
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["members"] = list(data["members"])
+        return data
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(label=_("Suche"), required=False, max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Art"), required=False, choices=[("", _("alle Arten")), *ProjectKind.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Stand"), required=False, choices=[("", _("alle")), *ProjectStatus.choices]
+    )
+    state = forms.ChoiceField(
+        label=_("Bundesland"), required=False, choices=[("", _("alle Länder")), *State.choices]
+    )
+    tool = forms.CharField(label=_("Werkzeug"), required=False, max_length=100)
+    municipality = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Wer kennt sich aus mit …"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("z. B. E-Akte enaio")}),
+    )
+    expertise = forms.ModelChoiceField(
+        label=_("Fachgebiet"),
+        required=False,
+        queryset=Expertise.objects.all(),
+        to_field_name="slug",
+        empty_label=_("alle Fachgebiete"),
+    )
+    level = forms.TypedChoiceField(
+        label=_("mindestens"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("jede Stufe")), *Level.choices],
+    )
+    state = forms.ChoiceField(
+        label=_("Bundesland"), required=False, choices=[("", _("alle Länder")), *State.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Projektart"),
+        required=False,
+        choices=[("", _("alle Projektarten")), *ProjectKind.choices],
+    )
+    tool = forms.CharField(label=_("Werkzeug"), required=False, max_length=100)
+    municipality = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+    def search_filters(self) -> dict:
+        from community.services import tool_key
+
+        data = self.cleaned_data
+        return {
+            "q": data.get("q") or "",
+            "expertise": data["expertise"].slug if data.get("expertise") else "",
+            "level": data.get("level"),
+            "state": data.get("state") or "",
+            "kind": data.get("kind") or "",
+            "tool": tool_key(data["tool"]) if data.get("tool") else "",
+            "municipality": data.get("municipality") or "",
+        }

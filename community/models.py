@@ -6,6 +6,7 @@ member profile, as in Zulip: one row per person, logging in by e-mail.
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -175,6 +176,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Darf sich in der Django-Verwaltung anmelden."),
     )
     date_joined = models.DateTimeField(_("beigetreten am"), default=timezone.now)
+    learning_interests = models.ManyToManyField(
+        "Expertise",
+        blank=True,
+        related_name="learners",
+        verbose_name=_("möchte lernen"),
+    )
 
     objects = UserManager()
 
@@ -278,3 +285,254 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+# --- Menschen & Projekte -------------------------------------------------------
+class Expertise(models.Model):
+    """A field of the curated taxonomy (E-Akte/DMS, OZG-Onlinedienste, …)."""
+
+    slug = models.SlugField(_("Kurzname"), max_length=60, unique=True)
+    name = models.CharField(_("Name"), max_length=120)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        verbose_name = _("Fachgebiet")
+        verbose_name_plural = _("Fachgebiete")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("expertise_detail", kwargs={"slug": self.slug})
+
+
+class Level(models.IntegerChoices):
+    BASIC = 1, _("Grundkenntnisse")
+    EXPERIENCED = 2, _("Erfahren")
+    EXPERT = 3, _("Expert:in")
+
+
+# How levels are named in the API and in URLs.
+LEVEL_CODES = {Level.BASIC: "basic", Level.EXPERIENCED: "experienced", Level.EXPERT: "expert"}
+
+
+class MemberExpertise(models.Model):
+    """A member's declared expertise in one field, with a level."""
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="expertise_entries", verbose_name=_("Mitglied")
+    )
+    expertise = models.ForeignKey(
+        Expertise,
+        on_delete=models.CASCADE,
+        related_name="member_entries",
+        verbose_name=_("Fachgebiet"),
+    )
+    level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices)
+
+    class Meta:
+        verbose_name = _("Erfahrung")
+        verbose_name_plural = _("Erfahrungen")
+        ordering = ["-level", "expertise__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "expertise"], name="memberexpertise_unique"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=Level.values), name="memberexpertise_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.expertise} ({self.get_level_display()})"
+
+
+class Qualification(models.Model):
+    """A pilot's qualification: programme, cohort, completion, appointment.
+
+    Coordinators confirm it for their municipality; profiles show whether it is.
+    """
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("Mitglied")
+    )
+    programme = models.CharField(
+        _("Programm"),
+        max_length=200,
+        help_text=_(
+            "z. B. „Digitallotsen-Seminar des Landes (3 Tage)“ oder „Modulprogramm der Stadt“"
+        ),
+    )
+    cohort = models.CharField(_("Jahrgang/Kurs"), max_length=100, blank=True)
+    completed_on = models.DateField(_("abgeschlossen am"), null=True, blank=True)
+    appointed_on = models.DateField(_("ernannt am"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bestätigt von"),
+    )
+    confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
+    created_at = models.DateTimeField(_("erfasst am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Qualifizierung")
+        verbose_name_plural = _("Qualifizierungen")
+        ordering = ["-completed_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True)
+                | models.Q(confirmed_by__isnull=False),
+                name="qualification_confirmed_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.programme}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class Tool(models.Model):
+    """A tool or product; "enaio" and "Enaio" are one tool (same ``key``)."""
+
+    name = models.CharField(_("Name"), max_length=100)
+    key = models.SlugField(_("Schlüssel"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("Werkzeug/Produkt")
+        verbose_name_plural = _("Werkzeuge/Produkte")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tool_detail", kwargs={"key": self.key})
+
+
+class ProjectKind(models.TextChoices):
+    EAKTE = "eakte", _("E-Akte-Einführung")
+    TOOL = "tool", _("Einführung eines neuen Tools")
+    PROCESS = "process", _("Prozessdigitalisierung")
+    TRAINING = "training", _("Qualifizierung")
+    OTHER = "other", _("Sonstiges")
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("geplant")
+    RUNNING = "running", _("laufend")
+    DONE = "done", _("abgeschlossen")
+
+
+class Project(models.Model):
+    title = models.CharField(_("Titel"), max_length=200)
+    kind = models.CharField(_("Art"), max_length=20, choices=ProjectKind.choices)
+    status = models.CharField(
+        _("Stand"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("Kommune")
+    )
+    members = models.ManyToManyField(
+        User, blank=True, related_name="projects", verbose_name=_("Beteiligte")
+    )
+    tools = models.ManyToManyField(
+        Tool, blank=True, related_name="projects", verbose_name=_("Werkzeuge/Produkte")
+    )
+    started_on = models.DateField(_("Beginn"), null=True, blank=True)
+    ended_on = models.DateField(_("Ende"), null=True, blank=True)
+    body = models.TextField(_("Beschreibung"), max_length=20000, blank=True)
+    body_html = models.TextField(_("Beschreibung (HTML)"), blank=True, editable=False)
+    lessons_learned = models.TextField(_("Lessons Learned"), max_length=20000, blank=True)
+    lessons_learned_html = models.TextField(_("Lessons Learned (HTML)"), blank=True, editable=False)
+    is_published = models.BooleanField(
+        _("veröffentlicht"),
+        default=True,
+        help_text=_("Entwürfe sehen nur Mitglieder der eigenen Kommune."),
+    )
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("angelegt von"),
+    )
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Projekt")
+        verbose_name_plural = _("Projekte")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProjectKind.values), name="project_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProjectStatus.values), name="project_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True)
+                | models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="project_ends_after_start",
+                violation_error_message=_("Das Ende liegt vor dem Beginn."),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", kwargs={"pk": self.pk})
+
+
+class ProjectLink(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="links", verbose_name=_("Projekt")
+    )
+    url = models.URLField(_("Adresse"), max_length=500)
+    title = models.CharField(_("Titel"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Link")
+        verbose_name_plural = _("Links")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class MemberSearchDocument(models.Model):
+    """What the expertise search reads for one member, rebuilt by the services.
+
+    ``text_a`` (names, roles, declared expertise), ``text_b`` (projects, tools,
+    municipality) and ``text_c`` (bio, lessons learned) weigh A > B > C. On
+    PostgreSQL ``vector`` holds the German tsvector (GIN index) and ``text``
+    has a trigram index; on SQLite an FTS5 table holds the three parts, stemmed
+    (see community/search/).
+    """
+
+    member = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    text_a = models.TextField(blank=True)
+    text_b = models.TextField(blank=True)
+    text_c = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    vector = SearchVectorField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Suchdokument")
+        verbose_name_plural = _("Suchdokumente")
+
+    def __str__(self) -> str:
+        return str(self.member_id)

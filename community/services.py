@@ -15,13 +15,29 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community import emails, throttling
 from community.markdown import render_markdown
-from community.models import EmailDomain, Invitation, Municipality, Role, User
+from community.models import (
+    EmailDomain,
+    Expertise,
+    Invitation,
+    Level,
+    MemberExpertise,
+    MemberSearchDocument,
+    Municipality,
+    Project,
+    ProjectKind,
+    ProjectLink,
+    ProjectStatus,
+    Qualification,
+    Role,
+    Tool,
+    User,
+)
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -137,6 +153,8 @@ def municipality_update(
     municipality.save()
     if email_domains is not None:
         _set_domains(municipality=municipality, domains=email_domains)
+    if "name" in fields:
+        search_index_update(member_ids=list(municipality.members.values_list("pk", flat=True)))
     return municipality
 
 
@@ -186,6 +204,7 @@ def member_create(
                 )
             }
         ) from exc
+    search_index_update(member_ids=[member.pk])
     return member
 
 
@@ -209,6 +228,7 @@ def member_update_profile(
         member.bio_html = render_markdown(bio)
     member.full_clean(exclude=["password", "email", "handle"])
     member.save(update_fields=["display_name", "department", "position", "bio", "bio_html"])
+    search_index_update(member_ids=[member.pk])
     return member
 
 
@@ -233,6 +253,7 @@ def member_update(
     member.save()
     if profile:
         member_update_profile(member=member, **profile)
+    search_index_update(member_ids=[member.pk])
     if is_active is False:
         member_sessions_end(member=member)
     return member
@@ -447,3 +468,275 @@ def signup_complete(*, token: str, display_name: str, password: str) -> User:
     return member_create(
         email=email, display_name=display_name, municipality=municipality, password=password
     )
+
+
+# --- expertise and qualification -----------------------------------------------
+@transaction.atomic
+def member_set_expertise(
+    *,
+    member: User,
+    expertise: dict[str, int],
+    learning: Iterable[str] | None = None,
+) -> User:
+    """Replace a member's declared expertise ({slug: level}) and, if given, learning wishes."""
+    fields = Expertise.objects.in_bulk(list(expertise) + list(learning or []), field_name="slug")
+    unknown = sorted((set(expertise) | set(learning or [])) - set(fields))
+    if unknown:
+        raise ValidationError(
+            {
+                "expertise": ValidationError(
+                    _("Unbekanntes Fachgebiet: %(slugs)s"),
+                    code="unknown_expertise",
+                    params={"slugs": ", ".join(unknown)},
+                )
+            }
+        )
+    if any(level not in Level.values for level in expertise.values()):
+        raise ValidationError(
+            {"expertise": ValidationError(_("Unbekannte Stufe."), code="invalid_level")}
+        )
+    MemberExpertise.objects.filter(member=member).exclude(
+        expertise__slug__in=list(expertise)
+    ).delete()
+    for slug, level in expertise.items():
+        MemberExpertise.objects.update_or_create(
+            member=member, expertise=fields[slug], defaults={"level": level}
+        )
+    if learning is not None:
+        member.learning_interests.set([fields[slug] for slug in learning])
+    search_index_update(member_ids=[member.pk])
+    return member
+
+
+@transaction.atomic
+def qualification_add(
+    *,
+    member: User,
+    programme: str,
+    cohort: str = "",
+    completed_on=None,
+    appointed_on=None,
+) -> Qualification:
+    qualification = Qualification(
+        member=member,
+        programme=programme.strip(),
+        cohort=cohort.strip(),
+        completed_on=completed_on,
+        appointed_on=appointed_on,
+    )
+    qualification.full_clean()
+    qualification.save()
+    return qualification
+
+
+@transaction.atomic
+def qualification_confirm(*, qualification: Qualification, confirmed_by: User) -> Qualification:
+    """A coordinator of the member's municipality (or an administrator) confirms it."""
+    member = qualification.member
+    if not (confirmed_by.is_network_admin or confirmed_by.is_coordinator_of(member.municipality)):
+        raise ValidationError(
+            _("Nur die Koordination der Kommune bestätigt Qualifizierungen."), code="forbidden"
+        )
+    qualification.confirmed_by = confirmed_by
+    qualification.confirmed_at = timezone.now()
+    qualification.save(update_fields=["confirmed_by", "confirmed_at"])
+    return qualification
+
+
+@transaction.atomic
+def qualification_delete(*, qualification: Qualification) -> None:
+    qualification.delete()
+
+
+# --- tools and projects ----------------------------------------------------------
+def tool_key(name: str) -> str:
+    """The identity of a tool: "enaio", "Enaio" and " ENAIO " are one."""
+    return german_slugify(name)[:100]
+
+
+@transaction.atomic
+def tools_get_or_create(*, names: Iterable[str]) -> list[Tool]:
+    wanted: dict[str, str] = {}
+    for name in names:
+        name = " ".join((name or "").split())[:100]
+        key = tool_key(name)
+        if not key:
+            raise ValidationError(
+                {"tools": ValidationError(_("Leerer Werkzeugname."), code="invalid")}
+            )
+        wanted.setdefault(key, name)
+    existing = Tool.objects.in_bulk(list(wanted), field_name="key")
+    for key, name in wanted.items():
+        if key not in existing:
+            try:
+                with transaction.atomic():
+                    existing[key] = Tool.objects.create(key=key, name=name)
+            except IntegrityError:  # created concurrently under the same key
+                existing[key] = Tool.objects.get(key=key)
+    return [existing[key] for key in wanted]
+
+
+PROJECT_FIELDS = {
+    "title",
+    "kind",
+    "status",
+    "started_on",
+    "ended_on",
+    "body",
+    "lessons_learned",
+    "is_published",
+}
+
+
+def _project_apply(
+    *,
+    project: Project,
+    fields: dict,
+    tools: Iterable[str] | None,
+    members: Iterable[User] | None,
+    links: Iterable[tuple[str, str]] | None,
+) -> list[int]:
+    unknown = set(fields) - PROJECT_FIELDS
+    if unknown:
+        raise TypeError(f"unexpected project fields {sorted(unknown)}")
+    for field, value in fields.items():
+        setattr(
+            project, field, value.strip() if field == "title" and isinstance(value, str) else value
+        )
+    project.body_html = render_markdown(project.body)
+    project.lessons_learned_html = render_markdown(project.lessons_learned)
+    project.full_clean()
+    project.save()
+    affected = set(project.members.values_list("pk", flat=True))
+    if tools is not None:
+        project.tools.set(tools_get_or_create(names=tools))
+    if members is not None:
+        members = list(members)
+        outsiders = [m for m in members if not m.is_active]
+        if outsiders:
+            raise ValidationError(
+                {"members": ValidationError(_("Nur aktive Mitglieder."), code="invalid")}
+            )
+        project.members.set(members)
+        affected |= {m.pk for m in members}
+    if links is not None:
+        project.links.all().delete()
+        for url, title in links:
+            link = ProjectLink(project=project, url=url, title=title)
+            link.full_clean()
+            link.save()
+    return sorted(affected)
+
+
+@transaction.atomic
+def project_create(
+    *,
+    created_by: User | None,
+    municipality: Municipality,
+    title: str,
+    kind: str,
+    status: str = ProjectStatus.PLANNED,
+    tools: Iterable[str] = (),
+    members: Iterable[User] = (),
+    links: Iterable[tuple[str, str]] = (),
+    **fields,
+) -> Project:
+    project = Project(municipality=municipality, created_by=created_by)
+    affected = _project_apply(
+        project=project,
+        fields={"title": title, "kind": kind, "status": status, **fields},
+        tools=tools,
+        members=members,
+        links=links,
+    )
+    search_index_update(member_ids=affected)
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    project: Project,
+    tools: Iterable[str] | None = None,
+    members: Iterable[User] | None = None,
+    links: Iterable[tuple[str, str]] | None = None,
+    **fields,
+) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    affected = _project_apply(
+        project=project, fields=fields, tools=tools, members=members, links=links
+    )
+    search_index_update(member_ids=affected)
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    affected = list(project.members.values_list("pk", flat=True))
+    project.delete()
+    search_index_update(member_ids=affected)
+
+
+# --- search index ----------------------------------------------------------------
+def _document_parts(member: User) -> tuple[str, str, str]:
+    expertise = [e.expertise.name for e in member.expertise_entries.all()]
+    projects = [p for p in member.projects.all() if p.is_published]
+    text_a = " ".join(
+        [member.display_name, member.position, member.department, member.handle, *expertise]
+    )
+    text_b = " ".join(
+        [
+            member.municipality.name if member.municipality else "",
+            *[p.title for p in projects],
+            *[t.name for p in projects for t in p.tools.all()],
+            *[str(ProjectKind(p.kind).label) for p in projects],
+        ]
+    )
+    text_c = " ".join([member.bio, *[p.lessons_learned for p in projects]])
+    return text_a, text_b, text_c
+
+
+def search_index_update(*, member_ids: Iterable[int]) -> None:
+    """Rebuild the search documents of these members (published projects only)."""
+    member_ids = sorted(set(member_ids))
+    with translation.override(settings.LANGUAGE_CODE):  # the index speaks German
+        _search_index_build(member_ids)
+
+
+def _search_index_build(member_ids: list[int]) -> None:
+    from django.db.models import Prefetch
+
+    from community.search import get_backend
+
+    for start in range(0, len(member_ids), 500):
+        chunk = member_ids[start : start + 500]
+        members = (
+            User.objects.filter(pk__in=chunk)
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch(
+                    "expertise_entries",
+                    queryset=MemberExpertise.objects.select_related("expertise"),
+                ),
+                Prefetch("projects", queryset=Project.objects.prefetch_related("tools")),
+            )
+        )
+        documents = []
+        for member in members:
+            text_a, text_b, text_c = _document_parts(member)
+            documents.append(
+                MemberSearchDocument(
+                    member=member,
+                    text_a=text_a,
+                    text_b=text_b,
+                    text_c=text_c,
+                    text=f"{text_a} {text_b} {text_c}",
+                )
+            )
+        MemberSearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["member"],
+            update_fields=["text_a", "text_b", "text_c", "text"],
+        )
+        get_backend().index([d.member_id for d in documents])

@@ -35,6 +35,24 @@ urlpatterns = [
     path("menschen/", views.member_list, name="member_list"),
     path("menschen/<slug:handle>/", views.member_detail, name="member_detail"),
     path("profil/", views.profile_edit, name="profile_edit"),
+    path("profil/erfahrung/", views.expertise_edit, name="expertise_edit"),
+    path("profil/qualifizierung/", views.qualification_add, name="qualification_add"),
+    path(
+        "qualifizierung/<int:pk>/bestaetigen/",
+        views.qualification_confirm,
+        name="qualification_confirm",
+    ),
+    path(
+        "qualifizierung/<int:pk>/entfernen/",
+        views.qualification_delete,
+        name="qualification_delete",
+    ),
+    path("fachgebiete/<slug:slug>/", views.expertise_detail, name="expertise_detail"),
+    path("projekte/", views.project_list, name="project_list"),
+    path("projekte/neu/", views.project_create, name="project_create"),
+    path("projekte/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projekte/<int:pk>/bearbeiten/", views.project_edit, name="project_edit"),
+    path("werkzeuge/<slug:key>/", views.tool_detail, name="tool_detail"),
     path("einladen/", views.invite, name="invite"),
     *[
         path(f"{slug}/", views.legal, {"page": page}, name=f"legal_{page}")

@@ -18,13 +18,17 @@ from community import access, selectors, services
 from community.api_errors import api_not_found, api_server_error
 from community.forms import (
     AccountSetupForm,
+    ExpertiseForm,
     InviteForm,
     LoginForm,
+    MemberFilterForm,
     ProfileForm,
+    ProjectFilterForm,
+    ProjectForm,
+    QualificationForm,
     ResettingSetPasswordForm,
     SignupForm,
 )
-from community.models import Municipality
 
 BACKEND = "community.backends.EmailBackend"
 
@@ -156,26 +160,31 @@ def dashboard(request):
 
 
 def member_list(request):
-    form_data = {
-        "q": request.GET.get("q", "")[:200],
-        "municipality": request.GET.get("municipality", ""),
-    }
-    members = selectors.member_search(viewer=request.user, **form_data)
-    page = Paginator(members, 30).get_page(request.GET.get("page"))
+    """The directory: find the colleague who has already done it."""
+    form = MemberFilterForm(request.GET or None)
+    filters = form.search_filters() if form.is_valid() else {}
+    search = selectors.member_search(viewer=request.user, **filters)
+    page = Paginator(search.members, 30).get_page(request.GET.get("page"))
+    results = [(member, search.reasons(member)) for member in page]
     return render(
         request,
         "community/member_list.html",
-        {
-            "page": page,
-            "filters": form_data,
-            "municipalities": Municipality.objects.only("slug", "name"),
-        },
+        {"form": form, "page": page, "results": results, "searching": bool(filters)},
     )
 
 
 def member_detail(request, handle):
     member = access.access_member_by_handle(request.user, handle)
-    return render(request, "community/member_detail.html", {"member": member})
+    context = {
+        "member": member,
+        "expertise_entries": member.expertise_entries.select_related("expertise"),
+        "learning": member.learning_interests.all(),
+        "qualifications": member.qualifications.select_related("confirmed_by"),
+        "projects": selectors.project_list(viewer=request.user).filter(members=member),
+        "can_confirm": request.user.is_network_admin
+        or request.user.is_coordinator_of(member.municipality),
+    }
+    return render(request, "community/member_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,6 +205,143 @@ def profile_edit(request):
             messages.success(request, _("Ihr Profil ist gespeichert."))
             return redirect(request.user.get_absolute_url())
     return render(request, "community/profile_edit.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def expertise_edit(request):
+    form = ExpertiseForm(
+        request.POST or None, member=request.user, fields_of_expertise=selectors.expertise_list()
+    )
+    if request.method == "POST" and form.is_valid():
+        services.member_set_expertise(
+            member=request.user, expertise=form.declared(), learning=form.learning()
+        )
+        messages.success(request, _("Ihre Erfahrungen sind gespeichert."))
+        return redirect(request.user.get_absolute_url())
+    return render(request, "community/expertise_edit.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def qualification_add(request):
+    form = QualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_add(member=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Die Qualifizierung ist eingetragen."))
+            return redirect(request.user.get_absolute_url())
+    return render(request, "community/qualification_form.html", {"form": form})
+
+
+@require_http_methods(["POST"])
+def qualification_confirm(request, pk):
+    qualification = access.access_qualification(request.user, pk)
+    try:
+        services.qualification_confirm(qualification=qualification, confirmed_by=request.user)
+    except ValidationError as exc:
+        raise PermissionDenied from exc
+    messages.success(request, _("Die Qualifizierung ist bestätigt."))
+    return redirect(qualification.member.get_absolute_url())
+
+
+@require_http_methods(["POST"])
+def qualification_delete(request, pk):
+    qualification = access.access_qualification(request.user, pk)
+    if qualification.member_id != request.user.pk:
+        raise PermissionDenied
+    services.qualification_delete(qualification=qualification)
+    messages.success(request, _("Die Qualifizierung ist entfernt."))
+    return redirect(request.user.get_absolute_url())
+
+
+def expertise_detail(request, slug):
+    expertise = access.access_expertise(request.user, slug)
+    search = selectors.member_search(viewer=request.user, expertise=slug)
+    page = Paginator(search.members, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/expertise_detail.html",
+        {
+            "expertise": expertise,
+            "page": page,
+            "learners": expertise.learners.filter(is_active=True),
+        },
+    )
+
+
+# --- projects -------------------------------------------------------------------
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        if "tool" in filters:
+            filters["tool"] = services.tool_key(filters["tool"])
+    projects = selectors.project_search(viewer=request.user, **filters)
+    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/project_list.html",
+        {
+            "form": form,
+            "page": page,
+            "tools": selectors.tool_list().filter(project_count__gt=0)[:30],
+        },
+    )
+
+
+def project_detail(request, pk):
+    project = access.access_project(request.user, pk)
+    return render(
+        request,
+        "community/project_detail.html",
+        {"project": project, "can_edit": access.can_edit_project(request.user, project)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    municipality = request.user.municipality
+    if not access.can_edit_projects_of(request.user, municipality):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, municipality=municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                created_by=request.user, municipality=municipality, **form.service_data()
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Das Projekt ist angelegt."))
+            return redirect(project)
+    return render(request, "community/project_form.html", {"form": form, "project": None})
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk):
+    project = access.access_project(request.user, pk)
+    if not access.can_edit_project(request.user, project):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, instance=project, municipality=project.municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_update(project=project, **form.service_data())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Das Projekt ist gespeichert."))
+            return redirect(project)
+    return render(request, "community/project_form.html", {"form": form, "project": project})
+
+
+def tool_detail(request, key):
+    """Wer nutzt X schon? Every municipality and project that uses a tool."""
+    tool = access.access_tool(request.user, key)
+    projects = selectors.tool_usage(viewer=request.user, tool=tool)
+    return render(request, "community/tool_detail.html", {"tool": tool, "projects": projects})
 
 
 @require_http_methods(["GET", "POST"])

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
@@ -289,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "community.models.Role",
         "InvitableRoleEnum": "community.services.INVITABLE_ROLE_CHOICES",
         "StateEnum": "community.models.State",
+        "ProjectKindEnum": "community.models.ProjectKind",
+        "ProjectStatusEnum": "community.models.ProjectStatus",
+        "ExpertiseLevelEnum": "community.api.LEVEL_CODE_CHOICES",
     },
 }
 

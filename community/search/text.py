@@ -1,0 +1,38 @@
+"""Splitting and stemming German text the same way for documents and queries."""
+
+import re
+import unicodedata
+
+import snowballstemmer
+
+MAX_QUERY_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+_stemmer = snowballstemmer.stemmer("german")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words; "E-Akte" gives "e" and "akte"."""
+    return [w for w in _WORD.findall((text or "").lower()) if w != "_"]
+
+
+def fold(word: str) -> str:
+    """Remove diacritics: "übergabe" → "ubergabe" (what the user may type)."""
+    decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    return fold(_stemmer.stemWord(fold(word)))
+
+
+def stemmed_text(text: str) -> str:
+    return " ".join(stem(w) for w in words(text))
+
+
+def query_terms(q: str) -> list[str]:
+    """The distinct words of a query worth searching for, in order, at most a dozen."""
+    seen: list[str] = []
+    for word in words(q):
+        if (len(word) > 1 or word.isdigit()) and word not in seen:
+            seen.append(word)
+    return seen[:MAX_QUERY_TERMS]
