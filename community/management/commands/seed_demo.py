@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from community import services
+from community.demo import seed_people_and_projects
 from community.models import Municipality, Role, User
 
 DEMO_PASSWORD = "Lotsennetz-Demo-2026"
@@ -548,16 +549,17 @@ class Command(BaseCommand):
             with transaction.atomic():
                 municipalities, new_municipalities = seed_municipalities()
                 new_members = seed_members(municipalities)
+                new_projects = seed_people_and_projects(municipalities)
         except ValidationError as exc:
             raise CommandError(
                 "Demo-Netz konnte nicht angelegt werden: " + " ".join(exc.messages)
             ) from exc
 
-        if new_municipalities or new_members:
+        if new_municipalities or new_members or new_projects:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo-Netz angelegt: {new_municipalities} neue Kommunen, "
-                    f"{new_members} neue Mitglieder."
+                    f"{new_members} neue Mitglieder, {new_projects} neue Projekte."
                 )
             )
         else:
