@@ -7,7 +7,18 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from community import services
-from community.models import EmailDomain, Invitation, Municipality, User
+from community.models import (
+    EmailDomain,
+    Expertise,
+    Invitation,
+    MemberExpertise,
+    Municipality,
+    Project,
+    ProjectLink,
+    Qualification,
+    Tool,
+    User,
+)
 
 
 class EmailDomainInline(admin.TabularInline):
@@ -113,3 +124,85 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "member__display_name"]
     list_select_related = ["member", "invited_by"]
     readonly_fields = ["member", "invited_by", "token_hash", "created_at", "accepted_at"]
+
+
+class MemberExpertiseInline(admin.TabularInline):
+    model = MemberExpertise
+    extra = 0
+    autocomplete_fields = ["expertise"]
+
+
+class QualificationInline(admin.TabularInline):
+    model = Qualification
+    fk_name = "member"
+    extra = 0
+    readonly_fields = ["confirmed_by", "confirmed_at"]
+
+
+UserAdmin.inlines = [MemberExpertiseInline, QualificationInline]
+
+
+@admin.register(Expertise)
+class ExpertiseAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "member_count"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("member_entries"))
+
+    @admin.display(description=_("Mitglieder"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.search_index_update(
+                member_ids=list(obj.member_entries.values_list("member_id", flat=True))
+            )
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["member", "programme", "cohort", "completed_on", "confirmed_by", "confirmed_at"]
+    list_filter = ["confirmed_at", "member__municipality__state"]
+    search_fields = ["member__display_name", "programme", "cohort"]
+    list_select_related = ["member", "confirmed_by"]
+    autocomplete_fields = ["member", "confirmed_by"]
+
+
+@admin.register(Tool)
+class ToolAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "project_count"]
+    search_fields = ["name", "key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_count=Count("projects"))
+
+    @admin.display(description=_("Projekte"), ordering="project_count")
+    def project_count(self, obj):
+        return obj.project_count
+
+
+class ProjectLinkInline(admin.TabularInline):
+    model = ProjectLink
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "municipality", "kind", "status", "is_published", "updated_at"]
+    list_filter = ["kind", "status", "is_published", "municipality__state"]
+    search_fields = ["title", "body", "lessons_learned", "municipality__name", "tools__name"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["municipality", "members", "tools", "created_by"]
+    readonly_fields = ["body_html", "lessons_learned_html", "created_at", "updated_at"]
+    inlines = [ProjectLinkInline]
+
+    def save_related(self, request, form, formsets, change):
+        # The admin writes rows directly: keep the HTML and the search index in step.
+        super().save_related(request, form, formsets, change)
+        project = form.instance
+        services.project_update(project=project)

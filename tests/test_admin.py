@@ -26,6 +26,12 @@ def admin_client_(client, admin_member):
         "/admin/community/municipality/?q=wetz&state__exact=HE",
         "/admin/community/municipality/add/",
         "/admin/community/invitation/",
+        "/admin/community/expertise/",
+        "/admin/community/qualification/",
+        "/admin/community/tool/",
+        "/admin/community/project/",
+        "/admin/community/project/add/",
+        "/admin/community/project/?q=enaio&kind__exact=eakte",
     ],
 )
 def test_admin_pages_open(admin_client_, member, path):
@@ -51,6 +57,11 @@ def test_admin_adds_a_member_with_normalised_email_and_a_handle(admin_client_, m
             "usable_password": "true",
             "password1": "Ein-gutes-Passwort-1",
             "password2": "Ein-gutes-Passwort-1",
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("expertise_entries", "qualifications")
+                for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+            },
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
