@@ -29,7 +29,9 @@ def network(make_municipality, make_member):
     fulda = make_municipality(name="Fulda", domains=["fulda.example"])
     offenburg = make_municipality(name="Offenburg", state="BW", domains=["offenburg.example"])
 
-    expert = make_member(municipality=wetzlar, display_name="Erika Expertin", position="Digitallotsin")
+    expert = make_member(
+        municipality=wetzlar, display_name="Erika Expertin", position="Digitallotsin"
+    )
     services.member_set_expertise(member=expert, expertise={"e-akte-dms": Level.EXPERT})
     services.project_create(
         created_by=expert,
@@ -69,7 +71,12 @@ def network(make_municipality, make_member):
     services.member_set_expertise(
         member=planner, expertise={"digitale-dienstplanung": Level.EXPERT}, learning=["e-akte-dms"]
     )
-    return {"expert": expert, "practitioner": practitioner, "beginner": beginner, "planner": planner}
+    return {
+        "expert": expert,
+        "practitioner": practitioner,
+        "beginner": beginner,
+        "planner": planner,
+    }
 
 
 def names(viewer, **filters):
@@ -90,7 +97,10 @@ def test_a_tool_is_one_tool_whatever_its_spelling(network):
 def test_results_say_why_a_person_matched(network):
     search = selectors.member_search(viewer=network["planner"], q="E-Akte enaio")
     first = search.members[0]
-    assert search.reasons(first) == ["Expert:in: E-Akte/DMS", "Projekt: Einführung enaio in Wetzlar in Wetzlar"]
+    assert search.reasons(first) == [
+        "Expert:in: E-Akte/DMS",
+        "Projekt: Einführung enaio in Wetzlar in Wetzlar",
+    ]
 
 
 def test_stemming_finds_plural_and_singular(network):
@@ -115,7 +125,10 @@ def test_typos_still_find(network):
     ("filters", "expected"),
     [
         ({"expertise": "e-akte-dms"}, {"Erika Expertin", "Paul Praktiker", "Bea Beginn"}),
-        ({"expertise": "e-akte-dms", "level": Level.EXPERIENCED}, {"Erika Expertin", "Paul Praktiker"}),
+        (
+            {"expertise": "e-akte-dms", "level": Level.EXPERIENCED},
+            {"Erika Expertin", "Paul Praktiker"},
+        ),
         ({"state": "BW"}, {"Dora Dienstplan"}),
         ({"municipality": "marburg"}, {"Paul Praktiker"}),
         ({"kind": ProjectKind.EAKTE}, {"Erika Expertin", "Paul Praktiker"}),
@@ -193,3 +206,18 @@ def test_search_runs_a_fixed_number_of_queries_whatever_the_page_size(network, m
             members=[member],
         )
     assert run(50) == few
+
+
+def test_the_index_can_be_rebuilt_from_scratch(network):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from community.models import MemberSearchDocument
+
+    MemberSearchDocument.objects.all().delete()
+    get_backend().index([m.pk for m in network.values()])  # forget the vendor side too
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "Mitglieder indiziert" in out.getvalue()
+    assert names(network["planner"], q="E-Akte")[0] == "Erika Expertin"

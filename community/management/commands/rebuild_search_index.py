@@ -1,0 +1,25 @@
+"""Rebuild every member's search document, e.g. after a restore or a bulk import."""
+
+from django.core.management.base import BaseCommand
+
+from community.models import User
+from community.search import get_backend
+from community.services import search_index_update
+
+
+class Command(BaseCommand):
+    help = "Baut den Suchindex der Expertensuche für alle aktiven Mitglieder neu auf."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=2000)
+
+    def handle(self, *args, batch_size, **options):
+        ids = list(User.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), batch_size):
+            search_index_update(member_ids=ids[start : start + batch_size])
+        backend = get_backend()
+        self.stdout.write(
+            f"{len(ids)} Mitglieder indiziert ({backend.vendor}: Stammformen "
+            f"{'ja' if backend.supports_stemming else 'nein'}, Tippfehler "
+            f"{'ja' if backend.supports_typo_tolerance else 'nein'})."
+        )
