@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from community.health import healthz
+
 # Each app owns its API routes (<app>/api_urls.py) and pages (<app>/urls.py).
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -15,6 +17,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
     # Switching the language must work on the sign-in page too.

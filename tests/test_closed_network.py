@@ -18,6 +18,7 @@ PUBLIC_URL_NAMES = {
     "legal_barrierefreiheit",
     "set_language",
     "api_token",
+    "healthz",
     "admin:login",
     "admin:logout",
 }
