@@ -55,6 +55,19 @@ def _clear_cache():
 
 
 @pytest.fixture
+def taxonomy(db):
+    """The expertise taxonomy a data migration loads; transactional tests flush it away."""
+    from community.models import Expertise
+    from community.taxonomy import EXPERTISE_TAXONOMY
+
+    for position, (slug, name, description) in enumerate(EXPERTISE_TAXONOMY):
+        Expertise.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description, "position": position}
+        )
+    return Expertise.objects.all()
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

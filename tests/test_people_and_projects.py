@@ -1,4 +1,4 @@
-"""Menschen & Projekte: expertise profiles, qualifications, the project registry, its pages and API."""
+"""Menschen & Projekte: expertise, qualifications, the project registry, its pages and API."""
 
 import pytest
 from django.db import connection
@@ -38,7 +38,9 @@ def test_the_taxonomy_is_seeded_and_listed(member_api):
     body = member_api.get("/api/expertise/").json()
     slugs = [e["slug"] for e in body]
     assert len(slugs) >= 15
-    assert {"e-akte-dms", "ozg-onlinedienste", "ki-verwaltung", "digitale-dienstplanung"} <= set(slugs)
+    assert {"e-akte-dms", "ozg-onlinedienste", "ki-verwaltung", "digitale-dienstplanung"} <= set(
+        slugs
+    )
     assert all(e["name"] and e["description"] for e in body)
 
 
@@ -53,7 +55,9 @@ def test_member_declares_expertise_and_learning_wishes_through_me(member_api, me
     assert response.json()["learning"] == ["ki-verwaltung"]
     # A second PATCH replaces the list.
     response = member_api.patch(
-        "/api/members/me/", {"expertise": [{"slug": "datenschutz", "level": "basic"}]}, format="json"
+        "/api/members/me/",
+        {"expertise": [{"slug": "datenschutz", "level": "basic"}]},
+        format="json",
     )
     assert response.json()["expertise"] == [{"slug": "datenschutz", "level": "basic"}]
     assert response.json()["learning"] == ["ki-verwaltung"]
@@ -88,7 +92,8 @@ def test_expertise_page_lists_experts_and_learners(member_client, member, make_m
 
 def test_expertise_form_saves_levels_and_wishes(member_client, member):
     response = member_client.post(
-        "/profil/erfahrung/", {"level_e-akte-dms": "3", "level_datenschutz": "", "learn_smart-city": "on"}
+        "/profil/erfahrung/",
+        {"level_e-akte-dms": "3", "level_datenschutz": "", "learn_smart-city": "on"},
     )
     assert response.status_code == 302
     assert {e.expertise.slug: e.level for e in member.expertise_entries.all()} == {"e-akte-dms": 3}
@@ -123,7 +128,12 @@ def test_others_cannot_confirm_a_qualification(client, member, make_member, make
 def test_member_adds_a_qualification(member_client, member):
     response = member_client.post(
         "/profil/qualifizierung/",
-        {"programme": "Modulprogramm Marburg", "cohort": "", "completed_on": "2026-03-01", "appointed_on": ""},
+        {
+            "programme": "Modulprogramm Marburg",
+            "cohort": "",
+            "completed_on": "2026-03-01",
+            "appointed_on": "",
+        },
     )
     assert response.status_code == 302
     assert member.qualifications.get().programme == "Modulprogramm Marburg"
@@ -158,7 +168,10 @@ def test_only_members_of_the_municipality_and_admins_create_and_edit_its_project
     api_client.force_authenticate(outsider)
     payload = {"title": "Fremd", "kind": "other", "municipality": municipality.slug}
     assert api_client.post("/api/projects/", payload, format="json").status_code == 403
-    assert api_client.patch(f"/api/projects/{project.pk}/", {"title": "X"}, format="json").status_code == 403
+    assert (
+        api_client.patch(f"/api/projects/{project.pk}/", {"title": "X"}, format="json").status_code
+        == 403
+    )
     assert api_client.delete(f"/api/projects/{project.pk}/").status_code == 403
     api_client.force_authenticate(admin_member)
     response = api_client.patch(f"/api/projects/{project.pk}/", {"status": "done"}, format="json")
@@ -172,14 +185,19 @@ def test_only_members_of_the_municipality_and_admins_create_and_edit_its_project
         ({"kind": "eakte"}, "title"),
         ({"title": "X", "kind": "nope"}, "kind"),
         ({"title": "X" * 201, "kind": "eakte"}, "title"),
-        ({"title": "X", "kind": "eakte", "started_on": "2026-05-01", "ended_on": "2026-01-01"}, "non_field_errors"),
+        (
+            {"title": "X", "kind": "eakte", "started_on": "2026-05-01", "ended_on": "2026-01-01"},
+            "non_field_errors",
+        ),
         ({"title": "X", "kind": "eakte", "members": [999999]}, "members"),
         ({"title": "X", "kind": "eakte", "tools": [""]}, "tools"),
         ({"title": "X", "kind": "eakte", "links": [{"url": "javascript:alert(1)"}]}, "url"),
         ({"title": "X", "kind": "eakte", "municipality": "nirgendwo"}, "municipality"),
     ],
 )
-def test_bad_project_input_is_a_400_naming_the_field_and_stores_nothing(member_api, municipality, payload, field):
+def test_bad_project_input_is_a_400_naming_the_field_and_stores_nothing(
+    member_api, municipality, payload, field
+):
     payload = {"municipality": municipality.slug, **payload}
     response = member_api.post("/api/projects/", payload, format="json")
     assert response.status_code == 400
@@ -189,8 +207,13 @@ def test_bad_project_input_is_a_400_naming_the_field_and_stores_nothing(member_a
 
 def test_project_list_filters(member_api, project, member, make_municipality):
     fulda = make_municipality(name="Fulda", state="HE", domains=["fulda.example"])
-    services.project_create(created_by=None, municipality=fulda, title="Tablets im Bauhof", kind="tool", tools=["iPad"])
-    titles = lambda query: [p["title"] for p in member_api.get("/api/projects/" + query).json()["results"]]  # noqa: E731
+    services.project_create(
+        created_by=None, municipality=fulda, title="Tablets im Bauhof", kind="tool", tools=["iPad"]
+    )
+
+    def titles(query):
+        return [p["title"] for p in member_api.get("/api/projects/" + query).json()["results"]]
+
     assert titles("?tool=ENAIO") == ["Einführung enaio"]
     assert titles("?kind=tool") == ["Tablets im Bauhof"]
     assert titles("?municipality=fulda") == ["Tablets im Bauhof"]
@@ -198,7 +221,9 @@ def test_project_list_filters(member_api, project, member, make_municipality):
     assert member_api.get("/api/projects/?kind=nope").status_code == 400
 
 
-def test_project_list_runs_a_fixed_number_of_queries(member_api, member, municipality, django_assert_num_queries):
+def test_project_list_runs_a_fixed_number_of_queries(
+    member_api, member, municipality, django_assert_num_queries
+):
     def grow():
         for n in range(8):
             services.project_create(
@@ -215,9 +240,15 @@ def test_project_list_runs_a_fixed_number_of_queries(member_api, member, municip
     assert_constant_queries(member_api, "/api/projects/", grow, django_assert_num_queries)
 
 
-def test_drafts_are_visible_only_to_their_municipality(api_client, member, municipality, make_member, make_municipality):
+def test_drafts_are_visible_only_to_their_municipality(
+    api_client, member, municipality, make_member, make_municipality
+):
     draft = services.project_create(
-        created_by=member, municipality=municipality, title="Entwurf", kind="other", is_published=False
+        created_by=member,
+        municipality=municipality,
+        title="Entwurf",
+        kind="other",
+        is_published=False,
     )
     outsider = make_member(municipality=make_municipality())
     api_client.force_authenticate(outsider)
@@ -249,7 +280,14 @@ def test_member_creates_and_edits_a_project_on_the_pages(member_client, member):
     assert project.links.get().title == "Infoseite"
     response = member_client.post(
         f"/projekte/{project.pk}/bearbeiten/",
-        {"title": "Dienstplanung Bauhof", "kind": "process", "status": "running", "tools": "", "links": "", "is_published": "on"},
+        {
+            "title": "Dienstplanung Bauhof",
+            "kind": "process",
+            "status": "running",
+            "tools": "",
+            "links": "",
+            "is_published": "on",
+        },
     )
     assert response.status_code == 302
     project.refresh_from_db()
@@ -270,7 +308,9 @@ def test_tool_page_tells_who_already_uses_it(member_client, project):
     assert member_client.get("/werkzeuge/unbekannt/").status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/projekte/", "/menschen/", "/menschen/?q=E-Akte&kind=eakte", "/werkzeuge/enaio/"])
+@pytest.mark.parametrize(
+    "url", ["/projekte/", "/menschen/", "/menschen/?q=E-Akte&kind=eakte", "/werkzeuge/enaio/"]
+)
 def test_people_and_project_pages_run_a_fixed_number_of_queries(
     member_client, member, municipality, project, url, django_assert_num_queries
 ):
@@ -285,7 +325,10 @@ def test_people_and_project_pages_run_a_fixed_number_of_queries(
                 members=[member],
             )
             services.member_create(
-                email=f"p{n}@wetzlar.de", display_name=f"Person {n}", municipality=municipality, password=None
+                email=f"p{n}@wetzlar.de",
+                display_name=f"Person {n}",
+                municipality=municipality,
+                password=None,
             )
 
     assert_constant_queries(member_client, url, grow, django_assert_num_queries)
@@ -298,7 +341,9 @@ def test_directory_page_shows_why_someone_matched(member_client, member, project
     assert "Projekt: Einführung enaio in Wetzlar" in page
 
 
-@pytest.mark.parametrize("query", ["?q=" + "x" * 300, "?level=9", "?expertise=gibt-es-nicht", "?kind=<script>"])
+@pytest.mark.parametrize(
+    "query", ["?q=" + "x" * 300, "?level=9", "?expertise=gibt-es-nicht", "?kind=<script>"]
+)
 def test_directory_page_with_bad_filters_is_not_an_error(member_client, query):
     assert member_client.get("/menschen/" + query).status_code == 200
 

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_member_finds_an_expert_and_opens_the_profile(
-    page, live_server, member, make_member, make_municipality
+    page, live_server, taxonomy, member, make_member, make_municipality
 ):
     marburg = make_municipality(name="Marburg", domains=["marburg.example"])
     expert = make_member(
@@ -39,7 +39,7 @@ def test_member_finds_an_expert_and_opens_the_profile(
 
 
 def session_cookie_for(live_server, user):
-    """Sign in without the form (the form has its own test): a session cookie for the live server."""
+    """A session cookie for the live server (signing in through the form has its own test)."""
     from django.conf import settings
     from django.test import Client
 

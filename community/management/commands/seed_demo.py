@@ -23,6 +23,7 @@ from django.db import transaction
 from community import services
 from community.demo import seed_people_and_projects
 from community.models import Municipality, Role, User
+from events.demo import seed_events
 
 DEMO_PASSWORD = "Lotsennetz-Demo-2026"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -550,16 +551,21 @@ class Command(BaseCommand):
                 municipalities, new_municipalities = seed_municipalities()
                 new_members = seed_members(municipalities)
                 new_projects = seed_people_and_projects(municipalities)
+                members = {
+                    m.email: m for m in User.objects.filter(email__in=[d.email for d in MEMBERS])
+                }
+                new_events = seed_events(members, municipalities)
         except ValidationError as exc:
             raise CommandError(
                 "Demo-Netz konnte nicht angelegt werden: " + " ".join(exc.messages)
             ) from exc
 
-        if new_municipalities or new_members or new_projects:
+        if new_municipalities or new_members or new_projects or new_events:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo-Netz angelegt: {new_municipalities} neue Kommunen, "
-                    f"{new_members} neue Mitglieder, {new_projects} neue Projekte."
+                    f"{new_members} neue Mitglieder, {new_projects} neue Projekte, "
+                    f"{new_events} neue Termine."
                 )
             )
         else:
