@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -189,6 +190,8 @@ class ToolAdmin(admin.ModelAdmin):
 class ProjectLinkInline(admin.TabularInline):
     model = ProjectLink
     extra = 0
+    # Django 6 behaviour already: "example.org" means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Project)

@@ -126,7 +126,6 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: "example.org" means https
 
 # --- Redis: channel layer and cache --------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

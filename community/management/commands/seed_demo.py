@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from chat.demo import seed_chat
 from community import services
 from community.demo import seed_people_and_projects
 from community.models import Municipality, Role, User
@@ -555,6 +556,7 @@ class Command(BaseCommand):
                     m.email: m for m in User.objects.filter(email__in=[d.email for d in MEMBERS])
                 }
                 new_events = seed_events(members, municipalities)
+                seed_chat(members)
         except ValidationError as exc:
             raise CommandError(
                 "Demo-Netz konnte nicht angelegt werden: " + " ".join(exc.messages)

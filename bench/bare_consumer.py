@@ -1,0 +1,42 @@
+"""The stack's own ceiling: a Channels consumer that only re-broadcasts.
+
+No authentication, no storage, no validation: every text frame goes to the
+room's group and every group event goes out to the socket as it is. Same
+daphne, same channel layer (channels_redis from REDIS_URL) as the chat, so
+``bench/chat_load.py`` can compare the two in one run.
+
+    DJANGO_SETTINGS_MODULE=bench.chat_settings daphne bench.bare_consumer:application
+"""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.chat_settings")
+django.setup()
+
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+
+class BareConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.group = "bare." + self.scope["url_route"]["kwargs"]["room"]
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is not None:
+            await self.channel_layer.group_send(self.group, {"type": "relay", "text": text_data})
+
+    async def relay(self, event):
+        await self.send(text_data=event["text"])
+
+
+application = ProtocolTypeRouter(
+    {"websocket": URLRouter([re_path(r"^ws/bare/(?P<room>[-\w]+)/$", BareConsumer.as_asgi())])}
+)

@@ -1,0 +1,226 @@
+"""The chat socket, speaking ../shared/API.md exactly.
+
+It parses frames, checks access and calls one service; delivery guarantees
+are the services' (stored before broadcast) and the clients' (``seq`` gaps are
+filled with ``sync``). A bad frame gets an ``error`` frame and the socket stays
+open; only refusals close it (4401, 4403, 4404).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from chat import access, presence, selectors, services
+from chat.models import Room
+from chat.serializers import message_payload
+from community import realtime
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_SUCH_ROOM = 4404
+ERROR_CODES = {"rate_limited", "too_long", "invalid"}
+TYPING_EVERY_SECONDS = 2.0
+MAX_SEQ = 2**63 - 1  # a bigint; anything larger would be a database error
+
+
+@database_sync_to_async
+def _room_access(user, slug):
+    return access.room_access(user, slug)
+
+
+@database_sync_to_async
+def _last_seq(room_id: int) -> int:
+    return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
+
+
+# Posting runs in the thread pool, not in the process's one thread-sensitive
+# database thread: commits of different rooms overlap (the room lock orders
+# those of one room), and no thread waits for the channel layer, as broadcasts
+# come back in an outbox and go out from the event loop. docs/performance.md.
+def _post_sync(room, user, body, client_id):
+    with services.collect_broadcasts() as outbox:
+        message, created = services.message_post(
+            room=room, author=user, body=body, client_id=client_id
+        )
+    return message_payload(message), created, outbox
+
+
+def _history_sync(room, after):
+    messages, has_more = selectors.messages_after(room=room, after=after)
+    return [message_payload(m) for m in messages], has_more
+
+
+_post = database_sync_to_async(_post_sync, thread_sensitive=False)
+_history = database_sync_to_async(_history_sync)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    room: Room | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+            return
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        status, room = await _room_access(user, slug)
+        if status is access.Access.MISSING:
+            await self.close(code=CLOSE_NO_SUCH_ROOM)
+            return
+        if status is access.Access.FORBIDDEN:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.me = {"id": user.pk, "display_name": user.display_name}
+        self.room = room
+        self.group = realtime.chat_room_group(room.pk)
+        self.last_typing = 0.0
+        self.online: list[dict] = []
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        # Read after joining the group: nothing committed since can slip between.
+        await self.send_json(
+            {"type": "ready", "room": room.slug, "last_seq": await _last_seq(room.pk)}
+        )
+        await self._presence_changed()
+        self.heartbeat = asyncio.ensure_future(self._heartbeat())
+
+    async def disconnect(self, code):
+        if self.room is None:
+            return
+        if getattr(self, "heartbeat", None) is not None:
+            self.heartbeat.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        with contextlib.suppress(Exception):
+            await presence.store().leave(self.room.pk, self.me, self.channel_name)
+            await self._broadcast_presence()
+
+    async def _heartbeat(self):
+        """Keep this socket's presence fresh and notice who vanished meanwhile."""
+        while True:
+            await asyncio.sleep(presence.heartbeat_interval())
+            try:
+                # Join again: after a Redis restart the group would be gone (idempotent).
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                await presence.store().beat(self.room.pk, self.me, self.channel_name)
+                online = await presence.store().online(self.room.pk)
+                if online != self.online:
+                    self.online = online
+                    await self.send_json({"type": "presence", "online": online})
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("chat presence heartbeat failed", exc_info=True)
+
+    async def _presence_changed(self):
+        try:
+            await presence.store().beat(self.room.pk, self.me, self.channel_name)
+            await self._broadcast_presence()
+        except Exception:
+            logger.warning("chat presence unavailable", exc_info=True)
+
+    async def _broadcast_presence(self):
+        online = await presence.store().online(self.room.pk)
+        await self.channel_layer.group_send(
+            self.group, {"type": realtime.CHAT_PRESENCE, "online": online}
+        )
+
+    # --- frames from the client ---------------------------------------------------
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def error(self, code: str, detail: str, **extra):
+        await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self.error("invalid", "Nur JSON-Textframes.")
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):  # RecursionError: "[[[[…" 64 KB deep
+            await self.error("invalid", "Kein gültiges JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.error("invalid", "Ein Frame ist ein JSON-Objekt mit type.")
+            return
+        handler = {
+            "message": self.on_message,
+            "sync": self.on_sync,
+            "typing": self.on_typing,
+        }.get(content.get("type"))
+        if handler is None:
+            await self.error("invalid", "Unbekannter type.")
+            return
+        await handler(content)
+
+    async def on_message(self, content):
+        body, client_id = content.get("body"), content.get("client_id")
+        extra = {"client_id": client_id} if isinstance(client_id, str) else {}
+        try:
+            payload, created, outbox = await _post(self.room, self.user, body, client_id)
+        except ValidationError as exc:
+            if exc.code == "forbidden":
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            code = exc.code if exc.code in ERROR_CODES else "invalid"
+            await self.error(code, " ".join(exc.messages), **extra)
+            return
+        for group, event in outbox:  # committed: ring the doorbell from this loop
+            try:
+                await self.channel_layer.group_send(group, event)
+            except Exception:
+                logger.warning("chat broadcast failed; clients will sync", exc_info=True)
+        if not created:
+            # A resend: answer with the stored message (its broadcast went out before).
+            await self.send_json({"type": "message", "message": payload})
+
+    async def on_sync(self, content):
+        after = content.get("after")
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
+            await self.error("invalid", "after muss eine ganze Zahl ≥ 0 sein.")
+            return
+        messages, has_more = await _history(self.room, after)
+        await self.send_json({"type": "history", "messages": messages, "has_more": has_more})
+
+    async def on_typing(self, content):
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_EVERY_SECONDS:
+            return  # typing is a hint; a flood of it is dropped, never stored
+        self.last_typing = now
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": realtime.CHAT_TYPING, "user": self.me, "channel": self.channel_name},
+        )
+
+    # --- events from the room's group -------------------------------------------------
+    async def chat_message(self, event):
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_message_changed(self, event):
+        await self.send_json({"type": "message_changed", "message": event["message"]})
+
+    async def chat_typing(self, event):
+        if event["user"]["id"] != self.me["id"]:
+            await self.send_json({"type": "typing", "user": event["user"]})
+
+    async def chat_presence(self, event):
+        self.online = event["online"]
+        await self.send_json({"type": "presence", "online": event["online"]})
+
+    async def chat_room_closed(self, event):
+        self.room.is_closed = True
+        await self.send_json({"type": "room_closed", "room": self.room.slug})
+
+    async def chat_member_removed(self, event):
+        if event["user_id"] == self.me["id"]:
+            await self.close(code=CLOSE_FORBIDDEN)

@@ -1,0 +1,65 @@
+"""A token bucket per member: type fast (a burst of 10), then one message a second.
+
+The bucket lives in the cache, so with ``REDIS_URL`` every daphne process
+shares it; on Redis one Lua script reads and updates it atomically, with
+Redis's own clock. Without Redis (one process) a lock around the local cache
+does the same.
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+BURST = 10
+RATE_PER_SECOND = 1.0
+
+_LUA = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 2)
+return allowed
+"""
+_lock = threading.Lock()
+_scripts: dict[int, object] = {}
+
+
+def _limits() -> tuple[int, float]:
+    return (
+        getattr(settings, "CHAT_RATE_BURST", BURST),
+        getattr(settings, "CHAT_RATE_PER_SECOND", RATE_PER_SECOND),
+    )
+
+
+def take_token(member_id: int) -> bool:
+    """Take one token from the member's bucket; False when it is empty."""
+    capacity, rate = _limits()
+    key = f"chat:rate:{member_id}"
+    if type(cache).__name__ == "RedisCache":
+        client = cache._cache.get_client(key, write=True)
+        script = _scripts.get(id(client))
+        if script is None:  # EVALSHA from now on, loaded again by redis-py if needed
+            script = _scripts[id(client)] = client.register_script(_LUA)
+        return bool(script(keys=[cache.make_and_validate_key(key)], args=[capacity, rate]))
+    with _lock:
+        now = time.monotonic()
+        tokens, ts = cache.get(key) or (float(capacity), now)
+        tokens = min(capacity, tokens + max(0.0, now - ts) * rate)
+        allowed = tokens >= 1
+        if allowed:
+            tokens -= 1
+        cache.set(key, (tokens, now), timeout=int(capacity / rate) + 2)
+        return allowed

@@ -1,0 +1,119 @@
+"""Reads of the chat app: room lists with unread counts, message pages."""
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from chat.models import Mention, Message, Room, RoomKind, RoomMembership
+from community.models import User
+
+PAGE_SIZE = 100
+
+
+def room_list_for(*, member: User) -> QuerySet[Room]:
+    """The rooms a member sees in the list, each with ``unread`` and ``muted``.
+
+    Open rooms the member left stay out until they visit them again; the
+    members of direct conversations come along to name them (one more query).
+    """
+    visible = Q(kind=RoomKind.NETWORK) | Q(
+        kind=RoomKind.MUNICIPALITY, municipality_id=member.municipality_id
+    )
+    active = RoomMembership.objects.filter(room=OuterRef("pk"), member=member, left_at__isnull=True)
+    left = RoomMembership.objects.filter(room=OuterRef("pk"), member=member, left_at__isnull=False)
+    return (
+        Room.objects.annotate(
+            mine=FilteredRelation("memberships", condition=Q(memberships__member=member)),
+            is_member=Exists(active),
+            has_left=Exists(left),
+        )
+        .filter(Q(is_member=True) | (visible & Q(has_left=False)))
+        .annotate(
+            last_read=Coalesce(F("mine__last_read_seq"), Value(0)),
+            unread=Greatest(
+                F("last_seq") - Coalesce(F("mine__last_read_seq"), Value(0)),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+            muted=Coalesce(F("mine__muted"), Value(False), output_field=BooleanField()),
+        )
+        .annotate(
+            mentions=Coalesce(
+                Subquery(
+                    Mention.objects.filter(
+                        member=member,
+                        message__room=OuterRef("pk"),
+                        message__seq__gt=OuterRef("last_read"),
+                        message__deleted_at__isnull=True,
+                    )
+                    .values("message__room")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=RoomMembership.objects.filter(
+                    room__kind=RoomKind.DIRECT, left_at__isnull=True
+                ).select_related("member"),
+                to_attr="direct_memberships",
+            )
+        )
+        .order_by("kind", "name", "pk")
+    )
+
+
+def room_title(room: Room, *, viewer: User) -> str:
+    """A direct conversation is named after the others in it."""
+    if room.kind != RoomKind.DIRECT:
+        return room.name
+    memberships = getattr(room, "direct_memberships", None)
+    if memberships is None:
+        memberships = list(
+            RoomMembership.objects.filter(room=room, left_at__isnull=True).select_related("member")
+        )
+    others = [m.member.display_name for m in memberships if m.member_id != viewer.pk]
+    return ", ".join(sorted(others)) or room.name
+
+
+def message_list(*, room: Room) -> QuerySet[Message]:
+    return Message.objects.filter(room=room).select_related("author", "room")
+
+
+def messages_after(*, room: Room, after: int, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+    """Up to ``limit`` messages with a larger seq, oldest first, and whether more follow."""
+    rows = list(message_list(room=room).filter(seq__gt=after).order_by("seq")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def messages_before(
+    *, room: Room, before: int | None, limit: int = PAGE_SIZE
+) -> tuple[list[Message], bool]:
+    """The latest ``limit`` messages below ``before`` (all when None), oldest first."""
+    rows = message_list(room=room)
+    if before is not None:
+        rows = rows.filter(seq__lt=before)
+    rows = list(rows.order_by("-seq")[: limit + 1])
+    return list(reversed(rows[:limit])), len(rows) > limit
+
+
+def room_members(*, room: Room) -> QuerySet[User]:
+    return User.objects.filter(
+        chat_memberships__room=room, chat_memberships__left_at__isnull=True, is_active=True
+    ).select_related("municipality")

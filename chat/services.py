@@ -1,0 +1,431 @@
+"""Writes of the chat app: rooms, memberships and messages.
+
+Delivery guarantees live here. A message is validated, rendered, stored with
+the room's next ``seq`` (the room row is locked while it is taken, so seqs
+never repeat or skip, on PostgreSQL and on SQLite), and only broadcast once
+the transaction has committed. The broadcast is a doorbell: clients fill any
+gap from the database with ``sync``.
+"""
+
+import contextlib
+import contextvars
+import logging
+import re
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chat import ratelimit
+from chat.models import (
+    MAX_BODY_LENGTH,
+    MAX_CLIENT_ID_LENGTH,
+    MEMBERSHIP_KINDS,
+    OBJECT_KINDS,
+    Mention,
+    Message,
+    Room,
+    RoomKind,
+    RoomMembership,
+)
+from chat.serializers import message_payload
+from community import realtime
+from community.markdown import render_markdown
+from community.models import Municipality, Role, User
+from community.services import german_slugify
+
+logger = logging.getLogger(__name__)
+
+
+# --- broadcasting -------------------------------------------------------------
+# A consumer collects its broadcasts here and sends them on its own event loop,
+# so that the database thread never waits for the channel layer.
+_outbox: contextvars.ContextVar[list | None] = contextvars.ContextVar("chat_outbox", default=None)
+
+
+@contextlib.contextmanager
+def collect_broadcasts():
+    """Inside: committed broadcasts are collected as (group, event), not sent."""
+    outbox: list[tuple[str, dict]] = []
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+
+
+def _send_to_room(room_id: int, event: dict) -> None:
+    """Ring the room's doorbell; a failure loses nothing (clients ``sync``)."""
+    group = realtime.chat_room_group(room_id)
+    outbox = _outbox.get()
+    if outbox is not None:
+        outbox.append((group, event))
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("chat broadcast to room %s failed; clients will sync", room_id)
+
+
+def _broadcast_on_commit(room_id: int, event_type: str, **payload) -> None:
+    transaction.on_commit(lambda: _send_to_room(room_id, {"type": event_type, **payload}))
+
+
+# --- rooms ----------------------------------------------------------------------
+def _unique_room_slug(base: str, fallback: str = "raum") -> str:
+    base = (german_slugify(base) or fallback)[:90].strip("-") or fallback
+    candidate, n = base, 1
+    while Room.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _memberships_set(*, room: Room, members: Iterable[User]) -> None:
+    """Add members (again): a former member who left comes back."""
+    members = {m.pk: m for m in members if m is not None}
+    if not members:
+        return
+    existing = {
+        m.member_id: m for m in RoomMembership.objects.filter(room=room, member_id__in=members)
+    }
+    RoomMembership.objects.filter(
+        pk__in=[m.pk for m in existing.values() if m.left_at is not None]
+    ).update(left_at=None, joined_at=timezone.now())
+    RoomMembership.objects.bulk_create(
+        [RoomMembership(room=room, member_id=pk) for pk in members if pk not in existing],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def room_create(
+    *,
+    created_by: User | None,
+    name: str,
+    kind: str = RoomKind.PRIVATE,
+    slug: str = "",
+    is_private: bool | None = None,
+    municipality: Municipality | None = None,
+    object_id: int | None = None,
+    members: Iterable[User] = (),
+) -> Room:
+    should_be_private = kind in MEMBERSHIP_KINDS
+    if is_private is not None and bool(is_private) != should_be_private:
+        raise ValidationError(
+            {
+                "is_private": ValidationError(
+                    _("Räume dieser Art sind immer privat.")
+                    if should_be_private
+                    else _("Räume dieser Art sind immer offen."),
+                    code="invalid",
+                )
+            }
+        )
+    slug = (slug or "").strip()
+    if slug and Room.objects.filter(slug=slug).exists():
+        raise ValidationError(
+            {"slug": ValidationError(_("Diesen Kurznamen hat schon ein Raum."), code="unique")}
+        )
+    room = Room(
+        slug=slug or _unique_room_slug(name),
+        name=(name or "").strip(),
+        kind=kind,
+        is_private=should_be_private,
+        municipality=municipality,
+        object_id=object_id,
+        created_by=created_by,
+    )
+    room.full_clean()
+    room.save()
+    if should_be_private:
+        _memberships_set(room=room, members=[created_by, *members])
+    return room
+
+
+@transaction.atomic
+def room_ensure_for_municipality(*, municipality: Municipality) -> Room:
+    """The city room of a municipality, created on first use."""
+    room = Room.objects.filter(kind=RoomKind.MUNICIPALITY, municipality=municipality).first()
+    if room is not None:
+        return room
+    return room_create(
+        created_by=None,
+        name=municipality.name,
+        kind=RoomKind.MUNICIPALITY,
+        slug=_unique_room_slug(f"kommune-{municipality.slug}"),
+        municipality=municipality,
+    )
+
+
+@transaction.atomic
+def room_ensure_for_object(
+    *, kind: str, object_id: int, name: str, members: Iterable[User] = ()
+) -> Room:
+    """The room of a project or event (by its id), created or renamed, members added.
+
+    For the projects and events apps: call it when the object or its
+    participants change; ``room_remove_members`` takes people out again.
+    """
+    if kind not in OBJECT_KINDS:
+        raise ValidationError(
+            {"kind": ValidationError(_("Nur Projekte und Termine."), code="invalid")}
+        )
+    room = Room.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
+    if room is None:
+        room = room_create(created_by=None, name=name, kind=kind, object_id=object_id)
+    elif name and room.name != name.strip():
+        room.name = name.strip()
+        room.full_clean()
+        room.save(update_fields=["name"])
+    _memberships_set(room=room, members=members)
+    return room
+
+
+@transaction.atomic
+def room_add_members(*, room: Room, members: Iterable[User]) -> None:
+    _memberships_set(room=room, members=members)
+
+
+@transaction.atomic
+def room_remove_members(*, room: Room, members: Iterable[User]) -> None:
+    """Take members out; their open sockets in the room close (4403)."""
+    ids = [m.pk for m in members]
+    RoomMembership.objects.filter(room=room, member_id__in=ids, left_at__isnull=True).update(
+        left_at=timezone.now()
+    )
+    if room.by_membership:
+        for pk in ids:
+            _broadcast_on_commit(room.pk, realtime.CHAT_MEMBER_REMOVED, user_id=pk)
+
+
+@transaction.atomic
+def room_leave(*, room: Room, member: User) -> None:
+    """Leave a room: membership rooms close to the member, open ones leave the list."""
+    membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["left_at"])
+    if room.by_membership:
+        _broadcast_on_commit(room.pk, realtime.CHAT_MEMBER_REMOVED, user_id=member.pk)
+
+
+@transaction.atomic
+def room_visit(*, room: Room, member: User) -> RoomMembership:
+    """Opening an open room puts it (back) into the member's list."""
+    membership, created = RoomMembership.objects.get_or_create(room=room, member=member)
+    if not created and membership.left_at is not None and not room.by_membership:
+        membership.left_at = None
+        membership.save(update_fields=["left_at"])
+    return membership
+
+
+@transaction.atomic
+def room_open(*, room: Room, member: User) -> RoomMembership:
+    """The member opens the room's page: it is (back) in their list and read."""
+    membership = room_visit(room=room, member=member)
+    latest = Room.objects.filter(pk=room.pk).values_list("last_seq", flat=True).first() or 0
+    if membership.last_read_seq < latest:
+        membership.last_read_seq = latest
+        membership.save(update_fields=["last_read_seq"])
+    return membership
+
+
+@transaction.atomic
+def room_membership_update(
+    *, room: Room, member: User, muted: bool | None = None, last_read_seq: int | None = None
+) -> RoomMembership:
+    """Mute a room or mark it read up to a seq (never backwards, never past the end)."""
+    membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
+    fields = []
+    if muted is not None:
+        membership.muted = muted
+        fields.append("muted")
+    if last_read_seq is not None:
+        membership.last_read_seq = max(membership.last_read_seq, min(last_read_seq, room.last_seq))
+        fields.append("last_read_seq")
+    if fields:
+        membership.save(update_fields=fields)
+    return membership
+
+
+@transaction.atomic
+def room_close(*, room: Room) -> Room:
+    """A moderator closes a room: it stays readable, nobody can write any more."""
+    Room.objects.filter(pk=room.pk).update(is_closed=True)
+    room.is_closed = True
+    _broadcast_on_commit(room.pk, realtime.CHAT_ROOM_CLOSED)
+    return room
+
+
+def direct_room_open(*, member: User, others: Iterable[User]) -> Room:
+    """The direct conversation of exactly these members, created on first contact."""
+    people = {member.pk: member, **{o.pk: o for o in others}}
+    if len(people) < 2:
+        raise ValidationError(
+            _("Ein Gespräch braucht mindestens eine weitere Person."), code="invalid"
+        )
+    slug = "direkt-" + "-".join(str(pk) for pk in sorted(people))
+    if len(slug) > 100:
+        raise ValidationError(_("Zu viele Personen für ein Direktgespräch."), code="invalid")
+    for _attempt in range(2):
+        room = Room.objects.filter(slug=slug).first()
+        if room is not None:
+            room_add_members(room=room, members=[member])  # came back after leaving
+            return room
+        try:
+            with transaction.atomic():
+                names = ", ".join(sorted(p.display_name for p in people.values()))
+                return room_create(
+                    created_by=member,
+                    name=names[:200],
+                    kind=RoomKind.DIRECT,
+                    slug=slug,
+                    members=people.values(),
+                )
+        except (IntegrityError, ValidationError):
+            continue  # opened by the other side at the same moment
+    return Room.objects.get(slug=slug)
+
+
+# --- messages -------------------------------------------------------------------
+def _validate_message(body, client_id) -> None:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
+        raise ValidationError(
+            _("client_id muss eine Zeichenkette mit 1 bis 64 Zeichen sein."), code="invalid"
+        )
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError(_("Die Nachricht ist leer."), code="invalid")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(
+            _("Die Nachricht ist länger als %(max)d Zeichen."),
+            code="too_long",
+            params={"max": MAX_BODY_LENGTH},
+        )
+
+
+MENTION = re.compile(r"(?<![\w@])@([-a-zA-Z0-9_]{1,60})")
+MAX_MENTIONS = 20
+
+
+def _mentioned(room: Room, author: User, body: str) -> list[int]:
+    """The members an @handle names who can read the room (the author aside)."""
+    handles = list(dict.fromkeys(MENTION.findall(body)))[:MAX_MENTIONS]
+    if not handles:
+        return []
+    people = User.objects.filter(handle__in=handles, is_active=True).exclude(pk=author.pk)
+    if room.kind == RoomKind.MUNICIPALITY:
+        people = people.filter(
+            Q(municipality_id=room.municipality_id)
+            | Q(role__in=[Role.MODERATOR, Role.ADMIN])
+            | Q(is_superuser=True)
+        )
+    elif room.by_membership:
+        people = people.filter(chat_memberships__room=room, chat_memberships__left_at__isnull=True)
+    return list(people.values_list("pk", flat=True))
+
+
+def _existing(room: Room, author: User, client_id: str) -> Message | None:
+    return (
+        Message.objects.select_related("author", "room")
+        .filter(room=room, author=author, client_id=client_id)
+        .first()
+    )
+
+
+def message_post(
+    *, room: Room, author: User, body: str, client_id: str, rate_limited: bool = True
+) -> tuple[Message, bool]:
+    """Store a message with the room's next seq; return it and whether it is new.
+
+    The same ``client_id`` again returns the stored message and stores nothing:
+    the unique constraint (room, author, client_id) refuses the second row,
+    which rolls back the whole transaction, seq included, so no gap is left.
+    """
+    _validate_message(body, client_id)
+    if rate_limited and not ratelimit.take_token(author.pk):
+        existing = _existing(room, author, client_id)  # a resend is never refused
+        if existing is not None:
+            return existing, False
+        raise ValidationError(
+            _("Zu viele Nachrichten in kurzer Zeit. Bitte einen Moment warten."),
+            code="rate_limited",
+        )
+    body_html = render_markdown(body)  # outside the lock: rendering takes the longest
+    mentioned = _mentioned(room, author, body) if "@" in body else []
+    try:
+        with transaction.atomic():
+            locked = Room.objects.select_for_update().only("pk", "last_seq", "is_closed")
+            locked = locked.get(pk=room.pk)
+            if locked.is_closed:
+                raise ValidationError(_("Dieser Raum ist geschlossen."), code="closed")
+            if room.by_membership:
+                allowed = RoomMembership.objects.filter(
+                    room=room, member=author, left_at__isnull=True
+                ).exists()
+                if not allowed:
+                    raise ValidationError(_("Sie sind nicht in diesem Raum."), code="forbidden")
+            seq = locked.last_seq + 1
+            Room.objects.filter(pk=room.pk).update(last_seq=seq)
+            message = Message.objects.create(
+                room=room,
+                seq=seq,
+                author=author,
+                client_id=client_id,
+                body=body,
+                body_html=body_html,
+            )
+            Mention.objects.bulk_create(
+                [Mention(message=message, member_id=pk) for pk in mentioned]
+            )
+            # One's own message is read; this is also the open rooms' membership row.
+            updated = RoomMembership.objects.filter(room=room, member=author).update(
+                last_read_seq=seq
+            )
+            if not updated:  # first message here; a page visit may create the row meanwhile
+                RoomMembership.objects.bulk_create(
+                    [RoomMembership(room=room, member=author)], ignore_conflicts=True
+                )
+                RoomMembership.objects.filter(room=room, member=author).update(last_read_seq=seq)
+            room.last_seq = seq
+            message.room = room
+            _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
+    except IntegrityError:
+        existing = _existing(room, author, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+@transaction.atomic
+def message_edit(*, message: Message, body: str) -> Message:
+    _validate_message(body, message.client_id)
+    message.body = body
+    message.body_html = render_markdown(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "edited_at"])
+    _broadcast_on_commit(
+        message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
+    )
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message: Message) -> Message:
+    """Remove the text, keep the seq: a deleted message leaves no gap."""
+    message.body = ""
+    message.body_html = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "deleted_at"])
+    _broadcast_on_commit(
+        message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
+    )
+    return message

@@ -1,0 +1,412 @@
+/* Lotsennetz chat: the WebSocket client of a room page (../shared/API.md).
+ *
+ * The channel layer is only a doorbell, so this client never trusts it alone:
+ * it keeps the contiguous run of messages by `seq`, asks `sync` for any gap,
+ * asks again after every reconnect (with backoff) and from time to time for
+ * anything missed at the end, and resends its own messages with the same
+ * `client_id` until their echo arrives. The server stores a client_id once.
+ * No inline script, no third-party request: data comes from data-attributes
+ * and the json_script element "chat-strings".
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("chat");
+  if (!root || !("WebSocket" in window)) { return; }
+
+  var T = JSON.parse(document.getElementById("chat-strings").textContent);
+  var slug = root.dataset.room;
+  var me = Number(root.dataset.me);
+  var canModerate = root.dataset.canModerate === "1";
+  var csrf = root.dataset.csrf;
+  var api = root.dataset.api;
+  var membershipApi = root.dataset.membershipApi;
+
+  var log = document.getElementById("chat-log");
+  var olderButton = document.getElementById("chat-older");
+  var announce = document.getElementById("chat-announce");
+  var typingLine = document.getElementById("chat-typing");
+  var onlineLine = document.getElementById("chat-online");
+  var connectionLine = document.getElementById("chat-connection");
+  var pendingList = document.getElementById("chat-pending");
+  var composer = document.getElementById("chat-composer");
+  var textarea = document.getElementById("chat-body");
+  var errorLine = document.getElementById("chat-error");
+
+  var RESEND_AFTER_MS = 4000;
+  var IDLE_SYNC_MS = 30000;
+  var TYPING_SHOWN_MS = 5000;
+  var TYPING_SEND_EVERY_MS = 2500;
+
+  var lastSeq = Number(root.dataset.lastSeq) || 0;   // end of the contiguous run
+  var oldestSeq = Number(root.dataset.oldestSeq) || 1;
+  var syncing = false;
+  var socket = null;
+  var attempts = 0;
+  var refused = false;
+  var pending = {};   // client_id -> {body, sentAt, item}
+  var typers = {};    // user id -> {name, until}
+  var lastTypingSent = 0;
+  var readTimer = null;
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  function sync() {
+    if (syncing) { return; }
+    if (send({type: "sync", after: lastSeq})) { syncing = true; }
+  }
+
+  // --- rendering -------------------------------------------------------------------
+  function formatTime(iso) {
+    var date = new Date(iso);
+    return date.toLocaleDateString("de-DE") + " " +
+      date.toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
+  }
+
+  function fill(item, message) {
+    var own = message.author && message.author.id === me;
+    item.className = "chat-message" + (own ? " chat-own" : "") + (message.deleted ? " chat-deleted" : "");
+    item.dataset.seq = message.seq;
+    item.dataset.author = message.author ? message.author.id : "";
+    item.textContent = "";
+    var meta = document.createElement("p");
+    meta.className = "chat-meta";
+    var author = document.createElement("span");
+    author.className = "chat-author";
+    author.textContent = message.author ? message.author.display_name : T.deletedAccount;
+    var time = document.createElement("time");
+    time.dateTime = message.created_at;
+    time.textContent = formatTime(message.created_at);
+    meta.append(author, " ", time);
+    if (message.edited_at && !message.deleted) {
+      var edited = document.createElement("span");
+      edited.className = "chat-edited";
+      edited.textContent = " (" + T.edited + ")";
+      meta.append(edited);
+    }
+    var body = document.createElement("div");
+    body.className = "chat-body";
+    if (message.deleted) {
+      body.innerHTML = "<p><em></em></p>";
+      body.querySelector("em").textContent = T.deleted;
+    } else {
+      body.innerHTML = message.body_html;  // rendered and sanitised by the server (nh3)
+    }
+    item.append(meta, body);
+    if (!message.deleted && (own || canModerate)) {
+      var actions = document.createElement("div");
+      actions.className = "chat-actions";
+      if (own) { actions.append(actionButton(T.edit, "chat-edit")); }
+      actions.append(actionButton(T.delete, "chat-delete"));
+      item.append(actions);
+    }
+    item._message = message;
+    return item;
+  }
+
+  function actionButton(label, className) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button " + className;
+    button.textContent = label;
+    return button;
+  }
+
+  function nearBottom() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  }
+
+  function itemFor(seq) {
+    return log.querySelector('li[data-seq="' + seq + '"]');
+  }
+
+  // Keep only what continues the run; report a gap.
+  function accept(messages, live) {
+    var gap = false;
+    var stick = nearBottom();
+    messages.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (message) {
+      if (message.seq <= lastSeq) { return; }
+      if (message.seq !== lastSeq + 1) { gap = true; return; }
+      log.append(fill(document.createElement("li"), message));
+      lastSeq = message.seq;
+      confirm(message.client_id, message.author);
+      if (live && message.author && message.author.id !== me) {
+        say(format(T.newMessage, {name: message.author.display_name, text: plain(message)}));
+      }
+    });
+    if (stick) { log.scrollTop = log.scrollHeight; }
+    markReadSoon();
+    return gap;
+  }
+
+  function plain(message) {
+    var scratch = document.createElement("div");
+    scratch.innerHTML = message.body_html;
+    var text = scratch.textContent.trim();
+    return text.length > 200 ? text.slice(0, 200) + " …" : text;
+  }
+
+  function say(text) {
+    var line = document.createElement("p");
+    line.textContent = text;
+    announce.append(line);
+    while (announce.childNodes.length > 5) { announce.removeChild(announce.firstChild); }
+  }
+
+  // --- own messages: pending until their echo arrives ------------------------------------
+  function confirm(clientId, author) {
+    if (!author || author.id !== me || !pending[clientId]) { return; }
+    pending[clientId].item.remove();
+    delete pending[clientId];
+  }
+
+  function submit(body) {
+    var clientId = newClientId();
+    var item = document.createElement("li");
+    item.textContent = body.length > 80 ? body.slice(0, 80) + " …" : body;
+    var note = document.createElement("span");
+    note.className = "chat-pending-note";
+    note.textContent = " – " + T.sending;
+    item.append(note);
+    pendingList.append(item);
+    pending[clientId] = {body: body, sentAt: Date.now(), item: item};
+    send({type: "message", body: body, client_id: clientId});
+  }
+
+  function resendUnconfirmed() {
+    var now = Date.now();
+    Object.keys(pending).forEach(function (clientId) {
+      var entry = pending[clientId];
+      if (now - entry.sentAt >= RESEND_AFTER_MS && send({type: "message", body: entry.body, client_id: clientId})) {
+        entry.sentAt = now;
+      }
+    });
+  }
+
+  // --- frames from the server --------------------------------------------------------------
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "ready":
+        attempts = 0;
+        connectionLine.textContent = "";
+        if (frame.last_seq > lastSeq) { sync(); }
+        resendUnconfirmed();
+        break;
+      case "message":
+        if (accept([frame.message], true)) { sync(); }
+        break;
+      case "history":
+        syncing = false;
+        var gap = accept(frame.messages, false);
+        if (frame.has_more || (gap && frame.messages.length)) { sync(); }
+        break;
+      case "message_changed":
+        var item = itemFor(frame.message.seq);
+        if (item) { fill(item, frame.message); }
+        break;
+      case "typing":
+        typers[frame.user.id] = {name: frame.user.display_name, until: Date.now() + TYPING_SHOWN_MS};
+        showTyping();
+        break;
+      case "presence":
+        onlineLine.textContent = format(T.online, {
+          names: frame.online.map(function (u) { return u.display_name; }).join(", ")
+        });
+        break;
+      case "room_closed":
+        if (composer) { composer.hidden = true; }
+        connectionLine.textContent = T.closed;
+        break;
+      case "error":
+        if (frame.code === "rate_limited") {
+          errorLine.textContent = T.rateLimited;   // stays pending, resent shortly
+        } else {
+          if (frame.client_id && pending[frame.client_id]) {
+            pending[frame.client_id].item.remove();
+            delete pending[frame.client_id];
+          }
+          errorLine.textContent = frame.detail;
+        }
+        break;
+    }
+  }
+
+  function showTyping() {
+    var now = Date.now();
+    var names = [];
+    Object.keys(typers).forEach(function (id) {
+      if (typers[id].until > now) { names.push(typers[id].name); } else { delete typers[id]; }
+    });
+    typingLine.textContent = names.length ? format(T.typing, {names: names.join(", ")}) : "";
+  }
+
+  // --- the socket, reconnecting with backoff ------------------------------------------------------
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + encodeURIComponent(slug) + "/");
+    syncing = false;
+    socket.addEventListener("message", function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      onFrame(frame);
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
+        refused = true;
+        connectionLine.textContent = T.refused;
+        return;
+      }
+      attempts += 1;
+      var seconds = Math.min(30, Math.pow(2, Math.min(attempts, 5) - 1)) * (0.75 + Math.random() / 2);
+      connectionLine.textContent = format(T.reconnecting, {seconds: Math.ceil(seconds)});
+      window.setTimeout(connect, seconds * 1000);
+    });
+  }
+
+  // --- loading history upward -----------------------------------------------------------------------
+  function loadOlder() {
+    if (olderButton.disabled) { return; }
+    olderButton.disabled = true;
+    fetch(api + "?before=" + oldestSeq + "&page_size=50", {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+      .then(function (page) {
+        var before = log.scrollHeight;
+        var first = log.firstElementChild;
+        page.results.forEach(function (message) {
+          if (!itemFor(message.seq)) { log.insertBefore(fill(document.createElement("li"), message), first); }
+        });
+        if (page.results.length) { oldestSeq = page.results[0].seq; }
+        log.scrollTop += log.scrollHeight - before;
+        olderButton.hidden = !page.previous;
+      })
+      .catch(function () { errorLine.textContent = T.failed; })
+      .then(function () { olderButton.disabled = false; });
+  }
+
+  function request(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json"},
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.status === 204 ? null : response.json();
+    });
+  }
+
+  function markReadSoon() {
+    if (document.visibilityState !== "visible") { return; }
+    window.clearTimeout(readTimer);
+    readTimer = window.setTimeout(function () {
+      request("PATCH", membershipApi, {last_read_seq: lastSeq}).catch(function () {});
+    }, 2000);
+  }
+
+  // --- editing and deleting one's own messages --------------------------------------------------------
+  log.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) { return; }
+    var item = button.closest("li[data-seq]");
+    var url = api + item.dataset.seq + "/";
+    if (button.classList.contains("chat-delete")) {
+      event.preventDefault();
+      if (!window.confirm(T.confirmDelete)) { return; }
+      request("DELETE", url).catch(function () { errorLine.textContent = T.failed; });
+    } else if (button.classList.contains("chat-edit")) {
+      startEdit(item, url);
+    }
+  });
+
+  function startEdit(item, url) {
+    var body = item.querySelector(".chat-body");
+    if (!item._message) {
+      // Server-rendered: fetch the Markdown source first.
+      request("GET", url).then(function (message) { item._message = message; startEdit(item, url); })
+        .catch(function () { errorLine.textContent = T.failed; });
+      return;
+    }
+    var form = document.createElement("form");
+    form.className = "chat-edit-form";
+    var label = document.createElement("label");
+    label.textContent = T.editLabel;
+    var input = document.createElement("textarea");
+    input.value = item._message.body;
+    input.rows = 3;
+    input.maxLength = 4000;
+    label.append(input);
+    var save = actionButton(T.save, "chat-save");
+    save.type = "submit";
+    var cancel = actionButton(T.cancel, "chat-cancel");
+    form.append(label, save, cancel);
+    body.replaceWith(form);
+    input.focus();
+    cancel.addEventListener("click", function () { form.replaceWith(body); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      request("PATCH", url, {body: input.value})
+        .then(function (message) { fill(item, message); })
+        .catch(function () { errorLine.textContent = T.failed; });
+    });
+  }
+
+  // --- composing ---------------------------------------------------------------------------------------
+  if (composer) {
+    composer.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = textarea.value;
+      if (!body.trim()) { return; }
+      errorLine.textContent = "";
+      submit(body);
+      textarea.value = "";
+      textarea.focus();
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    textarea.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTypingSent > TYPING_SEND_EVERY_MS && send({type: "typing"})) { lastTypingSent = now; }
+    });
+  }
+
+  olderButton.addEventListener("click", loadOlder);
+  log.addEventListener("scroll", function () {
+    if (log.scrollTop < 40 && !olderButton.hidden) { loadOlder(); }
+  });
+
+  // Server-rendered messages get the same buttons as live ones.
+  Array.prototype.forEach.call(log.querySelectorAll(".chat-edit"), function (b) { b.hidden = false; });
+  Array.prototype.forEach.call(log.querySelectorAll(".chat-delete"), function (b) { b.type = "button"; });
+
+  window.setInterval(resendUnconfirmed, 1000);
+  window.setInterval(showTyping, 1000);
+  // A lost doorbell for the newest message shows no gap; ask now and then.
+  window.setInterval(function () { if (!refused) { sync(); } }, IDLE_SYNC_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !refused) { sync(); markReadSoon(); }
+  });
+
+  log.scrollTop = log.scrollHeight;
+  connectionLine.textContent = T.connecting;
+  root.dataset.ready = "1";
+  connect();
+})();
