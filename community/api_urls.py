@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from community import api
+from community import api, notifications_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,5 +12,15 @@ router.register("projects", api.ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("auth/token/", api.AuthTokenView.as_view(), name="api_token"),
+    path(
+        "notifications/",
+        notifications_api.NotificationListView.as_view(),
+        name="api_notifications",
+    ),
+    path(
+        "notifications/read/",
+        notifications_api.NotificationReadView.as_view(),
+        name="api_notifications_read",
+    ),
     *router.urls,
 ]

@@ -6,6 +6,8 @@ nh3 (ammonia) then keeps only an explicit allow-list. bleach, the former
 standard, has had its final release and gets no security fixes any more.
 """
 
+import re
+
 import markdown
 import nh3
 from markdown.extensions import Extension
@@ -65,17 +67,35 @@ class _DemoteHeadingsExtension(Extension):
         md.treeprocessors.register(_DemoteHeadings(md), "lotsennetz_demote_headings", 5)
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(extensions=()) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "fenced_code",
             "tables",
             "sane_lists",
             _DemoteHeadingsExtension(),
+            *extensions,
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
+
+
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Drop a link whose scheme hides behind whitespace or control characters.
+
+    ``java script:`` is no scheme to nh3 (a relative URL), but browsers strip
+    tabs and newlines from URLs; without the noise it must be an allowed scheme.
+    """
+    if attribute == "href":
+        scheme = _SCHEME.match(_URL_NOISE.sub("", value).lower())
+        if scheme and scheme.group(1) not in URL_SCHEMES:
+            return None
+    return value
 
 
 def sanitize_html(html: str) -> str:
@@ -88,11 +108,16 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
 
 
-def render_markdown(text: str) -> str:
-    """Render Markdown source to sanitised HTML, safe to insert into a page as it is."""
+def render_markdown(text: str, *, extensions=()) -> str:
+    """Render Markdown source to sanitised HTML, safe to insert into a page as it is.
+
+    ``extensions`` add python-markdown extensions (e.g. the forum's @mentions);
+    their output passes the same allow-list.
+    """
     if not text or not text.strip():
         return ""
-    return sanitize_html(_markdown().convert(text))
+    return sanitize_html(_markdown(extensions).convert(text))

@@ -119,6 +119,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administration")
 
 
+class EmailFrequency(models.TextChoices):
+    """How a member wants notifications by e-mail (the bell shows them all the same)."""
+
+    IMMEDIATELY = "immediately", _("sofort")
+    DAILY = "daily", _("täglich gebündelt")
+    WEEKLY = "weekly", _("wöchentlich gebündelt")
+    NEVER = "never", _("nie")
+
+
 class UserManager(BaseUserManager):
     """Creates accounts for ``createsuperuser``; the app uses community.services."""
 
@@ -176,6 +185,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Darf sich in der Django-Verwaltung anmelden."),
     )
     date_joined = models.DateTimeField(_("beigetreten am"), default=timezone.now)
+    email_notifications = models.CharField(
+        _("Benachrichtigungen per E-Mail"),
+        max_length=12,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATELY,
+    )
     learning_interests = models.ManyToManyField(
         "Expertise",
         blank=True,
@@ -536,3 +551,63 @@ class MemberSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.member_id)
+
+
+# --- notifications (the bell; shared by forum, chat and events) ---------------
+class Notification(models.Model):
+    """Something a member should know about: shown by the bell, mailed per their choice.
+
+    ``thread_key`` (e.g. ``forum.thread.12``) bundles notifications of one
+    conversation, so e-mails and digests never carry one mail per post.
+    """
+
+    recipient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("Empfänger:in"),
+    )
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ausgelöst von"),
+    )
+    kind = models.CharField(_("Art"), max_length=40)
+    text = models.CharField(_("Text"), max_length=300)
+    url = models.CharField(_("Ziel"), max_length=500)
+    thread_key = models.CharField(_("Gesprächsfaden"), max_length=100, blank=True)
+    thread_title = models.CharField(_("Titel des Gesprächsfadens"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    read_at = models.DateTimeField(_("gelesen am"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("per E-Mail gesendet am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Benachrichtigung")
+        verbose_name_plural = _("Benachrichtigungen")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_recipient_new",
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(emailed_at__isnull=True, read_at__isnull=True),
+                name="notification_unmailed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

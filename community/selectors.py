@@ -106,24 +106,52 @@ def _level_score(intent: SearchIntent):
     return Coalesce(Subquery(best), Value(0))
 
 
+def _forum_answers(intent: SearchIntent):
+    """Accepted forum answers in threads tagged with a searched field (evidence too)."""
+    from forum.models import Thread
+
+    if not intent.expertise_ids:
+        return None
+    count = (
+        Thread.objects.filter(
+            solution__author=OuterRef("pk"),
+            solution__deleted_at__isnull=True,
+            solution__hidden=False,
+            tags__in=intent.expertise_ids,
+        )
+        .order_by()
+        .values("solution__author")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(count), Value(0))
+
+
 def _evidence_score(intent: SearchIntent):
-    """Published projects that prove the matter: with a searched tool or of the kind asked for."""
+    """Evidence that proves the matter: published projects with a searched tool or of the
+    kind asked for, and accepted forum answers in the searched field."""
     evidence = Q()
     if intent.tool_ids:
         evidence |= Q(project__tools__in=intent.tool_ids)
     if intent.kind:
         evidence |= Q(project__kind=intent.kind)
-    if not evidence:
+    answers = _forum_answers(intent)
+    if not evidence and answers is None:
         return Value(0)
-    through = Project.members.through
-    count = (
-        through.objects.filter(evidence, user_id=OuterRef("pk"), project__is_published=True)
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("project_id", distinct=True))
-        .values("n")
-    )
-    return Least(Coalesce(Subquery(count), Value(0)), Value(MAX_EVIDENCE))
+    total = Value(0)
+    if evidence:
+        through = Project.members.through
+        count = (
+            through.objects.filter(evidence, user_id=OuterRef("pk"), project__is_published=True)
+            .order_by()
+            .values("user_id")
+            .annotate(n=Count("project_id", distinct=True))
+            .values("n")
+        )
+        total = Coalesce(Subquery(count), Value(0))
+    if answers is not None:
+        total = total + answers
+    return Least(total, Value(MAX_EVIDENCE))
 
 
 # How the parts of a directory match add up: a declared expert outranks a
@@ -294,3 +322,16 @@ def tool_list() -> QuerySet[Tool]:
     return Tool.objects.annotate(
         project_count=Count("projects", filter=Q(projects__is_published=True), distinct=True)
     ).order_by("name")
+
+
+# --- notifications --------------------------------------------------------------
+def notification_list(*, member: User):
+    from community.models import Notification
+
+    return Notification.objects.filter(recipient=member).order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, member: User) -> int:
+    from community.models import Notification
+
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()

@@ -163,3 +163,19 @@ def calendar_feed_member(token: str) -> User | None:
     if feed is None or not feed.member.is_active:
         return None
     return feed.member
+
+
+def event_chat_room(*, event, viewer):
+    """The event's chat room, if the viewer is in it (organizers and confirmed participants)."""
+    from chat.models import Room, RoomKind
+
+    return (
+        Room.objects.filter(
+            kind=RoomKind.EVENT,
+            object_id=event.pk,
+            memberships__member=viewer,
+            memberships__left_at__isnull=True,
+        )
+        .only("slug", "name")
+        .first()
+    )

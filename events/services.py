@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,6 +232,7 @@ def event_create(
     event.save()
     _set_organizers(event=event, organizers=[created_by, *organizers])
     _set_agenda(event=event, agenda=agenda)
+    _sync_chat_room(event)
     return event
 
 
@@ -391,8 +392,34 @@ def _after_seat_change(event: Event) -> None:
     """Live seat counts for the event's open pages, once the change is committed."""
     from events import realtime_events
 
+    _sync_chat_room(event)
     event_id = event.pk
     transaction.on_commit(lambda: realtime_events.broadcast_seats(event_id=event_id))
+
+
+def _sync_chat_room(event: Event) -> None:
+    """The event's chat room holds its organizers and confirmed participants, nobody else."""
+    from chat import services as chat_services
+    from chat.models import RoomKind, RoomMembership
+
+    wanted = list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(organized_events=event)
+            | Q(event_signups__event=event, event_signups__status=SignupStatus.CONFIRMED)
+        )
+        .distinct()
+    )
+    room = chat_services.room_ensure_for_object(
+        kind=RoomKind.EVENT, object_id=event.pk, name=event.title, members=wanted
+    )
+    leaving = User.objects.filter(
+        pk__in=RoomMembership.objects.filter(room=room, left_at__isnull=True)
+        .exclude(member__in=wanted)
+        .values("member_id")
+    )
+    if leaving:
+        chat_services.room_remove_members(room=room, members=list(leaving))
 
 
 @transaction.atomic

@@ -180,6 +180,7 @@ def detail(request, pk):
             "status": event.status,
         },
         "ws_path": f"/ws/events/{event.pk}/",
+        "chat_room": selectors.event_chat_room(event=event, viewer=request.user),
     }
     return render(request, "events/detail.html", context)
 

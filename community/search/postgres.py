@@ -2,19 +2,21 @@
 
 The text search configuration ``lotsennetz_german`` (german stemming after
 unaccent) and the GIN indexes are created by migration 0003.
+
+Typos are looked up in the vocabulary of the documents (``community_searchword``,
+trigram GIN index, migration 0006), not in the documents themselves: the closest
+words found there join the full-text query, so a search reads only the tsvector
+index. Comparing the typed word with every candidate document instead costs
+seconds at 50,000 members (docs/performance.md).
 """
 
 from functools import reduce
 from operator import or_
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    TrigramWordSimilarity,
-)
-from django.db.models import F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Greatest
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast
 
 from community.models import MemberSearchDocument
 from community.search.base import SearchBackend
@@ -23,6 +25,36 @@ CONFIG = "lotsennetz_german"
 # Words shorter than this only match exactly; trigram similarity on two or
 # three letters finds noise.
 TYPO_MIN_LENGTH = 5
+# How many close words of the vocabulary one typed word may stand for.
+SIMILAR_WORDS = 5
+
+VOCABULARY_ADD = """
+    INSERT INTO community_searchword (word)
+    SELECT DISTINCT w FROM community_membersearchdocument d,
+      unnest(tsvector_to_array(to_tsvector('simple', unaccent(d.text)))) AS w
+    WHERE d.member_id = ANY(%s) AND length(w) >= 4
+    ORDER BY w
+    ON CONFLICT DO NOTHING
+"""
+# word %> term: word_similarity(term, word) >= pg_trgm.word_similarity_threshold,
+# the test the search used to run against whole documents, now against words;
+# only for terms that are no word of the documents ("did you mean"): a word
+# that is there is found by the full-text index, stemmed, without widening.
+SIMILAR_SQL = """
+    SELECT s.word FROM unnest(%s::text[]) AS t(term)
+    CROSS JOIN LATERAL (
+      SELECT NOT EXISTS (
+        SELECT 1 FROM community_searchword WHERE word = unaccent(t.term)
+      ) AS unknown
+    ) k
+    CROSS JOIN LATERAL (
+      SELECT word FROM community_searchword
+      WHERE k.unknown AND word %%> unaccent(t.term)
+      ORDER BY word_similarity(unaccent(t.term), word) DESC,
+               similarity(unaccent(t.term), word) DESC, word
+      LIMIT %s
+    ) s
+"""
 
 
 class PostgresSearchBackend(SearchBackend):
@@ -37,19 +69,24 @@ class PostgresSearchBackend(SearchBackend):
             + SearchVector("text_b", weight="B", config=CONFIG)
             + SearchVector("text_c", weight="C", config=CONFIG)
         )
+        # Words are only added: a word no document holds any more matches nothing.
+        with connection.cursor() as cursor:
+            cursor.execute(VOCABULARY_ADD, [list(member_ids)])
+
+    def similar_words(self, terms: list[str]) -> list[str]:
+        """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung")."""
+        long_terms = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
+        if not long_terms:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(SIMILAR_SQL, [long_terms, SIMILAR_WORDS])
+            return [word for (word,) in cursor.fetchall()]
 
     def search(self, members: QuerySet, terms: list[str]) -> QuerySet:
-        query = reduce(or_, [SearchQuery(t, config=CONFIG, search_type="plain") for t in terms])
-        matches = Q(search_document__vector=query)
-        long_terms = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
-        for term in long_terms:
-            matches |= Q(search_document__text__trigram_word_similar=term)
+        words = list(dict.fromkeys([*terms, *self.similar_words(terms)]))
+        query = reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in words])
         # normalization 32: rank / (rank + 1), between 0 and 1.
         rank = SearchRank(F("search_document__vector"), query, normalization=32)
-        if long_terms:
-            similarity = Greatest(
-                *[TrigramWordSimilarity(term, "search_document__text") for term in long_terms],
-                Value(0.0),
-            )
-            rank = Greatest(rank, Cast(similarity, FloatField()) * Value(0.5))
-        return members.filter(matches).annotate(text_rank=Cast(rank, FloatField()))
+        return members.filter(search_document__vector=query).annotate(
+            text_rank=Cast(rank, FloatField())
+        )

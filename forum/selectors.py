@@ -1,0 +1,242 @@
+"""Reads of the forum, shaped for pages and endpoints with a fixed number of queries.
+
+Thread lists page by keyset (pinned, last activity, id); a thread's posts page
+by their gapless number. Neither uses OFFSET, so the thousandth page costs what
+the first does.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from community.models import Expertise, User
+from community.search.text import query_terms
+from forum.models import (
+    REACTION_SYMBOLS,
+    Category,
+    Flag,
+    ModerationLog,
+    Post,
+    PostRevision,
+    ReactionKind,
+    ReadState,
+    Subscription,
+    Thread,
+)
+from forum.search import get_backend
+
+POSTS_PER_PAGE = 20
+THREADS_PER_PAGE = 30
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.annotate(thread_count=Count("threads")).order_by("position", "name")
+
+
+def _with_read_state(threads: QuerySet, viewer: User) -> QuerySet:
+    last_read = ReadState.objects.filter(member=viewer, thread=OuterRef("pk")).values(
+        "last_read_number"
+    )[:1]
+    return threads.annotate(
+        last_read_number=Coalesce(Subquery(last_read, output_field=IntegerField()), -1)
+    ).annotate(
+        # -1: never opened (everything is new); otherwise the posts after the read mark.
+        unread_count=Greatest(F("post_count") - Greatest(F("last_read_number"), 0), 0)
+    )
+
+
+def thread_list(*, viewer: User, category: Category | None = None, tag: Expertise | None = None):
+    threads = Thread.objects.select_related("category", "author", "solution").prefetch_related(
+        "tags"
+    )
+    if category is not None:
+        threads = threads.filter(category=category)
+    if tag is not None:
+        threads = threads.filter(tags=tag)
+    return _with_read_state(threads, viewer).order_by("-pinned", "-last_activity_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    pinned: bool
+    last_activity_at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        micros = int(self.last_activity_at.timestamp() * 1_000_000)
+        return f"{int(self.pinned)}.{micros}.{self.pk}"
+
+    @classmethod
+    def decode(cls, value: str) -> "Cursor | None":
+        """A cursor from a URL; anything malformed means "from the start"."""
+        try:
+            pinned, micros, pk = (value or "").split(".")
+            if pinned not in {"0", "1"} or len(micros) > 20 or len(pk) > 19:
+                return None
+            moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+            return cls(pinned == "1", moment, int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    threads: list[Thread]
+    next_cursor: str | None
+    is_first: bool
+
+
+def thread_page(
+    *, viewer: User, category: Category | None = None, after: str = "", size: int = THREADS_PER_PAGE
+) -> ThreadPage:
+    """One page of a thread list, keyset-paginated: pinned first, then by last activity."""
+    threads = thread_list(viewer=viewer, category=category)
+    cursor = Cursor.decode(after)
+    if cursor is not None:
+        older = Q(last_activity_at__lt=cursor.last_activity_at) | Q(
+            last_activity_at=cursor.last_activity_at, pk__lt=cursor.pk
+        )
+        if cursor.pinned:
+            threads = threads.filter(Q(pinned=True) & older | Q(pinned=False))
+        else:
+            threads = threads.filter(Q(pinned=False) & older)
+    rows = list(threads[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = Cursor(last.pinned, last.last_activity_at, last.pk).encode()
+    return ThreadPage(rows, next_cursor, cursor is None)
+
+
+def latest_threads(*, viewer: User, limit: int = 10) -> list[Thread]:
+    """The most recently active threads of all categories (index ``forum_thread_activity``)."""
+    threads = _with_read_state(
+        Thread.objects.select_related("category", "author").prefetch_related("tags"), viewer
+    )
+    return list(threads.order_by("-last_activity_at", "-pk")[:limit])
+
+
+def threads_for_tag(*, viewer: User, tag: Expertise, limit: int = 10) -> list[Thread]:
+    return list(thread_list(viewer=viewer, tag=tag)[:limit])
+
+
+def read_position(*, viewer: User, thread: Thread) -> int:
+    state = ReadState.objects.filter(member=viewer, thread=thread).values_list(
+        "last_read_number", flat=True
+    )
+    return next(iter(state), 0)
+
+
+def page_count(thread: Thread, size: int = POSTS_PER_PAGE) -> int:
+    return max(1, math.ceil(thread.post_count / size))
+
+
+def page_of_number(number: int, size: int = POSTS_PER_PAGE) -> int:
+    return max(1, (max(number, 1) - 1) // size + 1)
+
+
+def posts_queryset() -> QuerySet[Post]:
+    return Post.objects.select_related("author", "thread").prefetch_related(
+        Prefetch("reactions", to_attr="reaction_list")
+    )
+
+
+def _reaction_summary(post: Post, viewer: User | None) -> list[dict]:
+    reactions = getattr(post, "reaction_list", [])
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "symbol": REACTION_SYMBOLS[kind],
+            "count": sum(1 for r in reactions if r.kind == kind),
+            "mine": viewer is not None
+            and any(r.kind == kind and r.member_id == viewer.pk for r in reactions),
+        }
+        for kind, label in ReactionKind.choices
+    ]
+
+
+def post_page(
+    *, thread: Thread, page: int, size: int = POSTS_PER_PAGE, viewer: User | None = None
+) -> list[Post]:
+    """Posts ``(page-1)*size+1 … page*size`` of a thread: a range on (thread, number)."""
+    first = (page - 1) * size + 1
+    posts = list(
+        posts_queryset()
+        .filter(thread=thread, number__gte=first, number__lt=first + size)
+        .order_by("number")
+    )
+    for post in posts:
+        post.thread = thread  # the caller's thread (with its solution) for every post
+        post.reaction_summary = _reaction_summary(post, viewer)
+    return posts
+
+
+def post_for_broadcast(post_id: int) -> Post | None:
+    return posts_queryset().select_related("thread__category").filter(pk=post_id).first()
+
+
+def post_detail(post_id: int) -> Post | None:
+    return post_for_broadcast(post_id)
+
+
+def revision_list(*, post: Post) -> QuerySet[PostRevision]:
+    return post.revisions.select_related("editor").order_by("-created_at", "-pk")
+
+
+def is_watching(*, viewer: User, thread: Thread) -> bool:
+    return Subscription.objects.filter(member=viewer, thread=thread).exists()
+
+
+def watched_categories(*, viewer: User) -> set[int]:
+    return set(
+        Subscription.objects.filter(member=viewer, category__isnull=False).values_list(
+            "category_id", flat=True
+        )
+    )
+
+
+def flag_queue() -> QuerySet[Flag]:
+    return (
+        Flag.objects.filter(resolved_at__isnull=True)
+        .select_related("post", "post__author", "post__thread", "member")
+        .order_by("created_at", "pk")
+    )
+
+
+def hidden_posts() -> QuerySet[Post]:
+    return (
+        Post.objects.filter(hidden=True, deleted_at__isnull=True)
+        .select_related("author", "thread")
+        .order_by("-pk")
+    )
+
+
+def moderation_log() -> QuerySet[ModerationLog]:
+    return ModerationLog.objects.select_related("moderator", "thread", "post").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def post_search(*, viewer: User, q: str) -> QuerySet[Post]:
+    """Visible posts matching a query, best first (title hits weigh more)."""
+    terms = query_terms(q)
+    if not terms:
+        return Post.objects.none()
+    posts = Post.objects.filter(deleted_at__isnull=True, hidden=False).select_related(
+        "thread", "thread__category", "author"
+    )
+    return get_backend().search(posts, terms).order_by("-rank", "-pk")
+
+
+def member_handles(*, q: str, limit: int = 8) -> QuerySet[User]:
+    """Mentions autocomplete: active members by handle or display name."""
+    q = (q or "").strip().lstrip("@")[:60]
+    members = User.objects.filter(is_active=True)
+    if q:
+        members = members.filter(Q(handle__istartswith=q) | Q(display_name__icontains=q))
+    return members.only("pk", "handle", "display_name").order_by("display_name", "pk")[:limit]

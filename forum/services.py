@@ -1,0 +1,612 @@
+"""Writes of the forum: threads, posts, reactions, solutions, reading, watching, moderation.
+
+Every function is keyword-only and runs in one transaction. Notifications,
+live updates and e-mails leave only once that transaction has committed.
+Permission rules are checked here too (``PermissionDenied``), so no caller can
+skip them; views check them first to answer with the right page.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import realtime
+from community.models import Expertise, Project, User
+from community.services import _group_send, notification_create, notifications_mark_read
+from forum import access
+from forum.markdown import candidate_handles, render_post
+from forum.models import (
+    BODY_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Category,
+    Flag,
+    ModerationAction,
+    ModerationLog,
+    Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    ReadState,
+    Subscription,
+    Thread,
+)
+from forum.search import get_backend
+
+logger = logging.getLogger(__name__)
+MAX_TAGS = 5
+QUOTE_MAX_LENGTH = 2000
+
+
+# --- validation -----------------------------------------------------------------
+def _clean_text(value: str, *, field: str, max_length: int, single_line: bool = False) -> str:
+    value = (value or "").replace("\x00", "")
+    value = " ".join(value.split()) if single_line else value.strip()
+    if not value:
+        raise ValidationError(
+            {field: ValidationError(_("Dieses Feld darf nicht leer sein."), code="required")}
+        )
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("Höchstens %(max)d Zeichen (jetzt %(length)d)."),
+                    code="max_length",
+                    params={"max": max_length, "length": len(value)},
+                )
+            }
+        )
+    return value
+
+
+def _clean_tags(tags: Iterable[Expertise]) -> list[Expertise]:
+    tags = list({t.pk: t for t in tags}.values())
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(
+            {
+                "tags": ValidationError(
+                    _("Höchstens %(max)d Fachgebiete."), code="max_length", params={"max": MAX_TAGS}
+                )
+            }
+        )
+    return tags
+
+
+def _render(body: str) -> tuple[str, list[User]]:
+    """HTML of a body and the active members it mentions, in order of mention."""
+    handles = candidate_handles(body)
+    members = {
+        m.handle: m
+        for m in User.objects.filter(handle__in=handles, is_active=True).only(
+            "pk", "handle", "display_name", "email", "email_notifications", "is_active"
+        )
+    }
+    html, mentioned = render_post(body, known_handles=set(members))
+    return html, [members[h] for h in mentioned]
+
+
+def preview_render(*, body: str) -> str:
+    """The composer's live preview: the same renderer as saving, nothing stored."""
+    if len(body or "") > BODY_MAX_LENGTH:
+        body = body[:BODY_MAX_LENGTH]
+    return _render(body or "")[0]
+
+
+def _denied(message: str) -> PermissionDenied:
+    return PermissionDenied(message)
+
+
+# --- broadcasting and notifications --------------------------------------------
+def _broadcast_post(post_id: int, event_type: str) -> None:
+    from forum.selectors import post_for_broadcast
+    from forum.serializers import PostSerializer
+
+    post = post_for_broadcast(post_id)
+    if post is None:
+        return
+    _group_send(
+        realtime.forum_thread_group(post.thread_id),
+        {"type": event_type, "post": PostSerializer(post).data},
+    )
+    if event_type == realtime.FORUM_POST_NEW:
+        thread = post.thread
+        _group_send(
+            realtime.forum_category_group(thread.category_id),
+            {
+                "type": realtime.FORUM_THREAD_ACTIVITY,
+                "thread": {
+                    "id": thread.pk,
+                    "post_count": thread.post_count,
+                    "last_activity_at": thread.last_activity_at.isoformat(),
+                },
+            },
+        )
+
+
+def _on_commit_broadcast(post_id: int, event_type: str) -> None:
+    transaction.on_commit(lambda: _broadcast_post(post_id, event_type))
+
+
+def _notify(*, recipient: User, kind: str, text: str, post: Post, actor: User | None) -> None:
+    notification_create(
+        recipient=recipient,
+        kind=kind,
+        text=text,
+        url=post.get_absolute_url(),
+        thread_key=post.thread.notification_key,
+        thread_title=post.thread.title,
+        actor=actor,
+    )
+
+
+def _notify_mentions(*, post: Post, actor: User, mentioned: list[User]) -> set[int]:
+    thread = post.thread
+    name = actor.display_name
+    notified = {actor.pk}
+    for member in mentioned:
+        if member.pk in notified:
+            continue
+        notified.add(member.pk)
+        _notify(
+            recipient=member,
+            kind="forum.mention",
+            text=_("%(name)s hat Sie in „%(title)s“ erwähnt.")
+            % {"name": name, "title": thread.title},
+            post=post,
+            actor=actor,
+        )
+    return notified
+
+
+def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool) -> None:
+    """One notification per person per post: a mention wins over a watched reply."""
+    thread = post.thread
+    name = actor.display_name
+    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned)
+    watching = Q(category_id=thread.category_id) | Q(tag__in=thread.tags.all())
+    if not new_thread:
+        watching |= Q(thread=thread)
+    watcher_ids = (
+        set(
+            Subscription.objects.filter(watching, member__is_active=True).values_list(
+                "member_id", flat=True
+            )
+        )
+        - notified
+    )
+    if not watcher_ids:
+        return
+    text = (
+        _("Neues Thema von %(name)s: „%(title)s“")
+        if new_thread
+        else _("%(name)s hat in „%(title)s“ geantwortet.")
+    ) % {"name": name, "title": thread.title}
+    for member in User.objects.filter(pk__in=watcher_ids).order_by("pk"):
+        _notify(
+            recipient=member,
+            kind="forum.new_thread" if new_thread else "forum.reply",
+            text=text,
+            post=post,
+            actor=actor,
+        )
+
+
+def _log(
+    *, moderator: User, action: str, thread: Thread | None = None, post=None, detail: str = ""
+) -> None:
+    ModerationLog.objects.create(
+        moderator=moderator,
+        action=action,
+        thread=thread or (post.thread if post is not None else None),
+        post=post,
+        detail=detail[:REASON_MAX_LENGTH],
+    )
+
+
+def _index(post_ids: list[int]) -> None:
+    get_backend().index(post_ids)
+
+
+# --- threads and posts -----------------------------------------------------------
+@transaction.atomic
+def thread_create(
+    *,
+    author: User,
+    category: Category,
+    title: str,
+    body: str,
+    tags: Iterable[Expertise] = (),
+    project: Project | None = None,
+) -> Thread:
+    """Start a thread with its first post; the author watches it from then on."""
+    if not access.can_start_thread(author, category):
+        raise _denied(_("In dieser Kategorie beginnt nur die Moderation neue Themen."))
+    errors = {}
+    try:
+        title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, single_line=True)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    tags = _clean_tags(tags)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        category=category,
+        title=title,
+        author=author,
+        project=project,
+        created_at=now,
+        last_activity_at=now,
+        post_count=1,
+    )
+    if tags:
+        thread.tags.set(tags)
+    html, mentioned = _render(body)
+    post = Post.objects.create(
+        thread=thread, number=1, author=author, body=body, body_html=html, created_at=now
+    )
+    Subscription.objects.get_or_create(member=author, thread=thread)
+    thread_mark_read(member=author, thread=thread, number=1)
+    _index([post.pk])
+    _fan_out(post=post, actor=author, mentioned=mentioned, new_thread=True)
+    return thread
+
+
+@transaction.atomic
+def post_create(*, author: User, thread: Thread, body: str) -> Post:
+    """Reply; numbers stay gapless because the thread row is locked while counting."""
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
+    thread = (
+        Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
+    )
+    if not access.can_reply(author, thread):
+        raise _denied(_("Dieses Thema ist geschlossen; Antworten sind nicht mehr möglich."))
+    html, mentioned = _render(body)
+    now = timezone.now()
+    number = thread.post_count + 1
+    post = Post.objects.create(
+        thread=thread, number=number, author=author, body=body, body_html=html, created_at=now
+    )
+    Thread.objects.filter(pk=thread.pk).update(post_count=number, last_activity_at=now)
+    thread.post_count, thread.last_activity_at = number, now
+    Subscription.objects.get_or_create(member=author, thread=thread)
+    thread_mark_read(member=author, thread=thread, number=number)
+    _index([post.pk])
+    _fan_out(post=post, actor=author, mentioned=mentioned, new_thread=False)
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_NEW)
+    return post
+
+
+@transaction.atomic
+def post_update(*, editor: User, post: Post, body: str) -> Post:
+    """Edit a post; the previous text is kept as a revision everybody can see."""
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread", "author")
+        .get(pk=post.pk)
+    )
+    if not access.can_change_post(editor, post):
+        raise _denied(
+            _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
+        )
+    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
+    if body == post.body:
+        return post
+    mentioned_before = _render(post.body)[1]
+    html, mentioned = _render(body)
+    now = timezone.now()
+    PostRevision.objects.create(
+        post=post, editor=editor, created_at=now, body=post.body, body_html=post.body_html
+    )
+    post.body, post.body_html, post.edited_at = body, html, now
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    if editor.pk != post.author_id:
+        _log(moderator=editor, action=ModerationAction.EDIT, post=post)
+    # Only people newly mentioned hear of an edit; watchers are not told.
+    before = {m.pk for m in mentioned_before}
+    _notify_mentions(
+        post=post, actor=editor, mentioned=[m for m in mentioned if m.pk not in before]
+    )
+    _index([post.pk])
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, member: User, post: Post) -> Post:
+    """Delete a post as a tombstone: the thread still reads, the text is gone."""
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+    if not access.can_change_post(member, post):
+        raise _denied(
+            _("Nur die Verfasserin, der Verfasser oder die Moderation löscht einen Beitrag.")
+        )
+    PostRevision.objects.create(post=post, editor=member, body=post.body, body_html=post.body_html)
+    post.deleted_at = timezone.now()
+    post.save(update_fields=["deleted_at"])
+    Reaction.objects.filter(post=post).delete()
+    Thread.objects.filter(pk=post.thread_id, solution=post).update(solution=None)
+    if member.pk != post.author_id:
+        _log(moderator=member, action=ModerationAction.DELETE, post=post)
+    _index([post.pk])
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
+    return post
+
+
+def quote_source(*, post: Post) -> str:
+    """Markdown that quotes a post for a reply (the author's handle, then the text)."""
+    if post.is_deleted or post.hidden:
+        return ""
+    text = post.body if len(post.body) <= QUOTE_MAX_LENGTH else post.body[:QUOTE_MAX_LENGTH] + " …"
+    handle = post.author.handle if post.author else ""
+    lines = [f"> **@{handle}** {_('schrieb:')}" if handle else f"> {_('Zitat:')}", ">"]
+    lines += [f"> {line}" if line else ">" for line in text.splitlines()]
+    return "\n".join(lines) + "\n\n"
+
+
+# --- reactions and solutions -------------------------------------------------------
+@transaction.atomic
+def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
+    """Add a reaction, or take it back; returns whether it is there now."""
+    if kind not in ReactionKind.values:
+        raise ValidationError(
+            {"reaction": ValidationError(_("Unbekannte Reaktion."), code="invalid")}
+        )
+    if post.is_deleted or post.hidden:
+        raise ValidationError(
+            {"reaction": ValidationError(_("Dieser Beitrag ist nicht mehr sichtbar."), code="gone")}
+        )
+    if post.author_id == member.pk:
+        raise ValidationError(
+            {
+                "reaction": ValidationError(
+                    _("Auf eigene Beiträge reagiert man nicht."), code="own_post"
+                )
+            }
+        )
+    deleted = Reaction.objects.filter(post=post, member=member, kind=kind).delete()[0]
+    if deleted:
+        return False
+    Reaction.objects.get_or_create(post=post, member=member, kind=kind)
+    return True
+
+
+@transaction.atomic
+def solution_accept(*, member: User, post: Post) -> Thread:
+    """Mark a reply as the thread's answer; it counts as evidence of the answerer's expertise."""
+    thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+    if not access.can_accept_solution(member, thread):
+        raise _denied(_("Die Lösung wählt, wer das Thema begonnen hat, oder die Moderation."))
+    if post.number == 1 or post.is_deleted or post.hidden:
+        raise ValidationError(
+            {
+                "post": ValidationError(
+                    _("Nur eine sichtbare Antwort kann die Lösung sein."), code="not_an_answer"
+                )
+            }
+        )
+    if thread.solution_id == post.pk:
+        return thread
+    thread.solution = post
+    thread.save(update_fields=["solution"])
+    if member.pk != thread.author_id:
+        _log(moderator=member, action=ModerationAction.SOLUTION, post=post)
+    post.thread = thread
+    if post.author is not None:
+        _notify(
+            recipient=post.author,
+            kind="forum.solution",
+            text=_("Ihre Antwort in „%(title)s“ wurde als Lösung markiert.")
+            % {"title": thread.title},
+            post=post,
+            actor=member,
+        )
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
+    return thread
+
+
+@transaction.atomic
+def solution_clear(*, member: User, thread: Thread) -> Thread:
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not access.can_accept_solution(member, thread):
+        raise _denied(_("Die Lösung wählt, wer das Thema begonnen hat, oder die Moderation."))
+    previous = thread.solution_id
+    thread.solution = None
+    thread.save(update_fields=["solution"])
+    if previous:
+        _on_commit_broadcast(previous, realtime.FORUM_POST_CHANGED)
+    return thread
+
+
+# --- reading and watching ------------------------------------------------------------
+def thread_mark_read(*, member: User, thread: Thread, number: int) -> None:
+    """Remember the highest post number a member has seen (never moves backwards).
+
+    One upsert, whatever the state before, so a page view costs the same every
+    time. Callers pass the number of a post they showed.
+    """
+    number = max(0, int(number))
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    table = ReadState._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (member_id, thread_id, last_read_number, updated_at)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (member_id, thread_id) DO UPDATE SET"
+            f" last_read_number = {greatest}({table}.last_read_number, excluded.last_read_number),"
+            " updated_at = excluded.updated_at",
+            [member.pk, thread.pk, number, timezone.now()],
+        )
+
+
+def thread_visit(*, member: User, thread: Thread, number: int) -> None:
+    """A member saw a thread up to post ``number``: move the read mark, quiet the bell.
+
+    Read notifications of the thread also let the next one be mailed again. Two
+    idempotent writes, each its own transaction: no shared transaction (and its
+    savepoint round trips) on every page view.
+    """
+    thread_mark_read(member=member, thread=thread, number=number)
+    notifications_mark_read(member=member, thread_key=thread.notification_key)
+
+
+@transaction.atomic
+def subscription_set(
+    *,
+    member: User,
+    watch: bool,
+    thread: Thread | None = None,
+    category: Category | None = None,
+    tag: Expertise | None = None,
+) -> None:
+    """Watch (or stop watching) exactly one thread, category or tag."""
+    if sum(x is not None for x in (thread, category, tag)) != 1:
+        raise ValidationError(_("Genau ein Ziel beobachten."), code="one_target")
+    target = {"thread": thread, "category": category, "tag": tag}
+    target = {k: v for k, v in target.items() if v is not None}
+    if watch:
+        Subscription.objects.get_or_create(member=member, **target)
+    else:
+        Subscription.objects.filter(member=member, **target).delete()
+
+
+# --- moderation ----------------------------------------------------------------------
+def _require_moderator(user: User) -> None:
+    if not access.is_moderator(user):
+        raise _denied(_("Das darf nur die Moderation."))
+
+
+@transaction.atomic
+def thread_moderate(
+    *,
+    moderator: User,
+    thread: Thread,
+    pinned: bool | None = None,
+    locked: bool | None = None,
+    category: Category | None = None,
+) -> Thread:
+    """Pin, lock or move a thread; each change is logged."""
+    _require_moderator(moderator)
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    changed = []
+    if pinned is not None and pinned != thread.pinned:
+        thread.pinned = pinned
+        changed.append("pinned")
+        _log(
+            moderator=moderator,
+            action=ModerationAction.PIN if pinned else ModerationAction.UNPIN,
+            thread=thread,
+        )
+    if locked is not None and locked != thread.locked:
+        thread.locked = locked
+        changed.append("locked")
+        _log(
+            moderator=moderator,
+            action=ModerationAction.LOCK if locked else ModerationAction.UNLOCK,
+            thread=thread,
+        )
+    if category is not None and category.pk != thread.category_id:
+        _log(
+            moderator=moderator,
+            action=ModerationAction.MOVE,
+            thread=thread,
+            detail=f"{thread.category_id} → {category.slug}",
+        )
+        thread.category = category
+        changed.append("category")
+    if changed:
+        thread.save(update_fields=changed)
+    return thread
+
+
+@transaction.atomic
+def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
+    """Hide a post with a reason everybody sees; open flags on it are resolved."""
+    _require_moderator(moderator)
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, single_line=True)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+    post.hidden, post.hidden_reason = True, reason
+    post.save(update_fields=["hidden", "hidden_reason"])
+    Thread.objects.filter(pk=post.thread_id, solution=post).update(solution=None)
+    Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=moderator
+    )
+    _log(moderator=moderator, action=ModerationAction.HIDE, post=post, detail=reason)
+    _index([post.pk])
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
+    return post
+
+
+@transaction.atomic
+def post_unhide(*, moderator: User, post: Post) -> Post:
+    _require_moderator(moderator)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+    post.hidden, post.hidden_reason = False, ""
+    post.save(update_fields=["hidden", "hidden_reason"])
+    _log(moderator=moderator, action=ModerationAction.UNHIDE, post=post)
+    _index([post.pk])
+    _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
+    return post
+
+
+@transaction.atomic
+def flag_create(*, member: User, post: Post, reason: str) -> Flag:
+    """A member reports a post to the moderation queue (once while the report is open)."""
+    reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, single_line=True)
+    if post.is_deleted:
+        raise ValidationError(
+            {"reason": ValidationError(_("Dieser Beitrag ist gelöscht."), code="gone")}
+        )
+    if Flag.objects.filter(post=post, member=member, resolved_at__isnull=True).exists():
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Sie haben diesen Beitrag schon gemeldet."), code="already_flagged"
+                )
+            }
+        )
+    return Flag.objects.create(post=post, member=member, reason=reason)
+
+
+@transaction.atomic
+def flag_resolve(*, moderator: User, flag: Flag) -> Flag:
+    _require_moderator(moderator)
+    if flag.resolved_at is None:
+        flag.resolved_at, flag.resolved_by = timezone.now(), moderator
+        flag.save(update_fields=["resolved_at", "resolved_by"])
+        _log(
+            moderator=moderator,
+            action=ModerationAction.RESOLVE_FLAG,
+            post=flag.post,
+            detail=flag.reason,
+        )
+    return flag
+
+
+__all__ = [
+    "flag_create",
+    "flag_resolve",
+    "post_create",
+    "post_delete",
+    "post_hide",
+    "post_unhide",
+    "post_update",
+    "preview_render",
+    "quote_source",
+    "reaction_toggle",
+    "solution_accept",
+    "solution_clear",
+    "subscription_set",
+    "thread_create",
+    "thread_mark_read",
+    "thread_moderate",
+    "thread_visit",
+]
