@@ -332,6 +332,31 @@ def _mentioned(room: Room, author: User, body: str) -> list[int]:
     return list(people.values_list("pk", flat=True))
 
 
+def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: list[int]) -> None:
+    """One bell notification per mentioned member, except where the room is muted."""
+    from django.urls import reverse
+
+    from community.services import notification_create
+
+    muted = set(
+        RoomMembership.objects.filter(room=room, member_id__in=member_ids, muted=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    url = reverse("chat:room", kwargs={"slug": room.slug}) + f"#m{message.seq}"
+    for member in User.objects.filter(pk__in=set(member_ids) - muted):
+        notification_create(
+            recipient=member,
+            kind="chat.mention",
+            text=_("%(author)s hat Sie im Chat „%(room)s“ erwähnt")
+            % {"author": author.display_name, "room": room.name},
+            url=url,
+            thread_key=f"chat.room.{room.pk}",
+            thread_title=room.name,
+            actor=author,
+        )
+
+
 def _existing(room: Room, author: User, client_id: str) -> Message | None:
     return (
         Message.objects.select_related("author", "room")
@@ -385,6 +410,8 @@ def message_post(
             Mention.objects.bulk_create(
                 [Mention(message=message, member_id=pk) for pk in mentioned]
             )
+            if mentioned:
+                _notify_mentions(room=room, message=message, author=author, member_ids=mentioned)
             # One's own message is read; this is also the open rooms' membership row.
             updated = RoomMembership.objects.filter(room=room, member=author).update(
                 last_read_seq=seq

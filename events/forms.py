@@ -162,10 +162,28 @@ class EventForm(forms.Form):
         required=False,
     )
 
+    forum_thread = forms.IntegerField(
+        label=_("Forumsthema (Nummer)"),
+        required=False,
+        min_value=1,
+        help_text=_("Die Nummer aus der Adresse des Themas, z. B. 42 für /forum/thema/42/."),
+    )
+
     def __init__(self, *args, host_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if host_choices is not None:
             self.fields["hosting_municipality"].queryset = host_choices
+
+    def clean_forum_thread(self):
+        from forum.models import Thread
+
+        number = self.cleaned_data.get("forum_thread")
+        if not number:
+            return None
+        thread = Thread.objects.filter(pk=number).first()
+        if thread is None:
+            raise forms.ValidationError(_("Dieses Forumsthema gibt es nicht."), code="invalid")
+        return thread
 
     def clean_agenda(self):
         return parse_agenda(self.cleaned_data.get("agenda", ""))
@@ -195,6 +213,7 @@ def event_initial(event: Event) -> dict:
         "audience_state": event.audience_state,
         "audience_municipality": event.audience_municipality,
         "hosting_municipality": event.hosting_municipality,
+        "forum_thread": event.forum_thread_id,
     }
 
 

@@ -88,6 +88,15 @@ class Event(models.Model):
     )
     description = models.TextField(_("Beschreibung"), max_length=20000, blank=True)
     description_html = models.TextField(_("Beschreibung (HTML)"), blank=True, editable=False)
+    forum_thread = models.ForeignKey(
+        "forum.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("Forumsthema"),
+        help_text=_("Das Thema im Forum, in dem der Termin besprochen wird."),
+    )
     organizers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="organized_events",

@@ -38,7 +38,7 @@ def event_list(*, viewer: User) -> QuerySet[Event]:
     organized = Event.organizers.through.objects.filter(event_id=OuterRef("pk"), user_id=viewer.pk)
     return (
         Event.objects.filter(access.visible_q(viewer))
-        .select_related("hosting_municipality", "audience_municipality")
+        .select_related("hosting_municipality", "audience_municipality", "forum_thread")
         .prefetch_related(
             Prefetch("organizers", queryset=User.objects.only("id", "display_name", "handle")),
             Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("order", "starts_at")),

@@ -65,6 +65,7 @@ EDITABLE_FIELDS = {
     "audience_municipality",
     "hosting_municipality",
     "signups_closed",
+    "forum_thread",
 } - {"status"}
 
 
@@ -203,6 +204,7 @@ def event_create(
     audience_municipality: Municipality | None = None,
     hosting_municipality: Municipality | None = None,
     signups_closed: bool = False,
+    forum_thread=None,
     organizers: Iterable[User] = (),
     agenda: Iterable[dict] = (),
 ) -> Event:
@@ -226,6 +228,7 @@ def event_create(
         audience_municipality=audience_municipality,
         hosting_municipality=hosting_municipality,
         signups_closed=signups_closed,
+        forum_thread=forum_thread,
         created_by=created_by,
     )
     _clean_event(event)

@@ -305,3 +305,19 @@ def test_only_members_of_a_private_room_can_be_mentioned_in_it(private_room, mem
         room=private_room, author=member, body=f"@{outsider.handle} hallo?", client_id="1"
     )
     assert not Mention.objects.exists()
+
+
+def test_a_mention_rings_the_bell_once_unless_the_room_is_muted(member, network_room, make_member):
+    from community.models import Notification
+
+    other = make_member(display_name="Otto Other")
+    services.message_post(
+        room=network_room, author=other, body=f"@{member.handle} @{member.handle}", client_id="1"
+    )
+    notification = Notification.objects.get(recipient=member)
+    assert notification.kind == "chat.mention"
+    assert notification.url == f"/chat/{network_room.slug}/#m1"
+    assert "Otto Other" in notification.text
+    services.room_membership_update(room=network_room, member=member, muted=True)
+    services.message_post(room=network_room, author=other, body=f"@{member.handle}", client_id="2")
+    assert Notification.objects.filter(recipient=member).count() == 1

@@ -64,3 +64,28 @@ def test_moving_up_and_a_cancelled_event_ring_the_bell(event, make_member, membe
     services.event_cancel(event=event, by=organizer)
     assert Notification.objects.filter(kind="events.cancelled", recipient=waiting).count() == 1
     assert not Notification.objects.filter(kind="events.cancelled", recipient=organizer).exists()
+
+
+def test_an_event_links_its_forum_thread(event, member_client, member):
+    from forum import services as forum_services
+    from forum.models import Category
+
+    organizer = event.organizers.get()
+    thread = forum_services.thread_create(
+        author=organizer,
+        category=Category.objects.exclude(moderators_only_threads=True).first(),
+        title="Wer kommt zum Netzwerktreffen?",
+        body="Bitte hier Fragen sammeln.",
+    )
+    services.event_update(event=event, forum_thread=thread)
+    page = member_client.get(f"/termine/{event.pk}/").content.decode()
+    assert thread.get_absolute_url() in page
+    assert "Wer kommt zum Netzwerktreffen?" in page
+
+
+def test_a_forum_thread_number_that_does_not_exist_is_refused(event):
+    from events.forms import EventForm
+
+    form = EventForm({"forum_thread": "999999"})
+    form.is_valid()
+    assert "forum_thread" in form.errors
