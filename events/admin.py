@@ -7,6 +7,7 @@ A calendar feed can be deleted here, which revokes its URL.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from events.models import AgendaItem, CalendarFeed, Event, Signup
 
@@ -33,6 +34,8 @@ class SignupInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    # Django 6 behaviour already: "example.org" means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "starts_at", "kind", "format", "status", "capacity", "seats_taken"]
     list_filter = ["status", "kind", "format", "audience"]
     search_fields = ["title", "location"]
