@@ -149,3 +149,18 @@ def api_client():
 def member_api(api_client, member):
     api_client.force_authenticate(member)
     return api_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new channel layer for every test.
+
+    Each async test runs in an event loop of its own, but Channels keeps one
+    layer per process, and channels_redis binds its receive lock to the loop
+    that first received: a later test would wait on a dead loop's lock forever.
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
