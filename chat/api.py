@@ -5,6 +5,7 @@ are both 404) and call one service; see ../shared/API.md.
 """
 
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
@@ -57,7 +58,7 @@ class RoomListView(ListAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if data["kind"] == RoomKind.NETWORK and not request.user.is_moderator:
-            raise exceptions.PermissionDenied("Nur die Moderation legt offene Themenräume an.")
+            raise exceptions.PermissionDenied(_("Nur die Moderation legt offene Themenräume an."))
         members = _members_by_handle(request.user, data.get("members", []))
         room = services.room_create(
             created_by=request.user,
@@ -98,7 +99,7 @@ class MessageListView(APIView):
         try:
             size = int(request.query_params.get("page_size", MESSAGE_PAGE_SIZE))
         except ValueError as exc:
-            raise exceptions.ValidationError({"page_size": ["Eine ganze Zahl."]}) from exc
+            raise exceptions.ValidationError({"page_size": [_("Eine ganze Zahl.")]}) from exc
         return max(1, min(size, MAX_PAGE_SIZE))
 
     def _link(self, request, **params):
@@ -168,7 +169,7 @@ class MessageDetailView(APIView):
         room = access.access_room(request.user, slug)
         message = access.access_message(request.user, room, seq)
         if not access.can_change_message(request.user, message):
-            raise exceptions.PermissionDenied("Nur die eigene Nachricht lässt sich bearbeiten.")
+            raise exceptions.PermissionDenied(_("Nur die eigene Nachricht lässt sich bearbeiten."))
         payload = MessageEditSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         message = services.message_edit(message=message, body=payload.validated_data["body"])
@@ -182,7 +183,7 @@ class MessageDetailView(APIView):
             access.can_change_message(request.user, message)
             or access.can_moderate(request.user, room)
         ):
-            raise exceptions.PermissionDenied("Nur die eigene Nachricht lässt sich löschen.")
+            raise exceptions.PermissionDenied(_("Nur die eigene Nachricht lässt sich löschen."))
         services.message_delete(message=message)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -223,7 +224,7 @@ class RoomCloseView(APIView):
     def post(self, request, slug):
         room = access.access_room(request.user, slug)
         if not access.can_moderate(request.user, room):
-            raise exceptions.PermissionDenied("Nur die Moderation schließt Räume.")
+            raise exceptions.PermissionDenied(_("Nur die Moderation schließt Räume."))
         room = services.room_close(room=room)
         return Response(RoomSerializer(room, context={"viewer": request.user}).data)
 

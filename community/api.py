@@ -4,6 +4,7 @@ Views parse input, check access and call one service; see ../shared/API.md.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -71,7 +72,7 @@ class DeclaredExpertiseSerializer(serializers.Serializer):
         missing = {"slug", "level"} - set(attrs)
         if missing:
             raise serializers.ValidationError(
-                {name: ["Dieses Feld ist erforderlich."] for name in missing}
+                {name: [_("Dieses Feld ist erforderlich.")] for name in missing}
             )
         return attrs
 
@@ -245,7 +246,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         for item in value:
             url = item.get("url", "")
             if not url:
-                raise serializers.ValidationError("Jeder Link braucht eine Adresse (url).")
+                raise serializers.ValidationError(_("Jeder Link braucht eine Adresse (url)."))
             links.append((url, item.get("title", "")))
         return links
 
@@ -364,7 +365,10 @@ class MemberViewSet(viewsets.GenericViewSet):
         data = payload.validated_data
         if not access.can_invite(request.user, data["municipality"]):
             raise exceptions.PermissionDenied(
-                "Nur die Administration oder die Koordination dieser Kommune lädt Mitglieder ein."
+                _(
+                    "Nur die Administration oder die Koordination dieser Kommune "
+                    "lädt Mitglieder ein."
+                )
             )
         try:
             member = services.member_invite(invited_by=request.user, **data)
@@ -380,7 +384,7 @@ class MemberViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         member = access.access_member(request.user, pk)
         if not access.can_manage_member(request.user, member):
-            raise exceptions.PermissionDenied("Nur die Administration ändert andere Mitglieder.")
+            raise exceptions.PermissionDenied(_("Nur die Administration ändert andere Mitglieder."))
         payload = MemberAdminUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         try:
@@ -394,7 +398,7 @@ class MemberViewSet(viewsets.GenericViewSet):
         member = access.access_member(request.user, pk)
         if not access.can_manage_member(request.user, member) or member == request.user:
             raise exceptions.PermissionDenied(
-                "Nur die Administration deaktiviert andere Mitglieder."
+                _("Nur die Administration deaktiviert andere Mitglieder.")
             )
         services.member_deactivate(member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -472,7 +476,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         data = dict(payload.validated_data)
         if not access.can_edit_projects_of(request.user, data["municipality"]):
             raise exceptions.PermissionDenied(
-                "Projekte legen Mitglieder der jeweiligen Kommune oder die Administration an."
+                _("Projekte legen Mitglieder der jeweiligen Kommune oder die Administration an.")
             )
         try:
             project = services.project_create(created_by=request.user, **data)
@@ -487,7 +491,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         project = access.access_project(request.user, pk)
         if not access.can_edit_project(request.user, project):
-            raise exceptions.PermissionDenied("Nur Mitglieder der Kommune des Projekts ändern es.")
+            raise exceptions.PermissionDenied(
+                _("Nur Mitglieder der Kommune des Projekts ändern es.")
+            )
         payload = ProjectSerializer(project, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -505,6 +511,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def destroy(self, request, pk=None):
         project = access.access_project(request.user, pk)
         if not access.can_edit_project(request.user, project):
-            raise exceptions.PermissionDenied("Nur Mitglieder der Kommune des Projekts löschen es.")
+            raise exceptions.PermissionDenied(
+                _("Nur Mitglieder der Kommune des Projekts löschen es.")
+            )
         services.project_delete(project=project)
         return Response(status=status.HTTP_204_NO_CONTENT)

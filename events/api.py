@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
@@ -375,8 +376,10 @@ class EventViewSet(viewsets.GenericViewSet):
         event = self._event(pk)
         if not access.can_manage_event(self.request.user, event):
             raise exceptions.PermissionDenied(
-                "Nur die Organisation des Termins, die Moderation und die Administration "
-                "dürfen das."
+                _(
+                    "Nur die Organisation des Termins, die Moderation und die Administration "
+                    "dürfen das."
+                )
             )
         return event
 
@@ -422,8 +425,10 @@ class EventViewSet(viewsets.GenericViewSet):
     def create(self, request):
         if not access.can_create_events(request.user):
             raise exceptions.PermissionDenied(
-                "Termine legen die Koordination einer Kommune, die Moderation und die "
-                "Administration an."
+                _(
+                    "Termine legen die Koordination einer Kommune, die Moderation und die "
+                    "Administration an."
+                )
             )
         payload = EventWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -431,7 +436,7 @@ class EventViewSet(viewsets.GenericViewSet):
         data.setdefault("hosting_municipality", request.user.municipality)
         if not access.can_host_in(request.user, data["hosting_municipality"]):
             raise exceptions.PermissionDenied(
-                "Die Koordination legt Termine nur für die eigene Kommune an."
+                _("Die Koordination legt Termine nur für die eigene Kommune an.")
             )
         try:
             event = services.event_create(created_by=request.user, **data)
@@ -452,7 +457,7 @@ class EventViewSet(viewsets.GenericViewSet):
             request.user, data["hosting_municipality"]
         ):
             raise exceptions.PermissionDenied(
-                "Die Koordination legt Termine nur für die eigene Kommune an."
+                _("Die Koordination legt Termine nur für die eigene Kommune an.")
             )
         try:
             services.event_update(event=event, **data)

@@ -7,6 +7,7 @@ by post number (no OFFSET), in the platform's ``{"count", "next", "previous",
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -103,7 +104,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
             try:
                 project = community_access.access_project(request.user, project.pk)
             except Exception as exc:
-                raise exceptions.ValidationError({"project": ["Unbekanntes Projekt."]}) from exc
+                raise exceptions.ValidationError({"project": [_("Unbekanntes Projekt.")]}) from exc
         thread = _call(
             services.thread_create,
             author=request.user,
@@ -128,7 +129,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
         """Moderators pin, lock or move a thread."""
         thread = access.access_thread(request.user, pk)
         if not access.is_moderator(request.user):
-            raise exceptions.PermissionDenied("Nur die Moderation ändert Themen.")
+            raise exceptions.PermissionDenied(_("Nur die Moderation ändert Themen."))
         payload = ThreadModerationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         _call(
@@ -221,7 +222,7 @@ class PostViewSet(viewsets.GenericViewSet):
         post = self._post(request, pk)
         if not access.can_change_post(request.user, post):
             raise exceptions.PermissionDenied(
-                "Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag."
+                _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
             )
         payload = PostCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -238,7 +239,7 @@ class PostViewSet(viewsets.GenericViewSet):
         post = self._post(request, pk)
         if not access.can_change_post(request.user, post):
             raise exceptions.PermissionDenied(
-                "Nur die Verfasserin, der Verfasser oder die Moderation löscht einen Beitrag."
+                _("Nur die Verfasserin, der Verfasser oder die Moderation löscht einen Beitrag.")
             )
         _call(services.post_delete, member=request.user, post=post)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -286,7 +287,7 @@ class PostViewSet(viewsets.GenericViewSet):
     def hide(self, request, pk=None):
         post = self._post(request, pk)
         if not access.is_moderator(request.user):
-            raise exceptions.PermissionDenied("Das darf nur die Moderation.")
+            raise exceptions.PermissionDenied(_("Das darf nur die Moderation."))
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         _call(
