@@ -34,7 +34,7 @@ migrate: install
 
 run: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --url http://$(HOST):$(PORT)/
 	@echo "Lotsennetz: http://$(HOST):$(PORT)/"
 	DEBUG=$${DEBUG-1} $(BIN)/daphne --bind $(HOST) --port $(PORT) \
 		--websocket-max-message-size 65536 --websocket-max-frame-size 65536 --ping-interval 20 --ping-timeout 30 \

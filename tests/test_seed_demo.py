@@ -161,3 +161,11 @@ def test_every_demo_member_has_the_demo_password():
         member = first_with_role(role)
         assert authenticate(email=member.email, password=DEMO_PASSWORD) == member
     assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all())
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_demo_logins_point_to_the_address_the_server_runs_on():
+    out = io.StringIO()
+    call_command("seed_demo", "--url", "http://127.0.0.1:8080/", stdout=out)
+    assert "Anmelden unter http://127.0.0.1:8080/" in out.getvalue()

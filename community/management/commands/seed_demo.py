@@ -540,6 +540,11 @@ class Command(BaseCommand):
                 "(die Demo-Logins haben ein öffentlich bekanntes Passwort)."
             ),
         )
+        parser.add_argument(
+            "--url",
+            default=DEMO_URL,
+            help="Adresse, unter der die Plattform läuft (nur für die Ausgabe).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
@@ -572,11 +577,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo-Netz ist schon vorhanden – nichts angelegt.")
-        self.write_logins(municipalities)
+        self.write_logins(municipalities, url=options["url"])
 
-    def write_logins(self, municipalities: dict[str, Municipality]) -> None:
+    def write_logins(self, municipalities: dict[str, Municipality], *, url: str) -> None:
         self.stdout.write(f"\nDemo-Zugänge (Passwort für alle: {DEMO_PASSWORD}):")
         for label, demo in demo_logins():
             town = municipalities[demo.municipality].name
             self.stdout.write(f"  {label:<15} {demo.email:<40} {demo.display_name}, {town}")
-        self.stdout.write(f"\nAnmelden unter {DEMO_URL}")
+        self.stdout.write(f"\nAnmelden unter {url}")
