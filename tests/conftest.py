@@ -11,6 +11,37 @@ from community.models import Role
 
 PASSWORD = "Lotsen-Passwort-2026"
 
+# Channels' test communicators wait one second by default. On a loaded two-core
+# CI machine a socket handshake that reads the database can take longer, and a
+# communicator that times out cancels the whole application mid-read: redis-py
+# can swallow that cancellation inside a blocking BZPOPMIN, and the test (or the
+# event loop's teardown) then waits forever. Tests that mean a short wait pass
+# their own timeout; only the library default is stretched.
+COMMUNICATOR_DEFAULT_TIMEOUT = 1
+COMMUNICATOR_PATIENT_TIMEOUT = 15
+
+
+def _patient_communicators() -> None:
+    from channels.testing.application import ApplicationCommunicator
+
+    receive_output, wait = ApplicationCommunicator.receive_output, ApplicationCommunicator.wait
+
+    async def patient_receive_output(self, timeout=COMMUNICATOR_DEFAULT_TIMEOUT):
+        if timeout == COMMUNICATOR_DEFAULT_TIMEOUT:
+            timeout = COMMUNICATOR_PATIENT_TIMEOUT
+        return await receive_output(self, timeout)
+
+    async def patient_wait(self, timeout=COMMUNICATOR_DEFAULT_TIMEOUT):
+        if timeout == COMMUNICATOR_DEFAULT_TIMEOUT:
+            timeout = COMMUNICATOR_PATIENT_TIMEOUT
+        return await wait(self, timeout)
+
+    ApplicationCommunicator.receive_output = patient_receive_output
+    ApplicationCommunicator.wait = patient_wait
+
+
+_patient_communicators()
+
 
 def running_in_ci() -> bool:
     return bool(os.environ.get("CI"))
