@@ -4,19 +4,25 @@ N real WebSocket clients (the ``websockets`` library) in R rooms send at a
 fixed total delivery rate, first to a bare re-broadcasting consumer
 (bench/bare_consumer.py: the stack's ceiling), then to the chat
 (config.asgi:application: auth, validation, rate limit, storage in
-PostgreSQL, broadcast on commit). Each runs in its own daphne process with
-channels_redis. Printed: deliveries per second, latency p50/p95/p99 (send to
-receipt, every delivery, the sender's echo included), and for the chat how
-many deliveries the layer dropped and ``sync`` recovered, and how many are
-lost for good (must be 0).
+PostgreSQL, broadcast on commit). Both get the same clients, rooms, rates and
+number of daphne processes (``--processes``, clients spread round robin, so
+rooms span processes through channels_redis). ``--step-up`` adds further
+rates on the same sockets to find each stack's ceiling. Printed per rate:
+deliveries per second, latency p50/p95/p99 (send to receipt, every delivery,
+the sender's echo included), for the chat how many deliveries the layer
+dropped and ``sync`` recovered and how many are missing at the end (must be
+0), the ratios chat/bare, and the load average before and after.
+
+The one line (a database of its own, created and migrated if missing):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_chat_bench \\
     REDIS_URL=redis://127.0.0.1:6379/1 \\
-    .venv/bin/python bench/chat_load.py --clients 200 --rooms 20 --rate 2000 --seconds 10
+    .venv/bin/python bench/chat_load.py --rate 2000 --step-up 500,1000,1500,3000
 
-Bounded: at most 1,000 clients and 120 seconds of sending, on 127.0.0.1 only.
-The database named in DATABASE_URL is created if missing, migrated, and gets
-bench members and rooms (``bench-…``); use a database of its own.
+(defaults: 200 clients, 20 rooms, 10 s per rate, 2 daphne processes per
+stack, DB_CONN_MAX_AGE=60). Bounded: at most 1,000 clients and 120 seconds
+of sending per stack, on 127.0.0.1 only. The database gets bench members and
+rooms (``bench-…``), emptied at every start.
 """
 
 import argparse
@@ -90,10 +96,36 @@ def prepare(clients: int, rooms: int) -> tuple[list[str], list[str]]:
     # Every run starts with empty rooms, so seq starts at 1 for the loss check.
     Message.objects.filter(room__slug__in=slugs).delete()
     Room.objects.filter(slug__in=slugs).update(last_seq=0)
-    from django.db import connections
+    from django.db import connection, connections
+
+    # The deleted rows would slow the unique-index checks of the first phases
+    # until autovacuum comes by; every run starts from clean tables.
+    with connection.cursor() as cursor:
+        for table in ("chat_message", "chat_room", "chat_roommembership"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
     connections.close_all()
     return tokens, slugs
+
+
+def forget_groups() -> None:
+    """Drop the bench layer's groups and queues: a stopped daphne leaves its
+    channels in the groups (for a day), and group_send would still feed them."""
+    import redis
+    from django.conf import settings
+
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
+    client.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -129,7 +161,7 @@ def daphne(app: str, env: dict):
                 if time.monotonic() > deadline:
                     raise RuntimeError("daphne did not start")
                 time.sleep(0.1)
-            yield f"127.0.0.1:{port}", log_path
+            yield f"127.0.0.1:{port}", log_path, process.pid
         finally:
             process.terminate()
             try:
@@ -147,16 +179,22 @@ class Stats:
         self.errors: dict[str, int] = {}
 
 
+GAP_WAIT = 1.0  # as chat.js: a gap gets this long to close before ``sync`` is asked
+
+
 class Client:
-    """One socket. For the chat it keeps the contiguous seq run as chat.js does."""
+    """One socket. For the chat it keeps the contiguous seq run as chat.js does:
+    starts at the ``ready`` frame's last_seq, holds messages past a gap for
+    GAP_WAIT seconds (doorbells of two processes overtake each other), then syncs."""
 
     def __init__(self, ws, name: str, chat: bool, stats: Stats):
         self.ws = ws
         self.name = name
         self.chat = chat
         self.stats = stats
-        self.last_seq = 0
-        self.seen_bare: set[str] = set()
+        self.last_seq = None
+        self.early: dict[int, dict] = {}
+        self.gap_timer: asyncio.TimerHandle | None = None
         self.syncing = False
         self.counter = itertools.count()
 
@@ -171,47 +209,75 @@ class Client:
         self.stats.latencies.append(now - float(body.split()[1]))
         self.stats.received += 1
 
+    def _accept(self, message: dict, now: float, recovered: bool) -> None:
+        if self.last_seq is None or message["seq"] <= self.last_seq:
+            return
+        if message["seq"] != self.last_seq + 1:
+            if not recovered:
+                self.early[message["seq"]] = message
+            return
+        self.last_seq = message["seq"]
+        self.stats.recovered += recovered
+        self._record(message["body"], now)
+        while self.last_seq + 1 in self.early:
+            self.last_seq += 1
+            self._record(self.early.pop(self.last_seq)["body"], now)
+        for seq in [s for s in self.early if s <= self.last_seq]:
+            del self.early[seq]
+        if not self.early and self.gap_timer is not None:  # closed by itself
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    async def _sync(self):
+        if not self.syncing:
+            self.syncing = True
+            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+
+    def _gap_check(self):
+        self.gap_timer = None
+        if self.early:
+            self.sync_task = asyncio.ensure_future(self._sync())
+
     async def read(self):
         async for text in self.ws:
             now = time.perf_counter()
             frame = json.loads(text)
             kind = frame.get("type")
             if not self.chat:  # the bare consumer relays our own frame format
-                self.seen_bare.add(frame["client_id"])
                 self._record(frame["body"], now)
+            elif kind == "ready":
+                self.last_seq = frame["last_seq"]
             elif kind == "message":
-                message = frame["message"]
-                if message["seq"] == self.last_seq + 1:
-                    self.last_seq = message["seq"]
-                    self._record(message["body"], now)
-                elif message["seq"] > self.last_seq + 1 and not self.syncing:
-                    self.syncing = True
-                    await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+                self._accept(frame["message"], now, recovered=False)
+                if self.early and self.gap_timer is None:
+                    self.gap_timer = asyncio.get_running_loop().call_later(
+                        GAP_WAIT, self._gap_check
+                    )
             elif kind == "history":
                 self.syncing = False
                 for message in frame["messages"]:
-                    if message["seq"] == self.last_seq + 1:
-                        self.last_seq = message["seq"]
-                        self.stats.recovered += 1
-                        self._record(message["body"], now)
+                    self._accept(message, now, recovered=True)
                 if frame["has_more"]:
-                    self.syncing = True
-                    await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+                    await self._sync()
             elif kind == "error":
                 self.stats.errors[frame["code"]] = self.stats.errors.get(frame["code"], 0) + 1
 
     async def final_sync(self):
-        if self.chat:
-            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+        if self.chat and self.last_seq is not None:
+            self.syncing = False
+            await self._sync()
 
 
-async def run(address, path_for, tokens, slugs, rate, seconds, chat) -> dict:
+async def connect_all(addresses, path_for, tokens, slugs, chat, stats) -> list[Client]:
+    """Every client in its room, spread over the daphne processes round robin."""
+    import secrets
+
     import websockets
 
-    stats = Stats()
+    run_id = secrets.token_hex(4)  # client_ids of an earlier run would be answered, not stored
     clients = []
     for n, token in enumerate(tokens):
-        slug = slugs[n % len(slugs)]
+        slug, address = slugs[n % len(slugs)], addresses[n % len(addresses)]
         ws = await websockets.connect(
             f"ws://{address}{path_for(slug)}",
             additional_headers={"Authorization": f"Token {token}"},
@@ -219,16 +285,21 @@ async def run(address, path_for, tokens, slugs, rate, seconds, chat) -> dict:
             max_queue=None,
             ping_interval=None,
         )
-        clients.append(Client(ws, f"c{n}", chat, stats))
-    readers = [asyncio.ensure_future(c.read()) for c in clients]
-    await asyncio.sleep(1.0)  # ready and presence frames settle
+        clients.append(Client(ws, f"{run_id}-c{n}", chat, stats))
+    return clients
+
+
+async def phase(clients, stats, rooms, rate, seconds, chat, pids, final_sync=True) -> dict:
+    """Send at ``rate`` deliveries per second for ``seconds``, then drain and count."""
     stats.latencies.clear()
     stats.received = 0
-
-    per_room = len(tokens) // len(slugs)
+    stats.recovered = 0
+    stats.errors.clear()
+    per_room = len(clients) // rooms
     messages_per_second = rate / per_room  # every message reaches everyone in its room
     interval = 1.0 / messages_per_second
     sent = 0
+    cpu_start = sum(cpu_seconds(pid) for pid in pids)
     start = time.perf_counter()
     order = itertools.cycle(clients)
     while True:
@@ -244,19 +315,17 @@ async def run(address, path_for, tokens, slugs, rate, seconds, chat) -> dict:
     expected = sent * per_room
     deadline = send_end + 15
     while stats.received < expected and time.perf_counter() < deadline:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
     drained = time.perf_counter()
     delivered_live = stats.received
-    if chat:  # what the doorbell missed at the very end
+    # daphne's own CPU per delivery while sending and draining: robust against a busy machine
+    cpu_ms = (sum(cpu_seconds(pid) for pid in pids) - cpu_start) * 1000 / max(delivered_live, 1)
+    if chat and final_sync:  # what the doorbell missed at the very end
         for client in clients:
             await client.final_sync()
         settle = time.perf_counter() + 10
         while stats.received < expected and time.perf_counter() < settle:
             await asyncio.sleep(0.05)
-    for reader in readers:
-        reader.cancel()
-    for client in clients:
-        await client.ws.close()
     lat = sorted(stats.latencies)
 
     def pct(p):
@@ -274,8 +343,28 @@ async def run(address, path_for, tokens, slugs, rate, seconds, chat) -> dict:
         "p95": pct(0.95),
         "p99": pct(0.99),
         "mean": statistics.fmean(lat) * 1000 if lat else float("nan"),
-        "errors": stats.errors,
+        "errors": dict(stats.errors),
+        "cpu_ms": cpu_ms,
     }
+
+
+async def run(addresses, path_for, tokens, slugs, rate, seconds, chat, pids) -> dict:
+    """One rate against freshly started processes with fresh sockets."""
+    stats = Stats()
+    clients = await connect_all(addresses, path_for, tokens, slugs, chat, stats)
+    readers = [asyncio.ensure_future(c.read()) for c in clients]
+    await asyncio.sleep(1.0)  # ready and presence frames settle
+    try:
+        # Warm-up, not counted: each process's worker threads open their database
+        # connections and build their Markdown renderer once; steady state is measured.
+        await phase(clients, stats, len(slugs), min(rate, 500), 2, chat, pids, final_sync=False)
+        await asyncio.sleep(1.0)
+        return await phase(clients, stats, len(slugs), rate, seconds, chat, pids)
+    finally:
+        for reader in readers:
+            reader.cancel()
+        for client in clients:
+            await client.ws.close()
 
 
 def report(name, result):
@@ -283,8 +372,18 @@ def report(name, result):
         f"{name:6}  offered {result['offered']:7.0f}/s  delivered {result['throughput']:7.0f}/s  "
         f"p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
         f"received {result['received']}/{result['expected']}  missing at the end {result['lost']}  "
-        f"recovered by sync {result['recovered_by_sync']}  errors {result['errors']}"
+        f"recovered by sync {result['recovered_by_sync']}  errors {result['errors']}  "
+        f"daphne CPU {result['cpu_ms']:.2f} ms per delivery",
+        flush=True,
     )
+
+
+def ceiling(results) -> float:
+    """The highest delivery rate that kept up: ≥ 95 % of the offer, nothing missing."""
+    kept = [
+        r["throughput"] for r in results if r["throughput"] >= 0.95 * r["offered"] and not r["lost"]
+    ]
+    return max(kept, default=0.0)
 
 
 def main():
@@ -293,12 +392,24 @@ def main():
     parser.add_argument("--rooms", type=int, default=20)
     parser.add_argument("--rate", type=float, default=2000, help="deliveries per second")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "0"))
+    parser.add_argument(
+        "--step-up",
+        default="",
+        help="further rates (comma-separated deliveries/s) run after --rate on the same "
+        "sockets, to find each stack's ceiling, e.g. 500,1000,1500,3000",
+    )
+    parser.add_argument("--processes", type=int, default=2, help="daphne processes per stack")
+    parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "60"))
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} seconds")
     if args.clients % args.rooms:
         parser.error("clients must be a multiple of rooms")
+    if not 1 <= args.processes <= 8:
+        parser.error("1..8 daphne processes")
+    rates = [args.rate] + [float(r) for r in args.step_up.split(",") if r.strip()]
+    if len(rates) * args.seconds > MAX_SECONDS:
+        parser.error(f"at most {MAX_SECONDS} seconds of sending per stack")
     database_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     for url in (database_url, redis_url):
@@ -309,27 +420,43 @@ def main():
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.chat_settings", PYTHONUNBUFFERED="1")
     env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
     print(
-        f"{args.clients} clients in {args.rooms} rooms, {args.rate:.0f} deliveries/s offered "
-        f"for {args.seconds:.0f} s; one daphne process each; DB_CONN_MAX_AGE={args.conn_max_age}"
+        f"{args.clients} clients in {args.rooms} rooms, {args.seconds:.0f} s per rate; "
+        f"{args.processes} daphne process(es) per stack; DB_CONN_MAX_AGE={args.conn_max_age}; "
+        f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
     results = {}
     for name, app, path_for, chat in [
         ("bare", "bench.bare_consumer:application", lambda s: f"/ws/bare/{s}/", False),
         ("chat", "config.asgi:application", lambda s: f"/ws/chat/{s}/", True),
     ]:
-        with daphne(app, env) as (address, log_path):
-            results[name] = asyncio.run(
-                run(address, path_for, tokens, slugs, args.rate, args.seconds, chat)
-            )
-        over = log_path.read_text().count("over capacity")
-        report(name, results[name])
-        if over:
-            print(f"        channels_redis logged 'over capacity' {over} times")
-    bare, chat = results["bare"], results["chat"]
-    print(
-        f"ratio   throughput {chat['throughput'] / bare['throughput']:.0%} of bare, "
-        f"p99 {chat['p99'] / bare['p99']:.2f}× bare, missing at the end {chat['lost']}"
-    )
+        results[name] = []
+        for rate in rates:
+            forget_groups()
+            with contextlib.ExitStack() as stack:
+                started = [stack.enter_context(daphne(app, env)) for _ in range(args.processes)]
+                addresses = [address for address, _log, _pid in started]
+                pids = [pid for _address, _log, pid in started]
+                result = asyncio.run(
+                    run(addresses, path_for, tokens, slugs, rate, args.seconds, chat, pids)
+                )
+            results[name].append(result)
+            report(name, result)
+            over = sum(log.read_text().count("over capacity") for _address, log, _pid in started)
+            if over:
+                print(f"        channels_redis logged 'over capacity' {over} times")
+            print(f"        load average now {os.getloadavg()[0]:.1f}", flush=True)
+    for bare, chat in zip(results["bare"], results["chat"], strict=True):
+        print(
+            f"ratio at {bare['offered']:.0f}/s offered: throughput "
+            f"{chat['throughput'] / bare['throughput']:.0%} of bare, "
+            f"p99 {chat['p99'] / bare['p99']:.2f}× bare, chat missing at the end {chat['lost']}"
+        )
+    if len(rates) > 1:
+        print(
+            f"ceiling (≥ 95 % of the offer delivered, nothing missing): "
+            f"bare {ceiling(results['bare']):.0f}/s, chat {ceiling(results['chat']):.0f}/s"
+        )
 
 
 if __name__ == "__main__":

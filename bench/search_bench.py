@@ -7,8 +7,11 @@ signed in as an ordinary member with ``force_login``:
 default) and, unless ``--no-html``, ``GET /menschen/?…`` (the HTML page).
 
 Prints p50/p95/p99/max in milliseconds over the 200 queries (after a warm-up of
-30 other queries), the figures per filter kind and per kind of query text, the
-slowest requests, and the number of SQL queries per request for page sizes 10,
+30 other queries), for the API also the CPU time of this process and the time
+in SQL statements (with ``DEBUG=1``: on a shared machine these show what a
+request costs when the wall time includes waiting for a core), the figures
+per filter kind and per kind of query text, the slowest requests, and the
+number of SQL queries per request for page sizes 10,
 25 and 100. ``--explain N`` prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the
 slowest SQL statement of the N slowest requests.
 
@@ -46,6 +49,7 @@ from community.models import (  # noqa: E402
     State,
     User,
 )
+from community.selectors import COUNT_LIMIT  # noqa: E402
 
 SEED = 3
 N_QUERIES = 200
@@ -185,6 +189,20 @@ def timed_get(client: Client, url: str) -> tuple[float, object]:
     return elapsed, response
 
 
+def costed_get(client: Client, url: str) -> tuple[float, float, float, object]:
+    """Wall time, this process's CPU time and the time in SQL statements, in ms.
+
+    On a shared machine the wall time includes waiting for a core; the CPU
+    time of the process and the database time show what the request costs.
+    """
+    reset_queries()
+    cpu = time.process_time()
+    elapsed, response = timed_get(client, url)
+    cpu = (time.process_time() - cpu) * 1000
+    db = sum(float(q["time"]) for q in connection.queries) * 1000
+    return elapsed, cpu, db, response
+
+
 def explain(url: str, client: Client) -> None:
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
@@ -216,11 +234,13 @@ def main(argv: list[str] | None = None) -> None:
     for _, _, params in warmup:
         timed_get(client, "/api/members/?" + urlencode(params))
 
-    api_times, hits, rows = [], [], []
+    api_times, cpu_times, db_times, hits, rows = [], [], [], [], []
     for query_class, kind, params in queries:
         url = "/api/members/?" + urlencode(params)
-        elapsed, response = timed_get(client, url)
+        elapsed, cpu, db, response = costed_get(client, url)
         api_times.append(elapsed)
+        cpu_times.append(cpu)
+        db_times.append(db)
         hits.append(response.json()["count"])
         rows.append((elapsed, query_class, kind, url))
         reset_queries()
@@ -248,11 +268,15 @@ def main(argv: list[str] | None = None) -> None:
 
     print(
         f"Network: {User.objects.count()} members, {Municipality.objects.count()} municipalities;"
-        f" PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+        f" PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000};"
+        f" load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min)"
     )
     print(f"{N_QUERIES} queries (q + one filter), warm-up {N_WARMUP}; page size 25\n")
     print(HEADER)
     print(summary("GET /api/members/", api_times))
+    if db_times and max(db_times) > 0:  # connection.queries needs DEBUG
+        print(summary("  of which CPU (process)", cpu_times))
+        print(summary("  of which SQL (DB time)", db_times))
     if html_times:
         print(summary("GET /menschen/ (HTML, 30/pg)", html_times))
     print("\nAPI by filter:\n" + HEADER)
@@ -263,7 +287,8 @@ def main(argv: list[str] | None = None) -> None:
         print(summary(query_class, [t for t, c, _, _ in rows if c == query_class]))
     print(
         f"\nHits per query: median {statistics.median(hits):.0f}, "
-        f"max {max(hits)}, empty {sum(1 for h in hits if h == 0)} of {len(hits)}"
+        f"max {max(hits)}, empty {sum(1 for h in hits if h == 0)} of {len(hits)}, "
+        f"at the count limit ({COUNT_LIMIT}) {sum(1 for h in hits if h >= COUNT_LIMIT)}"
     )
     print("\nSQL queries per request (30 searches each, plus the unfiltered directory):")
     print("| page_size | search: min | search: max | no filter: queries | rows |")

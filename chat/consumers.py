@@ -10,16 +10,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import time
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import connection as db_connection
 
 from chat import access, presence, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
 from community import realtime
+from community.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,15 @@ def _room_access(user, slug):
 
 
 @database_sync_to_async
+def _may_stay(user_id: int, slug: str) -> User | None:
+    """The member as stored now, if still allowed in (they may have moved or gone)."""
+    user = User.objects.filter(pk=user_id, is_active=True).select_related("municipality").first()
+    if user is None or access.room_access(user, slug)[0] is not access.Access.OK:
+        return None
+    return user
+
+
+@database_sync_to_async
 def _last_seq(room_id: int) -> int:
     return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
 
@@ -45,12 +60,35 @@ def _last_seq(room_id: int) -> int:
 # database thread: commits of different rooms overlap (the room lock orders
 # those of one room), and no thread waits for the channel layer, as broadcasts
 # come back in an outbox and go out from the event loop. docs/performance.md.
+#
+# Django's connection hygiene of a request (close_old_connections: maximum age,
+# and it arms the health check, a "SELECT 1" before the next query) runs once a
+# second per thread, not for every message, where it doubled the round trips.
+# A connection that broke meanwhile fails the statement; the message is then
+# posted once more on a new connection, which the client_id makes safe.
+HYGIENE_EVERY_SECONDS = 1.0
+_hygiene = threading.local()
+
+
 def _post_sync(room, user, body, client_id):
-    with services.collect_broadcasts() as outbox:
-        message, created = services.message_post(
-            room=room, author=user, body=body, client_id=client_id
-        )
-    return message_payload(message), created, outbox
+    now = time.monotonic()
+    if now - getattr(_hygiene, "done_at", float("-inf")) >= HYGIENE_EVERY_SECONDS:
+        close_old_connections()
+        _hygiene.done_at = now
+    for attempt in (1, 2):
+        try:
+            with services.collect_broadcasts() as outbox:
+                message, created = services.message_post(
+                    room=room, author=user, body=body, client_id=client_id
+                )
+            break
+        except (InterfaceError, OperationalError):
+            db_connection.close()
+            if attempt == 2:
+                raise
+            logger.warning("chat database connection lost; posting again", exc_info=True)
+    # A new message reaches its sender through the broadcast; only a resend is answered.
+    return (None if created else message_payload(message)), created, outbox
 
 
 def _history_sync(room, after):
@@ -58,12 +96,32 @@ def _history_sync(room, after):
     return [message_payload(m) for m in messages], has_more
 
 
-_post = database_sync_to_async(_post_sync, thread_sensitive=False)
+# Room events that reach the socket as a frame with the message in it.
+_FRAMES = {realtime.CHAT_MESSAGE: "message", realtime.CHAT_MESSAGE_CHANGED: "message_changed"}
+
+
+def _frame(event: dict) -> str:
+    frame = {"type": _FRAMES[event["type"]], "message": event["message"]}
+    return json.dumps(frame, separators=(",", ":"))
+
+
+_post = sync_to_async(_post_sync, thread_sensitive=False)
 _history = database_sync_to_async(_history_sync)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
     room: Room | None = None
+    room_lost = False
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its hop to the database thread before every
+        event (``aclose_old_connections``): a room's events only write to the
+        socket, ten per message with ten members, and every database call here
+        runs through database_sync_to_async, which closes old connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- lifecycle ---------------------------------------------------------------
     async def connect(self):
@@ -83,9 +141,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.me = {"id": user.pk, "display_name": user.display_name}
         self.room = room
         self.group = realtime.chat_room_group(room.pk)
+        self.user_group = realtime.chat_user_group(user.pk)
         self.last_typing = 0.0
         self.online: list[dict] = []
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         # Read after joining the group: nothing committed since can slip between.
         await self.send_json(
@@ -100,6 +160,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if getattr(self, "heartbeat", None) is not None:
             self.heartbeat.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(self.user_group, self.channel_name)
         with contextlib.suppress(Exception):
             await presence.store().leave(self.room.pk, self.me, self.channel_name)
             await self._broadcast_presence()
@@ -111,6 +172,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             try:
                 # Join again: after a Redis restart the group would be gone (idempotent).
                 await self.channel_layer.group_add(self.group, self.channel_name)
+                await self.channel_layer.group_add(self.user_group, self.channel_name)
                 await presence.store().beat(self.room.pk, self.me, self.channel_name)
                 online = await presence.store().online(self.room.pk)
                 if online != self.online:
@@ -142,6 +204,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.room_lost:
+            return
         if text_data is None:
             await self.error("invalid", "Nur JSON-Textframes.")
             return
@@ -176,6 +240,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.error(code, " ".join(exc.messages), **extra)
             return
         for group, event in outbox:  # committed: ring the doorbell from this loop
+            if event["type"] in _FRAMES:  # encoded once here, not once per recipient
+                event = {"type": event["type"], "frame": _frame(event)}
             try:
                 await self.channel_layer.group_send(group, event)
             except Exception:
@@ -204,10 +270,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- events from the room's group -------------------------------------------------
     async def chat_message(self, event):
-        await self.send_json({"type": "message", "message": event["message"]})
+        await self.send(text_data=event.get("frame") or _frame(event))
 
     async def chat_message_changed(self, event):
-        await self.send_json({"type": "message_changed", "message": event["message"]})
+        await self.send(text_data=event.get("frame") or _frame(event))
 
     async def chat_typing(self, event):
         if event["user"]["id"] != self.me["id"]:
@@ -221,6 +287,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.room.is_closed = True
         await self.send_json({"type": "room_closed", "room": self.room.slug})
 
-    async def chat_member_removed(self, event):
-        if event["user_id"] == self.me["id"]:
+    # --- events from the member's own group ---------------------------------------------
+    async def chat_access_changed(self, event):
+        """Left, removed, moved or deactivated: stay only if still allowed in."""
+        if event["room_id"] not in (None, self.room.pk):
+            return
+        user = await _may_stay(self.me["id"], self.room.slug)
+        if user is None:
+            self.room_lost = True  # frames still queued from the client are dropped
             await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user  # the new municipality or role from now on

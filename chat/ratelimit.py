@@ -10,7 +10,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 BURST = 10
 RATE_PER_SECOND = 1.0
@@ -47,7 +47,8 @@ def _limits() -> tuple[int, float]:
 def take_token(member_id: int) -> bool:
     """Take one token from the member's bucket; False when it is empty."""
     capacity, rate = _limits()
-    key = f"chat:rate:{member_id}"
+    key = f"chat:bucket:{member_id}"  # a Redis hash (the former "chat:rate:" was a string)
+    cache = caches["default"]  # the backend itself; ``django.core.cache.cache`` is a proxy
     if type(cache).__name__ == "RedisCache":
         client = cache._cache.get_client(key, write=True)
         script = _scripts.get(id(client))

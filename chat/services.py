@@ -10,18 +10,18 @@ gap from the database with ``sync``.
 import contextlib
 import contextvars
 import logging
-import re
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import ratelimit
+from chat.markdown import candidate_handles, render_message
 from chat.models import (
     MAX_BODY_LENGTH,
     MAX_CLIENT_ID_LENGTH,
@@ -35,7 +35,6 @@ from chat.models import (
 )
 from chat.serializers import message_payload
 from community import realtime
-from community.markdown import render_markdown
 from community.models import Municipality, Role, User
 from community.services import german_slugify
 
@@ -61,7 +60,10 @@ def collect_broadcasts():
 
 def _send_to_room(room_id: int, event: dict) -> None:
     """Ring the room's doorbell; a failure loses nothing (clients ``sync``)."""
-    group = realtime.chat_room_group(room_id)
+    _send(realtime.chat_room_group(room_id), event)
+
+
+def _send(group: str, event: dict) -> None:
     outbox = _outbox.get()
     if outbox is not None:
         outbox.append((group, event))
@@ -72,11 +74,19 @@ def _send_to_room(room_id: int, event: dict) -> None:
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:
-        logger.exception("chat broadcast to room %s failed; clients will sync", room_id)
+        logger.exception("chat broadcast to %s failed; clients will sync", group)
 
 
 def _broadcast_on_commit(room_id: int, event_type: str, **payload) -> None:
     transaction.on_commit(lambda: _send_to_room(room_id, {"type": event_type, **payload}))
+
+
+def _access_changed_on_commit(*, member_ids: Iterable[int], room_id: int | None = None) -> None:
+    """After commit, these members' open chat sockets check their access again
+    (``room_id`` None: every room) and close with 4403 where it is gone."""
+    event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": room_id}
+    for pk in set(member_ids):
+        transaction.on_commit(lambda pk=pk: _send(realtime.chat_user_group(pk), event))
 
 
 # --- rooms ----------------------------------------------------------------------
@@ -203,8 +213,7 @@ def room_remove_members(*, room: Room, members: Iterable[User]) -> None:
         left_at=timezone.now()
     )
     if room.by_membership:
-        for pk in ids:
-            _broadcast_on_commit(room.pk, realtime.CHAT_MEMBER_REMOVED, user_id=pk)
+        _access_changed_on_commit(member_ids=ids, room_id=room.pk)
 
 
 @transaction.atomic
@@ -214,7 +223,7 @@ def room_leave(*, room: Room, member: User) -> None:
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
     if room.by_membership:
-        _broadcast_on_commit(room.pk, realtime.CHAT_MEMBER_REMOVED, user_id=member.pk)
+        _access_changed_on_commit(member_ids=[member.pk], room_id=room.pk)
 
 
 @transaction.atomic
@@ -311,25 +320,34 @@ def _validate_message(body, client_id) -> None:
         )
 
 
-MENTION = re.compile(r"(?<![\w@])@([-a-zA-Z0-9_]{1,60})")
-MAX_MENTIONS = 20
-
-
-def _mentioned(room: Room, author: User, body: str) -> list[int]:
-    """The members an @handle names who can read the room (the author aside)."""
-    handles = list(dict.fromkeys(MENTION.findall(body)))[:MAX_MENTIONS]
+def _linked_handles(body: str) -> set[str]:
+    """The @handles in a text that name existing members: those become links."""
+    handles = candidate_handles(body) if "@" in body else []
     if not handles:
-        return []
-    people = User.objects.filter(handle__in=handles, is_active=True).exclude(pk=author.pk)
+        return set()
+    return set(
+        User.objects.filter(handle__in=handles, is_active=True).values_list("handle", flat=True)
+    )
+
+
+def _mentions(room: Room, author: User, body: str) -> tuple[set[str], list[int]]:
+    """The handles to link, and who of them can read the room (notified; the
+    author aside). Nothing to look up without an ``@``."""
+    linked = _linked_handles(body)
+    if not linked:
+        return set(), []
+    readers = User.objects.filter(handle__in=linked, is_active=True).exclude(pk=author.pk)
     if room.kind == RoomKind.MUNICIPALITY:
-        people = people.filter(
+        readers = readers.filter(
             Q(municipality_id=room.municipality_id)
             | Q(role__in=[Role.MODERATOR, Role.ADMIN])
             | Q(is_superuser=True)
         )
     elif room.by_membership:
-        people = people.filter(chat_memberships__room=room, chat_memberships__left_at__isnull=True)
-    return list(people.values_list("pk", flat=True))
+        readers = readers.filter(
+            chat_memberships__room=room, chat_memberships__left_at__isnull=True
+        )
+    return linked, list(readers.values_list("pk", flat=True))
 
 
 def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: list[int]) -> None:
@@ -365,6 +383,81 @@ def _existing(room: Room, author: User, client_id: str) -> Message | None:
     )
 
 
+# One statement, one round trip on PostgreSQL: take the next seq (the UPDATE
+# locks the room row until commit, so seqs are gapless and ordered), refuse a
+# closed room or a membership room without an active membership (no row comes
+# back), insert the message (a repeated client_id violates the unique
+# constraint, and the whole statement, seq included, is undone) and mark it
+# read for the author (this is also an open room's membership row).
+_POST_SQL = """
+WITH next AS (
+    UPDATE chat_room SET last_seq = last_seq + 1
+    WHERE id = %(room)s AND NOT is_closed AND (
+        NOT is_private OR EXISTS (
+            SELECT 1 FROM chat_roommembership
+            WHERE room_id = %(room)s AND member_id = %(author)s AND left_at IS NULL
+        )
+    )
+    RETURNING last_seq
+), message AS (
+    INSERT INTO chat_message (room_id, seq, author_id, client_id, body, body_html, created_at)
+    SELECT %(room)s, last_seq, %(author)s, %(client_id)s, %(body)s, %(body_html)s, %(now)s
+    FROM next
+    RETURNING id, seq
+), read AS (
+    INSERT INTO chat_roommembership (room_id, member_id, joined_at, muted, last_read_seq)
+    SELECT %(room)s, %(author)s, %(now)s, false, seq FROM message
+    ON CONFLICT (room_id, member_id) DO UPDATE SET last_read_seq = EXCLUDED.last_read_seq
+)
+SELECT id, seq FROM message
+"""
+
+
+def _refusal(room: Room, author: User) -> ValidationError:
+    """Why no seq was handed out: the room is closed, or the author is not in it."""
+    if Room.objects.filter(pk=room.pk, is_closed=True).exists():
+        return ValidationError(_("Dieser Raum ist geschlossen."), code="closed")
+    return ValidationError(_("Sie sind nicht in diesem Raum."), code="forbidden")
+
+
+def _store_postgresql(message: Message) -> None:
+    params = {
+        "room": message.room_id,
+        "author": message.author_id,
+        "client_id": message.client_id,
+        "body": message.body,
+        "body_html": message.body_html,
+        "now": message.created_at,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_POST_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise _refusal(message.room, message.author)
+    message.pk, message.seq = row
+
+
+def _store_portable(message: Message) -> None:
+    """The same steps through the ORM, for SQLite (one writer at a time anyway)."""
+    room, author = message.room, message.author
+    locked = Room.objects.select_for_update().filter(pk=room.pk).values("last_seq", "is_closed")
+    locked = locked.first()
+    allowed = not room.by_membership or (
+        RoomMembership.objects.filter(room=room, member=author, left_at__isnull=True).exists()
+    )
+    if locked is None or locked["is_closed"] or not allowed:
+        raise _refusal(room, author)
+    message.seq = locked["last_seq"] + 1
+    Room.objects.filter(pk=room.pk).update(last_seq=message.seq)
+    message.save(force_insert=True)
+    RoomMembership.objects.bulk_create(
+        [RoomMembership(room=room, member=author, last_read_seq=message.seq)],
+        update_conflicts=True,
+        unique_fields=["room", "member"],
+        update_fields=["last_read_seq"],
+    )
+
+
 def message_post(
     *, room: Room, author: User, body: str, client_id: str, rate_limited: bool = True
 ) -> tuple[Message, bool]:
@@ -373,6 +466,8 @@ def message_post(
     The same ``client_id`` again returns the stored message and stores nothing:
     the unique constraint (room, author, client_id) refuses the second row,
     which rolls back the whole transaction, seq included, so no gap is left.
+    Without mentions, on PostgreSQL outside any transaction, that is a single
+    statement in autocommit: one round trip (docs/performance.md).
     """
     _validate_message(body, client_id)
     if rate_limited and not ratelimit.take_token(author.pk):
@@ -383,46 +478,29 @@ def message_post(
             _("Zu viele Nachrichten in kurzer Zeit. Bitte einen Moment warten."),
             code="rate_limited",
         )
-    body_html = render_markdown(body)  # outside the lock: rendering takes the longest
-    mentioned = _mentioned(room, author, body) if "@" in body else []
+    linked, mentioned = _mentions(room, author, body)
+    message = Message(
+        room=room,
+        author=author,
+        client_id=client_id,
+        body=body,
+        body_html=render_message(body, handles=linked),  # outside the lock
+        created_at=timezone.now(),
+    )
+    postgresql = connection.vendor == "postgresql"
+    # A single statement is atomic by itself; a transaction (or a savepoint
+    # inside the caller's) only when more than one statement must commit together.
+    single = postgresql and not mentioned and connection.get_autocommit()
     try:
-        with transaction.atomic():
-            locked = Room.objects.select_for_update().only("pk", "last_seq", "is_closed")
-            locked = locked.get(pk=room.pk)
-            if locked.is_closed:
-                raise ValidationError(_("Dieser Raum ist geschlossen."), code="closed")
-            if room.by_membership:
-                allowed = RoomMembership.objects.filter(
-                    room=room, member=author, left_at__isnull=True
-                ).exists()
-                if not allowed:
-                    raise ValidationError(_("Sie sind nicht in diesem Raum."), code="forbidden")
-            seq = locked.last_seq + 1
-            Room.objects.filter(pk=room.pk).update(last_seq=seq)
-            message = Message.objects.create(
-                room=room,
-                seq=seq,
-                author=author,
-                client_id=client_id,
-                body=body,
-                body_html=body_html,
-            )
-            Mention.objects.bulk_create(
-                [Mention(message=message, member_id=pk) for pk in mentioned]
-            )
+        with contextlib.nullcontext() if single else transaction.atomic():
+            (_store_postgresql if postgresql else _store_portable)(message)
             if mentioned:
-                _notify_mentions(room=room, message=message, author=author, member_ids=mentioned)
-            # One's own message is read; this is also the open rooms' membership row.
-            updated = RoomMembership.objects.filter(room=room, member=author).update(
-                last_read_seq=seq
-            )
-            if not updated:  # first message here; a page visit may create the row meanwhile
-                RoomMembership.objects.bulk_create(
-                    [RoomMembership(room=room, member=author)], ignore_conflicts=True
+                Mention.objects.bulk_create(
+                    [Mention(message=message, member_id=pk) for pk in mentioned]
                 )
-                RoomMembership.objects.filter(room=room, member=author).update(last_read_seq=seq)
-            room.last_seq = seq
-            message.room = room
+                _notify_mentions(room=room, message=message, author=author, member_ids=mentioned)
+            room.last_seq = max(room.last_seq, message.seq)
+            # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
     except IntegrityError:
         existing = _existing(room, author, client_id)
@@ -436,7 +514,7 @@ def message_post(
 def message_edit(*, message: Message, body: str) -> Message:
     _validate_message(body, message.client_id)
     message.body = body
-    message.body_html = render_markdown(body)
+    message.body_html = render_message(body, handles=_linked_handles(body))
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "body_html", "edited_at"])
     _broadcast_on_commit(

@@ -1,13 +1,15 @@
 """The Django admin for the network's administrators: search, filters, useful columns."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from community import services
+from community import services, services_privacy
 from community.models import (
     EmailDomain,
     Expertise,
@@ -109,6 +111,36 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+    actions = ["erase_on_request"]
+
+    @admin.action(
+        description=_("Auf Antrag löschen (Profil entfernen, Beiträge als „ehemaliges Mitglied“)"),
+        permissions=["delete"],
+    )
+    def erase_on_request(self, request, queryset):
+        """Erase members on request, after a confirmation page (as Django's delete action)."""
+        members = [m for m in queryset if not m.is_erased and m.pk != request.user.pk]
+        if request.POST.get("confirm") == "yes":
+            for member in members:
+                erased = services_privacy.member_erase(member=member, by=request.user)
+                # Accountability without personal data: the entry names the tombstone.
+                self.log_change(request, erased, _("Auf Antrag gelöscht."))
+            self.message_user(
+                request,
+                _("%(count)d Konten gelöscht.") % {"count": len(members)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Mitglieder auf Antrag löschen"),
+            "opts": self.model._meta,
+            "members": members,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "skipped_self": any(m.pk == request.user.pk for m in queryset),
+        }
+        return TemplateResponse(request, "community/admin_erase_confirmation.html", context)
 
     def save_model(self, request, obj, form, change):
         # The admin edits the row directly; keep the stored HTML in step with the bio.

@@ -415,19 +415,32 @@ class MemberViewSet(viewsets.GenericViewSet):
         declared = data.pop("expertise_entries", None)
         learning = data.pop("learning_interests", None)
         try:
-            member = services.member_update_profile(member=request.user, **data)
-            if declared is not None or learning is not None:
-                current = {e.expertise.slug: e.level for e in member.expertise_entries.all()}
-                services.member_set_expertise(
-                    member=member,
-                    expertise=current
-                    if declared is None
-                    else {d["slug"]: LEVEL_BY_CODE[d["level"]] for d in declared},
-                    learning=None if learning is None else [e.slug for e in learning],
-                )
+            member = services.member_update_me(
+                member=request.user,
+                expertise=None
+                if declared is None
+                else {d["slug"]: LEVEL_BY_CODE[d["level"]] for d in declared},
+                learning=None if learning is None else [e.slug for e in learning],
+                **data,
+            )
         except ValidationError as exc:
             _raise_for(exc)
         return Response(MeSerializer(member).data)
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Alles, was über das angemeldete Mitglied gespeichert ist (Art. 15/20 DSGVO): "
+            "Konto und Profil ohne Passwort-Hash, Erfahrungen, Qualifizierungen, Projekte, "
+            "Forum, Chat (nur eigene Nachrichten), Termine, Benachrichtigungen, Einladungen, "
+            "Suchdokument. Dieselbe Datei wie unter /profil/daten/."
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="me/export")
+    def export(self, request):
+        from community import privacy
+
+        return Response(privacy.member_export(member=request.user))
 
 
 class ExpertiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

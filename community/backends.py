@@ -23,7 +23,11 @@ def sign_in(*, request, email: str, password: str) -> User:
     """Check credentials under the throttle; raise ValidationError with a reason."""
     email = (email or "").strip().lower()
     address = throttling.client_address(request)
-    if throttling.signin_blocked(email=email, address=address):
+    # A browser that signed in to this account before is judged by its own failures only.
+    device = throttling.trusted_device(
+        email=email, cookie=request.COOKIES.get(throttling.DEVICE_COOKIE)
+    )
+    if throttling.signin_blocked(email=email, address=address, device=device):
         raise ValidationError(
             _(
                 "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie eine Viertelstunde "
@@ -33,9 +37,9 @@ def sign_in(*, request, email: str, password: str) -> User:
         )
     user = authenticate(request, email=email, password=password)
     if user is None:
-        throttling.signin_failed(email=email, address=address)
+        throttling.signin_failed(email=email, address=address, device=device)
         raise ValidationError(
             _("E-Mail-Adresse oder Passwort stimmen nicht."), code="invalid_login"
         )
-    throttling.signin_reset(email=email)
+    throttling.signin_reset(email=email, device=device)
     return user

@@ -7,11 +7,14 @@ member profile, as in Zulip: one row per person, logging in by e-mail.
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.query_utils import DeferredAttribute
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 AGS_VALIDATOR = RegexValidator(
@@ -128,6 +131,72 @@ class EmailFrequency(models.TextChoices):
     NEVER = "never", _("nie")
 
 
+ERASED_MEMBER_NAME = _("ehemaliges Mitglied")
+# Erased members keep a unique, unusable address on this reserved domain (RFC 2606).
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+class _ErasedName(str):
+    """The shown name of an erased member: written back anywhere, it stores "" again.
+
+    (``refresh_from_db``, ``bulk_update`` and ``clean_fields`` copy values
+    through the attribute; this keeps a tombstone a tombstone.)
+    """
+
+    __slots__ = ()
+
+
+class _DisplayNameAttribute(DeferredAttribute):
+    """Reads an erased member's empty name as "ehemaliges Mitglied" (translated).
+
+    So every template, serializer and e-mail shows the tombstone without
+    knowing about erasure; the stored value stays empty (see ``DisplayNameField``).
+    """
+
+    def __get__(self, instance, cls=None):
+        value = super().__get__(instance, cls)
+        if instance is None:
+            return value
+        return value or _ErasedName(ERASED_MEMBER_NAME)
+
+    def __set__(self, instance, value):
+        # A data descriptor, so that reads come here even once the value is loaded.
+        instance.__dict__[self.field.attname] = "" if isinstance(value, _ErasedName) else value
+
+
+class DisplayNameField(models.CharField):
+    """A CharField whose empty value marks an erased member (see ``member_erase``).
+
+    Saving, validation and forms use the stored value, never the shown one;
+    migrations see a plain CharField.
+    """
+
+    descriptor_class = _DisplayNameAttribute
+
+    def raw_value(self, obj) -> str:
+        if isinstance(obj, LazyObject):  # request.user
+            if obj._wrapped is empty:
+                obj._setup()
+            obj = obj._wrapped
+        if self.attname not in obj.__dict__:
+            getattr(obj, self.attname)  # loads a deferred value into __dict__
+        return obj.__dict__[self.attname]
+
+    def pre_save(self, model_instance, add):
+        return self.raw_value(model_instance)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return "" if isinstance(value, _ErasedName) else value
+
+    def value_from_object(self, obj):
+        return self.raw_value(obj)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
 class UserManager(BaseUserManager):
     """Creates accounts for ``createsuperuser``; the app uses community.services."""
 
@@ -164,7 +233,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         help_text=_("Stabil und eindeutig; für @-Erwähnungen."),
     )
-    display_name = models.CharField(_("Anzeigename"), max_length=150)
+    display_name = DisplayNameField(_("Anzeigename"), max_length=150)
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -224,6 +293,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.email
 
+    def clean_fields(self, exclude=None):
+        """Validate the stored display name, not the shown one (see ``DisplayNameField``)."""
+        exclude = set(exclude or ())
+        errors: dict = {}
+        if "display_name" not in exclude:
+            field = self._meta.get_field("display_name")
+            try:
+                self.__dict__[field.attname] = field.clean(field.raw_value(self), self)
+            except ValidationError as exc:
+                errors["display_name"] = exc.error_list
+            exclude.add("display_name")
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_erased(self) -> bool:
+        """The account was erased on request: a tombstone that keeps posts and messages."""
+        return not User._meta.get_field("display_name").raw_value(self)
+
+    @property
+    def public_handle(self) -> str | None:
+        """The handle to show and link; an erased member has none."""
+        return None if self.is_erased else self.handle
+
     def get_absolute_url(self) -> str:
         return reverse("member_detail", kwargs={"handle": self.handle})
 
@@ -231,14 +328,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     def get_short_name(self) -> str:
+        if self.is_erased:
+            return self.display_name
         return self.display_name.split(" ")[0] if self.display_name else self.email
 
     @property
     def initials(self) -> str:
         """Two letters for the avatar: first and last word of the display name."""
-        words = [w for w in self.display_name.replace("-", " ").split() if w[:1].isalpha()]
+        name = User._meta.get_field("display_name").raw_value(self)
+        words = [w for w in name.replace("-", " ").split() if w[:1].isalpha()]
         if not words:
-            return (self.email[:1] or "?").upper()
+            # An erased member's address is a random placeholder: no letter of theirs.
+            erased = self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
+            return "?" if erased else (self.email[:1] or "?").upper()
         if len(words) == 1:
             return words[0][:2].upper()
         return (words[0][0] + words[-1][0]).upper()
@@ -530,9 +632,10 @@ class MemberSearchDocument(models.Model):
 
     ``text_a`` (names, roles, declared expertise), ``text_b`` (projects, tools,
     municipality) and ``text_c`` (bio, lessons learned) weigh A > B > C. On
-    PostgreSQL ``vector`` holds the German tsvector (GIN index) and ``text``
-    has a trigram index; on SQLite an FTS5 table holds the three parts, stemmed
-    (see community/search/).
+    PostgreSQL ``vector`` holds the German tsvector (GIN index); on SQLite an
+    FTS5 table holds the three parts, stemmed (see community/search/). The
+    other columns carry what filters and ranking need, so that a search never
+    scores members with subqueries (docs/performance.md).
     """
 
     member = models.OneToOneField(
@@ -541,13 +644,43 @@ class MemberSearchDocument(models.Model):
     text_a = models.TextField(blank=True)
     text_b = models.TextField(blank=True)
     text_c = models.TextField(blank=True)
-    text = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
+    # What filters and ranking need, copied from the member so that a search
+    # reads this table alone and loads the members only for the page shown.
+    is_active = models.BooleanField(_("aktiv"), default=False)
+    display_name = models.CharField(_("Anzeigename"), max_length=150, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Kommune"),
+    )
+    state = models.CharField(_("Bundesland"), max_length=2, blank=True)
+    #: Declared expertise: ``{"e<expertise id>": level}``.
+    levels = models.JSONField(_("Stufen je Fachgebiet"), default=dict, blank=True)
+    max_level = models.PositiveSmallIntegerField(_("höchste Stufe"), default=0)
+    #: Published projects per tool and kind: ``{"t<tool id>": n, "k<kind>": n,
+    #: "k<kind>t<tool id>": n}`` (the pairs let the score count a project once).
+    evidence = models.JSONField(_("Belege"), default=dict, blank=True)
+    #: Published projects, for the reasons shown with a hit:
+    #: ``[[title, municipality name, kind, [tool ids]], …]``.
+    projects = models.JSONField(_("Projekte"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("Suchdokument")
         verbose_name_plural = _("Suchdokumente")
+        indexes = [
+            # The plain directory: active members by name, a page at a time.
+            models.Index(
+                fields=["display_name", "member"],
+                condition=models.Q(is_active=True),
+                name="searchdoc_directory",
+            ),
+            models.Index(fields=["state"], name="searchdoc_state"),
+        ]
 
     def __str__(self) -> str:
         return str(self.member_id)

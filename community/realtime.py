@@ -12,17 +12,27 @@ def user_group(user_id: int) -> str:
 
 # --- chat (issue 5) ---------------------------------------------------------
 # Events sent to a room's group; the consumer method is the type with "_" for ".".
-CHAT_MESSAGE = "chat.message"  # a new message, {"message": <MessageSerializer data>}
+# A new message, {"message": <MessageSerializer data>}; from a socket instead
+# {"frame": <the socket frame as JSON text>}, encoded once for all recipients.
+CHAT_MESSAGE = "chat.message"
 CHAT_MESSAGE_CHANGED = "chat.message_changed"  # edited or removed, same payload
 CHAT_TYPING = "chat.typing"  # {"user": {...}, "channel": sender's channel name}
 CHAT_PRESENCE = "chat.presence"  # {"online": [...]}
 CHAT_ROOM_CLOSED = "chat.room_closed"  # a moderator closed the room
-CHAT_MEMBER_REMOVED = "chat.member_removed"  # {"user_id": ...}: that member's sockets close
+# Sent to a member's chat group on commit when they may have lost a room (left
+# or removed from it, moved municipality, new role, deactivated): {"room_id":
+# the room, or None for all}. Their sockets check access again; lost: 4403.
+CHAT_ACCESS_CHANGED = "chat.access_changed"
 
 
 def chat_room_group(room_id: int) -> str:
     """Every open socket of one chat room, across all daphne processes."""
     return f"chat.room.{room_id}"
+
+
+def chat_user_group(user_id: int) -> str:
+    """Every open chat socket of one member (only chat consumers join it)."""
+    return f"chat.user.{user_id}"
 
 
 # --- events (issue 6: Termine) ------------------------------------------------
@@ -41,6 +51,8 @@ FORUM_POST_NEW = "forum.post_new"  # a reply appeared
 FORUM_POST_CHANGED = "forum.post_changed"  # edited, deleted, hidden, marked as solution
 # Sent to a category's group: {"thread": {"id", "post_count", "last_activity_at"}}.
 FORUM_THREAD_ACTIVITY = "forum.thread_activity"
+# Sent to a category's group when a thread starts: {"thread": <ThreadSerializer data>}.
+FORUM_THREAD_NEW = "forum.thread_new"
 
 
 def forum_thread_group(thread_id: int) -> str:

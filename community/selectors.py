@@ -2,25 +2,28 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
+    IntegerField,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
 
 from community.models import (
     Expertise,
     MemberExpertise,
+    MemberSearchDocument,
     Municipality,
     Project,
     Role,
@@ -60,7 +63,7 @@ def member_list(*, viewer: User, include_inactive: bool = False) -> QuerySet[Use
 
 @dataclass(frozen=True)
 class MemberSearch:
-    members: QuerySet
+    members: "RankedMembers"
     intent: "SearchIntent"
 
     def reasons(self, member: User) -> list[str]:
@@ -75,6 +78,9 @@ class SearchIntent:
     expertise_ids: frozenset[int]
     tool_ids: frozenset[int]
     kind: str
+    #: The ``expertise`` and ``tool`` filters as ids; None: asked for but unknown.
+    expertise_filter: int | None = None
+    tool_filter: int | None = None
 
 
 def _search_intent(*, q: str, expertise: str, tool: str, kind: str) -> SearchIntent:
@@ -82,8 +88,11 @@ def _search_intent(*, q: str, expertise: str, tool: str, kind: str) -> SearchInt
     folded = {fold(t) for t in terms}
     stems = {stem(t) for t in terms}
     expertise_ids = set()
+    expertise_filter = None
     for field in Expertise.objects.only("pk", "slug", "name"):
         words_of_field = {fold(w) for w in words(field.name)} | {stem(w) for w in words(field.name)}
+        if field.slug == expertise:
+            expertise_filter = field.pk
         if field.slug == expertise or (words_of_field & (folded | stems)) - {"e"}:
             expertise_ids.add(field.pk)
     tool_keys = {german_slugify(t) for t in terms}
@@ -91,30 +100,45 @@ def _search_intent(*, q: str, expertise: str, tool: str, kind: str) -> SearchInt
         tool_keys.add(german_slugify(" ".join(terms)))
     if tool:
         tool_keys.add(tool)
-    tool_ids = set(Tool.objects.filter(key__in=tool_keys).values_list("pk", flat=True))
-    return SearchIntent(terms, frozenset(expertise_ids), frozenset(tool_ids), kind)
+    tool_ids, tool_filter = set(), None
+    if tool_keys - {""}:
+        for pk, key in Tool.objects.filter(key__in=tool_keys).values_list("pk", "key"):
+            tool_ids.add(pk)
+            if key == tool:
+                tool_filter = pk
+    return SearchIntent(
+        terms, frozenset(expertise_ids), frozenset(tool_ids), kind, expertise_filter, tool_filter
+    )
+
+
+def _json_int(column: str, key: str):
+    """An integer stored under ``key`` in a JSON column of the search document, or 0."""
+    return Coalesce(Cast(KT(f"{column}__{key}"), IntegerField()), Value(0))
 
 
 def _level_score(intent: SearchIntent):
-    if not intent.expertise_ids:
+    """The best declared level in a searched field (from the document's ``levels``)."""
+    levels = [_json_int("levels", f"e{pk}") for pk in sorted(intent.expertise_ids)]
+    if not levels:
         return Value(0)
-    best = (
-        MemberExpertise.objects.filter(member=OuterRef("pk"), expertise_id__in=intent.expertise_ids)
-        .order_by("-level")
-        .values("level")[:1]
-    )
-    return Coalesce(Subquery(best), Value(0))
+    return levels[0] if len(levels) == 1 else Greatest(*levels)
 
 
 def _forum_answers(intent: SearchIntent):
-    """Accepted forum answers in threads tagged with a searched field (evidence too)."""
+    """Accepted forum answers in threads tagged with a searched field (evidence too).
+
+    Read live rather than from the document, in one query over the few solved
+    threads of these fields: the forum marks solutions without reindexing.
+    The score then needs only ``member_id IN (…)`` per document.
+    """
     from forum.models import Thread
 
     if not intent.expertise_ids:
         return None
-    count = (
+    counts = (
         Thread.objects.filter(
-            solution__author=OuterRef("pk"),
+            solution__isnull=False,
+            solution__author__isnull=False,
             solution__deleted_at__isnull=True,
             solution__hidden=False,
             tags__in=intent.expertise_ids,
@@ -122,35 +146,41 @@ def _forum_answers(intent: SearchIntent):
         .order_by()
         .values("solution__author")
         .annotate(n=Count("pk", distinct=True))
-        .values("n")
+        .values_list("solution__author", "n")
     )
-    return Coalesce(Subquery(count), Value(0))
+    by_count: dict[int, list[int]] = {}
+    for author_id, n in counts:
+        by_count.setdefault(min(n, MAX_EVIDENCE), []).append(author_id)
+    if not by_count:
+        return None
+    return Case(
+        *[When(member_id__in=ids, then=Value(n)) for n, ids in sorted(by_count.items())],
+        default=Value(0),
+    )
 
 
 def _evidence_score(intent: SearchIntent):
     """Evidence that proves the matter: published projects with a searched tool or of the
-    kind asked for, and accepted forum answers in the searched field."""
-    evidence = Q()
-    if intent.tool_ids:
-        evidence |= Q(project__tools__in=intent.tool_ids)
+    kind asked for, and accepted forum answers in the searched field.
+
+    Projects are counted from the document's ``evidence``: per tool, per kind and
+    per kind and tool, so a project of that kind with that tool counts once.
+    """
+    parts = []
+    for pk in sorted(intent.tool_ids):
+        parts.append(_json_int("evidence", f"t{pk}"))
     if intent.kind:
-        evidence |= Q(project__kind=intent.kind)
+        parts.append(_json_int("evidence", f"k{intent.kind}"))
+        for pk in sorted(intent.tool_ids):
+            parts.append(-_json_int("evidence", f"k{intent.kind}t{pk}"))
     answers = _forum_answers(intent)
-    if not evidence and answers is None:
-        return Value(0)
-    total = Value(0)
-    if evidence:
-        through = Project.members.through
-        count = (
-            through.objects.filter(evidence, user_id=OuterRef("pk"), project__is_published=True)
-            .order_by()
-            .values("user_id")
-            .annotate(n=Count("project_id", distinct=True))
-            .values("n")
-        )
-        total = Coalesce(Subquery(count), Value(0))
     if answers is not None:
-        total = total + answers
+        parts.append(answers)
+    if not parts:
+        return Value(0)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
     return Least(total, Value(MAX_EVIDENCE))
 
 
@@ -160,6 +190,128 @@ WEIGHT_TEXT = 4.0
 WEIGHT_LEVEL = 1.5
 WEIGHT_EVIDENCE = 1.0
 MAX_EVIDENCE = 3
+# Several words must all match; only when that leaves fewer than this many
+# members does any of them do ("enaio Einführung" is about enaio).
+MIN_ALL_TERMS_HITS = 10
+# Counting stops here: a search does not walk 17,000 matches to say how many.
+COUNT_LIMIT = 1000
+
+
+def _search_documents(
+    *,
+    intent: SearchIntent,
+    expertise: str,
+    level: int | None,
+    municipality: str,
+    state: str,
+    kind: str,
+    tool: str,
+) -> QuerySet[MemberSearchDocument]:
+    """The search documents of active members that pass the filters."""
+    documents = MemberSearchDocument.objects.filter(is_active=True)
+    if municipality:
+        documents = documents.filter(municipality__slug=municipality)
+    if state:
+        documents = documents.filter(state=state)
+    if expertise:
+        if intent.expertise_filter is None:
+            return documents.none()
+        key = f"e{intent.expertise_filter}"
+        documents = documents.filter(levels__has_key=key)
+        if level:
+            documents = documents.alias(filter_level=_json_int("levels", key)).filter(
+                filter_level__gte=level
+            )
+    elif level:
+        documents = documents.filter(max_level__gte=level)
+    if kind:
+        documents = documents.filter(evidence__has_key=f"k{kind}")
+    if tool:
+        if intent.tool_filter is None:
+            return documents.none()
+        documents = documents.filter(evidence__has_key=f"t{intent.tool_filter}")
+    return documents
+
+
+def _capped_count_sql(documents: QuerySet) -> tuple[str, list]:
+    limited = documents.order_by().values("pk")[: COUNT_LIMIT + 1]
+    sql, params = limited.query.get_compiler(using=limited.db).as_sql()
+    return f"(SELECT COUNT(*) FROM ({sql}) AS limited)", list(params)  # noqa: S608 (compiled)
+
+
+class RankedMembers:
+    """The members of a search, ranked on the search documents, loaded a page at a time.
+
+    Sliceable and countable as Django's ``Paginator`` and DRF expect: a slice
+    runs one ranked query with LIMIT/OFFSET on the documents and then loads the
+    members of that page with what their cards and reasons need. The count
+    stops at ``COUNT_LIMIT`` (``count_is_capped`` says so).
+    """
+
+    def __init__(self, documents: QuerySet, *, count: int | None = None):
+        self.documents = documents
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            sql, params = _capped_count_sql(self.documents)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {sql}", params)
+                self._count = cursor.fetchone()[0]
+        return min(self._count, COUNT_LIMIT)
+
+    @property
+    def count_is_capped(self) -> bool:
+        self.count()
+        return self._count > COUNT_LIMIT
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[0:])
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            found = self[key : key + 1]
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        if key.step is not None or (key.start or 0) < 0 or (key.stop or 0) < 0:
+            raise ValueError("only plain slices")
+        start = key.start or 0
+        if key.stop is not None and key.stop <= start:
+            return []
+        ranked = list(
+            self.documents.values_list("member_id", "score", "projects")[start : key.stop]
+        )
+        if not ranked:
+            return []
+        members = _page_members([pk for pk, _score, _projects in ranked])
+        page = []
+        for pk, score, projects in ranked:
+            member = members.get(pk)
+            if member is None:  # deactivated behind the services' back (e.g. in the admin)
+                continue
+            member.score = score
+            member.search_projects = projects
+            page.append(member)
+        return page
+
+
+def _page_members(ids: list[int]) -> dict[int, User]:
+    """The active members of one page; their projects come with the documents."""
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("municipality")
+        .prefetch_related(
+            Prefetch(
+                "expertise_entries",
+                queryset=MemberExpertise.objects.select_related("expertise").order_by("-level"),
+            )
+        )
+        .in_bulk(ids)
+    )
 
 
 def member_search(
@@ -175,56 +327,60 @@ def member_search(
 ) -> MemberSearch:
     """Members ranked by declared expertise, evidence in projects, and text relevance.
 
-    Each result carries ``score``; ``MemberSearch.reasons`` says why it matched.
+    Filters and ranking read ``MemberSearchDocument`` alone; several words must
+    all match unless that finds fewer than ``MIN_ALL_TERMS_HITS``. Each result
+    carries ``score``; ``MemberSearch.reasons`` says why it matched.
     """
-    members = member_list(viewer=viewer)
-    if municipality:
-        members = members.filter(municipality__slug=municipality)
-    if state:
-        members = members.filter(municipality__state=state)
-    if expertise or level:
-        entries = MemberExpertise.objects.filter(member=OuterRef("pk"))
-        if expertise:
-            entries = entries.filter(expertise__slug=expertise)
-        if level:
-            entries = entries.filter(level__gte=level)
-        members = members.filter(Exists(entries))
-    published = Project.objects.filter(members=OuterRef("pk"), is_published=True)
-    if kind:
-        members = members.filter(Exists(published.filter(kind=kind)))
-    if tool:
-        members = members.filter(Exists(published.filter(tools__key=tool)))
-
     intent = _search_intent(q=q, expertise=expertise, tool=tool, kind=kind)
+    documents = _search_documents(
+        intent=intent,
+        expertise=expertise,
+        level=level,
+        municipality=municipality,
+        state=state,
+        kind=kind,
+        tool=tool,
+    )
+    count = None
     if intent.terms:
-        members = get_backend().search(members, intent.terms)
+        backend = get_backend()
+        query = backend.prepare(intent.terms)
+        matching = backend.search(documents, query, all_terms=True)
+        if len(query.groups) > 1:
+            # Both counts in one query; the wider one only when it serves as fallback.
+            any_term = backend.search(documents, query, all_terms=False)
+            all_sql, all_params = _capped_count_sql(matching)
+            any_sql, any_params = _capped_count_sql(any_term)
+            # OFFSET 0 keeps PostgreSQL from inlining (and so counting twice) ``n``.
+            fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT n, CASE WHEN n < %s THEN {any_sql} END"  # noqa: S608 (compiled)
+                    f" FROM (SELECT {all_sql} AS n {fence}) AS all_terms",
+                    [MIN_ALL_TERMS_HITS, *any_params, *all_params],
+                )
+                all_count, any_count = cursor.fetchone()
+            count = all_count
+            if all_count < MIN_ALL_TERMS_HITS:
+                matching, count = any_term, any_count
+        documents = matching
     else:
-        members = members.annotate(text_rank=Value(0.0, output_field=FloatField()))
-    members = members.annotate(
-        level_score=_level_score(intent),
-        evidence_score=_evidence_score(intent),
-    ).annotate(
+        documents = documents.annotate(text_rank=Value(0.0, output_field=FloatField()))
+    if not (intent.terms or intent.expertise_ids or intent.tool_ids or intent.kind):
+        # The plain directory: by name, along the index searchdoc_directory.
+        documents = documents.annotate(score=Value(0.0, output_field=FloatField())).order_by(
+            "display_name", "member_id"
+        )
+        return MemberSearch(RankedMembers(documents, count=count), intent)
+    documents = documents.annotate(
         score=ExpressionWrapper(
             F("text_rank") * WEIGHT_TEXT
-            + F("level_score") * WEIGHT_LEVEL
-            + F("evidence_score") * WEIGHT_EVIDENCE,
+            + _level_score(intent) * WEIGHT_LEVEL
+            + _evidence_score(intent) * WEIGHT_EVIDENCE,
             output_field=FloatField(),
         )
-    )
-    members = members.prefetch_related(
-        Prefetch(
-            "expertise_entries",
-            queryset=MemberExpertise.objects.select_related("expertise").order_by("-level"),
-        ),
-        Prefetch(
-            "projects",
-            queryset=Project.objects.filter(is_published=True)
-            .select_related("municipality")
-            .prefetch_related("tools"),
-            to_attr="published_projects",
-        ),
-    )
-    return MemberSearch(members.order_by("-score", "display_name", "pk"), intent)
+    ).order_by("-score", "display_name", "member_id")
+    return MemberSearch(RankedMembers(documents, count=count), intent)
 
 
 def explain_matches(member: User, intent: SearchIntent, limit: int = 3) -> list[str]:
@@ -235,17 +391,16 @@ def explain_matches(member: User, intent: SearchIntent, limit: int = 3) -> list[
             reasons.append(f"{entry.get_level_display()}: {entry.expertise.name}")
     folded_terms = {fold(t) for t in intent.terms}
     stems = {stem(t) for t in intent.terms}
-    for project in getattr(member, "published_projects", []):
-        project_tools = {t.pk for t in project.tools.all()}
-        title_words = {stem(w) for w in words(project.title)}
+    for title, place, kind, tool_ids in getattr(member, "search_projects", []):
+        title_words = {stem(w) for w in words(title)}
         if (
-            project_tools & intent.tool_ids
-            or (intent.kind and project.kind == intent.kind)
+            set(tool_ids) & intent.tool_ids
+            or (intent.kind and kind == intent.kind)
             or title_words & stems
         ):
             reasons.append(
                 _("Projekt: %(title)s in %(municipality)s")
-                % {"title": project.title, "municipality": project.municipality.name}
+                % {"title": title, "municipality": place}
             )
     if not reasons:
         for label, value in (

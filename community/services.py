@@ -153,8 +153,15 @@ def municipality_update(
     municipality.save()
     if email_domains is not None:
         _set_domains(municipality=municipality, domains=email_domains)
-    if "name" in fields:
-        search_index_update(member_ids=list(municipality.members.values_list("pk", flat=True)))
+    if "name" in fields or "state" in fields:
+        # Its members, and everyone whose project there names it in the reasons.
+        members = set(municipality.members.values_list("pk", flat=True))
+        members |= set(
+            Project.members.through.objects.filter(project__municipality=municipality).values_list(
+                "user_id", flat=True
+            )
+        )
+        search_index_update(member_ids=members)
     return municipality
 
 
@@ -242,6 +249,7 @@ def member_update(
     **profile,
 ) -> User:
     """Administrative changes: role, municipality, active flag, and the profile."""
+    before = (member.role, member.municipality_id, member.is_active)
     if role is not None:
         member.role = role
         member.is_staff = role == Role.ADMIN or member.is_superuser
@@ -256,7 +264,18 @@ def member_update(
     search_index_update(member_ids=[member.pk])
     if is_active is False:
         member_sessions_end(member=member)
+    if (member.role, member.municipality_id, member.is_active) != before:
+        _chat_access_changed_on_commit(member_id=member.pk)
     return member
+
+
+def _chat_access_changed_on_commit(*, member_id: int) -> None:
+    """Open chat sockets check the rooms again (a city room may be closed to them now)."""
+    from community import realtime
+
+    event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
+    group = realtime.chat_user_group(member_id)
+    transaction.on_commit(lambda: _group_send(group, event))
 
 
 def member_sessions_end(*, member: User) -> None:
@@ -380,6 +399,7 @@ def invitation_accept(*, token: str, password: str, display_name: str | None = N
     member.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    search_index_update(member_ids=[member.pk])  # name and active flag may have changed
     throttling.signin_reset(email=member.email)
     return member
 
@@ -505,6 +525,45 @@ def member_set_expertise(
     if learning is not None:
         member.learning_interests.set([fields[slug] for slug in learning])
     search_index_update(member_ids=[member.pk])
+    return member
+
+
+@transaction.atomic
+def member_update_me(
+    *,
+    member: User,
+    display_name: str | None = None,
+    department: str | None = None,
+    position: str | None = None,
+    bio: str | None = None,
+    expertise: dict[str, int] | None = None,
+    learning: Iterable[str] | None = None,
+) -> User:
+    """A member edits their own profile (``PATCH /api/members/me/``).
+
+    Only what is given changes: declared expertise ({slug: level}) replaces the
+    declared fields, learning wishes replace the wishes, and either one alone
+    leaves the other as it was. All or nothing.
+    """
+    member = member_update_profile(
+        member=member,
+        display_name=display_name,
+        department=department,
+        position=position,
+        bio=bio,
+    )
+    if expertise is not None or learning is not None:
+        if expertise is None:
+            expertise = dict(
+                MemberExpertise.objects.filter(member=member).values_list(
+                    "expertise__slug", "level"
+                )
+            )
+        member_set_expertise(
+            member=member,
+            expertise=expertise,
+            learning=None if learning is None else list(learning),
+        )
     return member
 
 
@@ -696,6 +755,46 @@ def _document_parts(member: User) -> tuple[str, str, str]:
     return text_a, text_b, text_c
 
 
+def _search_facts(member: User) -> dict:
+    """What ranking and filters read (see MemberSearchDocument), from prefetched rows."""
+    levels = {f"e{e.expertise_id}": e.level for e in member.expertise_entries.all()}
+    evidence: dict[str, int] = {}
+    projects = []
+    for project in member.projects.all():
+        if not project.is_published:
+            continue
+        tool_ids = sorted(tool.pk for tool in project.tools.all())
+        projects.append([project.title, project.municipality.name, project.kind, tool_ids])
+        keys = [f"k{project.kind}"]
+        for tool in project.tools.all():
+            keys += [f"t{tool.pk}", f"k{project.kind}t{tool.pk}"]
+        for key in keys:
+            evidence[key] = evidence.get(key, 0) + 1
+    municipality = member.municipality
+    return {
+        "is_active": member.is_active,
+        "display_name": member.display_name,
+        "municipality_id": member.municipality_id,
+        "state": municipality.state if municipality else "",
+        "levels": levels,
+        "max_level": max(levels.values(), default=0),
+        "evidence": evidence,
+        "projects": projects,
+    }
+
+
+SEARCH_FACT_FIELDS = [
+    "is_active",
+    "display_name",
+    "municipality",
+    "state",
+    "levels",
+    "max_level",
+    "evidence",
+    "projects",
+]
+
+
 def search_index_update(*, member_ids: Iterable[int]) -> None:
     """Rebuild the search documents of these members (published projects only)."""
     member_ids = sorted(set(member_ids))
@@ -718,7 +817,12 @@ def _search_index_build(member_ids: list[int]) -> None:
                     "expertise_entries",
                     queryset=MemberExpertise.objects.select_related("expertise"),
                 ),
-                Prefetch("projects", queryset=Project.objects.prefetch_related("tools")),
+                Prefetch(
+                    "projects",
+                    queryset=Project.objects.select_related("municipality").prefetch_related(
+                        "tools"
+                    ),
+                ),
             )
         )
         documents = []
@@ -730,14 +834,14 @@ def _search_index_build(member_ids: list[int]) -> None:
                     text_a=text_a,
                     text_b=text_b,
                     text_c=text_c,
-                    text=f"{text_a} {text_b} {text_c}",
+                    **_search_facts(member),
                 )
             )
         MemberSearchDocument.objects.bulk_create(
             documents,
             update_conflicts=True,
             unique_fields=["member"],
-            update_fields=["text_a", "text_b", "text_c", "text"],
+            update_fields=["text_a", "text_b", "text_c", *SEARCH_FACT_FIELDS],
         )
         get_backend().index([d.member_id for d in documents])
 

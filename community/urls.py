@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from community import notifications_views, views
+from community import notifications_views, privacy_views, views
 
 LEGAL_PAGES = {
     "impressum": "impressum",
@@ -36,6 +36,9 @@ urlpatterns = [
     path("menschen/<slug:handle>/", views.member_detail, name="member_detail"),
     path("profil/", views.profile_edit, name="profile_edit"),
     path("profil/erfahrung/", views.expertise_edit, name="expertise_edit"),
+    path("profil/daten/", privacy_views.privacy_page, name="privacy"),
+    path("profil/daten/export/", privacy_views.privacy_export, name="privacy_export"),
+    path("profil/loeschen/", privacy_views.account_erase, name="account_erase"),
     path("profil/qualifizierung/", views.qualification_add, name="qualification_add"),
     path(
         "qualifizierung/<int:pk>/bestaetigen/",

@@ -14,7 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from community import access, selectors, services
+from community import access, selectors, services, throttling
 from community.api_errors import api_not_found, api_server_error
 from community.forms import (
     AccountSetupForm,
@@ -49,6 +49,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "community/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # This browser is now a known device of the account (community.throttling).
+        throttling.set_device_cookie(response, request=self.request, email=form.get_user().email)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -151,7 +157,15 @@ def signup_confirm(request, token):
 # --- legal pages --------------------------------------------------------------
 @login_not_required
 def legal(request, page):
-    return render(request, f"legal/{page}.html")
+    context = {}
+    if page == "datenschutz":  # the privacy page states the configured chat retention
+        from chat.models import RoomKind
+        from chat.retention import retention_days
+
+        context["chat_retention"] = [
+            (RoomKind(kind).label, days) for kind, days in retention_days().items()
+        ]
+    return render(request, f"legal/{page}.html", context)
 
 
 # --- the network --------------------------------------------------------------

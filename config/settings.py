@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "community",
     "forum",
     "events",
@@ -70,7 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "community.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.middleware.ClosedNetworkMiddleware",
+    "config.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -142,7 +146,7 @@ CHANNEL_LAYER_MAX_CONNECTIONS = env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "community.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -197,6 +201,17 @@ SIGNUP_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5)
 SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 100)
 SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60)
+# Rate limits of config/middleware.py, (requests, window in seconds): sign-up and
+# password reset per address (flood level: one NAT address for a whole city hall)
+# and per target e-mail address; forum threads and posts per member.
+RATE_LIMITS = {
+    "signup_address": (env_int("SIGNUP_PER_ADDRESS_PER_HOUR", 50), 3600),
+    "signup_email": (3, 3600),
+    "password_reset_address": (env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 50), 3600),
+    "password_reset_email": (3, 3600),
+    "forum_thread": (10, 3600),
+    "forum_post": (30, 600),
+}
 # Behind nginx the client address comes from X-Forwarded-For, set by the proxy.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
 
@@ -207,6 +222,18 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
+
+# --- Chat retention (manage.py purge_chat_history, from cron) ----------------
+# Days to keep chat messages, 0 = for ever; per room kind e.g.
+# CHAT_RETENTION_DAYS_BY_KIND=direct=90,private=365 (kinds: network,
+# municipality, project, event, private, direct).
+CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0)
+CHAT_RETENTION_DAYS_BY_KIND = {
+    kind.strip(): int(days)
+    for kind, _sep, days in (
+        item.partition("=") for item in env_list("CHAT_RETENTION_DAYS_BY_KIND", [])
+    )
+}
 
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "static/"
@@ -247,6 +274,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (config/middleware.py adds ws(s):// of the host to
+# connect-src): only our own static scripts, never inline, nothing third-party.
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Views whose own inline <script>/<style> blocks are allowed by hash (Swagger UI).
+CSP_HASHED_INLINE_VIEWS = {"api_docs"}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -285,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "community.models.Role",
@@ -298,13 +349,26 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# "json": one object per line (timestamp, level, logger, message, request_id,
+# user_id) for journald/log shippers; "text" for people. See community/observability.py.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured('LOG_FORMAT must be "text" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request": {"()": "community.observability.RequestContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "community.observability.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -157,8 +157,16 @@ class EventSerializer(serializers.ModelSerializer):
     description_html = serializers.CharField(read_only=True)
     agenda = AgendaItemSerializer(source="agenda_items", many=True, read_only=True)
     organizers = OrganizerSerializer(many=True, read_only=True)
-    hosting_municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    audience_municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    hosting_municipality = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    audience_municipality = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    # Blank unless the audience is one state; the schema must allow "" (schemathesis).
+    audience_state = serializers.ChoiceField(
+        choices=State.choices, read_only=True, allow_blank=True
+    )
     online_url = serializers.SerializerMethodField()
     confirmed_count = serializers.IntegerField(read_only=True)
     waitlist_count = serializers.IntegerField(read_only=True)

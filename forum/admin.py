@@ -6,7 +6,7 @@ numbers, revisions and the moderation log right), so they are read-only here.
 
 from django.contrib import admin
 
-from forum.models import Category, Flag, ModerationLog, Post, Thread
+from forum.models import Category, Flag, ModerationLog, Post, Thread, ThreadRevision
 
 
 @admin.register(Category)
@@ -31,6 +31,13 @@ class ThreadAdmin(ReadOnlyAdmin):
     list_select_related = ["category", "author"]
     search_fields = ["title"]
     raw_id_fields = ["author", "project", "solution"]
+
+
+@admin.register(ThreadRevision)
+class ThreadRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["thread", "title", "editor", "created_at"]
+    list_select_related = ["thread", "editor"]
+    raw_id_fields = ["thread", "editor"]
 
 
 @admin.register(Post)

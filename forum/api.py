@@ -25,8 +25,8 @@ from forum.serializers import (
     PostSerializer,
     ReactionRequestSerializer,
     ReasonSerializer,
-    ThreadModerationSerializer,
     ThreadSerializer,
+    ThreadUpdateSerializer,
 )
 
 
@@ -62,7 +62,18 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 THREAD_FILTERS = [
     OpenApiParameter("category", OpenApiTypes.STR, description="Kategorie (slug)"),
     OpenApiParameter("tag", OpenApiTypes.STR, description="Fachgebiet (slug)"),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description=(
+            "Volltext über alle sichtbaren Beiträge (Titel zählt im ersten Beitrag), "
+            "Wortstämme und Umlaute gefaltet. Auf PostgreSQL auch mit Tippfehlern im "
+            "Titel; diese Themen kommen zuerst, sonst nach letzter Aktivität. Leer: "
+            "kein Filter."
+        ),
+    ),
 ]
+SEARCH_MAX_LENGTH = 200
 
 
 class ThreadViewSet(viewsets.GenericViewSet):
@@ -84,6 +95,15 @@ class ThreadViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=THREAD_FILTERS)
     def list(self, request):
         threads = self.get_queryset()
+        q = request.query_params.get("q", "")
+        if q.strip():
+            if len(q) > SEARCH_MAX_LENGTH:
+                raise exceptions.ValidationError(
+                    {"q": [_("Höchstens %(max)d Zeichen.") % {"max": SEARCH_MAX_LENGTH}]}
+                )
+            threads = selectors.thread_search(viewer=request.user, q=q).prefetch_related(
+                Prefetch("posts", queryset=Post.objects.filter(number=1), to_attr="first_posts")
+            )
         category = request.query_params.get("category")
         if category:
             threads = threads.filter(category__slug=category[:100])
@@ -124,20 +144,21 @@ class ThreadViewSet(viewsets.GenericViewSet):
         thread = self.get_queryset().get(pk=pk)
         return Response(ThreadSerializer(thread, context=self._context()).data)
 
-    @extend_schema(request=ThreadModerationSerializer, responses=ThreadSerializer)
+    @extend_schema(request=ThreadUpdateSerializer, responses=ThreadSerializer)
     def partial_update(self, request, pk=None):
-        """Moderators pin, lock or move a thread."""
+        """The author or a moderator renames or re-tags; only moderators pin, lock or move."""
         thread = access.access_thread(request.user, pk)
-        if not access.is_moderator(request.user):
-            raise exceptions.PermissionDenied(_("Nur die Moderation ändert Themen."))
-        payload = ThreadModerationSerializer(data=request.data)
+        payload = ThreadUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        _call(
-            services.thread_moderate,
-            moderator=request.user,
-            thread=thread,
-            **payload.validated_data,
-        )
+        data = payload.validated_data
+        moderation = {"pinned", "locked", "category"} & set(data)
+        if moderation and not access.is_moderator(request.user):
+            raise exceptions.PermissionDenied(_("Nur die Moderation ändert Themen."))
+        if not access.can_edit_thread(request.user, thread):
+            raise exceptions.PermissionDenied(
+                _("Nur wer das Thema begonnen hat, oder die Moderation ändert es.")
+            )
+        _call(services.thread_update, editor=request.user, thread=thread, **data)
         thread = self.get_queryset().get(pk=thread.pk)
         return Response(ThreadSerializer(thread, context=self._context()).data)
 

@@ -1,4 +1,5 @@
-"""Live forum pages: an open thread receives new posts and edits; a thread list, activity.
+"""Live forum pages: an open thread receives new posts and edits; a thread list, new threads
+and activity.
 
 Services send the events on commit (see community.realtime's forum section);
 these consumers only check who may listen and forward what arrives.
@@ -80,3 +81,6 @@ class CategoryConsumer(_ForumSocket):
 
     async def forum_thread_activity(self, event):
         await self.send_json({"type": "activity", "thread": event["thread"]})
+
+    async def forum_thread_new(self, event):
+        await self.send_json({"type": "thread", "thread": event["thread"]})

@@ -44,6 +44,19 @@ class ThreadForm(forms.Form):
             self.fields["project"].queryset = projects
 
 
+class ThreadEditForm(forms.Form):
+    """Title and tags of an existing thread (the first post is edited as a post)."""
+
+    title = forms.CharField(label=_("Titel"), max_length=TITLE_MAX_LENGTH)
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Fachgebiete"),
+        queryset=Expertise.objects.all(),
+        to_field_name="slug",
+        required=False,
+        help_text=_("Bis zu fünf."),
+    )
+
+
 class PostForm(forms.Form):
     body = _body_field()
 

@@ -73,6 +73,7 @@ class Thread(models.Model):
     created_at = models.DateTimeField(_("begonnen am"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("letzte Aktivität"), default=timezone.now)
     post_count = models.PositiveIntegerField(_("Beiträge"), default=0)
+    edited_at = models.DateTimeField(_("Titel oder Fachgebiete geändert am"), null=True, blank=True)
     solution = models.ForeignKey(
         "Post",
         on_delete=models.SET_NULL,
@@ -93,6 +94,7 @@ class Thread(models.Model):
                 name="forum_thread_category_list",
             ),
             models.Index(fields=["-last_activity_at", "-id"], name="forum_thread_activity"),
+            # PostgreSQL also has a trigram GIN index on the title (migration 0003) for typos.
         ]
         constraints = [
             models.CheckConstraint(
@@ -185,6 +187,32 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ThreadRevision(models.Model):
+    """Title and tags of a thread before an edit: its public edit history."""
+
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("Thema")
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    created_at = models.DateTimeField(_("geändert am"), default=timezone.now)
+    title = models.CharField(_("vorheriger Titel"), max_length=TITLE_MAX_LENGTH)
+    tags = models.CharField(_("vorherige Fachgebiete"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Version des Themas")
+        verbose_name_plural = _("Versionen des Themas")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ReactionKind(models.TextChoices):
@@ -379,6 +407,7 @@ class ModerationAction(models.TextChoices):
     EDIT = "edit", _("fremden Beitrag geändert")
     DELETE = "delete", _("fremden Beitrag gelöscht")
     SOLUTION = "solution", _("Lösung markiert")
+    THREAD_EDIT = "thread_edit", _("fremdes Thema umbenannt oder verschlagwortet")
 
 
 class ModerationLog(models.Model):

@@ -9,7 +9,19 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from community.models import Expertise, User
@@ -23,10 +35,13 @@ from forum.models import (
     PostRevision,
     ReactionKind,
     ReadState,
-    Subscription,
     Thread,
+    ThreadRevision,
 )
 from forum.search import get_backend
+
+# As community/search/postgres.py: shorter words only match exactly.
+TYPO_MIN_LENGTH = 5
 
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 30
@@ -112,6 +127,59 @@ def thread_page(
     return ThreadPage(rows, next_cursor, cursor is None)
 
 
+def thread_row(*, viewer: User, thread_id: int) -> Thread | None:
+    """One row of a thread list as the viewer sees it (a live-inserted thread)."""
+    return thread_list(viewer=viewer).filter(pk=thread_id).first()
+
+
+def thread_for_broadcast(thread_id: int) -> Thread | None:
+    """A thread shaped for ``ThreadSerializer`` (with its first post), for live updates."""
+    return (
+        Thread.objects.select_related("category", "author")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "posts",
+                queryset=Post.objects.filter(number=1).defer("search_vector"),
+                to_attr="first_posts",
+            ),
+        )
+        .filter(pk=thread_id)
+        .first()
+    )
+
+
+def thread_search(*, viewer: User, q: str) -> QuerySet[Thread]:
+    """Threads whose visible posts match ``q`` or, on PostgreSQL, whose title nearly does.
+
+    Full text (stemmed, umlauts folded) over every visible post, the title
+    counting in the first post. PostgreSQL also forgives typos in the title:
+    a longer term matches a title word by trigram similarity (``title %> term``
+    over the GIN index ``forum_thread_title_trgm``); such threads come first.
+    SQLite has no trigrams: its search stays exact (stems and prefixes).
+    """
+    terms = query_terms(q)
+    if not terms:
+        return Thread.objects.none()
+    matching = get_backend().search(
+        Post.objects.filter(deleted_at__isnull=True, hidden=False), terms
+    )
+    hit = Q(pk__in=matching.values("thread_id"))
+    threads = thread_list(viewer=viewer)
+    fuzzy = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
+    if connection.vendor == "postgresql" and fuzzy:
+        # One ``%>`` per term (not ``ANY``): the trigram GIN index serves only plain operators.
+        sql = " OR ".join(["forum_thread.title %%> %s"] * len(fuzzy))
+        close = RawSQL(f"({sql})", fuzzy, output_field=BooleanField())  # noqa: S611 (constant)
+        threads = threads.annotate(title_close=close).filter(hit | Q(title_close=True))
+        return threads.order_by("-title_close", "-last_activity_at", "-pk")
+    return threads.filter(hit).order_by("-last_activity_at", "-pk")
+
+
+def thread_revision_list(*, thread: Thread) -> QuerySet[ThreadRevision]:
+    return thread.revisions.select_related("editor").order_by("-created_at", "-pk")
+
+
 def latest_threads(*, viewer: User, limit: int = 10) -> list[Thread]:
     """The most recently active threads of all categories (index ``forum_thread_activity``)."""
     threads = _with_read_state(
@@ -140,8 +208,11 @@ def page_of_number(number: int, size: int = POSTS_PER_PAGE) -> int:
 
 
 def posts_queryset() -> QuerySet[Post]:
-    return Post.objects.select_related("author", "thread").prefetch_related(
-        Prefetch("reactions", to_attr="reaction_list")
+    # The search vector is the biggest column of a post and no page shows it.
+    return (
+        Post.objects.select_related("author", "thread")
+        .defer("search_vector")
+        .prefetch_related(Prefetch("reactions", to_attr="reaction_list"))
     )
 
 
@@ -176,6 +247,13 @@ def post_page(
     return posts
 
 
+def post_for_viewer(*, post_id: int, viewer: User) -> Post:
+    """One post shaped as ``post_page`` shapes it (reactions summed for the viewer)."""
+    post = posts_queryset().select_related("thread__category").get(pk=post_id)
+    post.reaction_summary = _reaction_summary(post, viewer)
+    return post
+
+
 def post_for_broadcast(post_id: int) -> Post | None:
     return posts_queryset().select_related("thread__category").filter(pk=post_id).first()
 
@@ -186,18 +264,6 @@ def post_detail(post_id: int) -> Post | None:
 
 def revision_list(*, post: Post) -> QuerySet[PostRevision]:
     return post.revisions.select_related("editor").order_by("-created_at", "-pk")
-
-
-def is_watching(*, viewer: User, thread: Thread) -> bool:
-    return Subscription.objects.filter(member=viewer, thread=thread).exists()
-
-
-def watched_categories(*, viewer: User) -> set[int]:
-    return set(
-        Subscription.objects.filter(member=viewer, category__isnull=False).values_list(
-            "category_id", flat=True
-        )
-    )
 
 
 def flag_queue() -> QuerySet[Flag]:

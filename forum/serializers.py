@@ -11,6 +11,8 @@ from forum.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Post, Reac
 
 
 class ForumMemberSerializer(serializers.ModelSerializer):
+    handle = serializers.CharField(source="public_handle", read_only=True, allow_null=True)
+
     class Meta:
         model = User
         fields = ["id", "handle", "display_name"]
@@ -66,7 +68,7 @@ class ThreadSerializer(serializers.ModelSerializer):
         queryset=Project.objects.all(), required=False, allow_null=True
     )
     author = ForumMemberSerializer(read_only=True)
-    solution = serializers.PrimaryKeyRelatedField(read_only=True)
+    solution = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -179,4 +181,13 @@ class ThreadModerationSerializer(serializers.Serializer):
     locked = serializers.BooleanField(required=False)
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), required=False
+    )
+
+
+class ThreadUpdateSerializer(ThreadModerationSerializer):
+    """PATCH of a thread: title and tags (author, moderators); pin, lock, move (moderators)."""
+
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    tags = serializers.SlugRelatedField(
+        slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import realtime
-from community.models import Expertise, Project, User
+from community.models import Expertise, Project, Role, User
 from community.services import _group_send, notification_create, notifications_mark_read
 from forum import access
 from forum.markdown import candidate_handles, render_post
@@ -35,11 +36,14 @@ from forum.models import (
     ReadState,
     Subscription,
     Thread,
+    ThreadRevision,
 )
 from forum.search import get_backend
 
 logger = logging.getLogger(__name__)
 MAX_TAGS = 5
+# Bundles the moderators' flag notifications (bell, e-mail digest) into one conversation.
+FLAG_NOTIFICATION_KEY = "forum.flags"
 QUOTE_MAX_LENGTH = 2000
 
 
@@ -130,6 +134,20 @@ def _broadcast_post(post_id: int, event_type: str) -> None:
 
 def _on_commit_broadcast(post_id: int, event_type: str) -> None:
     transaction.on_commit(lambda: _broadcast_post(post_id, event_type))
+
+
+def _broadcast_new_thread(thread_id: int) -> None:
+    """Doorbell for open thread lists: the API's shape; each page fetches its own row."""
+    from forum.selectors import thread_for_broadcast
+    from forum.serializers import ThreadSerializer
+
+    thread = thread_for_broadcast(thread_id)
+    if thread is None:
+        return
+    _group_send(
+        realtime.forum_category_group(thread.category_id),
+        {"type": realtime.FORUM_THREAD_NEW, "thread": ThreadSerializer(thread).data},
+    )
 
 
 def _notify(*, recipient: User, kind: str, text: str, post: Post, actor: User | None) -> None:
@@ -258,6 +276,75 @@ def thread_create(
     thread_mark_read(member=author, thread=thread, number=1)
     _index([post.pk])
     _fan_out(post=post, actor=author, mentioned=mentioned, new_thread=True)
+    transaction.on_commit(lambda: _broadcast_new_thread(thread.pk))
+    return thread
+
+
+@transaction.atomic
+def thread_update(
+    *,
+    editor: User,
+    thread: Thread,
+    title: str | None = None,
+    tags: Iterable[Expertise] | None = None,
+    pinned: bool | None = None,
+    locked: bool | None = None,
+    category: Category | None = None,
+) -> Thread:
+    """Rename or re-tag a thread (its author or a moderator); the old state stays readable.
+
+    The title is validated as on creation. Every change keeps a revision (the
+    public history of the thread); a moderator changing someone else's thread
+    is also written to the moderation log. ``pinned``, ``locked`` and
+    ``category`` go to ``thread_moderate`` (moderators only), in the same
+    transaction, so one request changes everything or nothing.
+    """
+    if pinned is not None or locked is not None or category is not None:
+        thread_moderate(
+            moderator=editor, thread=thread, pinned=pinned, locked=locked, category=category
+        )
+    thread = Thread.objects.select_for_update(of=("self",)).get(pk=thread.pk)
+    if title is None and tags is None:
+        return thread
+    if not access.can_edit_thread(editor, thread):
+        raise _denied(_("Nur wer das Thema begonnen hat, oder die Moderation ändert es."))
+    old_tags = list(thread.tags.order_by("name"))
+    new_title = thread.title
+    if title is not None:
+        new_title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, single_line=True)
+    new_tags = old_tags if tags is None else _clean_tags(tags)
+    title_changed = new_title != thread.title
+    tags_changed = {t.pk for t in new_tags} != {t.pk for t in old_tags}
+    if not title_changed and not tags_changed:
+        return thread
+    now = timezone.now()
+    ThreadRevision.objects.create(
+        thread=thread,
+        editor=editor,
+        created_at=now,
+        title=thread.title,
+        tags=", ".join(t.name for t in old_tags)[:500],
+    )
+    changes = []
+    if title_changed:
+        changes.append(f"„{thread.title}“ → „{new_title}“")
+        thread.title = new_title
+    if tags_changed:
+        changes.append(", ".join(sorted(t.slug for t in new_tags)) or "–")
+        thread.tags.set(new_tags)
+    thread.edited_at = now
+    thread.save(update_fields=["title", "edited_at"])
+    if editor.pk != thread.author_id:
+        _log(
+            moderator=editor,
+            action=ModerationAction.THREAD_EDIT,
+            thread=thread,
+            detail="; ".join(changes),
+        )
+    if title_changed:
+        # The title is part of the first post's search document (weight A).
+        first = Post.objects.filter(thread=thread, number=1).values_list("pk", flat=True)
+        _index(list(first))
     return thread
 
 
@@ -395,6 +482,7 @@ def solution_accept(*, member: User, post: Post) -> Thread:
         )
     if thread.solution_id == post.pk:
         return thread
+    previous = thread.solution_id
     thread.solution = post
     thread.save(update_fields=["solution"])
     if member.pk != thread.author_id:
@@ -409,6 +497,8 @@ def solution_accept(*, member: User, post: Post) -> Thread:
             post=post,
             actor=member,
         )
+    if previous:
+        _on_commit_broadcast(previous, realtime.FORUM_POST_CHANGED)
     _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
     return thread
 
@@ -433,28 +523,50 @@ def thread_mark_read(*, member: User, thread: Thread, number: int) -> None:
     One upsert, whatever the state before, so a page view costs the same every
     time. Callers pass the number of a post they showed.
     """
+    _upsert_read_mark(member_id=member.pk, thread_id=thread.pk, number=number)
+
+
+def _upsert_read_mark(*, member_id: int, thread_id: int, number: int, prefix: str = "") -> None:
+    """The upsert itself; ``prefix``: a statement sent in the same round trip (client binding)."""
     number = max(0, int(number))
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     table = ReadState._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (member_id, thread_id, last_read_number, updated_at)"  # noqa: S608
+            f"{prefix}INSERT INTO {table} (member_id, thread_id, last_read_number, updated_at)"  # noqa: S608
             " VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (member_id, thread_id) DO UPDATE SET"
             f" last_read_number = {greatest}({table}.last_read_number, excluded.last_read_number),"
             " updated_at = excluded.updated_at",
-            [member.pk, thread.pk, number, timezone.now()],
+            [member_id, thread_id, number, timezone.now()],
         )
 
 
 def thread_visit(*, member: User, thread: Thread, number: int) -> None:
     """A member saw a thread up to post ``number``: move the read mark, quiet the bell.
 
-    Read notifications of the thread also let the next one be mailed again. Two
-    idempotent writes, each its own transaction: no shared transaction (and its
-    savepoint round trips) on every page view.
+    Read notifications of the thread also let the next one be mailed again.
+    On PostgreSQL the read mark is one round trip, ``SET LOCAL synchronous_commit
+    TO OFF; INSERT … ON CONFLICT``: in autocommit the two statements form one
+    implicit transaction whose commit does not wait for the WAL flush. A crash
+    may forget the last fraction of a second of read marks – those posts show
+    as unread again, nothing is inconsistent – and no page view waits for an
+    fsync (about 4 ms each, docs/performance.md). Inside a caller's transaction
+    the setting is left alone. The bell is quieted by its own service; its
+    UPDATE touches no row, and so flushes nothing, unless something was unread.
     """
-    thread_mark_read(member=member, thread=thread, number=number)
+    # Django's psycopg binds parameters client-side, so both statements share one round trip.
+    asynchronous = (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    )
+    _upsert_read_mark(
+        member_id=member.pk,
+        thread_id=thread.pk,
+        number=number,
+        prefix="SET LOCAL synchronous_commit TO OFF; " if asynchronous else "",
+    )
     notifications_mark_read(member=member, thread_key=thread.notification_key)
 
 
@@ -573,7 +685,38 @@ def flag_create(*, member: User, post: Post, reason: str) -> Flag:
                 )
             }
         )
-    return Flag.objects.create(post=post, member=member, reason=reason)
+    flag = Flag.objects.create(post=post, member=member, reason=reason)
+    _notify_moderators_of_flag(flag=flag, post=post, member=member)
+    return flag
+
+
+def _notify_moderators_of_flag(*, flag: Flag, post: Post, member: User) -> None:
+    """The bell of every moderator rings (live, on commit); the flagger is not told."""
+    thread = post.thread
+    moderators = User.objects.filter(
+        Q(role__in=[Role.MODERATOR, Role.ADMIN]) | Q(is_superuser=True), is_active=True
+    ).order_by("pk")
+    text = _("%(name)s hat einen Beitrag in „%(title)s“ gemeldet: %(reason)s") % {
+        "name": member.display_name,
+        "title": thread.title,
+        "reason": flag.reason,
+    }
+    for moderator in moderators:
+        notification_create(
+            recipient=moderator,
+            kind="forum.flag",
+            text=text,
+            url=reverse("forum:moderation") + f"#meldung-{flag.pk}",
+            thread_key=FLAG_NOTIFICATION_KEY,
+            thread_title=_("Meldungen an die Moderation"),
+            actor=member,
+        )
+
+
+def moderation_visit(*, moderator: User) -> None:
+    """A moderator opened the queue: the bell's flag notifications are read."""
+    _require_moderator(moderator)
+    notifications_mark_read(member=moderator, thread_key=FLAG_NOTIFICATION_KEY)
 
 
 @transaction.atomic
@@ -594,6 +737,7 @@ def flag_resolve(*, moderator: User, flag: Flag) -> Flag:
 __all__ = [
     "flag_create",
     "flag_resolve",
+    "moderation_visit",
     "post_create",
     "post_delete",
     "post_hide",
@@ -608,5 +752,6 @@ __all__ = [
     "thread_create",
     "thread_mark_read",
     "thread_moderate",
+    "thread_update",
     "thread_visit",
 ]

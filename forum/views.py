@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import access as community_access
 from community import selectors as community_selectors
-from forum import access, selectors, services
-from forum.forms import PostForm, ReasonForm, SearchForm, ThreadForm
+from forum import access, fragments, selectors, services
+from forum.forms import PostForm, ReasonForm, SearchForm, ThreadEditForm, ThreadForm
 from forum.models import BODY_MAX_LENGTH, Category
 
 
@@ -41,7 +41,9 @@ def index(request):
         "forum/index.html",
         {
             "categories": selectors.category_list(),
-            "latest": selectors.latest_threads(viewer=request.user),
+            "latest": fragments.render_thread_rows(
+                selectors.latest_threads(viewer=request.user), show_category=True
+            ),
             "search_form": SearchForm(),
         },
     )
@@ -49,7 +51,7 @@ def index(request):
 
 @require_GET
 def category(request, slug):
-    category = access.access_category(request.user, slug)
+    category = access.access_category_page(request.user, slug)
     page = selectors.thread_page(
         viewer=request.user, category=category, after=request.GET.get("nach", "")[:60]
     )
@@ -59,7 +61,8 @@ def category(request, slug):
         {
             "category": category,
             "page": page,
-            "watching": category.pk in selectors.watched_categories(viewer=request.user),
+            "rows": fragments.render_thread_rows(page.threads),
+            "watching": category.watching,
             "can_start": access.can_start_thread(request.user, category),
         },
     )
@@ -82,7 +85,7 @@ def _requested_page(request, thread, pages: int) -> int | None:
 
 @require_GET
 def thread(request, pk):
-    thread = access.access_thread(request.user, pk)
+    thread = access.access_thread_page(request.user, pk)
     pages = selectors.page_count(thread)
     page = _requested_page(request, thread, pages)
     if page is None:
@@ -98,29 +101,41 @@ def thread(request, pk):
     posts = selectors.post_page(thread=thread, page=page, viewer=request.user)
     if posts:
         services.thread_visit(member=request.user, thread=thread, number=posts[-1].number)
-    moderator = access.is_moderator(request.user)
+    context = fragments.post_context(request.user, thread)
+    moderator = context["is_moderator"]
     return render(
         request,
         "forum/thread.html",
         {
-            "thread": thread,
-            "posts": posts,
+            **context,
+            "post_html": fragments.render_posts(posts, context),
             "page": page,
             "pages": pages,
-            "page_range": range(1, pages + 1) if pages <= 10 else None,
             "tags": list(thread.tags.all()),
-            "watching": selectors.is_watching(viewer=request.user, thread=thread),
-            "can_reply": access.can_reply(request.user, thread),
-            "can_accept": access.can_accept_solution(request.user, thread),
-            "is_moderator": moderator,
+            "watching": thread.watching,
+            "can_edit_thread": access.can_edit_thread(request.user, thread),
             "categories": selectors.category_list() if moderator else (),
             "form": PostForm(),
             "body_max": BODY_MAX_LENGTH,
-            "post_base": reverse("forum:index") + "beitrag/",
-            "members_base": reverse("member_list"),
-            "reply_url": reverse("forum:reply", kwargs={"pk": thread.pk}),
         },
     )
+
+
+@require_GET
+def post_fragment(request, pk):
+    """One post as the thread page renders it for this viewer (fetched for live posts)."""
+    post = access.access_post(request.user, pk)
+    post = selectors.post_for_viewer(post_id=post.pk, viewer=request.user)
+    context = fragments.post_context(request.user, post.thread)
+    return HttpResponse(fragments.render_posts([post], context)[0])
+
+
+@require_GET
+def thread_row(request, pk):
+    """One row of a thread list for this viewer (fetched when a thread starts live)."""
+    thread = access.access_thread(request.user, pk)
+    row = selectors.thread_row(viewer=request.user, thread_id=thread.pk)
+    return HttpResponse(fragments.render_thread_rows([row])[0])
 
 
 @require_GET
@@ -138,6 +153,20 @@ def history(request, pk):
         request,
         "forum/history.html",
         {"post": post, "revisions": revisions, "is_moderator": access.is_moderator(request.user)},
+    )
+
+
+@require_GET
+def thread_history(request, pk):
+    thread = access.access_thread(request.user, pk)
+    return render(
+        request,
+        "forum/thread_history.html",
+        {
+            "thread": thread,
+            "tags": list(thread.tags.all()),
+            "revisions": selectors.thread_revision_list(thread=thread),
+        },
     )
 
 
@@ -187,6 +216,35 @@ def thread_create(request):
         else:
             return redirect(thread.get_absolute_url())
     return render(request, "forum/thread_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def thread_edit(request, pk):
+    """Title and tags, for the thread's author and the moderators."""
+    thread = access.access_thread(request.user, pk)
+    if not access.can_edit_thread(request.user, thread):
+        return HttpResponseForbidden(
+            _("Nur wer das Thema begonnen hat, oder die Moderation ändert es.")
+        )
+    form = ThreadEditForm(
+        request.POST or None, initial={"title": thread.title, "tags": list(thread.tags.all())}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.thread_update(
+                editor=request.user,
+                thread=thread,
+                title=form.cleaned_data["title"],
+                tags=form.cleaned_data["tags"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Gespeichert."))
+            return redirect(thread.get_absolute_url())
+    return render(request, "forum/thread_edit.html", {"form": form, "thread": thread})
 
 
 @require_http_methods(["GET", "POST"])
@@ -348,6 +406,7 @@ def _moderator_only(request):
 @require_GET
 def moderation(request):
     _moderator_only(request)
+    services.moderation_visit(moderator=request.user)
     return render(
         request,
         "forum/moderation.html",
@@ -375,19 +434,23 @@ def thread_moderate(request, pk):
     return redirect(thread.get_absolute_url())
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_hide(request, pk):
+    """GET: the reason form (linked from every post); POST: hide with that reason."""
     _moderator_only(request)
     post = access.access_post(request.user, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Bitte einen Grund angeben."))
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.post_hide(moderator=request.user, post=post, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Der Beitrag ist ausgeblendet."))
+        if request.POST.get("next") == "queue":
+            return redirect(reverse("forum:moderation"))
         return redirect(post.get_absolute_url())
-    services.post_hide(moderator=request.user, post=post, reason=form.cleaned_data["reason"])
-    messages.success(request, _("Der Beitrag ist ausgeblendet."))
-    if request.POST.get("next") == "queue":
+    if request.method == "POST" and request.POST.get("next") == "queue":
+        messages.error(request, _("Bitte einen Grund angeben."))
         return redirect(reverse("forum:moderation"))
-    return redirect(post.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "forum/hide.html", {"form": form, "post": post}, status=status)
 
 
 @require_POST

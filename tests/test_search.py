@@ -221,3 +221,233 @@ def test_the_index_can_be_rebuilt_from_scratch(network):
     call_command("rebuild_search_index", stdout=out)
     assert "Mitglieder indiziert" in out.getvalue()
     assert names(network["planner"], q="E-Akte")[0] == "Erika Expertin"
+
+
+# --- several words, the count, the page ----------------------------------------------
+def test_several_words_must_all_match(network, make_member, make_municipality):
+    # Enough people with both words that the search need not fall back to either.
+    for n in range(selectors.MIN_ALL_TERMS_HITS):
+        make_member(display_name=f"Kim Kanzlei {n}", bio="Aktenplan und Bauhof")
+    found = names(network["planner"], q="Aktenplan Bauhof")
+    assert len(found) == selectors.MIN_ALL_TERMS_HITS
+    assert "Dora Dienstplan" not in found  # only "Bauhof"
+
+
+def test_when_all_words_find_too_few_any_word_will_do(network):
+    # Nobody has both "enaio" and "Dienstplanung": each alone still finds someone.
+    found = names(network["planner"], q="enaio Dienstplanung")
+    assert {"Erika Expertin", "Paul Praktiker", "Dora Dienstplan"} <= set(found)
+
+
+def test_the_count_stops_at_the_limit(network, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    members = selectors.member_search(viewer=network["planner"], q="E-Akte").members
+    assert members.count() == 2
+    assert members.count_is_capped
+    assert len(list(members)) == 3  # the ranking itself is not cut
+    assert not selectors.member_search(
+        viewer=network["planner"], q="Bauhof"
+    ).members.count_is_capped
+
+
+def test_the_directory_says_when_it_found_more_than_it_counts(network, client, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    client.force_login(network["planner"])
+    page = client.get("/menschen/", {"q": "E-Akte"}).content.decode()
+    assert "Mehr als 2 Mitglieder gefunden" in page
+
+
+def test_pages_are_slices_of_one_ranking(network):
+    members = selectors.member_search(viewer=network["planner"], q="E-Akte").members
+    whole = [m.display_name for m in members]
+    assert [m.display_name for m in members[1:3]] == whole[1:3]
+    assert members[0].display_name == whole[0]
+    assert members[5:9] == []
+    with pytest.raises(IndexError):
+        members[7]
+
+
+# --- ranking and filters on the search document ------------------------------------------
+def test_a_project_of_the_kind_with_the_tool_counts_once(network, make_member):
+    viewer = network["planner"]
+    # Erika: one e-file project with enaio; Paul: one too. Give Paul a second one
+    # without enaio: by kind and tool together, Paul now has more evidence.
+    services.project_create(
+        created_by=network["practitioner"],
+        municipality=network["practitioner"].municipality,
+        title="Scanstelle",
+        kind=ProjectKind.EAKTE,
+        members=[network["practitioner"]],
+    )
+    found = selectors.member_search(viewer=viewer, kind=ProjectKind.EAKTE, tool="enaio").members
+    # No words, no field asked for: the score is the evidence alone.
+    assert {m.display_name: m.score for m in found} == {
+        "Paul Praktiker": 2.0,
+        "Erika Expertin": 1.0,
+    }
+
+
+def test_level_alone_filters_by_the_best_declared_level(network):
+    assert set(names(network["planner"], level=Level.EXPERT)) == {
+        "Erika Expertin",
+        "Dora Dienstplan",
+    }
+
+
+def test_tool_filter_with_unknown_tool_finds_nobody(network):
+    assert names(network["planner"], tool="gibt-es-nicht") == []
+    assert names(network["planner"], q="E-Akte", tool="gibt-es-nicht") == []
+
+
+def test_without_query_and_filters_the_directory_is_by_name(network):
+    assert names(network["planner"]) == [
+        "Bea Beginn",
+        "Dora Dienstplan",
+        "Erika Expertin",
+        "Paul Praktiker",
+    ]
+
+
+# --- the index follows the facts -------------------------------------------------------
+def test_projects_reach_the_ranking_and_leave_it_again(network):
+    viewer = network["planner"]
+    project = services.project_create(
+        created_by=network["beginner"],
+        municipality=network["beginner"].municipality,
+        title="Regisafe im Hauptamt",
+        kind=ProjectKind.EAKTE,
+        tools=["Regisafe"],
+        members=[network["beginner"]],
+    )
+    assert names(viewer, tool="regisafe") == ["Bea Beginn"]
+    services.project_update(project=project, is_published=False)
+    assert names(viewer, tool="regisafe") == []
+    services.project_update(project=project, is_published=True, members=[network["planner"]])
+    assert names(viewer, tool="regisafe") == ["Dora Dienstplan"]
+    services.project_delete(project=project)
+    assert names(viewer, tool="regisafe") == []
+
+
+def test_declared_expertise_changes_reach_the_filters(network):
+    services.member_set_expertise(
+        member=network["beginner"], expertise={"e-akte-dms": Level.EXPERT}
+    )
+    assert "Bea Beginn" in names(network["planner"], expertise="e-akte-dms", level=Level.EXPERT)
+    services.member_set_expertise(member=network["beginner"], expertise={})
+    assert "Bea Beginn" not in names(network["planner"], expertise="e-akte-dms")
+
+
+def test_a_municipality_moving_state_moves_its_members(network):
+    marburg = network["practitioner"].municipality
+    services.municipality_update(municipality=marburg, state="BW")
+    assert set(names(network["planner"], state="BW")) == {"Dora Dienstplan", "Paul Praktiker"}
+
+
+def test_a_renamed_municipality_shows_in_the_reasons(network):
+    services.municipality_update(municipality=network["expert"].municipality, name="Wetzlar (Lahn)")
+    search = selectors.member_search(viewer=network["planner"], q="enaio")
+    first = search.members[0]
+    assert "Projekt: Einführung enaio in Wetzlar in Wetzlar (Lahn)" in search.reasons(first)
+
+
+def test_reactivated_members_are_found_again(network):
+    services.member_deactivate(member=network["practitioner"])
+    services.member_update(member=network["practitioner"], is_active=True)
+    assert "Paul Praktiker" in names(network["expert"], q="E-Akte")
+
+
+# --- the API: fixed queries, bad input -----------------------------------------------------
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=E-Akte",
+        "?q=E-Akte+enaio&kind=eakte",
+        "?expertise=e-akte-dms&level=experienced",
+        "?q=Dienstplanug&state=BW",
+        "",
+    ],
+)
+def test_member_api_runs_the_same_queries_for_any_page_size(
+    network, make_member, query, django_assert_num_queries
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(network["planner"])
+    sep = "&" if query else "?"
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(f"/api/members/{query}{sep}page_size=1").status_code == 200
+    for n in range(8):
+        member = make_member(display_name=f"Weitere Person {n}", bio="E-Akte und Dienstplanung")
+        services.member_set_expertise(member=member, expertise={"e-akte-dms": Level.EXPERIENCED})
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(f"/api/members/{query}{sep}page_size=100")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?page=999", "?page=0", "?page=abc", "?page_size=0", "?page_size=-5", "?q=%00&page=2"],
+)
+def test_member_api_with_odd_paging_is_a_4xx_or_a_page_never_a_500(network, query):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(network["planner"])
+    assert client.get("/api/members/" + query).status_code in {200, 400, 404}
+
+
+def test_postgres_search_can_use_the_gin_indexes(network, needs_postgres):
+    search = selectors.member_search(viewer=network["planner"], q="E-Akte", kind=ProjectKind.EAKTE)
+    sql, params = search.members.documents.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Four documents: any plan will do, so leave the planner only the index
+        # choice that matters at 50,000 (the test's transaction restores the index).
+        cursor.execute("DROP INDEX searchdoc_directory")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "community_searchdoc_vector_gin" in plan or "community_searchdoc_evidence_gin" in plan
+    assert "SubPlan" not in plan  # no correlated subqueries per document any more
+
+
+def test_the_migration_fills_existing_documents_as_the_services_do(network):
+    import importlib
+
+    from django.apps import apps
+
+    from community.models import MemberSearchDocument
+
+    migration = importlib.import_module("community.migrations.0007_search_document_scores")
+    services.member_deactivate(member=network["beginner"])
+    fields = ["is_active", "display_name", "municipality_id", "state", "levels", "max_level"]
+    fields += ["evidence", "projects"]
+    built = {d["member_id"]: d for d in MemberSearchDocument.objects.values("member_id", *fields)}
+    MemberSearchDocument.objects.update(
+        is_active=False, display_name="", municipality=None, state="", levels={}, max_level=0
+    )
+    MemberSearchDocument.objects.update(evidence={}, projects=[])
+    migration.fill(apps, None)
+    filled = {d["member_id"]: d for d in MemberSearchDocument.objects.values("member_id", *fields)}
+    assert filled == built
+    assert not filled[network["beginner"].pk]["is_active"]
+
+
+def test_a_member_deactivated_outside_the_services_is_not_shown(network):
+    from community.models import User
+
+    User.objects.filter(pk=network["practitioner"].pk).update(is_active=False)  # as the admin
+    assert "Paul Praktiker" not in names(network["expert"], q="E-Akte")
+
+
+def test_the_rebuild_also_refreshes_deactivated_members(network):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from community.models import MemberSearchDocument, User
+
+    User.objects.filter(pk=network["beginner"].pk).update(is_active=False)  # behind the services
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert not MemberSearchDocument.objects.get(pk=network["beginner"].pk).is_active
+    assert "Bea Beginn" not in names(network["planner"], q="Akten")

@@ -11,7 +11,7 @@ seconds at 50,000 members (docs/performance.md).
 """
 
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -19,7 +19,7 @@ from django.db.models import F, FloatField, QuerySet
 from django.db.models.functions import Cast
 
 from community.models import MemberSearchDocument
-from community.search.base import SearchBackend
+from community.search.base import SearchBackend, TextQuery
 
 CONFIG = "lotsennetz_german"
 # Words shorter than this only match exactly; trigram similarity on two or
@@ -31,20 +31,27 @@ SIMILAR_WORDS = 5
 VOCABULARY_ADD = """
     INSERT INTO community_searchword (word)
     SELECT DISTINCT w FROM community_membersearchdocument d,
-      unnest(tsvector_to_array(to_tsvector('simple', unaccent(d.text)))) AS w
+      unnest(tsvector_to_array(to_tsvector(
+        'simple', unaccent(concat_ws(' ', d.text_a, d.text_b, d.text_c))
+      ))) AS w
     WHERE d.member_id = ANY(%s) AND length(w) >= 4
     ORDER BY w
     ON CONFLICT DO NOTHING
 """
 # word %> term: word_similarity(term, word) >= pg_trgm.word_similarity_threshold,
 # the test the search used to run against whole documents, now against words;
-# only for terms that are no word of the documents ("did you mean"): a word
-# that is there is found by the full-text index, stemmed, without widening.
+# only for terms that are no word of the documents and whose stem matches no
+# document either ("did you mean"): "Akten" is no word of the documents, but
+# its stem "akt" is, so it is searched as it is, without widening to
+# "aktenplan", "papierakten", … (that once made it match 17,000 members).
 SIMILAR_SQL = """
-    SELECT s.word FROM unnest(%s::text[]) AS t(term)
+    SELECT t.term, s.word FROM unnest(%s::text[]) AS t(term)
     CROSS JOIN LATERAL (
       SELECT NOT EXISTS (
         SELECT 1 FROM community_searchword WHERE word = unaccent(t.term)
+      ) AND NOT EXISTS (
+        SELECT 1 FROM community_membersearchdocument
+        WHERE vector @@ plainto_tsquery('lotsennetz_german', t.term)
       ) AS unknown
     ) k
     CROSS JOIN LATERAL (
@@ -73,20 +80,31 @@ class PostgresSearchBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(VOCABULARY_ADD, [list(member_ids)])
 
-    def similar_words(self, terms: list[str]) -> list[str]:
+    def similar_words(self, terms: list[str]) -> dict[str, list[str]]:
         """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung")."""
         long_terms = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
         if not long_terms:
-            return []
+            return {}
+        similar: dict[str, list[str]] = {}
         with connection.cursor() as cursor:
             cursor.execute(SIMILAR_SQL, [long_terms, SIMILAR_WORDS])
-            return [word for (word,) in cursor.fetchall()]
+            for term, word in cursor.fetchall():
+                similar.setdefault(term, []).append(word)
+        return similar
 
-    def search(self, members: QuerySet, terms: list[str]) -> QuerySet:
-        words = list(dict.fromkeys([*terms, *self.similar_words(terms)]))
-        query = reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in words])
-        # normalization 32: rank / (rank + 1), between 0 and 1.
-        rank = SearchRank(F("search_document__vector"), query, normalization=32)
-        return members.filter(search_document__vector=query).annotate(
-            text_rank=Cast(rank, FloatField())
+    def prepare(self, terms: list[str]) -> TextQuery:
+        similar = self.similar_words(terms)
+        return TextQuery(
+            tuple(tuple(dict.fromkeys([term, *similar.get(term, [])])) for term in terms)
         )
+
+    def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
+        # A term matches as itself or as one of the words it may be a typo of.
+        alternatives = [
+            reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in group])
+            for group in query.groups
+        ]
+        tsquery = reduce(and_ if all_terms else or_, alternatives)
+        # normalization 32: rank / (rank + 1), between 0 and 1.
+        rank = SearchRank(F("vector"), tsquery, normalization=32)
+        return documents.filter(vector=tsquery).annotate(text_rank=Cast(rank, FloatField()))

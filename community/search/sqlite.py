@@ -9,7 +9,7 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from community.models import MemberSearchDocument
-from community.search.base import SearchBackend
+from community.search.base import SearchBackend, TextQuery
 from community.search.text import stem, stemmed_text
 
 TABLE = "community_member_fts"
@@ -17,7 +17,7 @@ TABLE = "community_member_fts"
 WEIGHTS = "10.0, 4.0, 1.0"
 RANK_SQL = (
     f"SELECT (-bm25({TABLE}, {WEIGHTS})) / (1.0 - bm25({TABLE}, {WEIGHTS})) "  # noqa: S608
-    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = {{user_table}}.id"
+    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = {{document_table}}.member_id"
 )
 MATCH_SQL = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"  # noqa: S608
 
@@ -50,14 +50,18 @@ class SQLiteSearchBackend(SearchBackend):
                 rows,
             )
 
-    def search(self, members: QuerySet, terms: list[str]) -> QuerySet:
-        stems = {stem(t) for t in terms} - {""}
-        # A stem also matches as a prefix: "digital" finds "digitalisierung".
-        match = " OR ".join(
-            f"{_fts_literal(s)}*" if len(s) >= 4 else _fts_literal(s) for s in sorted(stems)
-        )
+    def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
+        clauses = []
+        for term in query.terms:
+            s = stem(term)
+            if s:
+                # A stem also matches as a prefix: "digital" finds "digitalisierung".
+                clauses.append(f"{_fts_literal(s)}*" if len(s) >= 4 else _fts_literal(s))
+        if not clauses:
+            return documents.none()
+        match = (" AND " if all_terms else " OR ").join(dict.fromkeys(clauses))
         # Only constants go into the SQL text; the query itself is a parameter.
-        rank_sql = RANK_SQL.format(user_table=members.model._meta.db_table)
+        rank_sql = RANK_SQL.format(document_table=documents.model._meta.db_table)
         rank = RawSQL(rank_sql, [match], output_field=FloatField())  # noqa: S611
         matching = RawSQL(MATCH_SQL, [match])  # noqa: S611
-        return members.filter(pk__in=matching).annotate(text_rank=rank)
+        return documents.filter(pk__in=matching).annotate(text_rank=rank)

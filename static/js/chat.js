@@ -37,10 +37,15 @@
   var IDLE_SYNC_MS = 30000;
   var TYPING_SHOWN_MS = 5000;
   var TYPING_SEND_EVERY_MS = 2500;
+  // Doorbells of one room may overtake each other (several server processes
+  // commit in parallel): a gap gets this long to close before `sync` is asked.
+  var GAP_WAIT_MS = 1000;
 
   var lastSeq = Number(root.dataset.lastSeq) || 0;   // end of the contiguous run
   var oldestSeq = Number(root.dataset.oldestSeq) || 1;
   var syncing = false;
+  var early = {};        // live messages past a gap, by seq, held until it closes
+  var gapTimer = null;
   var socket = null;
   var attempts = 0;
   var refused = false;
@@ -135,23 +140,49 @@
     return log.querySelector('li[data-seq="' + seq + '"]');
   }
 
-  // Keep only what continues the run; report a gap.
+  // Keep only what continues the run (live messages past a gap wait in `early`); report a gap.
   function accept(messages, live) {
     var gap = false;
     var stick = nearBottom();
-    messages.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (message) {
-      if (message.seq <= lastSeq) { return; }
-      if (message.seq !== lastSeq + 1) { gap = true; return; }
+    function append(message, announced) {
       log.append(fill(document.createElement("li"), message));
       lastSeq = message.seq;
       confirm(message.client_id, message.author);
-      if (live && message.author && message.author.id !== me) {
+      if (announced && message.author && message.author.id !== me) {
         say(format(T.newMessage, {name: message.author.display_name, text: plain(message)}));
       }
+    }
+    messages.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (message) {
+      if (message.seq <= lastSeq) { return; }
+      if (message.seq !== lastSeq + 1) {
+        gap = true;
+        if (live) { early[message.seq] = message; }
+        return;
+      }
+      append(message, live);
     });
+    while (early[lastSeq + 1]) {
+      var next = early[lastSeq + 1];
+      delete early[lastSeq + 1];
+      append(next, true);
+    }
+    Object.keys(early).forEach(function (seq) { if (Number(seq) <= lastSeq) { delete early[seq]; } });
+    if (!Object.keys(early).length) {
+      window.clearTimeout(gapTimer);
+      gapTimer = null;
+    }
     if (stick) { log.scrollTop = log.scrollHeight; }
     markReadSoon();
-    return gap;
+    return gap && (!live || Object.keys(early).length > 0);
+  }
+
+  // A live gap: ask `sync` only if it is still open after GAP_WAIT_MS.
+  function syncSoon() {
+    if (gapTimer !== null) { return; }
+    gapTimer = window.setTimeout(function () {
+      gapTimer = null;
+      if (Object.keys(early).length) { sync(); }
+    }, GAP_WAIT_MS);
   }
 
   function plain(message) {
@@ -208,10 +239,12 @@
         resendUnconfirmed();
         break;
       case "message":
-        if (accept([frame.message], true)) { sync(); }
+        if (accept([frame.message], true)) { syncSoon(); }
         break;
       case "history":
         syncing = false;
+        // sync answers from the first message kept: older ones may be purged (chat retention).
+        if (frame.messages.length && frame.messages[0].seq > lastSeq + 1) { lastSeq = frame.messages[0].seq - 1; }
         var gap = accept(frame.messages, false);
         if (frame.has_more || (gap && frame.messages.length)) { sync(); }
         break;

@@ -83,6 +83,7 @@
         if (!data || !data.results.length) { list.hidden = true; return; }
         data.results.forEach(function (member) {
           var item = document.createElement("li");
+          item.setAttribute("role", "none");  // the listbox owns the options, not list items
           var button = document.createElement("button");
           button.type = "button";
           button.setAttribute("role", "option");
@@ -108,87 +109,86 @@
   Array.prototype.forEach.call(document.querySelectorAll("textarea[data-forum-composer]"), setupComposer);
 
   // --- live thread ------------------------------------------------------------
+  // A socket event is a doorbell (the API's post shape); the post itself comes as
+  // the server renders it for this viewer, so a live post shows exactly the
+  // actions (quote, react, edit, delete, solution, flag, moderation) a reload would.
   var posts = document.getElementById("posts");
   var announce = document.getElementById("forum-live");
 
-  function text(tag, className, value) {
-    var el = document.createElement(tag);
-    if (className) { el.className = className; }
-    el.textContent = value;
-    return el;
+  function fetchHtml(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; });
   }
 
-  function fillBody(container, post) {
-    if (post.is_deleted) {
-      container.textContent = "";
-      container.appendChild(text("p", "meta", posts.dataset.deletedText || ""));
-    } else if (post.is_hidden && !post.body_html) {
-      container.textContent = "";
-      container.appendChild(text("p", "meta", (posts.dataset.hiddenText || "") + " " + post.hidden_reason));
-    } else {
-      container.innerHTML = post.body_html;  // sanitised by the server (nh3 allow-list)
-    }
+  function fromHtml(html) {
+    // Our own template's output (post bodies sanitised by the server's nh3 allow-list).
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
   }
 
-  function buildPost(post) {
-    var article = document.createElement("article");
-    article.className = "post post-live";
-    article.id = "beitrag-" + post.number;
-    article.dataset.postId = post.id;
-    article.dataset.number = post.number;
-    var header = document.createElement("header");
-    header.className = "post-header";
-    header.appendChild(text("span", "post-author", post.author ? post.author.display_name : "–"));
-    var link = document.createElement("a");
-    link.href = post.url;
-    link.className = "meta";
-    link.textContent = new Date(post.created_at).toLocaleString();
-    header.appendChild(link);
-    article.appendChild(header);
-    var body = document.createElement("div");
-    body.className = "post-body markdown";
-    fillBody(body, post);
-    article.appendChild(body);
-    if (posts.dataset.canAccept === "1" && post.number > 1) {
-      var form = document.createElement("form");
-      form.method = "post";
-      form.action = posts.dataset.solutionUrl.replace("/0/", "/" + post.id + "/");
-      form.className = "inline post-actions";
-      var token = document.createElement("input");
-      token.type = "hidden";
-      token.name = "csrfmiddlewaretoken";
-      token.value = posts.dataset.csrf;
-      form.appendChild(token);
-      var button = text("button", "mark-solution", posts.dataset.solutionText || "");
-      button.type = "submit";
-      form.appendChild(button);
-      article.appendChild(form);
-    }
-    return article;
+  function postUrl(id) {
+    return posts.dataset.fragmentUrl.replace("/0/", "/" + encodeURIComponent(String(id)) + "/");
   }
 
   if (posts && posts.dataset.socket) {
     listen(posts.dataset.socket, function (data) {
-      if (!data.post) { return; }
-      var existing = posts.querySelector('[data-post-id="' + String(data.post.id) + '"]');
+      if (!data.post || !data.post.id) { return; }
+      var selector = '[data-post-id="' + String(Number(data.post.id)) + '"]';
       if (data.type === "post") {
-        if (existing || posts.dataset.lastPage !== "1") { return; }
-        posts.appendChild(buildPost(data.post));
-        if (announce) { announce.textContent = (posts.dataset.newText || "") + " " + (data.post.author ? data.post.author.display_name : ""); }
-      } else if (data.type === "post_changed" && existing) {
-        var body = existing.querySelector(".post-body");
-        if (body) { fillBody(body, data.post); }
-        existing.classList.toggle("post-solution", !!data.post.is_solution);
+        if (posts.querySelector(selector) || posts.dataset.lastPage !== "1") { return; }
+        fetchHtml(postUrl(data.post.id)).then(function (html) {
+          if (!html || posts.querySelector(selector)) { return; }
+          var article = fromHtml(html);
+          if (!article) { return; }
+          article.classList.add("post-live");
+          posts.appendChild(article);
+          if (announce) { announce.textContent = (posts.dataset.newText || "") + " " + (data.post.author ? data.post.author.display_name : ""); }
+        }).catch(function () {});
+      } else if (data.type === "post_changed" && posts.querySelector(selector)) {
+        fetchHtml(postUrl(data.post.id)).then(function (html) {
+          var existing = posts.querySelector(selector);
+          var article = html && fromHtml(html);
+          if (existing && article) { existing.replaceWith(article); }
+        }).catch(function () {});
       }
     });
   }
 
   // --- live thread list ---------------------------------------------------------
   var threadList = document.getElementById("thread-list");
+
+  function insertThread(row) {
+    // New threads go below the pinned ones, above everything else.
+    var rows = threadList.querySelectorAll(".thread-row");
+    var before = null;
+    for (var i = 0; i < rows.length; i++) {
+      if (!rows[i].querySelector(".thread-pinned")) { before = rows[i]; break; }
+    }
+    var empty = threadList.querySelector(".thread-empty");
+    if (empty) { empty.remove(); }
+    threadList.insertBefore(row, before);
+  }
+
   if (threadList && threadList.dataset.socket) {
     listen(threadList.dataset.socket, function (data) {
-      if (data.type !== "activity" || !data.thread) { return; }
-      var row = threadList.querySelector('[data-thread-id="' + String(data.thread.id) + '"]');
+      if (!data.thread || !data.thread.id) { return; }
+      var selector = '[data-thread-id="' + String(Number(data.thread.id)) + '"]';
+      if (data.type === "thread") {
+        if (threadList.dataset.firstPage !== "1" || threadList.querySelector(selector)) { return; }
+        var url = threadList.dataset.rowUrl.replace("/0/", "/" + encodeURIComponent(String(data.thread.id)) + "/");
+        fetchHtml(url).then(function (html) {
+          var row = html && fromHtml(html);
+          if (!row || threadList.querySelector(selector)) { return; }
+          row.classList.add("thread-live");
+          insertThread(row);
+          var live = document.getElementById("forum-thread-live");
+          if (live) { live.textContent = (threadList.dataset.newText || "") + " " + data.thread.title; }
+        }).catch(function () {});
+        return;
+      }
+      if (data.type !== "activity") { return; }
+      var row = threadList.querySelector(selector);
       if (row) { row.classList.add("thread-unread", "thread-active"); }
       var note = document.getElementById("forum-activity");
       if (note) { note.hidden = false; }

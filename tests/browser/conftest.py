@@ -54,3 +54,25 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+AXE_DIR = Path(__file__).resolve().parent
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core at the version pinned in package-lock.json, installed by npm on first use."""
+    if not AXE_SCRIPT.exists():
+        import shutil
+        import subprocess
+
+        npm = shutil.which("npm")
+        require_service("npm", npm is not None)
+        installed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+            cwd=AXE_DIR,
+            timeout=240,
+        )
+        require_service("npm registry (for axe-core)", installed.returncode == 0)
+    return AXE_SCRIPT

@@ -8,13 +8,14 @@ from community.services import search_index_update
 
 
 class Command(BaseCommand):
-    help = "Baut den Suchindex der Expertensuche für alle aktiven Mitglieder neu auf."
+    help = "Baut den Suchindex der Expertensuche für alle Mitglieder neu auf."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(self, *args, batch_size, **options):
-        ids = list(User.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        # Deactivated members too: their documents say so, and the search skips them.
+        ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
             search_index_update(member_ids=ids[start : start + batch_size])
         backend = get_backend()

@@ -1,0 +1,243 @@
+"""Reads for the privacy features: everything stored about one member (Art. 15/20 DSGVO).
+
+The export is built from explicit field lists, one query per kind of data,
+and only ever filters by the member: nothing another member wrote to them
+(private messages of others, e-mail addresses) can slip in.
+"""
+
+from django.db.models import F
+from django.utils import timezone
+
+from community.models import (
+    LEVEL_CODES,
+    Invitation,
+    MemberExpertise,
+    MemberSearchDocument,
+    Notification,
+    Qualification,
+    User,
+)
+
+EXPORT_FORMAT = "lotsennetz-export/1"
+
+
+def _rows(queryset, *fields: str) -> list[dict]:
+    """``values()`` with readable keys: ``"thread__title"`` comes out as ``"thread_title"``."""
+    plain = [f for f in fields if "__" not in f]
+    related = {f.replace("__", "_"): F(f) for f in fields if "__" in f}
+    return list(queryset.values(*plain, **related))
+
+
+def _account(member: User) -> dict:
+    municipality = member.municipality
+    return {
+        "id": member.pk,
+        "email": member.email,
+        "handle": member.handle,
+        "display_name": member.display_name,
+        "department": member.department,
+        "position": member.position,
+        "bio": member.bio,
+        "role": member.role,
+        "is_active": member.is_active,
+        "date_joined": member.date_joined,
+        "last_login": member.last_login,
+        "email_notifications": member.email_notifications,
+        "has_password": member.has_usable_password(),
+        "municipality": (
+            {"slug": municipality.slug, "name": municipality.name, "state": municipality.state}
+            if municipality
+            else None
+        ),
+    }
+
+
+def _community(member: User) -> dict:
+    expertise = [
+        {"slug": e.expertise.slug, "name": e.expertise.name, "level": LEVEL_CODES[e.level]}
+        for e in MemberExpertise.objects.filter(member=member).select_related("expertise")
+    ]
+    learning = _rows(member.learning_interests.order_by("slug"), "slug", "name")
+    qualifications = [
+        {
+            "programme": q.programme,
+            "cohort": q.cohort,
+            "completed_on": q.completed_on,
+            "appointed_on": q.appointed_on,
+            "created_at": q.created_at,
+            "confirmed_at": q.confirmed_at,
+        }
+        for q in Qualification.objects.filter(member=member).order_by("created_at", "pk")
+    ]
+    projects = _rows(
+        member.projects.order_by("pk"),
+        "id",
+        "title",
+        "kind",
+        "status",
+        "municipality__name",
+        "is_published",
+    )
+    invitations_sent = _rows(
+        Invitation.objects.filter(invited_by=member).order_by("created_at", "pk"),
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    )
+    invitations_received = _rows(
+        Invitation.objects.filter(member=member).order_by("created_at", "pk"),
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    )
+    search_document = (
+        MemberSearchDocument.objects.filter(member=member)
+        .values("text_a", "text_b", "text_c", "updated_at")
+        .first()
+    )
+    notifications = _rows(
+        Notification.objects.filter(recipient=member).order_by("created_at", "pk"),
+        "kind",
+        "text",
+        "url",
+        "thread_title",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+    return {
+        "expertise": expertise,
+        "learning_interests": learning,
+        "qualifications": qualifications,
+        "projects": projects,
+        "invitations_sent": invitations_sent,
+        "invitations_received": invitations_received,
+        "notifications": notifications,
+        "search_document": search_document,
+    }
+
+
+def _forum(member: User) -> dict:
+    from forum.models import Flag, Post, Reaction, ReadState, Subscription, Thread
+
+    return {
+        "threads": _rows(
+            Thread.objects.filter(author=member).order_by("created_at", "pk"),
+            "id",
+            "title",
+            "category__name",
+            "created_at",
+            "edited_at",
+        ),
+        "posts": _rows(
+            Post.objects.filter(author=member).order_by("created_at", "pk"),
+            "id",
+            "thread_id",
+            "thread__title",
+            "number",
+            "body",
+            "created_at",
+            "edited_at",
+            "deleted_at",
+            "hidden",
+        ),
+        "reactions": _rows(
+            Reaction.objects.filter(member=member).order_by("created_at", "pk"),
+            "post_id",
+            "kind",
+            "created_at",
+        ),
+        "subscriptions": _rows(
+            Subscription.objects.filter(member=member).order_by("created_at", "pk"),
+            "thread_id",
+            "thread__title",
+            "category__name",
+            "tag__name",
+            "created_at",
+        ),
+        "read_states": _rows(
+            ReadState.objects.filter(member=member).order_by("thread_id"),
+            "thread_id",
+            "thread__title",
+            "last_read_number",
+            "updated_at",
+        ),
+        "flags": _rows(
+            Flag.objects.filter(member=member).order_by("created_at", "pk"),
+            "post_id",
+            "reason",
+            "created_at",
+            "resolved_at",
+        ),
+    }
+
+
+def _chat(member: User) -> dict:
+    from chat.models import Message, RoomMembership
+
+    return {
+        "rooms": _rows(
+            RoomMembership.objects.filter(member=member).order_by("joined_at", "pk"),
+            "room__slug",
+            "room__kind",
+            "joined_at",
+            "left_at",
+            "muted",
+            "last_read_seq",
+        ),
+        # Only the member's own messages: what others wrote stays theirs.
+        "messages": _rows(
+            Message.objects.filter(author=member).order_by("room_id", "seq"),
+            "room__slug",
+            "seq",
+            "body",
+            "created_at",
+            "edited_at",
+            "deleted_at",
+        ),
+    }
+
+
+def _events(member: User) -> dict:
+    from events.models import CalendarFeed, Signup
+
+    feed = CalendarFeed.objects.filter(member=member).values("created_at").first()
+    return {
+        "signups": _rows(
+            Signup.objects.filter(member=member).order_by("created_at", "pk"),
+            "event_id",
+            "event__title",
+            "event__starts_at",
+            "status",
+            "position",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+        ),
+        "organized": _rows(
+            member.organized_events.order_by("starts_at", "pk"), "id", "title", "starts_at"
+        ),
+        "calendar_feed": feed,
+    }
+
+
+def member_export(*, member: User) -> dict:
+    """Everything stored about ``member`` as JSON-ready data (dates still as objects).
+
+    Secrets are left out on purpose: password hash, token keys, feed keys.
+    A fixed number of queries, whatever the amount of data.
+    """
+    from rest_framework.authtoken.models import Token
+
+    member = User.objects.select_related("municipality").get(pk=member.pk)
+    token = Token.objects.filter(user=member).values("created").first()
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": timezone.now(),
+        "account": _account(member),
+        "api_token": {"created": token["created"]} if token else None,
+        **_community(member),
+        "forum": _forum(member),
+        "chat": _chat(member),
+        "events": _events(member),
+    }

@@ -1,0 +1,71 @@
+"""The member's own data: download everything (JSON) and erase the account."""
+
+import json
+
+from django import forms
+from django.contrib.auth import logout
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from community import privacy, services_privacy
+
+
+class EraseAccountForm(forms.Form):
+    """The member confirms with their password, so a forgotten open session cannot."""
+
+    password = forms.CharField(
+        label=_("Ihr Passwort"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Ich möchte mein Konto endgültig löschen."),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError(_("Das Passwort stimmt nicht."), code="password_incorrect")
+        return password
+
+
+def export_json(data: dict) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
+def export_filename(member) -> str:
+    return f"lotsennetz-daten-{member.handle}-{timezone.localdate():%Y-%m-%d}.json"
+
+
+@require_GET
+def privacy_page(request):
+    form = EraseAccountForm(member=request.user)
+    return render(request, "community/privacy.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def privacy_export(request):
+    data = privacy.member_export(member=request.user)
+    response = HttpResponse(export_json(data), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(request.user)}"'
+    return response
+
+
+@require_http_methods(["POST"])
+def account_erase(request):
+    form = EraseAccountForm(request.POST, member=request.user)
+    if not form.is_valid():
+        return render(request, "community/privacy.html", {"form": form}, status=400)
+    services_privacy.member_erase(member=request.user)
+    logout(request)
+    return render(request, "community/account_erased.html")

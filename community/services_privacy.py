@@ -1,0 +1,156 @@
+"""Writes for the privacy features: erasing a member on request (Art. 17 DSGVO).
+
+The account row stays as an inactive tombstone so that threads and chat
+histories still read; everything that names or describes the person goes.
+The empty ``display_name`` is the tombstone's mark: ``User.display_name``
+then reads "ehemaliges Mitglied" everywhere (see ``community.models``).
+"""
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import translation
+
+from community import realtime
+from community.models import (
+    ERASED_EMAIL_DOMAIN,
+    ERASED_MEMBER_NAME,
+    EmailFrequency,
+    Invitation,
+    MemberExpertise,
+    MemberSearchDocument,
+    Notification,
+    Project,
+    Qualification,
+    Role,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _cancel_event_signups(member: User) -> None:
+    """Through the events service, so the first person waiting moves up at once."""
+    from events import services as event_services
+    from events.models import Signup, SignupStatus
+
+    active = Signup.objects.filter(
+        member=member, status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
+    ).select_related("event")
+    for signup in list(active):
+        event_services.signup_cancel(event=signup.event, member=member)
+    Signup.objects.filter(member=member).delete()
+    member.organized_events.clear()
+    from events.models import CalendarFeed
+
+    CalendarFeed.objects.filter(member=member).delete()
+
+
+def _leave_chat(member: User) -> None:
+    """Leave every room; direct rooms lose the person's name from their stored title."""
+    from chat.models import Mention, RoomKind, RoomMembership
+
+    direct = list(
+        RoomMembership.objects.filter(member=member, room__kind=RoomKind.DIRECT).values_list(
+            "room_id", flat=True
+        )
+    )
+    if direct:
+        with translation.override(settings.LANGUAGE_CODE):
+            erased = str(ERASED_MEMBER_NAME)
+        names: dict[int, list[str]] = {room_id: [] for room_id in direct}
+        for membership in RoomMembership.objects.filter(room_id__in=direct).select_related(
+            "member"
+        ):
+            name = erased if membership.member_id == member.pk else membership.member.display_name
+            names[membership.room_id].append(name)
+        from chat.models import Room
+
+        for room_id, people in names.items():
+            Room.objects.filter(pk=room_id).update(name=", ".join(sorted(people))[:200])
+    RoomMembership.objects.filter(member=member).delete()
+    Mention.objects.filter(member=member).delete()
+
+
+def _chat_sockets_recheck(member_id: int) -> None:
+    """Tell the member's open chat sockets to check access again (they close: 4403)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
+    try:
+        async_to_sync(layer.group_send)(realtime.chat_user_group(member_id), event)
+    except Exception:  # the account is erased all the same; sockets end with the session
+        logger.exception("closing the chat sockets of an erased member failed")
+
+
+def _leave_forum(member: User) -> None:
+    from forum.models import ReadState, Subscription
+
+    Subscription.objects.filter(member=member).delete()
+    ReadState.objects.filter(member=member).delete()
+
+
+@transaction.atomic
+def member_erase(*, member: User, by: User | None = None) -> User:
+    """Erase a member's personal data; keep an inactive tombstone for their posts.
+
+    ``by`` is the administrator acting on request (None: the member themself).
+    Idempotent: erasing a tombstone again changes nothing.
+    """
+    from community.search import get_backend
+    from community.services import member_sessions_end
+
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if member.is_erased:
+        return member
+    member_id = member.pk
+
+    _cancel_event_signups(member)
+    _leave_chat(member)
+    _leave_forum(member)
+    MemberExpertise.objects.filter(member=member).delete()
+    member.learning_interests.clear()
+    Qualification.objects.filter(member=member).delete()
+    member.projects.clear()
+    Project.objects.filter(created_by=member).update(created_by=None)
+    Invitation.objects.filter(member=member).delete()
+    Invitation.objects.filter(invited_by=member).update(invited_by=None)
+    Notification.objects.filter(recipient=member).delete()
+    # Others' notifications about this member carry the name in their text.
+    Notification.objects.filter(actor=member).delete()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(member_id)
+    ).delete()
+    member_sessions_end(member=member)
+    # Open chat sockets check their access again after commit and close (4403).
+    transaction.on_commit(lambda: _chat_sockets_recheck(member_id))
+
+    member.email = f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}"
+    member.handle = f"ehemalig-{secrets.token_hex(8)}"
+    member.display_name = ""
+    member.department = member.position = member.bio = member.bio_html = ""
+    member.municipality = None
+    member.role = Role.MEMBER
+    member.is_active = member.is_staff = member.is_superuser = False
+    member.last_login = None
+    member.email_notifications = EmailFrequency.NEVER
+    member.set_unusable_password()
+    member.save()
+    member.groups.clear()
+    member.user_permissions.clear()
+
+    MemberSearchDocument.objects.filter(member=member).delete()
+    get_backend().index([member_id])  # no document left: the backend drops the member
+    logger.info(
+        "member erased",
+        extra={"member_id": member_id, "by_id": by.pk if by is not None else member_id},
+    )
+    return member

@@ -1,0 +1,141 @@
+"""A member downloads everything stored about them, and nothing about anyone else."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from chat import services as chat_services
+from community import privacy
+from forum import services as forum_services
+
+pytestmark = pytest.mark.django_db
+
+
+def download(client, member) -> tuple[dict, str]:
+    client.force_login(member)
+    response = client.get(reverse("privacy_export"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="lotsennetz-daten-')
+    raw = response.content.decode()
+    return json.loads(raw), raw
+
+
+def test_privacy_page_offers_the_download_and_the_deletion(client, member):
+    client.force_login(member)
+    response = client.get(reverse("privacy"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("privacy_export") in html
+    assert reverse("account_erase") in html
+    assert 'name="password"' in html
+
+
+def test_own_profile_links_to_the_privacy_page(client, member):
+    client.force_login(member)
+    response = client.get(member.get_absolute_url())
+    assert reverse("privacy") in response.content.decode()
+
+
+def test_export_needs_sign_in(client):
+    response = client.get(reverse("privacy_export"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_export_holds_everything_stored_about_the_member(client, world):
+    data, raw = download(client, world.anna)
+    account = data["account"]
+    assert account["email"] == "anna.schmidt@wetzlar.de"
+    assert account["display_name"] == "Anna Schmidt"
+    assert account["handle"] == world.anna.handle
+    assert account["municipality"]["name"] == "Wetzlar"
+    assert account["role"] == "member"
+    assert "password" not in account
+    assert world.anna.password not in raw  # no hash anywhere
+    assert data["expertise"] == [{"slug": "e-akte-dms", "name": "E-Akte/DMS", "level": "expert"}]
+    assert [e["slug"] for e in data["learning_interests"]] == ["ozg-onlinedienste"]
+    assert data["qualifications"][0]["programme"] == "Digitallotsen-Seminar Hessen"
+    assert [p["title"] for p in data["projects"]] == ["E-Akte im Bauamt"]
+    forum = data["forum"]
+    assert [t["title"] for t in forum["threads"]] == ["Annas Frage zur E-Rechnung"]
+    bodies = [p["body"] for p in forum["posts"]]
+    assert "Wir scannen mit der Annas-Scan-Lösung. @bernd-becker" in bodies
+    assert "Wie macht ihr das?" in bodies
+    assert forum["reactions"] == [
+        {
+            "post_id": world.mention.pk,
+            "kind": "thanks",
+            "created_at": forum["reactions"][0]["created_at"],
+        }
+    ]
+    assert any(s["thread_id"] == world.own_thread.pk for s in forum["subscriptions"])
+    assert any(r["thread_id"] == world.thread.pk for r in forum["read_states"])
+    assert forum["flags"][0]["reason"] == "Nur ein Test"
+    chat = data["chat"]
+    assert {world.room.slug, world.direct.slug} <= {r["room_slug"] for r in chat["rooms"]}
+    assert {m["body"] for m in chat["messages"]} == {"Annas Nachricht", "Anna privat an Bernd"}
+    assert data["events"]["signups"][0]["event_title"] == "Netzwerktreffen Mittelhessen"
+    assert data["events"]["signups"][0]["status"] == "confirmed"
+    assert "Für Anna" in [n["text"] for n in data["notifications"]]
+    assert "Anna Schmidt" in data["search_document"]["text_a"]
+    assert data["api_token"]["created"]
+
+
+def test_export_holds_nothing_of_other_members(client, world):
+    from rest_framework.authtoken.models import Token
+
+    _data, raw = download(client, world.anna)
+    for secret in (
+        "bernd.becker@wetzlar.de",
+        "carla.conrad@giessen.example",
+        "Bernds geheime Nachricht",
+        "Bernd privat an Anna",
+        "Wer scannt wie?",  # Bernd's opening post of the shared thread
+        "Anna Schmidt hat Sie erwähnt",  # Bernd's notification about Anna
+        Token.objects.get(user=world.anna).key,
+        world.bernd.password,
+    ):
+        assert secret not in raw
+
+
+def test_export_query_count_does_not_grow_with_data(world):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            privacy.member_export(member=world.anna)
+        return len(queries)
+
+    before = count()
+    for n in range(3):
+        forum_services.post_create(author=world.anna, thread=world.thread, body=f"Noch was {n}")
+        chat_services.message_post(
+            room=world.room,
+            author=world.anna,
+            body=f"Mehr {n}",
+            client_id=f"more-{n}",
+            rate_limited=False,
+        )
+    assert count() == before
+
+
+def test_api_export_answers_the_member_only(api_client, world):
+    api_client.force_authenticate(world.anna)
+    response = api_client.get("/api/members/me/export/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["account"]["email"] == "anna.schmidt@wetzlar.de"
+    assert "bernd.becker@wetzlar.de" not in response.content.decode()
+
+
+def test_api_export_needs_authentication(api_client):
+    assert api_client.get("/api/members/me/export/").status_code in (401, 403)
+
+
+def test_api_export_is_documented_in_the_openapi_schema(client, member):
+    client.force_login(member)
+    response = client.get(reverse("api_schema"), {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/members/me/export/" in response.json()["paths"]
