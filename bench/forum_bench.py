@@ -336,8 +336,8 @@ Gemessen mit `bench/forum_bench.py` (PostgreSQL {connection.pg_version // 10000}
 Cache, {platform.python_implementation()} {platform.python_version()},
 {os.cpu_count()} CPU-Kerne; ganze Django-Anfrage im Prozess mit `DEBUG` aus, ohne
 Netzwerk; Median und p90 über {runs} Läufe). Last des Rechners (1 min) zu Beginn
-{load[0]:.1f}, zum Schluss {load[1]:.1f} – andere Prozesse teilten sich die Kerne,
-daher zusätzlich die CPU-Zeit des Prozesses und die Zeit in der Datenbank. Jede
+{load[0]:.1f}, zum Schluss {load[1]:.1f} (über 1 heißt: andere Prozesse teilten sich die
+Kerne); daher zusätzlich die CPU-Zeit des Prozesses und die Zeit in der Datenbank. Jede
 Anfrage öffnet ihre eigene Datenbankverbindung (wie unter daphne); das kostete
 hier {connect:.1f} ms (Median) und steckt in „DB ms“.
 
