@@ -490,3 +490,19 @@ def notification_unread_count(*, member: User) -> int:
     from community.models import Notification
 
     return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+def project_chat_room(*, project: Project, viewer: User):
+    """The project's chat room, if the viewer is in it (the project's members)."""
+    from chat.models import Room, RoomKind
+
+    return (
+        Room.objects.filter(
+            kind=RoomKind.PROJECT,
+            object_id=project.pk,
+            memberships__member=viewer,
+            memberships__left_at__isnull=True,
+        )
+        .only("slug", "name")
+        .first()
+    )

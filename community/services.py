@@ -709,6 +709,7 @@ def project_create(
         links=links,
     )
     search_index_update(member_ids=affected)
+    _sync_project_chat_room(project)
     return project
 
 
@@ -726,14 +727,46 @@ def project_update(
         project=project, fields=fields, tools=tools, members=members, links=links
     )
     search_index_update(member_ids=affected)
+    _sync_project_chat_room(project)
     return project
 
 
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
     affected = list(project.members.values_list("pk", flat=True))
+    _close_project_chat_room(project)
     project.delete()
     search_index_update(member_ids=affected)
+
+
+def _sync_project_chat_room(project: Project) -> None:
+    """The project's chat room holds exactly its active members; open sockets of leavers close."""
+    from chat import services as chat_services
+    from chat.models import RoomKind, RoomMembership
+
+    wanted = list(project.members.filter(is_active=True))
+    room = chat_services.room_ensure_for_object(
+        kind=RoomKind.PROJECT, object_id=project.pk, name=project.title, members=wanted
+    )
+    leaving = list(
+        User.objects.filter(
+            pk__in=RoomMembership.objects.filter(room=room, left_at__isnull=True)
+            .exclude(member__in=wanted)
+            .values("member_id")
+        )
+    )
+    if leaving:
+        chat_services.room_remove_members(room=room, members=leaving)
+
+
+def _close_project_chat_room(project: Project) -> None:
+    """A deleted project's room stays readable for its members but takes no new messages."""
+    from chat import services as chat_services
+    from chat.models import Room, RoomKind
+
+    room = Room.objects.filter(kind=RoomKind.PROJECT, object_id=project.pk).first()
+    if room is not None and not room.is_closed:
+        chat_services.room_close(room=room)
 
 
 # --- search index ----------------------------------------------------------------

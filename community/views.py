@@ -311,7 +311,11 @@ def project_detail(request, pk):
     return render(
         request,
         "community/project_detail.html",
-        {"project": project, "can_edit": access.can_edit_project(request.user, project)},
+        {
+            "project": project,
+            "can_edit": access.can_edit_project(request.user, project),
+            "chat_room": selectors.project_chat_room(project=project, viewer=request.user),
+        },
     )
 
 
