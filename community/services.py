@@ -780,6 +780,9 @@ def _document_parts(member: User) -> tuple[str, str, str]:
         [
             member.municipality.name if member.municipality else "",
             *[p.title for p in projects],
+            # Events led count as evidence: only those the whole network sees, so a
+            # search never reveals an event meant for one municipality or state.
+            *[e.title for e in member.search_led_events],
             *[t.name for p in projects for t in p.tools.all()],
             *[str(ProjectKind(p.kind).label) for p in projects],
         ]
@@ -839,6 +842,7 @@ def _search_index_build(member_ids: list[int]) -> None:
     from django.db.models import Prefetch
 
     from community.search import get_backend
+    from events.models import Audience, Event, EventStatus
 
     for start in range(0, len(member_ids), 500):
         chunk = member_ids[start : start + 500]
@@ -855,6 +859,13 @@ def _search_index_build(member_ids: list[int]) -> None:
                     queryset=Project.objects.select_related("municipality").prefetch_related(
                         "tools"
                     ),
+                ),
+                Prefetch(
+                    "organized_events",
+                    queryset=Event.objects.filter(
+                        audience=Audience.NETWORK, status=EventStatus.SCHEDULED
+                    ).only("pk", "title"),
+                    to_attr="search_led_events",
                 ),
             )
         )

@@ -180,7 +180,16 @@ def _set_organizers(*, event: Event, organizers: Iterable[User]) -> None:
                 )
             }
         )
+    before = set(event.organizers.values_list("pk", flat=True))
     event.organizers.set(organizers)
+    _reindex_organizers(event, also=before)
+
+
+def _reindex_organizers(event: Event, *, also: Iterable[int] = ()) -> None:
+    """Events led are evidence in the expertise search (community.services)."""
+    from community.services import search_index_update
+
+    search_index_update(member_ids={*event.organizers.values_list("pk", flat=True), *also})
 
 
 @transaction.atomic
@@ -292,6 +301,8 @@ def event_update(
         changed = True
     if organizers is not None:
         _set_organizers(event=locked, organizers=organizers)
+    elif {"title", "audience"} & set(fields):
+        _reindex_organizers(locked)
     if changed:
         locked.sequence += 1
     locked.updated_at = timezone.now()
@@ -316,6 +327,7 @@ def event_cancel(*, event: Event, by: User | None = None) -> Event:
     locked.sequence += 1
     locked.updated_at = timezone.now()
     locked.save(update_fields=["status", "sequence", "updated_at"])
+    _reindex_organizers(locked)
     member_ids = set(
         Signup.objects.filter(
             event=locked, status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]

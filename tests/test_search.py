@@ -451,3 +451,44 @@ def test_the_rebuild_also_refreshes_deactivated_members(network):
     call_command("rebuild_search_index", stdout=StringIO())
     assert not MemberSearchDocument.objects.get(pk=network["beginner"].pk).is_active
     assert "Bea Beginn" not in names(network["planner"], q="Akten")
+
+
+# --- events led -------------------------------------------------------------------
+def _event(organizer, title, **fields):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events import services as event_services
+
+    starts_at = timezone.now() + dt.timedelta(days=7)
+    return event_services.event_create(
+        created_by=organizer,
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        **fields,
+    )
+
+
+def test_events_led_for_the_whole_network_are_evidence(network):
+    event = _event(network["beginner"], "Werkstatt Videosprechstunde")
+    assert names(network["planner"], q="Videosprechstunde") == ["Bea Beginn"]
+
+    from events import services as event_services
+
+    event_services.event_cancel(event=event)
+    assert names(network["planner"], q="Videosprechstunde") == []
+
+
+def test_events_for_one_municipality_never_show_in_the_search(network):
+    from events.models import Audience
+
+    beginner = network["beginner"]
+    _event(
+        beginner,
+        "Interne Runde Videosprechstunde",
+        audience=Audience.MUNICIPALITY,
+        audience_municipality=beginner.municipality,
+    )
+    assert names(network["planner"], q="Videosprechstunde") == []
