@@ -117,3 +117,17 @@ def room_members(*, room: Room) -> QuerySet[User]:
     return User.objects.filter(
         chat_memberships__room=room, chat_memberships__left_at__isnull=True, is_active=True
     ).select_related("municipality")
+
+
+def object_room_for(*, kind: str, object_id: int, viewer: User) -> Room | None:
+    """The room of a project or event, if the viewer is in it (for a link on its page)."""
+    return (
+        Room.objects.filter(
+            kind=kind,
+            object_id=object_id,
+            memberships__member=viewer,
+            memberships__left_at__isnull=True,
+        )
+        .only("slug", "name")
+        .first()
+    )

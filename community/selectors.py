@@ -494,15 +494,7 @@ def notification_unread_count(*, member: User) -> int:
 
 def project_chat_room(*, project: Project, viewer: User):
     """The project's chat room, if the viewer is in it (the project's members)."""
-    from chat.models import Room, RoomKind
+    from chat.models import RoomKind
+    from chat.selectors import object_room_for
 
-    return (
-        Room.objects.filter(
-            kind=RoomKind.PROJECT,
-            object_id=project.pk,
-            memberships__member=viewer,
-            memberships__left_at__isnull=True,
-        )
-        .only("slug", "name")
-        .first()
-    )
+    return object_room_for(kind=RoomKind.PROJECT, object_id=project.pk, viewer=viewer)

@@ -167,15 +167,7 @@ def calendar_feed_member(token: str) -> User | None:
 
 def event_chat_room(*, event, viewer):
     """The event's chat room, if the viewer is in it (organizers and confirmed participants)."""
-    from chat.models import Room, RoomKind
+    from chat.models import RoomKind
+    from chat.selectors import object_room_for
 
-    return (
-        Room.objects.filter(
-            kind=RoomKind.EVENT,
-            object_id=event.pk,
-            memberships__member=viewer,
-            memberships__left_at__isnull=True,
-        )
-        .only("slug", "name")
-        .first()
-    )
+    return object_room_for(kind=RoomKind.EVENT, object_id=event.pk, viewer=viewer)
