@@ -163,53 +163,52 @@ class Post(models.Model):
         return self.deleted_at is not None
 
 
-class PostRevision(models.Model):
+class Revision(models.Model):
+    """Who changed something and when; the edit histories of posts and threads are public."""
+
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    created_at = models.DateTimeField(_("geändert am"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class PostRevision(Revision):
     """The text of a post before an edit: the public edit history."""
 
     post = models.ForeignKey(
         Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("Beitrag")
     )
-    editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("geändert von"),
-    )
-    created_at = models.DateTimeField(_("geändert am"), default=timezone.now)
     body = models.TextField(_("vorheriger Text"))
     body_html = models.TextField(_("vorheriger Text (HTML)"), blank=True)
 
-    class Meta:
+    class Meta(Revision.Meta):
         verbose_name = _("Version")
         verbose_name_plural = _("Versionen")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.post} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class ThreadRevision(models.Model):
+class ThreadRevision(Revision):
     """Title and tags of a thread before an edit: its public edit history."""
 
     thread = models.ForeignKey(
         Thread, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("Thema")
     )
-    editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("geändert von"),
-    )
-    created_at = models.DateTimeField(_("geändert am"), default=timezone.now)
     title = models.CharField(_("vorheriger Titel"), max_length=TITLE_MAX_LENGTH)
     tags = models.CharField(_("vorherige Fachgebiete"), max_length=500, blank=True)
 
-    class Meta:
+    class Meta(Revision.Meta):
         verbose_name = _("Version des Themas")
         verbose_name_plural = _("Versionen des Themas")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.thread_id} @ {self.created_at:%Y-%m-%d %H:%M}"
