@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         print(summary("  of which CPU (process)", cpu_times))
         print(summary("  of which SQL (DB time)", db_times))
     if html_times:
-        print(summary("GET /menschen/ (HTML, 30/pg)", html_times))
+        print(summary("GET /menschen/ (HTML, 25/pg)", html_times))
     print("\nAPI by filter:\n" + HEADER)
     for kind in FILTER_KINDS:
         print(summary(f"q + {kind}", [t for t, _, k, _ in rows if k == kind]))

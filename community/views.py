@@ -31,6 +31,8 @@ from community.forms import (
 )
 
 BACKEND = "community.backends.EmailBackend"
+# As many people per page as the API's default page.
+PEOPLE_PER_PAGE = 25
 
 
 def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
@@ -178,7 +180,7 @@ def member_list(request):
     form = MemberFilterForm(request.GET or None)
     filters = form.search_filters() if form.is_valid() else {}
     search = selectors.member_search(viewer=request.user, **filters)
-    page = Paginator(search.members, 30).get_page(request.GET.get("page"))
+    page = Paginator(search.members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     results = [(member, search.reasons(member)) for member in page]
     return render(
         request,
@@ -273,7 +275,7 @@ def qualification_delete(request, pk):
 def expertise_detail(request, slug):
     expertise = access.access_expertise(request.user, slug)
     search = selectors.member_search(viewer=request.user, expertise=slug)
-    page = Paginator(search.members, 30).get_page(request.GET.get("page"))
+    page = Paginator(search.members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "community/expertise_detail.html",
