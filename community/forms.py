@@ -279,13 +279,9 @@ class MemberFilterForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("z. B. E-Akte enaio")}),
     )
-    expertise = forms.ModelChoiceField(
-        label=_("Fachgebiet"),
-        required=False,
-        queryset=Expertise.objects.all(),
-        to_field_name="slug",
-        empty_label=_("alle Fachgebiete"),
-    )
+    # Choices by slug from one query: a ModelChoiceField would query again to
+    # validate and stream the options through a server-side cursor on every page.
+    expertise = forms.ChoiceField(label=_("Fachgebiet"), required=False)
     level = forms.TypedChoiceField(
         label=_("mindestens"),
         required=False,
@@ -304,13 +300,20 @@ class MemberFilterForm(forms.Form):
     tool = forms.CharField(label=_("Werkzeug"), required=False, max_length=100)
     municipality = forms.SlugField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expertise"].choices = [
+            ("", _("alle Fachgebiete")),
+            *Expertise.objects.values_list("slug", "name"),
+        ]
+
     def search_filters(self) -> dict:
         from community.services import tool_key
 
         data = self.cleaned_data
         return {
             "q": data.get("q") or "",
-            "expertise": data["expertise"].slug if data.get("expertise") else "",
+            "expertise": data.get("expertise") or "",
             "level": data.get("level"),
             "state": data.get("state") or "",
             "kind": data.get("kind") or "",
