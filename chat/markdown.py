@@ -9,52 +9,29 @@ profile only when that member exists; handles inside code or inside a link
 stay text.
 """
 
-import re
 import threading
-import xml.etree.ElementTree as etree
+from functools import partial
 
-from django.urls import reverse
-from markdown.extensions import Extension
-from markdown.inlinepatterns import InlineProcessor
+from community.markdown import (
+    MAX_MENTIONS,
+    MentionExtension,
+    _markdown,
+    sanitize_html,
+)
+from community.markdown import candidate_handles as _candidate_handles
 
-from community.markdown import _markdown, sanitize_html
-
-# A handle is a slug; "anna@wetzlar.de" is an address, not a mention.
-MENTION_RE = r"(?<![\w@])@([-a-zA-Z0-9_]{1,60})"
-MENTION = re.compile(MENTION_RE)
-MAX_MENTIONS = 20
+# The chat looks up no more than this many @words per message.
+candidate_handles = partial(_candidate_handles, limit=MAX_MENTIONS)
 
 _local = threading.local()
 
 
-def candidate_handles(body: str) -> list[str]:
-    """The first ``MAX_MENTIONS`` distinct @words of a text, lower-cased, in order."""
-    return list(dict.fromkeys(h.lower() for h in MENTION.findall(body)))[:MAX_MENTIONS]
-
-
-class _MentionProcessor(InlineProcessor):
-    ANCESTOR_EXCLUDES = ("a",)  # no link inside a link
-
-    def handleMatch(self, m, data):
-        handle = m.group(1).lower()
-        if handle not in self.md.lotsennetz_handles:
-            return None, None, None
-        link = etree.Element("a")
-        link.set("href", reverse("member_detail", kwargs={"handle": handle}))
-        link.text = f"@{handle}"
-        return link, m.start(0), m.end(0)
-
-
-class _MentionExtension(Extension):
-    def extendMarkdown(self, md):
-        md.lotsennetz_handles = frozenset()
-        md.inlinePatterns.register(_MentionProcessor(MENTION_RE, md), "lotsennetz_chat_mention", 65)
-
-
 def _renderer():
+    """This thread's renderer, with the containers its mention extension reads."""
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = _markdown([_MentionExtension()])
+        _local.known, _local.found = set(), []
+        md = _local.md = _markdown([MentionExtension(_local.known, _local.found)])
     return md
 
 
@@ -63,9 +40,10 @@ def render_message(body: str, *, handles: frozenset[str] | set[str] = frozenset(
     if not body or not body.strip():
         return ""
     md = _renderer()
-    md.lotsennetz_handles = frozenset(handles)
+    _local.known.update(handles)
     try:
         html = md.reset().convert(body)
     finally:
-        md.lotsennetz_handles = frozenset()
+        _local.known.clear()
+        _local.found.clear()
     return sanitize_html(html)

@@ -7,10 +7,13 @@ standard, has had its final release and gets no security fixes any more.
 """
 
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
+from django.urls import reverse
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
@@ -79,6 +82,58 @@ def _markdown(extensions=()) -> markdown.Markdown:
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
+
+
+# --- @mentions (forum posts and chat messages) ---------------------------------------
+# A handle is a slug; "anna@wetzlar.de" is an address, not a mention.
+MENTION_RE = r"(?<![\w@/.-])@([A-Za-z0-9][A-Za-z0-9_-]{0,59})"
+_MENTION = re.compile(MENTION_RE)
+MAX_MENTIONS = 20
+
+
+def candidate_handles(text: str, *, limit: int | None = None) -> list[str]:
+    """The distinct @words of a text (also inside code), lower-cased, in order.
+
+    The renderer decides which of them are members and outside code.
+    """
+    handles = list(dict.fromkeys(m.lower() for m in _MENTION.findall(text or "")))
+    return handles if limit is None else handles[:limit]
+
+
+class _MentionProcessor(InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)  # no link inside a link
+
+    def __init__(self, pattern, md, known: set[str], found: list[str]):
+        super().__init__(pattern, md)
+        self.known = known
+        self.found = found
+
+    def handleMatch(self, m, data):
+        handle = m.group(1).lower()
+        if handle not in self.known:
+            return None, None, None
+        if handle not in self.found:
+            self.found.append(handle)
+        link = etree.Element("a")
+        link.set("href", reverse("member_detail", kwargs={"handle": handle}))
+        link.text = f"@{handle}"
+        return link, m.start(0), m.end(0)
+
+
+class MentionExtension(Extension):
+    """Links ``@handle`` to the profile when the handle is in ``known`` (the caller
+    looked the members up) and collects the linked handles in ``found``, in order.
+    Both containers are the caller's: a renderer kept per thread reuses them."""
+
+    def __init__(self, known: set[str], found: list[str]):
+        super().__init__()
+        self.known = known
+        self.found = found
+
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(
+            _MentionProcessor(MENTION_RE, md, self.known, self.found), "lotsennetz_mention", 65
+        )
 
 
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
