@@ -20,6 +20,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from config.runtime import settle_heap  # noqa: E402
+
 
 class BareConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message):
@@ -45,3 +47,6 @@ class BareConsumer(AsyncWebsocketConsumer):
 application = ProtocolTypeRouter(
     {"websocket": URLRouter([re_path(r"^ws/bare/(?P<room>[-\w]+)/$", BareConsumer.as_asgi())])}
 )
+
+# As config/asgi.py: the same garbage-collector settings for both stacks.
+settle_heap()

@@ -20,7 +20,7 @@ The one line (a database of its own, created and migrated if missing):
     .venv/bin/python bench/chat_load.py --rate 2000 --step-up 500,1000,1500,3000
 
 (defaults: 200 clients, 20 rooms, 10 s per rate, 2 daphne processes per
-stack, DB_CONN_MAX_AGE=60). Bounded: at most 1,000 clients and 120 seconds
+stack, a connection pool of 20 per process). Bounded: at most 1,000 clients and 120 seconds
 of sending per stack, on 127.0.0.1 only. The database gets bench members and
 rooms (``bench-…``), emptied at every start.
 """
@@ -28,6 +28,7 @@ rooms (``bench-…``), emptied at every start.
 import argparse
 import asyncio
 import contextlib
+import datetime
 import itertools
 import json
 import os
@@ -174,6 +175,11 @@ def daphne(app: str, env: dict):
 class Stats:
     def __init__(self):
         self.latencies: list[float] = []
+        # The chat's delivery split in stages (wall clock; the message's created_at
+        # is taken on the server just before its SQL statement):
+        self.to_server: list[float] = []  # sent -> created_at: loop, parse, rate limit, render
+        self.from_server: list[float] = []  # created_at -> received: SQL, doorbell, delivery
+        self.held: list[float] = []  # arrived past a gap, waited for the earlier seq
         self.received = 0
         self.recovered = 0
         self.errors: dict[str, int] = {}
@@ -199,9 +205,9 @@ class Client:
         self.counter = itertools.count()
 
     async def send_one(self):
-        stamp = time.perf_counter()
+        stamp, wall = time.perf_counter(), time.time()
         client_id = f"{self.name}-{next(self.counter)}"
-        body = f"{client_id} {stamp!r}"
+        body = f"{client_id} {stamp!r} {wall!r}"
         frame = {"type": "message", "body": body, "client_id": client_id}
         await self.ws.send(json.dumps(frame))
 
@@ -209,19 +215,29 @@ class Client:
         self.stats.latencies.append(now - float(body.split()[1]))
         self.stats.received += 1
 
+    def _record_stages(self, message: dict, arrived_wall: float):
+        created = datetime.datetime.fromisoformat(message["created_at"]).timestamp()
+        self.stats.to_server.append(created - float(message["body"].split()[2]))
+        self.stats.from_server.append(arrived_wall - created)
+
     def _accept(self, message: dict, now: float, recovered: bool) -> None:
         if self.last_seq is None or message["seq"] <= self.last_seq:
             return
         if message["seq"] != self.last_seq + 1:
             if not recovered:
-                self.early[message["seq"]] = message
+                self.early[message["seq"]] = (message, now)
+                self._record_stages(message, time.time())
             return
         self.last_seq = message["seq"]
         self.stats.recovered += recovered
         self._record(message["body"], now)
+        if not recovered:
+            self._record_stages(message, time.time())
         while self.last_seq + 1 in self.early:
             self.last_seq += 1
-            self._record(self.early.pop(self.last_seq)["body"], now)
+            held, arrived = self.early.pop(self.last_seq)
+            self._record(held["body"], now)
+            self.stats.held.append(now - arrived)
         for seq in [s for s in self.early if s <= self.last_seq]:
             del self.early[seq]
         if not self.early and self.gap_timer is not None:  # closed by itself
@@ -291,7 +307,8 @@ async def connect_all(addresses, path_for, tokens, slugs, chat, stats) -> list[C
 
 async def phase(clients, stats, rooms, rate, seconds, chat, pids, final_sync=True) -> dict:
     """Send at ``rate`` deliveries per second for ``seconds``, then drain and count."""
-    stats.latencies.clear()
+    for samples in (stats.latencies, stats.to_server, stats.from_server, stats.held):
+        samples.clear()
     stats.received = 0
     stats.recovered = 0
     stats.errors.clear()
@@ -328,8 +345,21 @@ async def phase(clients, stats, rooms, rate, seconds, chat, pids, final_sync=Tru
             await asyncio.sleep(0.05)
     lat = sorted(stats.latencies)
 
-    def pct(p):
-        return lat[min(len(lat) - 1, int(len(lat) * p))] * 1000 if lat else float("nan")
+    def pct(p, samples=lat):
+        return (
+            samples[min(len(samples) - 1, int(len(samples) * p))] * 1000
+            if samples
+            else float("nan")
+        )
+
+    stages = {
+        name: (pct(0.5, sorted(samples)), pct(0.99, sorted(samples)), len(samples))
+        for name, samples in [
+            ("to server", stats.to_server),
+            ("from server", stats.from_server),
+            ("held for order", stats.held),
+        ]
+    }
 
     return {
         "sent": sent,
@@ -345,6 +375,7 @@ async def phase(clients, stats, rooms, rate, seconds, chat, pids, final_sync=Tru
         "mean": statistics.fmean(lat) * 1000 if lat else float("nan"),
         "errors": dict(stats.errors),
         "cpu_ms": cpu_ms,
+        "stages": stages if chat else {},
     }
 
 
@@ -376,6 +407,8 @@ def report(name, result):
         f"daphne CPU {result['cpu_ms']:.2f} ms per delivery",
         flush=True,
     )
+    for stage, (p50, p99, n) in result.get("stages", {}).items():
+        print(f"        {stage:15}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({n} deliveries)")
 
 
 def ceiling(results) -> float:
@@ -399,7 +432,12 @@ def main():
         "sockets, to find each stack's ceiling, e.g. 500,1000,1500,3000",
     )
     parser.add_argument("--processes", type=int, default=2, help="daphne processes per stack")
-    parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "60"))
+    parser.add_argument(
+        "--pool",
+        default=os.environ.get("DB_POOL_MAX_SIZE", "20"),
+        help="DB_POOL_MAX_SIZE of each daphne process (0: no pool, then --conn-max-age)",
+    )
+    parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "0"))
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} seconds")
@@ -417,11 +455,18 @@ def main():
             parser.error("DATABASE_URL and REDIS_URL must point to 127.0.0.1")
     ensure_database(database_url)
     tokens, slugs = prepare(args.clients, args.rooms)
+    # The measuring process holds Django too: keep its own full collections
+    # (50-150 ms over that heap) out of the latencies it measures.
+    from config.runtime import settle_heap
+
+    settle_heap()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.chat_settings", PYTHONUNBUFFERED="1")
     env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
+    env["DB_POOL_MAX_SIZE"] = str(args.pool)
     print(
         f"{args.clients} clients in {args.rooms} rooms, {args.seconds:.0f} s per rate; "
-        f"{args.processes} daphne process(es) per stack; DB_CONN_MAX_AGE={args.conn_max_age}; "
+        f"{args.processes} daphne process(es) per stack; DB_POOL_MAX_SIZE={args.pool}, "
+        f"DB_CONN_MAX_AGE={args.conn_max_age}; "
         f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}",
         flush=True,
     )

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -105,7 +106,13 @@ def _frame(event: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-_post = sync_to_async(_post_sync, thread_sensitive=False)
+# Posting threads of their own, as many per process as there are cores to
+# use: each keeps its pooled database connection between messages (returned
+# by the hygiene above), so the process holds a fixed number of connections
+# however many event loops come and go (the test suite starts one per test).
+POST_THREADS = 4
+_post_executor = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="chat-post")
+_post = sync_to_async(_post_sync, thread_sensitive=False, executor=_post_executor)
 _history = database_sync_to_async(_history_sync)
 
 

@@ -34,7 +34,10 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 2)
 return allowed
 """
 _lock = threading.Lock()
-_scripts: dict[int, object] = {}
+# One registered script per connection pool of the cache (one per process and
+# Redis server). Django's ``get_client()`` builds a new client on every call;
+# keyed by such a client, this dict once grew by one entry per message.
+_scripts: dict[int, tuple[object, object]] = {}
 
 
 def _limits() -> tuple[int, float]:
@@ -44,16 +47,25 @@ def _limits() -> tuple[int, float]:
     )
 
 
+def _script(cache):
+    """The bucket script, bound to a client of the cache's write pool (EVALSHA;
+    redis-py loads the script again after a Redis restart)."""
+    backend = cache._cache
+    pool = backend._get_connection_pool(backend._get_connection_pool_index(write=True))
+    entry = _scripts.get(id(pool))
+    if entry is None or entry[0] is not pool:
+        client = backend._client(connection_pool=pool)
+        entry = _scripts[id(pool)] = (pool, client.register_script(_LUA))
+    return entry[1]
+
+
 def take_token(member_id: int) -> bool:
     """Take one token from the member's bucket; False when it is empty."""
     capacity, rate = _limits()
     key = f"chat:bucket:{member_id}"  # a Redis hash (the former "chat:rate:" was a string)
     cache = caches["default"]  # the backend itself; ``django.core.cache.cache`` is a proxy
     if type(cache).__name__ == "RedisCache":
-        client = cache._cache.get_client(key, write=True)
-        script = _scripts.get(id(client))
-        if script is None:  # EVALSHA from now on, loaded again by redis-py if needed
-            script = _scripts[id(client)] = client.register_script(_LUA)
+        script = _script(cache)
         return bool(script(keys=[cache.make_and_validate_key(key)], args=[capacity, rate]))
     with _lock:
         now = time.monotonic()

@@ -7,6 +7,7 @@ PostgreSQL and the Redis channel layer and so form one platform.
 import os
 
 from django.core.asgi import get_asgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,6 +20,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from community.ws_auth import TokenAuthMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.runtime import settle_heap  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -28,3 +30,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Load the URLconf (and with it every view module) now, then put what was
+# loaded out of the garbage collector's way.
+get_resolver().url_patterns  # noqa: B018
+settle_heap()

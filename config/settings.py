@@ -115,6 +115,24 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
         )
     }
+    # Under daphne every request and every socket's database call would open a
+    # new PostgreSQL connection (a server process: 4 ms quiet, 10-18 ms loaded).
+    # A pool per worker process hands out open connections instead; Django
+    # returns them where it used to close them. Persistent connections
+    # (DB_CONN_MAX_AGE) are the alternative, not a companion: Django refuses both.
+    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 20)
+    if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        if DATABASES["default"]["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured(
+                "DB_CONN_MAX_AGE and the connection pool exclude each other: "
+                "set DB_POOL_MAX_SIZE=0 to keep connections per thread instead."
+            )
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            # A request waits this long for a free connection, then fails loudly.
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -56,3 +56,12 @@ def test_the_rate_limit_is_one_script_on_a_redis_hash_shared_by_all_processes(
     assert [ratelimit.take_token(4711) for _ in range(3)] == [True, True, False]
     assert client.type(key) == b"hash"
     assert client.ttl(key) > 0
+
+
+@pytest.mark.django_db
+def test_the_rate_limit_registers_its_script_once_per_process(needs_redis):
+    """Django's cache hands out a new client per call; the script must not pile
+    up one registration per message (it did: a leak of a client per message)."""
+    for member_id in range(50):
+        ratelimit.take_token(90_000 + member_id)
+    assert len(ratelimit._scripts) == 1

@@ -1,0 +1,91 @@
+"""How a daphne worker process is set up: its connection pool and its heap."""
+
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(script: str, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DB_"))}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1", **env_vars)
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+POOL = (
+    "from django.conf import settings as s; d = s.DATABASES['default']; "
+    "print(d.get('CONN_MAX_AGE', 0), d.get('OPTIONS', {}).get('pool'))"
+)
+
+
+PG = "postgres://u@127.0.0.1:5432/db"
+
+
+@pytest.mark.parametrize(
+    ("env_vars", "expected"),
+    [
+        pytest.param({}, "0 {'min_size': 2, 'max_size': 20, 'timeout': 10}", id="by-default"),
+        pytest.param(
+            {"DB_POOL_MAX_SIZE": "5", "DB_POOL_TIMEOUT": "3"},
+            "0 {'min_size': 2, 'max_size': 5, 'timeout': 3}",
+            id="sized-by-the-environment",
+        ),
+        pytest.param(
+            {"DB_POOL_MAX_SIZE": "0", "DB_CONN_MAX_AGE": "60"},
+            "60 None",
+            id="off-then-connections-may-persist-per-thread",
+        ),
+    ],
+)
+def test_a_postgresql_worker_borrows_connections_from_a_pool(env_vars, expected):
+    result = run_python(POOL, DATABASE_URL=PG, **env_vars)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_a_pool_together_with_persistent_connections_is_refused_clearly():
+    result = run_python(POOL, DATABASE_URL=PG, DB_CONN_MAX_AGE="60")
+    assert result.returncode != 0
+    assert "DB_CONN_MAX_AGE and the connection pool exclude each other" in result.stderr
+
+
+def test_the_embedded_sqlite_database_has_no_pool():
+    result = run_python(POOL)
+    assert result.stdout.strip() == "0 None"
+
+
+def test_a_worker_moves_its_startup_heap_out_of_the_collectors_sight():
+    """Full collections over Django's startup objects stalled every request and
+    socket of a worker for 50-180 ms (docs/performance.md)."""
+    result = run_python("import gc, config.asgi; print(gc.get_freeze_count(), *gc.get_threshold())")
+    assert result.returncode == 0, result.stderr
+    frozen, *thresholds = map(int, result.stdout.split())
+    assert frozen > 50_000
+    assert tuple(thresholds) == runtime.GC_THRESHOLDS
+
+
+def test_settling_the_heap_leaves_later_objects_to_the_collector():
+    before = gc.get_threshold()
+    try:
+        runtime.settle_heap()
+        later = [[]]
+        later[0].append(later)  # a cycle made after the freeze
+        assert gc.is_tracked(later)
+        assert gc.collect() >= 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
