@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import access, selectors, services
+from community.api_pagination import MemberSearchPagination
 from community.backends import sign_in
 from community.models import (
     LEVEL_CODES,
@@ -343,6 +344,7 @@ class MunicipalityViewSet(
 )
 class MemberViewSet(viewsets.GenericViewSet):
     serializer_class = MemberSerializer
+    pagination_class = MemberSearchPagination
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from community import throttling
@@ -272,6 +273,32 @@ class ProjectFilterForm(forms.Form):
     municipality = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 
+class RememberedSelect(forms.Select):
+    """A select whose HTML is remembered per name, value, attributes, choices and
+    language: the directory's filters render the same few dozen options on every
+    search, a template per option, a tenth of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (
+            name,
+            str(value),
+            repr(sorted((attrs or {}).items())),
+            repr(sorted(self.attrs.items())),
+            tuple((str(v), str(label)) for v, label in self.choices),
+            get_language(),
+        )
+        html = _remembered_selects.get(key)
+        if html is None:
+            if len(_remembered_selects) >= REMEMBERED_SELECTS:
+                _remembered_selects.clear()
+            html = _remembered_selects[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
+REMEMBERED_SELECTS = 512
+_remembered_selects: dict[tuple, str] = {}
+
+
 class MemberFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Wer kennt sich aus mit …"),
@@ -281,21 +308,26 @@ class MemberFilterForm(forms.Form):
     )
     # Choices by slug from one query: a ModelChoiceField would query again to
     # validate and stream the options through a server-side cursor on every page.
-    expertise = forms.ChoiceField(label=_("Fachgebiet"), required=False)
+    expertise = forms.ChoiceField(label=_("Fachgebiet"), required=False, widget=RememberedSelect)
     level = forms.TypedChoiceField(
         label=_("mindestens"),
         required=False,
         coerce=int,
         empty_value=None,
         choices=[("", _("jede Stufe")), *Level.choices],
+        widget=RememberedSelect,
     )
     state = forms.ChoiceField(
-        label=_("Bundesland"), required=False, choices=[("", _("alle Länder")), *State.choices]
+        label=_("Bundesland"),
+        required=False,
+        choices=[("", _("alle Länder")), *State.choices],
+        widget=RememberedSelect,
     )
     kind = forms.ChoiceField(
         label=_("Projektart"),
         required=False,
         choices=[("", _("alle Projektarten")), *ProjectKind.choices],
+        widget=RememberedSelect,
     )
     tool = forms.CharField(label=_("Werkzeug"), required=False, max_length=100)
     municipality = forms.SlugField(required=False, widget=forms.HiddenInput)

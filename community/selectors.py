@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Case,
@@ -15,6 +16,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
@@ -245,12 +247,15 @@ class RankedMembers:
     Sliceable and countable as Django's ``Paginator`` and DRF expect: a slice
     runs one ranked query with LIMIT/OFFSET on the documents and then loads the
     members of that page with what their cards and reasons need. The count
-    stops at ``COUNT_LIMIT`` (``count_is_capped`` says so).
+    stops at ``COUNT_LIMIT`` (``count_is_capped`` says so). ``RankedPaginator``
+    fetches the page first: the ranked query then counts the matches as well
+    (it ranks all of them anyway), and no separate count runs.
     """
 
     def __init__(self, documents: QuerySet, *, count: int | None = None):
         self.documents = documents
         self._count = count
+        self._fetched: tuple[int, int | None, list[User]] | None = None
 
     def count(self) -> int:
         if self._count is None:
@@ -271,6 +276,10 @@ class RankedMembers:
     def __iter__(self):
         return iter(self[0:])
 
+    def fetch(self, start: int, stop: int) -> None:
+        """Load the slice [start:stop] now, and the number of matches with it."""
+        self._fetched = (start, stop, self._load(start, stop, with_total=True))
+
     def __getitem__(self, key):
         if isinstance(key, int):
             found = self[key : key + 1]
@@ -282,14 +291,26 @@ class RankedMembers:
         start = key.start or 0
         if key.stop is not None and key.stop <= start:
             return []
-        ranked = list(
-            self.documents.values_list("member_id", "score", "projects")[start : key.stop]
-        )
+        if self._fetched is not None:
+            first, last, page = self._fetched
+            if first <= start and key.stop is not None and (last is None or key.stop <= last):
+                return page[start - first : key.stop - first]
+        return self._load(start, key.stop)
+
+    def _load(self, start: int, stop: int | None, *, with_total: bool = False) -> list[User]:
+        fields = ["member_id", "score", "projects"]
+        documents = self.documents
+        if with_total:
+            documents = documents.annotate(matches=Window(Count("*")))
+            fields.append("matches")
+        ranked = list(documents.values_list(*fields)[start:stop])
         if not ranked:
             return []
-        members = _page_members([pk for pk, _score, _projects in ranked])
+        if with_total:
+            self._count = ranked[0][3]
+        members = _page_members([row[0] for row in ranked])
         page = []
-        for pk, score, projects in ranked:
+        for pk, score, projects, *_matches in ranked:
             member = members.get(pk)
             if member is None:  # deactivated behind the services' back (e.g. in the admin)
                 continue
@@ -297,6 +318,23 @@ class RankedMembers:
             member.search_projects = projects
             page.append(member)
         return page
+
+
+class RankedPaginator(Paginator):
+    """Django's paginator, which lets a ``RankedMembers`` count its matches in the
+    query that ranks the page (one query fewer, the slowest part of a search)."""
+
+    def page(self, number):
+        ranked = self.object_list
+        if isinstance(ranked, RankedMembers) and "count" not in self.__dict__:
+            try:
+                wanted = int(number)
+            except (TypeError, ValueError):
+                wanted = 0  # Django refuses it below
+            if wanted >= 1:
+                bottom = (wanted - 1) * self.per_page
+                ranked.fetch(bottom, bottom + self.per_page)
+        return super().page(number)
 
 
 def _page_members(ids: list[int]) -> dict[int, User]:

@@ -180,7 +180,8 @@ def member_list(request):
     form = MemberFilterForm(request.GET or None)
     filters = form.search_filters() if form.is_valid() else {}
     search = selectors.member_search(viewer=request.user, **filters)
-    page = Paginator(search.members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     results = [(member, search.reasons(member)) for member in page]
     return render(
         request,
@@ -275,7 +276,8 @@ def qualification_delete(request, pk):
 def expertise_detail(request, slug):
     expertise = access.access_expertise(request.user, slug)
     search = selectors.member_search(viewer=request.user, expertise=slug)
-    page = Paginator(search.members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "community/expertise_detail.html",

@@ -1,10 +1,13 @@
 """Shared fixtures. Test data is built through the services, as the app builds it."""
 
+import gc
 import os
+import time
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 
 from community import services
 from community.models import Role
@@ -195,3 +198,45 @@ def _fresh_channel_layer():
     channel_layers.backends = {}
     yield
     channel_layers.backends = {}
+
+
+# --- PostgreSQL sessions at the end of the run ---------------------------------------
+def wait_for_other_sessions_to_end(timeout: float = 10) -> None:
+    """PostgreSQL ends a closed connection's session a moment later; the test
+    database can only be dropped (or flushed quickly) once it has."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_end_before_the_test_database_is_dropped(django_db_setup, django_db_blocker):
+    """Sockets' worker threads close their connections as the last test ends."""
+    yield
+    gc.collect()  # connections left in finished worker threads close when collected
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            # The pool's idle connections are sessions too, and a worker thread
+            # of a finished event loop may still hold one: close the pool (a
+            # connection still lent out closes when it comes back) and take a
+            # fresh one for the checks below.
+            connection.close()
+            connection.close_pool()
+        wait_for_other_sessions_to_end(timeout=3)
+        if connection.vendor == "postgresql":
+            # Whatever is still idle on this run's own test database goes now.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connection.close()

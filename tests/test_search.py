@@ -257,6 +257,29 @@ def test_the_directory_says_when_it_found_more_than_it_counts(network, client, m
     assert "Mehr als 2 Mitglieder gefunden" in page
 
 
+def test_a_page_counts_its_matches_in_the_query_that_ranks_it(network, monkeypatch):
+    """The paginator fetches the page first; the ranked query counts as well."""
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    search = selectors.member_search(viewer=network["planner"], q="E-Akte")
+    with CaptureQueriesContext(connection) as fetched:
+        page = selectors.RankedPaginator(search.members, 1).page(1)
+        assert page.paginator.count == 2
+        assert search.members.count_is_capped
+        assert page.has_next()
+    assert len(page.object_list) == 1
+    assert not any("COUNT(*) FROM (SELECT" in q["sql"] for q in fetched.captured_queries)
+    second = selectors.RankedPaginator(search.members, 1).page(2)
+    assert [m.pk for m in second] != [m.pk for m in page]
+
+
+def test_a_page_past_the_matches_is_counted_on_its_own(network):
+    search = selectors.member_search(viewer=network["planner"], q="E-Akte")
+    paginator = selectors.RankedPaginator(search.members, 25)
+    last = paginator.get_page(99)
+    assert last.number == 1
+    assert len(last.object_list) == paginator.count > 0
+
+
 def test_pages_are_slices_of_one_ranking(network):
     members = selectors.member_search(viewer=network["planner"], q="E-Akte").members
     whole = [m.display_name for m in members]
@@ -492,3 +515,24 @@ def test_events_for_one_municipality_never_show_in_the_search(network):
         audience_municipality=beginner.municipality,
     )
     assert names(network["planner"], q="Videosprechstunde") == []
+
+
+@pytest.mark.django_db
+def test_the_remembered_filter_selects_show_each_search_its_own_choice_and_language():
+    from django.utils import translation
+
+    from community.forms import MemberFilterForm
+
+    def state_select(data):
+        return str(MemberFilterForm(data)["state"])
+
+    hessen, bayern = state_select({"state": "HE"}), state_select({"state": "BY"})
+    assert '<option value="HE" selected>' in hessen
+    assert '<option value="BY" selected>' in bayern and "selected>Hessen" not in bayern
+    assert state_select({"state": "HE"}) == hessen
+    with translation.override("en"):
+        english = state_select({"state": "HE"})
+    assert "all federal states" in english and '<option value="HE" selected>' in english
+    invalid = MemberFilterForm({"state": "XX"})
+    assert not invalid.is_valid()
+    assert 'aria-invalid="true"' in str(invalid["state"])

@@ -1,11 +1,7 @@
 """Rooms, tokens and sockets for the chat tests, built through the services."""
 
-import gc
-import time
-
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.db import connection
 
 from chat import services as chat_services
 from chat.models import RoomKind
@@ -13,40 +9,6 @@ from community import services
 from config.asgi import application
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-def wait_for_other_sessions_to_end(timeout: float = 10) -> None:
-    """PostgreSQL ends a closed connection's session a moment later; the test
-    database can only be dropped (or flushed quickly) once it has."""
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _sessions_end_before_the_test_database_is_dropped(django_db_setup, django_db_blocker):
-    """Sockets' worker threads close their connections as the last test ends."""
-    yield
-    gc.collect()  # connections left in finished worker threads close when collected
-    with django_db_blocker.unblock():
-        wait_for_other_sessions_to_end(timeout=3)
-        if connection.vendor == "postgresql":
-            # Whatever is still idle on this run's own test database goes now.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-        connection.close()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from django.db import connection
 
 from chat.models import Message
 from tests.chat.client import ChatClient, CommunicatorTransport
-from tests.chat.conftest import socket, wait_for_other_sessions_to_end
+from tests.chat.conftest import socket
+from tests.conftest import wait_for_other_sessions_to_end
 from tests.servers import daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,6 @@ from chat import services as chat_services
 from chat.models import Message
 from tests.browser.conftest import chromium  # noqa: F401  (the module-scoped browser)
 from tests.chat.conftest import (  # noqa: F401 (fixtures)
-    _sessions_end_before_the_test_database_is_dropped,
     network_room,
 )
 from tests.servers import daphne, free_port

@@ -5,7 +5,6 @@ from channels.db import database_sync_to_async
 
 from community import services_privacy
 from tests.chat.conftest import (  # noqa: F401 (fixtures)
-    _sessions_end_before_the_test_database_is_dropped,
     joined,
     make_token,
     network_room,
