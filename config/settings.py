@@ -246,12 +246,23 @@ USE_TZ = True
 # CHAT_RETENTION_DAYS_BY_KIND=direct=90,private=365 (kinds: network,
 # municipality, project, event, private, direct).
 CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0)
-CHAT_RETENTION_DAYS_BY_KIND = {
-    kind.strip(): int(days)
-    for kind, _sep, days in (
-        item.partition("=") for item in env_list("CHAT_RETENTION_DAYS_BY_KIND", [])
-    )
-}
+
+
+def env_days_by_kind(name: str) -> dict[str, int]:
+    """``direct=90,private=365``; anything else stops the start with a clear message
+    (unknown kinds are reported by the system check chat.E001)."""
+    days_by_kind = {}
+    for item in env_list(name, []):
+        kind, sep, days = (part.strip() for part in item.partition("="))
+        if not sep or not kind or not days.isdigit():
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not kind=days, e.g. direct=90,private=365"
+            )
+        days_by_kind[kind] = int(days)
+    return days_by_kind
+
+
+CHAT_RETENTION_DAYS_BY_KIND = env_days_by_kind("CHAT_RETENTION_DAYS_BY_KIND")
 
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "static/"

@@ -13,6 +13,21 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
+    """Run Python code in a fresh process with this environment, changed by
+    ``env_overrides`` (None removes a variable; DEBUG and the settings module go)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.pop("DEBUG", None)
+    for key, value in env_overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

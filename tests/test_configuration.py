@@ -10,21 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tests.servers import ROOT
-
-
-def run_python(code: str, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
-    env.pop("DEBUG", None)
-    for key, value in env_overrides.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-
+from tests.servers import ROOT, run_python
 
 SETUP = (
     "import os, django; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); "
@@ -132,3 +118,30 @@ def test_under_ci_the_suite_runs_against_postgresql_and_redis():
     assert type(cache).__name__ == "RedisCache"
     cache.set("ci-proof", "ok", 10)
     assert cache.get("ci-proof") == "ok"
+
+
+def test_a_malformed_retention_per_room_kind_stops_the_start_with_a_clear_message():
+    result = run_python(
+        SETUP + "print('started')", DEBUG="1", CHAT_RETENTION_DAYS_BY_KIND="direct=neunzig"
+    )
+    assert result.returncode != 0
+    assert "CHAT_RETENTION_DAYS_BY_KIND: 'direct=neunzig' is not kind=days" in result.stderr
+
+
+def test_an_unknown_room_kind_in_the_retention_is_reported_by_the_system_check():
+    result = run_python(
+        SETUP + "from django.core.management import call_command; call_command('check')",
+        DEBUG="1",
+        CHAT_RETENTION_DAYS_BY_KIND="direkt=90, private=365",
+    )
+    assert result.returncode != 0
+    assert "chat.E001" in result.stderr and "direkt" in result.stderr
+
+
+def test_the_retention_per_room_kind_is_read_from_the_environment():
+    result = run_python(
+        SETUP + "from django.conf import settings as s; print(s.CHAT_RETENTION_DAYS_BY_KIND)",
+        DEBUG="1",
+        CHAT_RETENTION_DAYS_BY_KIND="direct=90, private = 365",
+    )
+    assert result.stdout.strip() == "{'direct': 90, 'private': 365}", result.stderr

@@ -2,28 +2,17 @@
 
 import gc
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from config import runtime
+from tests.servers import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def run_python(script: str, **env_vars: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DB_"))}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1", **env_vars)
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def run_settings(script: str, **env_vars: str | None):
+    unset = {k: None for k in os.environ if k.startswith(("DATABASE_", "DB_"))}
+    setup = "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+    return run_python(setup + script, **{**unset, "DEBUG": "1", **env_vars})
 
 
 POOL = (
@@ -52,26 +41,28 @@ PG = "postgres://u@127.0.0.1:5432/db"
     ],
 )
 def test_a_postgresql_worker_borrows_connections_from_a_pool(env_vars, expected):
-    result = run_python(POOL, DATABASE_URL=PG, **env_vars)
+    result = run_settings(POOL, DATABASE_URL=PG, **env_vars)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
 
 
 def test_a_pool_together_with_persistent_connections_is_refused_clearly():
-    result = run_python(POOL, DATABASE_URL=PG, DB_CONN_MAX_AGE="60")
+    result = run_settings(POOL, DATABASE_URL=PG, DB_CONN_MAX_AGE="60")
     assert result.returncode != 0
     assert "DB_CONN_MAX_AGE and the connection pool exclude each other" in result.stderr
 
 
 def test_the_embedded_sqlite_database_has_no_pool():
-    result = run_python(POOL)
+    result = run_settings(POOL)
     assert result.stdout.strip() == "0 None"
 
 
 def test_a_worker_moves_its_startup_heap_out_of_the_collectors_sight():
     """Full collections over Django's startup objects stalled every request and
     socket of a worker for 50-180 ms (docs/performance.md)."""
-    result = run_python("import gc, config.asgi; print(gc.get_freeze_count(), *gc.get_threshold())")
+    result = run_settings(
+        "import gc, config.asgi; print(gc.get_freeze_count(), *gc.get_threshold())"
+    )
     assert result.returncode == 0, result.stderr
     frozen, *thresholds = map(int, result.stdout.split())
     assert frozen > 50_000
