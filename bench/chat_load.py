@@ -32,6 +32,7 @@ import datetime
 import itertools
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -411,6 +412,32 @@ def report(name, result):
         print(f"        {stage:15}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({n} deliveries)")
 
 
+def report_trace(trace_dir: Path) -> None:
+    """Server stages from bench/chat_traced.py (warm-up included), wall clock."""
+    posts, delivered = {}, []
+    for path in trace_dir.glob("*.tsv"):
+        for line in path.read_text().splitlines():
+            kind, client_id, *stamps = line.split("\t")
+            if kind == "post":
+                posts[client_id] = [float(s) for s in stamps]
+            elif client_id:
+                delivered.append((client_id, float(stamps[0]), float(stamps[1])))
+    stages = {
+        "post (in→stored)": [stored - received for received, stored, _ in posts.values()],
+        "doorbell sent": [rung - stored for _, stored, rung in posts.values()],
+        "layer (sent→taken)": [taken - posts[c][2] for c, taken, _sent in delivered if c in posts],
+        "frame written": [sent - taken for _c, taken, sent in delivered],
+    }
+    for stage, samples in stages.items():
+        samples.sort()
+        if samples:
+            p50 = samples[len(samples) // 2] * 1000
+            p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000
+            print(
+                f"        server {stage:20}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({len(samples)})"
+            )
+
+
 def ceiling(results) -> float:
     """The highest delivery rate that kept up: ≥ 95 % of the offer, nothing missing."""
     kept = [
@@ -432,6 +459,11 @@ def main():
         "sockets, to find each stack's ceiling, e.g. 500,1000,1500,3000",
     )
     parser.add_argument("--processes", type=int, default=2, help="daphne processes per stack")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="serve the chat through bench/chat_traced.py and print the server's stages",
+    )
     parser.add_argument(
         "--pool",
         default=os.environ.get("DB_POOL_MAX_SIZE", "20"),
@@ -473,11 +505,21 @@ def main():
     results = {}
     for name, app, path_for, chat in [
         ("bare", "bench.bare_consumer:application", lambda s: f"/ws/bare/{s}/", False),
-        ("chat", "config.asgi:application", lambda s: f"/ws/chat/{s}/", True),
+        (
+            "chat",
+            "bench.chat_traced:application" if args.trace else "config.asgi:application",
+            lambda s: f"/ws/chat/{s}/",
+            True,
+        ),
     ]:
         results[name] = []
         for rate in rates:
             forget_groups()
+            trace_dir = ROOT / "var" / "chat-trace"
+            if args.trace and chat:
+                shutil.rmtree(trace_dir, ignore_errors=True)
+                trace_dir.mkdir(parents=True)
+                env["CHAT_TRACE_DIR"] = str(trace_dir)
             with contextlib.ExitStack() as stack:
                 started = [stack.enter_context(daphne(app, env)) for _ in range(args.processes)]
                 addresses = [address for address, _log, _pid in started]
@@ -487,6 +529,8 @@ def main():
                 )
             results[name].append(result)
             report(name, result)
+            if args.trace and chat:
+                report_trace(trace_dir)
             over = sum(log.read_text().count("over capacity") for _address, log, _pid in started)
             if over:
                 print(f"        channels_redis logged 'over capacity' {over} times")
