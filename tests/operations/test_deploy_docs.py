@@ -35,7 +35,7 @@ def env_example() -> dict[str, str]:
 def variables_read_by_settings() -> set[str]:
     return set(
         re.findall(
-            r'(?:os\.environ\.get|env_bool|env_int|env_list)\(\s*"([A-Z][A-Z0-9_]*)"',
+            r'(?:os\.environ\.get|env_bool|env_int|env_list|env_days_by_kind)\(\s*"([A-Z][A-Z0-9_]*)"',
             SETTINGS_SOURCE,
         )
     )
