@@ -331,8 +331,8 @@ class RankedPaginator(Paginator):
                 wanted = int(number)
             except (TypeError, ValueError):
                 wanted = 0  # Django refuses it below
-            if wanted >= 1:
-                bottom = (wanted - 1) * self.per_page
+            bottom = (wanted - 1) * self.per_page
+            if 0 <= bottom < COUNT_LIMIT:  # beyond the count's limit no page exists
                 ranked.fetch(bottom, bottom + self.per_page)
         return super().page(number)
 

@@ -410,7 +410,16 @@ def test_member_api_runs_the_same_queries_for_any_page_size(
 
 @pytest.mark.parametrize(
     "query",
-    ["?page=999", "?page=0", "?page=abc", "?page_size=0", "?page_size=-5", "?q=%00&page=2"],
+    [
+        "?page=999",
+        "?page=0",
+        "?page=abc",
+        "?page_size=0",
+        "?page_size=-5",
+        "?q=%00&page=2",
+        "?q=E-Akte&page=" + "9" * 30,
+        "?q=E-Akte&page=-3",
+    ],
 )
 def test_member_api_with_odd_paging_is_a_4xx_or_a_page_never_a_500(network, query):
     from rest_framework.test import APIClient
@@ -418,6 +427,12 @@ def test_member_api_with_odd_paging_is_a_4xx_or_a_page_never_a_500(network, quer
     client = APIClient()
     client.force_authenticate(network["planner"])
     assert client.get("/api/members/" + query).status_code in {200, 400, 404}
+
+
+@pytest.mark.parametrize("page", ["9" * 30, "-3", "0", "abc", "41"])
+def test_the_directory_page_with_odd_paging_shows_a_page_never_a_500(network, client, page):
+    client.force_login(network["planner"])
+    assert client.get("/menschen/", {"q": "E-Akte", "page": page}).status_code == 200
 
 
 def test_postgres_search_can_use_the_gin_indexes(network, needs_postgres):
