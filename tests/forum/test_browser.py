@@ -4,6 +4,7 @@ pytest-django's live_server speaks no WebSocket, so the live test runs a real
 daphne on the test database (tests/servers.py).
 """
 
+import contextlib
 import re
 
 import pytest
@@ -39,66 +40,73 @@ def signed_in(browser, base_url, member):
     return context, context.new_page()
 
 
+@contextlib.contextmanager
+def anna_and_olaf(browser, member, other):
+    """Two members' pages on a real daphne (live updates need its sockets)."""
+    _category("austausch")
+    with daphne() as address:
+        base = f"http://{address}"
+        anna_context, anna = signed_in(browser, base, member)
+        olaf_context, olaf = signed_in(browser, base, other)
+        try:
+            yield anna, olaf
+        finally:
+            anna_context.close()
+            olaf_context.close()
+
+
 def test_a_reply_appears_live_and_becomes_the_solution(
     chromium,  # noqa: F811
     member,
     other,
 ):
-    _category("austausch")
-    with daphne() as address:
-        base = f"http://{address}"
-        anna_context, anna = signed_in(chromium, base, member)
-        olaf_context, olaf = signed_in(chromium, base, other)
-        try:
-            anna.goto("/forum/neu/")
-            anna.get_by_label("Kategorie").select_option(label="Austausch der Lotsen")
-            anna.get_by_label("Titel").fill("Welche Scanner nutzt ihr?")
-            anna.get_by_label("Text", exact=False).first.fill("Wir suchen **Duplex**-Scanner.")
-            expect(anna.locator(".composer-preview strong")).to_have_text("Duplex")
-            anna.get_by_role("button", name="Thema beginnen").click()
-            expect(anna.get_by_role("heading", level=1)).to_have_text("Welche Scanner nutzt ihr?")
-            thread_url = anna.url
-            anna.wait_for_timeout(300)  # the socket connects
+    with anna_and_olaf(chromium, member, other) as (anna, olaf):
+        anna.goto("/forum/neu/")
+        anna.get_by_label("Kategorie").select_option(label="Austausch der Lotsen")
+        anna.get_by_label("Titel").fill("Welche Scanner nutzt ihr?")
+        anna.get_by_label("Text", exact=False).first.fill("Wir suchen **Duplex**-Scanner.")
+        expect(anna.locator(".composer-preview strong")).to_have_text("Duplex")
+        anna.get_by_role("button", name="Thema beginnen").click()
+        expect(anna.get_by_role("heading", level=1)).to_have_text("Welche Scanner nutzt ihr?")
+        thread_url = anna.url
+        anna.wait_for_timeout(300)  # the socket connects
 
-            olaf.goto(thread_url)
-            olaf.get_by_label("Text", exact=False).first.fill("Wir nutzen _Fujitsu_.")
-            olaf.get_by_role("button", name="Antworten").click()
-            expect(olaf.locator("#beitrag-2")).to_contain_text("Wir nutzen Fujitsu.")
+        olaf.goto(thread_url)
+        olaf.get_by_label("Text", exact=False).first.fill("Wir nutzen _Fujitsu_.")
+        olaf.get_by_role("button", name="Antworten").click()
+        expect(olaf.locator("#beitrag-2")).to_contain_text("Wir nutzen Fujitsu.")
 
-            live = anna.locator("#beitrag-2.post-live")
-            expect(live.locator("em")).to_have_text("Fujitsu")
-            expect(anna.locator("#forum-live")).to_contain_text("Olaf Otto")
-            # The live post carries every action a reload would show Anna (the thread's
-            # author, not the post's): quote, react, flag, choose the solution – not edit.
-            expect(live.get_by_role("link", name="Zitieren")).to_be_visible()
-            expect(live.get_by_role("link", name="Melden")).to_be_visible()
-            expect(live.get_by_role("button", name="Danke")).to_be_enabled()
-            expect(live.get_by_role("link", name="Bearbeiten")).to_have_count(0)
-            expect(live.get_by_role("button", name="Löschen")).to_have_count(0)
-            live.get_by_role("button", name="Danke").click()  # posts the page's one form
-            expect(anna.locator("#beitrag-2 .reaction-count")).to_have_text("1")
-            anna.locator("#beitrag-2").get_by_role("button", name="Als Lösung markieren").click()
-            expect(anna.locator("#beitrag-2.post-solution")).to_be_visible()
-            expect(anna.locator("#beitrag-2")).to_contain_text("Lösung")
+        live = anna.locator("#beitrag-2.post-live")
+        expect(live.locator("em")).to_have_text("Fujitsu")
+        expect(anna.locator("#forum-live")).to_contain_text("Olaf Otto")
+        # The live post carries every action a reload would show Anna (the thread's
+        # author, not the post's): quote, react, flag, choose the solution – not edit.
+        expect(live.get_by_role("link", name="Zitieren")).to_be_visible()
+        expect(live.get_by_role("link", name="Melden")).to_be_visible()
+        expect(live.get_by_role("button", name="Danke")).to_be_enabled()
+        expect(live.get_by_role("link", name="Bearbeiten")).to_have_count(0)
+        expect(live.get_by_role("button", name="Löschen")).to_have_count(0)
+        live.get_by_role("button", name="Danke").click()  # posts the page's one form
+        expect(anna.locator("#beitrag-2 .reaction-count")).to_have_text("1")
+        anna.locator("#beitrag-2").get_by_role("button", name="Als Lösung markieren").click()
+        expect(anna.locator("#beitrag-2.post-solution")).to_be_visible()
+        expect(anna.locator("#beitrag-2")).to_contain_text("Lösung")
 
-            # Anna answers; on Olaf's open page her post arrives live with his actions.
-            anna.get_by_label("Text", exact=False).first.fill("Danke, das hilft!")
-            anna.get_by_role("button", name="Antworten").click()
-            expect(anna.locator("#beitrag-3")).to_contain_text("Danke, das hilft!")
-            theirs = olaf.locator("#beitrag-3.post-live")
-            expect(theirs).to_contain_text("Danke, das hilft!")
-            expect(theirs.get_by_role("link", name="Zitieren")).to_be_visible()
-            expect(theirs.get_by_role("link", name="Melden")).to_be_visible()
-            expect(theirs.get_by_role("button", name="Als Lösung markieren")).to_have_count(0)
-            # Olaf's own post, changed live (Anna chose it as the solution), keeps his
-            # edit and delete actions and loses nothing.
-            own = olaf.locator("#beitrag-2")
-            expect(own).to_have_class(re.compile(r"post-solution"))
-            expect(own.get_by_role("link", name="Bearbeiten")).to_be_visible()
-            expect(own.get_by_role("button", name="Danke")).to_be_disabled()
-        finally:
-            anna_context.close()
-            olaf_context.close()
+        # Anna answers; on Olaf's open page her post arrives live with his actions.
+        anna.get_by_label("Text", exact=False).first.fill("Danke, das hilft!")
+        anna.get_by_role("button", name="Antworten").click()
+        expect(anna.locator("#beitrag-3")).to_contain_text("Danke, das hilft!")
+        theirs = olaf.locator("#beitrag-3.post-live")
+        expect(theirs).to_contain_text("Danke, das hilft!")
+        expect(theirs.get_by_role("link", name="Zitieren")).to_be_visible()
+        expect(theirs.get_by_role("link", name="Melden")).to_be_visible()
+        expect(theirs.get_by_role("button", name="Als Lösung markieren")).to_have_count(0)
+        # Olaf's own post, changed live (Anna chose it as the solution), keeps his
+        # edit and delete actions and loses nothing.
+        own = olaf.locator("#beitrag-2")
+        expect(own).to_have_class(re.compile(r"post-solution"))
+        expect(own.get_by_role("link", name="Bearbeiten")).to_be_visible()
+        expect(own.get_by_role("button", name="Danke")).to_be_disabled()
 
 
 def test_a_new_thread_appears_live_in_the_open_category(
@@ -106,27 +114,19 @@ def test_a_new_thread_appears_live_in_the_open_category(
     member,
     other,
 ):
-    _category("austausch")
-    with daphne() as address:
-        base = f"http://{address}"
-        anna_context, anna = signed_in(chromium, base, member)
-        olaf_context, olaf = signed_in(chromium, base, other)
-        try:
-            olaf.goto("/forum/kategorie/austausch/")
-            expect(olaf.get_by_text("Noch keine Themen.")).to_be_visible()
-            olaf.wait_for_timeout(300)  # the socket connects
-            anna.goto("/forum/neu/?kategorie=austausch")
-            anna.get_by_label("Titel").fill("Förderprogramme 2027")
-            anna.get_by_label("Text", exact=False).first.fill("Wer kennt welche?")
-            anna.get_by_role("button", name="Thema beginnen").click()
-            expect(anna.get_by_role("heading", level=1)).to_have_text("Förderprogramme 2027")
-            row = olaf.locator(".thread-row.thread-live")
-            expect(row.get_by_role("link", name="Förderprogramme 2027")).to_be_visible()
-            expect(row).to_contain_text("neu")
-            expect(olaf.get_by_text("Noch keine Themen.")).to_have_count(0)
-        finally:
-            anna_context.close()
-            olaf_context.close()
+    with anna_and_olaf(chromium, member, other) as (anna, olaf):
+        olaf.goto("/forum/kategorie/austausch/")
+        expect(olaf.get_by_text("Noch keine Themen.")).to_be_visible()
+        olaf.wait_for_timeout(300)  # the socket connects
+        anna.goto("/forum/neu/?kategorie=austausch")
+        anna.get_by_label("Titel").fill("Förderprogramme 2027")
+        anna.get_by_label("Text", exact=False).first.fill("Wer kennt welche?")
+        anna.get_by_role("button", name="Thema beginnen").click()
+        expect(anna.get_by_role("heading", level=1)).to_have_text("Förderprogramme 2027")
+        row = olaf.locator(".thread-row.thread-live")
+        expect(row.get_by_role("link", name="Förderprogramme 2027")).to_be_visible()
+        expect(row).to_contain_text("neu")
+        expect(olaf.get_by_text("Noch keine Themen.")).to_have_count(0)
 
 
 def test_the_xss_corpus_fires_nothing_in_a_real_page(page, member, other, make_thread):  # noqa: F811
