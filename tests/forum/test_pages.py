@@ -26,6 +26,19 @@ def test_forum_index_and_category_list_threads(member_client, make_thread, other
     assert "Fachverfahren anbinden" in page and "neu" in page
 
 
+def test_forum_index_queries_do_not_grow(
+    member_client, make_thread, other, member, django_assert_num_queries
+):
+    make_thread(other)
+
+    def grow():
+        for n in range(20):
+            thread = make_thread(other, title=f"Thema {n}", tags=list(Expertise.objects.all()[:2]))
+            services.post_create(author=member, thread=thread, body="x")
+
+    assert_constant_queries(member_client, "/forum/", grow, django_assert_num_queries)
+
+
 def test_category_page_queries_do_not_grow(
     member_client, make_thread, other, member, category, django_assert_num_queries
 ):
@@ -163,6 +176,26 @@ def test_moderation_queue_is_for_moderators_only(client, member_client, moderato
     flag = Flag.objects.get()
     client.post(f"/forum/meldung/{flag.pk}/erledigt/")
     assert "Meldung erledigt" in client.get("/forum/moderation/").content.decode()
+
+
+def test_moderation_queue_queries_do_not_grow(
+    client, moderator, make_thread, other, member, reply, django_assert_num_queries
+):
+    services.flag_create(member=member, post=reply, reason="Werbung")
+    client.force_login(moderator)
+
+    def grow():
+        for n in range(10):
+            thread = make_thread(other, title=f"Thema {n}")
+            flagged = services.post_create(author=other, thread=thread, body=f"Antwort {n}")
+            services.flag_create(member=member, post=flagged, reason=f"Grund {n}")
+            hidden = services.post_create(author=other, thread=thread, body=f"Spam {n}")
+            services.post_hide(moderator=moderator, post=hidden, reason="Werbung")
+            services.thread_update(editor=moderator, thread=thread, title=f"Thema {n} (neu)")
+
+    assert_constant_queries(client, "/forum/moderation/", grow, django_assert_num_queries)
+    page = client.get("/forum/moderation/").content.decode()
+    assert "Grund 9" in page and "Thema 9 (neu) #3" in page
 
 
 def test_flag_reply_and_solution_through_pages(member_client, thread, reply):

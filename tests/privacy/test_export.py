@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chat import services as chat_services
-from community import privacy
+from community import privacy, services
 from forum import services as forum_services
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +119,46 @@ def test_export_query_count_does_not_grow_with_data(world):
             rate_limited=False,
         )
     assert count() == before
+
+
+def test_both_export_urls_run_the_same_queries_with_more_data_of_every_kind(
+    client, api_client, world, municipality, django_assert_num_queries
+):
+    client.force_login(world.anna)
+    api_client.force_authenticate(world.anna)
+    urls = [(client, reverse("privacy_export")), (api_client, "/api/members/me/export/")]
+    counts = []
+    for http, url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert http.get(url).status_code == 200
+        counts.append(len(queries))
+    for n in range(3):
+        thread = forum_services.thread_create(
+            author=world.anna, category=world.thread.category, title=f"Frage {n}", body="Wie?"
+        )
+        post = forum_services.post_create(author=world.bernd, thread=thread, body=f"So {n}")
+        forum_services.reaction_toggle(member=world.anna, post=post, kind="thanks")
+        forum_services.flag_create(member=world.anna, post=post, reason=f"Test {n}")
+        forum_services.thread_mark_read(member=world.anna, thread=thread, number=2)
+        services.project_create(
+            created_by=world.anna,
+            municipality=municipality,
+            title=f"Projekt {n}",
+            kind="tool",
+            members=[world.anna],
+            tools=[f"Werkzeug {n}"],
+        )
+        services.qualification_add(member=world.anna, programme=f"Kurs {n}")
+        chat_services.message_post(
+            room=world.room,
+            author=world.anna,
+            body=f"Noch eine {n}",
+            client_id=f"grow-{n}",
+            rate_limited=False,
+        )
+    for (http, url), count in zip(urls, counts, strict=True):
+        with django_assert_num_queries(count):
+            assert http.get(url).status_code == 200
 
 
 def test_api_export_answers_the_member_only(api_client, world):
