@@ -310,8 +310,12 @@ def _validate_message(body, client_id) -> None:
         raise ValidationError(
             _("client_id muss eine Zeichenkette mit 1 bis 64 Zeichen sein."), code="invalid"
         )
+    if "\x00" in client_id:
+        raise ValidationError(_("client_id enthält ein Nullzeichen."), code="invalid")
     if not isinstance(body, str) or not body.strip():
         raise ValidationError(_("Die Nachricht ist leer."), code="invalid")
+    if "\x00" in body:  # PostgreSQL text cannot hold it
+        raise ValidationError(_("Die Nachricht enthält ein Nullzeichen."), code="invalid")
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(
             _("Die Nachricht ist länger als %(max)d Zeichen."),

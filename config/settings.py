@@ -345,6 +345,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "community.api_parsers.JSONParser",
+        "community.api_parsers.FormParser",
+        "community.api_parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "community.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -104,12 +104,13 @@ class ThreadViewSet(viewsets.GenericViewSet):
             threads = selectors.thread_search(viewer=request.user, q=q).prefetch_related(
                 Prefetch("posts", queryset=Post.objects.filter(number=1), to_attr="first_posts")
             )
+        # No slug holds a NUL (and PostgreSQL text cannot): such a filter finds nothing.
         category = request.query_params.get("category")
         if category:
-            threads = threads.filter(category__slug=category[:100])
+            threads = threads.filter(category__slug=category[:100].replace("\x00", "\ufffd"))
         tag = request.query_params.get("tag")
         if tag:
-            threads = threads.filter(tags__slug=tag[:60])
+            threads = threads.filter(tags__slug=tag[:60].replace("\x00", "\ufffd"))
         page = self.paginate_queryset(threads)
         return self.get_paginated_response(
             ThreadSerializer(page, many=True, context=self._context()).data

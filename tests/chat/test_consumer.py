@@ -276,6 +276,8 @@ BAD_FRAMES = [
     ({"type": "message", "body": "zu lang", "client_id": "x" * 65}, "invalid"),
     ({"type": "message", "body": ["keine", "Zeichenkette"], "client_id": "l"}, "invalid"),
     ({"type": "message", "body": "falsche id", "client_id": 17}, "invalid"),
+    ({"type": "message", "body": "Null\u0000zeichen", "client_id": "nul"}, "invalid"),
+    ({"type": "message", "body": "Nullzeichen in der id", "client_id": "n\u0000l"}, "invalid"),
     ({"type": "sync", "after": "gestern"}, "invalid"),
     ({"type": "sync", "after": -1}, "invalid"),
     ({"type": "sync", "after": True}, "invalid"),

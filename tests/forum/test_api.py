@@ -229,3 +229,31 @@ def test_list_endpoints_use_a_fixed_number_of_queries(
     for url in urls:
         with django_assert_num_queries(few[url]):
             member_api.get(url)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"tags": ["e-akte\u0000"]}, {"category": "austausch\u0000"}, {"title": "Null\u0000"}],
+)
+def test_a_nul_character_in_a_body_is_a_400_and_changes_nothing(member_api, thread, payload):
+    """PostgreSQL text cannot hold NUL: the API refuses it before any field looks it up."""
+    response = member_api.patch(f"/api/forum/threads/{thread.pk}/", payload, format="json")
+    assert response.status_code == 400
+    assert "Nullzeichen" in response.content.decode()
+    thread.refresh_from_db()
+    assert thread.title == "Erfahrungen mit der E-Akte"
+
+
+def test_a_nul_character_in_a_form_body_is_a_400(member_api, thread):
+    response = member_api.post(
+        f"/api/forum/threads/{thread.pk}/posts/", {"body": "Null\u0000zeichen"}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert thread.posts.count() == 1
+
+
+@pytest.mark.parametrize("query", ["?category=%00", "?tag=%00", "?category=a%00b&tag=%00"])
+def test_a_nul_character_in_a_list_filter_finds_nothing(member_api, thread, query):
+    response = member_api.get("/api/forum/threads/" + query)
+    assert response.status_code == 200
+    assert response.json()["results"] == []
