@@ -14,12 +14,12 @@ from rest_framework.exceptions import ParseError
 def _holds_nul(data) -> bool:
     if isinstance(data, str):
         return "\x00" in data
+    if hasattr(data, "lists"):  # a form body's QueryDict: every value of a key, not the last
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.lists())
     if isinstance(data, dict):
         return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
     if isinstance(data, list | tuple):
         return any(_holds_nul(item) for item in data)
-    if hasattr(data, "lists"):  # a QueryDict of a form body
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.lists())
     return False
 
 

@@ -372,3 +372,22 @@ def test_openapi_schema_validates_without_warnings(member_api, capsys):
 def test_schema_and_docs_are_served_to_members(member_api):
     assert member_api.get("/api/schema/").status_code == 200
     assert member_api.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["multipart", "urlencoded"])
+def test_a_nul_character_in_any_value_of_a_repeated_form_field_is_a_400(
+    member_api, member, taxonomy, content_type
+):
+    """A form body may repeat a key; the NUL hides in an earlier value (schemathesis found it:
+    ``learning`` looked the value up as a slug and PostgreSQL answered 500)."""
+    values = ["e-akte-dms\u0000", "datenschutz"]
+    if content_type == "multipart":
+        response = member_api.patch("/api/members/me/", {"learning": values}, format="multipart")
+    else:
+        body = "&".join(f"learning={v}" for v in ["e-akte-dms%00", "datenschutz"])
+        response = member_api.patch(
+            "/api/members/me/", body, content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 400
+    assert "Nullzeichen" in response.content.decode()
+    assert not member.learning_interests.exists()
