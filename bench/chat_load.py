@@ -414,12 +414,15 @@ def report(name, result):
 
 def report_trace(trace_dir: Path) -> None:
     """Server stages from bench/chat_traced.py (warm-up included), wall clock."""
-    posts, delivered = {}, []
+    posts, delivered, collections = {}, [], {}
     for path in trace_dir.glob("*.tsv"):
         for line in path.read_text().splitlines():
             kind, client_id, *stamps = line.split("\t")
             if kind == "post":
                 posts[client_id] = [float(s) for s in stamps]
+            elif kind == "gc":  # client_id: the generation collected
+                start, stop = (float(s) for s in stamps)
+                collections.setdefault(client_id, []).append(stop - start)
             elif client_id:
                 delivered.append((client_id, float(stamps[0]), float(stamps[1])))
     stages = {
@@ -436,6 +439,11 @@ def report_trace(trace_dir: Path) -> None:
             print(
                 f"        server {stage:20}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({len(samples)})"
             )
+    for generation, pauses in sorted(collections.items()):
+        print(
+            f"        gc generation {generation}: {len(pauses)} collections,"
+            f" longest {max(pauses) * 1000:.1f} ms, together {sum(pauses) * 1000:.0f} ms"
+        )
 
 
 def ceiling(results) -> float:

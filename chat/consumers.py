@@ -8,21 +8,20 @@ open; only refusals close it (4401, 4403, 4404).
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, close_old_connections
-from django.db import connection as db_connection
 
-from chat import access, presence, selectors, services
+from chat import access, hub, presence, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
 from community import realtime
@@ -57,41 +56,6 @@ def _last_seq(room_id: int) -> int:
     return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
 
 
-# Posting runs in the thread pool, not in the process's one thread-sensitive
-# database thread: commits of different rooms overlap (the room lock orders
-# those of one room), and no thread waits for the channel layer, as broadcasts
-# come back in an outbox and go out from the event loop. docs/performance.md.
-#
-# Django's connection hygiene of a request (close_old_connections: maximum age,
-# and it arms the health check, a "SELECT 1" before the next query) runs once a
-# second per thread, not for every message, where it doubled the round trips.
-# A connection that broke meanwhile fails the statement; the message is then
-# posted once more on a new connection, which the client_id makes safe.
-HYGIENE_EVERY_SECONDS = 1.0
-_hygiene = threading.local()
-
-
-def _post_sync(room, user, body, client_id):
-    now = time.monotonic()
-    if now - getattr(_hygiene, "done_at", float("-inf")) >= HYGIENE_EVERY_SECONDS:
-        close_old_connections()
-        _hygiene.done_at = now
-    for attempt in (1, 2):
-        try:
-            with services.collect_broadcasts() as outbox:
-                message, created = services.message_post(
-                    room=room, author=user, body=body, client_id=client_id
-                )
-            break
-        except (InterfaceError, OperationalError):
-            db_connection.close()
-            if attempt == 2:
-                raise
-            logger.warning("chat database connection lost; posting again", exc_info=True)
-    # A new message reaches its sender through the broadcast; only a resend is answered.
-    return (None if created else message_payload(message)), created, outbox
-
-
 def _history_sync(room, after):
     messages, has_more = selectors.messages_after(room=room, after=after)
     return [message_payload(m) for m in messages], has_more
@@ -106,19 +70,28 @@ def _frame(event: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-# Posting threads of their own, as many per process as there are cores to
-# use: each keeps its pooled database connection between messages (returned
-# by the hygiene above), so the process holds a fixed number of connections
-# however many event loops come and go (the test suite starts one per test).
-POST_THREADS = 4
-_post_executor = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="chat-post")
-_post = sync_to_async(_post_sync, thread_sensitive=False, executor=_post_executor)
 _history = database_sync_to_async(_history_sync)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
     room: Room | None = None
     room_lost = False
+
+    async def __call__(self, scope, receive, send):
+        """Channels' ``AsyncConsumer.__call__`` with one more source of events: the
+        room's, which the process's hub puts into this socket's inbox (chat.hub).
+        They are dispatched in turn with the socket's frames and the member's
+        own events, one at a time, as the room's group's were."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        self.inbox = asyncio.Queue(maxsize=hub.INBOX_LIMIT)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(
+                [receive, self.channel_receive, self.inbox.get], self.dispatch
+            )
 
     async def dispatch(self, message):
         """Channels' dispatch without its hop to the database thread before every
@@ -151,7 +124,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_group = realtime.chat_user_group(user.pk)
         self.last_typing = 0.0
         self.online: list[dict] = []
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.hub = hub.room_hub(self.channel_layer)
+        await self.hub.join(room.pk, self.inbox)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         # Read after joining the group: nothing committed since can slip between.
@@ -166,7 +140,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if getattr(self, "heartbeat", None) is not None:
             self.heartbeat.cancel()
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.hub.leave(self.room.pk, self.inbox)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)
         with contextlib.suppress(Exception):
             await presence.store().leave(self.room.pk, self.me, self.channel_name)
@@ -178,7 +152,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(presence.heartbeat_interval())
             try:
                 # Join again: after a Redis restart the group would be gone (idempotent).
-                await self.channel_layer.group_add(self.group, self.channel_name)
+                await self.hub.refresh(self.room.pk)
                 await self.channel_layer.group_add(self.user_group, self.channel_name)
                 await presence.store().beat(self.room.pk, self.me, self.channel_name)
                 online = await presence.store().online(self.room.pk)
@@ -238,7 +212,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         body, client_id = content.get("body"), content.get("client_id")
         extra = {"client_id": client_id} if isinstance(client_id, str) else {}
         try:
-            payload, created, outbox = await _post(self.room, self.user, body, client_id)
+            message, created, outbox = await services.message_post_async(
+                room=self.room, author=self.user, body=body, client_id=client_id
+            )
         except ValidationError as exc:
             if exc.code == "forbidden":
                 await self.close(code=CLOSE_FORBIDDEN)
@@ -255,7 +231,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 logger.warning("chat broadcast failed; clients will sync", exc_info=True)
         if not created:
             # A resend: answer with the stored message (its broadcast went out before).
-            await self.send_json({"type": "message", "message": payload})
+            await self.send_json({"type": "message", "message": message_payload(message)})
 
     async def on_sync(self, content):
         after = content.get("after")

@@ -59,14 +59,42 @@ def _script(cache):
     return entry[1]
 
 
+def _bucket(member_id: int) -> str:
+    return f"chat:bucket:{member_id}"  # a Redis hash (the former "chat:rate:" was a string)
+
+
+def _on_redis(cache) -> bool:
+    return type(cache).__name__ == "RedisCache"
+
+
 def take_token(member_id: int) -> bool:
     """Take one token from the member's bucket; False when it is empty."""
     capacity, rate = _limits()
-    key = f"chat:bucket:{member_id}"  # a Redis hash (the former "chat:rate:" was a string)
+    key = _bucket(member_id)
     cache = caches["default"]  # the backend itself; ``django.core.cache.cache`` is a proxy
-    if type(cache).__name__ == "RedisCache":
+    if _on_redis(cache):
         script = _script(cache)
         return bool(script(keys=[cache.make_and_validate_key(key)], args=[capacity, rate]))
+    return _take_local(cache, key, capacity, rate)
+
+
+async def atake_token(member_id: int) -> bool:
+    """``take_token`` for an event loop: the same script and key, through the
+    loop's own redis.asyncio client; the process-local bucket needs no I/O."""
+    from chat.aio import loop_connections
+
+    capacity, rate = _limits()
+    key = _bucket(member_id)
+    cache = caches["default"]
+    if not _on_redis(cache):
+        return _take_local(cache, key, capacity, rate)
+    socket_options = {k: v for k, v in cache._options.items() if k.startswith("socket_")}
+    resources = await loop_connections()
+    script = resources.redis_script(cache._servers[0], _LUA, **socket_options)
+    return bool(await script(keys=[cache.make_and_validate_key(key)], args=[capacity, rate]))
+
+
+def _take_local(cache, key: str, capacity: int, rate: float) -> bool:
     with _lock:
         now = time.monotonic()
         tokens, ts = cache.get(key) or (float(capacity), now)

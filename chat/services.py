@@ -10,17 +10,28 @@ gap from the database with ``sync``.
 import contextlib
 import contextvars
 import logging
+import threading
+import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
+import psycopg
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat import ratelimit
+from chat import aio, ratelimit
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     MAX_BODY_LENGTH,
@@ -424,8 +435,8 @@ def _refusal(room: Room, author: User) -> ValidationError:
     return ValidationError(_("Sie sind nicht in diesem Raum."), code="forbidden")
 
 
-def _store_postgresql(message: Message) -> None:
-    params = {
+def _post_params(message: Message) -> dict:
+    return {
         "room": message.room_id,
         "author": message.author_id,
         "client_id": message.client_id,
@@ -433,8 +444,11 @@ def _store_postgresql(message: Message) -> None:
         "body_html": message.body_html,
         "now": message.created_at,
     }
+
+
+def _store_postgresql(message: Message) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, params)
+        cursor.execute(_POST_SQL, _post_params(message))
         row = cursor.fetchone()
     if row is None:
         raise _refusal(message.room, message.author)
@@ -512,6 +526,106 @@ def message_post(
             raise
         return existing, False
     return message, True
+
+
+# --- posting from an event loop ---------------------------------------------------------
+# The chat socket posts from daphne's event loop. On PostgreSQL a message
+# without mentions is one statement (_POST_SQL) on the loop's own connection,
+# after the rate limit's one Redis script: no thread, no hop back (chat.aio).
+# Everything else (SQLite, mentions, a resend, a refusal, a lost connection)
+# runs ``message_post`` on a posting thread, as before.
+#
+# Those threads are the chat's own, as many as there are cores to use: each
+# keeps its pooled connection between messages, so a process holds a fixed
+# number of connections however many event loops come and go. Django's
+# connection hygiene of a request (close_old_connections: maximum age, and it
+# arms the health check, a "SELECT 1" before the next query) runs once a
+# second per thread, not for every message, where it doubled the round trips.
+POST_THREADS = 4
+HYGIENE_EVERY_SECONDS = 1.0
+_post_executor = ThreadPoolExecutor(max_workers=POST_THREADS, thread_name_prefix="chat-post")
+_hygiene = threading.local()
+
+Outbox = list[tuple[str, dict]]
+
+
+def _post_in_thread(
+    room, author, body, client_id, rate_limited, lost
+) -> tuple[Message, bool, Outbox]:
+    """``message_post`` with its broadcasts collected for the loop to send.
+
+    A connection that broke meanwhile fails the statement; the message is then
+    posted once more on a new connection, which the client_id makes safe. If the
+    lost attempt had committed, the retry finds it stored: it is broadcast then,
+    as nobody else would hear of it before their next ``sync``.
+    """
+    now = time.monotonic()
+    if now - getattr(_hygiene, "done_at", float("-inf")) >= HYGIENE_EVERY_SECONDS:
+        close_old_connections()
+        _hygiene.done_at = now
+    for attempt in (1, 2):
+        try:
+            with collect_broadcasts() as outbox:
+                message, created = message_post(
+                    room=room,
+                    author=author,
+                    body=body,
+                    client_id=client_id,
+                    rate_limited=rate_limited,
+                )
+                if lost and not created:
+                    _send_to_room(room.pk, _message_event(message))
+            return message, created, outbox
+        except (InterfaceError, OperationalError):
+            connection.close()
+            if attempt == 2:
+                raise
+            logger.warning("chat database connection lost; posting again", exc_info=True)
+            lost, rate_limited = True, False
+
+
+_post_thread = sync_to_async(_post_in_thread, thread_sensitive=False, executor=_post_executor)
+
+
+def _message_event(message: Message) -> dict:
+    return {"type": realtime.CHAT_MESSAGE, "message": message_payload(message)}
+
+
+async def message_post_async(
+    *, room: Room, author: User, body: str, client_id: str
+) -> tuple[Message, bool, Outbox]:
+    """``message_post`` for the event loop: the message, whether it is new, and
+    the broadcasts the caller sends once it holds them (after the commit)."""
+    _validate_message(body, client_id)
+    fast = connection.vendor == "postgresql" and not candidate_handles(body)
+    if not fast:
+        return await _post_thread(room, author, body, client_id, True, False)
+    if not await ratelimit.atake_token(author.pk):
+        # Refused, unless it is a resend (never refused): the thread path tells.
+        return await _post_thread(room, author, body, client_id, True, False)
+    message = Message(
+        room=room,
+        author=author,
+        client_id=client_id,
+        body=body,
+        body_html=render_message(body, handles=set()),
+        created_at=timezone.now(),
+    )
+    try:
+        async with (await aio.loop_connections()).postgresql() as conn:
+            row = await (await conn.execute(_POST_SQL, _post_params(message))).fetchone()
+    except psycopg.errors.UniqueViolation:
+        row = None  # a resend: the thread path answers with the stored message
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        logger.warning("chat database connection lost; posting again", exc_info=True)
+        return await _post_thread(room, author, body, client_id, False, True)
+    if row is None:  # a resend, or refused (closed room, not a member): the thread path says
+        return await _post_thread(room, author, body, client_id, False, False)
+    message.pk, message.seq = row
+    room.last_seq = max(room.last_seq, message.seq)
+    with collect_broadcasts() as outbox:
+        _send_to_room(room.pk, _message_event(message))
+    return message, True, outbox
 
 
 @transaction.atomic

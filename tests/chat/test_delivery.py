@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
+from chat import hub
 from chat.models import Message
 from tests.chat.client import ChatClient, CommunicatorTransport
 from tests.chat.conftest import socket
@@ -23,8 +24,10 @@ MESSAGES_EACH = 16
 
 
 @pytest.fixture
-def tiny_layer(settings):
-    """The configured layer (in memory or Redis) with room for three events per socket."""
+def tiny_layer(settings, monkeypatch):
+    """The configured layer (in memory or Redis) with room for three events per
+    channel, and sockets' inboxes (chat.hub) with room for three as well."""
+    monkeypatch.setattr(hub, "INBOX_LIMIT", 3)
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
     layers["default"].setdefault("CONFIG", {})["capacity"] = 3
     settings.CHANNEL_LAYERS = layers

@@ -1,0 +1,126 @@
+"""A room's events reach each process once, and its sockets from there.
+
+A socket used to join its room's group itself, so the channel layer carried a
+copy of every room event per socket: a message in a room of ten meant ten
+trips through Redis, each four round trips in channels_redis's receive loop
+(EVAL, BZPOPMIN, ZADD, ZPOPMIN), all on the receiving process's event loop.
+Under load that loop fell behind and deliveries queued for seconds
+(docs/performance.md, Chat). Now a process joins a room's group once, with a
+channel of its own, while it has sockets in the room, and puts every event
+into those sockets' inboxes: one copy per process, in the order sent (one
+channel, one reader). Each socket dispatches its inbox in turn with its other
+events, as it did its group's.
+"""
+
+import asyncio
+import contextlib
+import logging
+import weakref
+
+from community import realtime
+
+logger = logging.getLogger(__name__)
+
+#: Events an inbox holds for a socket that does not keep up; beyond, the room's
+#: doorbells are dropped for it (as the layer's capacity did) and its client
+#: fills the gap with ``sync``.
+INBOX_LIMIT = 1000
+#: Pause after the layer failed to receive (Redis gone), before trying again.
+RETRY_SECONDS = 0.5
+
+
+class _Room:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.inboxes: set[asyncio.Queue] = set()
+        self.channel = ""
+        self.subscribed = loop.create_future()
+        self.pump: asyncio.Task | None = None
+
+
+class RoomHub:
+    """The rooms with sockets on this event loop (daphne: this process)."""
+
+    def __init__(self, layer) -> None:
+        self.layer = layer
+        self.rooms: dict[int, _Room] = {}
+
+    async def join(self, room_id: int, inbox: asyncio.Queue) -> None:
+        """From when this returns, every event sent to the room's group reaches ``inbox``."""
+        room = self.rooms.get(room_id)
+        if room is not None:
+            room.inboxes.add(inbox)
+            try:
+                await asyncio.shield(room.subscribed)
+            except BaseException:
+                room.inboxes.discard(inbox)
+                raise
+            return
+        room = self.rooms[room_id] = _Room(asyncio.get_running_loop())
+        room.inboxes.add(inbox)
+        try:
+            room.channel = await self.layer.new_channel()
+            await self.layer.group_add(realtime.chat_room_group(room_id), room.channel)
+        except BaseException as exc:
+            if self.rooms.get(room_id) is room:
+                del self.rooms[room_id]
+            failed = exc if isinstance(exc, Exception) else ConnectionError("not subscribed")
+            room.subscribed.set_exception(failed)
+            room.subscribed.exception()  # retrieved here; the joiners waiting get it raised
+            raise
+        room.pump = asyncio.ensure_future(self._pump(room))
+        room.subscribed.set_result(None)
+        if self.rooms.get(room_id) is not room:  # everybody left while it subscribed
+            await self._unsubscribe(room_id, room)
+
+    async def leave(self, room_id: int, inbox: asyncio.Queue) -> None:
+        room = self.rooms.get(room_id)
+        if room is None or inbox not in room.inboxes:
+            return
+        room.inboxes.discard(inbox)
+        if room.inboxes:
+            return
+        del self.rooms[room_id]
+        if room.subscribed.done():
+            await self._unsubscribe(room_id, room)
+        # else: join unsubscribes once it has subscribed
+
+    async def refresh(self, room_id: int) -> None:
+        """Join the group again (harmless if still in it): a Redis restart forgets groups."""
+        room = self.rooms.get(room_id)
+        if room is not None and room.subscribed.done() and room.channel:
+            await self.layer.group_add(realtime.chat_room_group(room_id), room.channel)
+
+    async def _unsubscribe(self, room_id: int, room: _Room) -> None:
+        if room.pump is not None:
+            room.pump.cancel()
+        if room.channel:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(realtime.chat_room_group(room_id), room.channel)
+
+    async def _pump(self, room: _Room) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(room.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("chat room channel failed to receive; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            for inbox in list(room.inboxes):
+                try:
+                    inbox.put_nowait(event)
+                except asyncio.QueueFull:
+                    logger.info("chat socket does not keep up; it will sync the gap")
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomHub]" = weakref.WeakKeyDictionary()
+
+
+def room_hub(layer) -> RoomHub:
+    """The running loop's hub for ``layer`` (a new layer, as in each test, gets a new one)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None or hub.layer is not layer:
+        hub = _hubs[loop] = RoomHub(layer)
+    return hub

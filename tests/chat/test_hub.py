@@ -1,0 +1,171 @@
+"""The process's hub: a room's events cross the channel layer once per process.
+
+Run against the configured layer (Redis under CI, in-memory otherwise).
+"""
+
+import asyncio
+
+import pytest
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from chat import hub
+from community import realtime
+
+ROOM = 7
+
+
+def _event(n: int) -> dict:
+    return {"type": realtime.CHAT_MESSAGE, "frame": f'{{"n":{n}}}'}
+
+
+async def _send(layer, n: int) -> None:
+    await layer.group_send(realtime.chat_room_group(ROOM), _event(n))
+
+
+async def _next(inbox: asyncio.Queue) -> dict:
+    return await asyncio.wait_for(inbox.get(), timeout=5)
+
+
+async def test_every_socket_of_the_process_gets_each_event_of_its_room_once_in_order():
+    layer = get_channel_layer()
+    rooms = hub.RoomHub(layer)
+    inboxes = [asyncio.Queue() for _ in range(3)]
+    for inbox in inboxes:
+        await rooms.join(ROOM, inbox)
+    for n in range(20):
+        await _send(layer, n)
+    for inbox in inboxes:
+        assert [await _next(inbox) for _ in range(20)] == [_event(n) for n in range(20)]
+    await asyncio.sleep(0.05)
+    assert all(inbox.empty() for inbox in inboxes)
+    assert len(rooms.rooms) == 1 and rooms.rooms[ROOM].channel  # one channel for all three
+    for inbox in inboxes:
+        await rooms.leave(ROOM, inbox)
+
+
+async def test_a_room_is_left_with_its_last_socket():
+    layer = get_channel_layer()
+    rooms = hub.RoomHub(layer)
+    first, second = asyncio.Queue(), asyncio.Queue()
+    await rooms.join(ROOM, first)
+    await rooms.join(ROOM, second)
+    pump = rooms.rooms[ROOM].pump
+    await rooms.leave(ROOM, first)
+    await _send(layer, 1)
+    assert await _next(second) == _event(1)
+    assert first.empty()
+    await rooms.leave(ROOM, second)
+    assert rooms.rooms == {}
+    await asyncio.sleep(0)
+    assert pump.cancelled() or pump.cancelling()
+
+
+async def test_sockets_joining_at_once_share_one_subscription_and_all_hear_the_next_event():
+    layer = get_channel_layer()
+    rooms = hub.RoomHub(layer)
+    inboxes = [asyncio.Queue() for _ in range(5)]
+    await asyncio.gather(*(rooms.join(ROOM, inbox) for inbox in inboxes))
+    await _send(layer, 1)
+    for inbox in inboxes:
+        assert await _next(inbox) == _event(1)
+    for inbox in inboxes:
+        await rooms.leave(ROOM, inbox)
+
+
+class GatedLayer(InMemoryChannelLayer):
+    """Joining a group waits for the test's go, or fails, to reach the races."""
+
+    def __init__(self):
+        super().__init__()
+        self.go = asyncio.Event()
+        self.fail = False
+        self.receive_failures = 0
+
+    async def group_add(self, group, channel):
+        await self.go.wait()
+        if self.fail:
+            raise ConnectionError("Redis is gone")
+        await super().group_add(group, channel)
+
+    async def receive(self, channel):
+        if self.receive_failures:
+            self.receive_failures -= 1
+            raise ConnectionError("Redis is gone")
+        return await super().receive(channel)
+
+
+async def test_a_socket_that_leaves_while_the_room_subscribes_leaves_nothing_behind():
+    layer = GatedLayer()
+    rooms = hub.RoomHub(layer)
+    inbox = asyncio.Queue()
+    joining = asyncio.ensure_future(rooms.join(ROOM, inbox))
+    await asyncio.sleep(0.01)
+    await rooms.leave(ROOM, inbox)
+    layer.go.set()
+    await joining
+    assert rooms.rooms == {}
+    assert not layer.groups.get(realtime.chat_room_group(ROOM))
+
+
+async def test_when_subscribing_fails_every_waiting_socket_hears_it_and_the_next_join_retries():
+    layer = GatedLayer()
+    layer.fail = True
+    rooms = hub.RoomHub(layer)
+    first, second = asyncio.Queue(), asyncio.Queue()
+    joins = [asyncio.ensure_future(rooms.join(ROOM, q)) for q in (first, second)]
+    await asyncio.sleep(0.01)
+    layer.go.set()
+    results = await asyncio.gather(*joins, return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+    assert rooms.rooms == {}
+    layer.fail = False
+    await rooms.join(ROOM, first)
+    await _send(layer, 1)
+    assert await _next(first) == _event(1)
+    await rooms.leave(ROOM, first)
+
+
+async def test_a_failed_receive_is_retried_and_loses_nothing(monkeypatch):
+    monkeypatch.setattr(hub, "RETRY_SECONDS", 0.01)
+    layer = GatedLayer()
+    layer.go.set()
+    layer.receive_failures = 2
+    rooms = hub.RoomHub(layer)
+    inbox = asyncio.Queue()
+    await rooms.join(ROOM, inbox)
+    await _send(layer, 1)
+    assert await _next(inbox) == _event(1)
+    await rooms.leave(ROOM, inbox)
+
+
+async def test_a_socket_that_does_not_keep_up_misses_doorbells_the_others_do_not():
+    layer = get_channel_layer()
+    rooms = hub.RoomHub(layer)
+    slow, fast = asyncio.Queue(maxsize=2), asyncio.Queue()
+    await rooms.join(ROOM, slow)
+    await rooms.join(ROOM, fast)
+    for n in range(5):
+        await _send(layer, n)
+    assert [await _next(fast) for _ in range(5)] == [_event(n) for n in range(5)]
+    assert slow.qsize() == 2  # the rest it fills with sync, as after any gap
+    for inbox in (slow, fast):
+        await rooms.leave(ROOM, inbox)
+
+
+async def test_each_loop_and_layer_has_a_hub_of_its_own():
+    layer = get_channel_layer()
+    assert hub.room_hub(layer) is hub.room_hub(layer)
+    assert hub.room_hub(InMemoryChannelLayer()) is not hub.room_hub(layer)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_two_sockets_in_one_room_put_one_channel_into_its_group(network_room, token):
+    from tests.chat.conftest import joined
+
+    first, _ = await joined(token, network_room.slug)
+    second, _ = await joined(token, network_room.slug)
+    rooms = hub.room_hub(get_channel_layer()).rooms
+    assert list(rooms) == [network_room.pk] and len(rooms[network_room.pk].inboxes) == 2
+    await first.disconnect()
+    await second.disconnect()
+    assert rooms == {}
