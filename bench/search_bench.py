@@ -270,9 +270,13 @@ def main(argv: list[str] | None = None) -> None:
             response = client.get(f"/api/members/?page_size={page_size}")
         plain[page_size] = (len(captured), len(response.json()["results"]))
 
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")  # the deploy guide sets 1.1
+        random_page_cost = cursor.fetchone()[0]
     print(
         f"Network: {User.objects.count()} members, {Municipality.objects.count()} municipalities;"
-        f" PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000};"
+        f" PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000},"
+        f" random_page_cost {random_page_cost};"
         f" load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min)"
     )
     print(f"{N_QUERIES} queries (q + one filter), warm-up {N_WARMUP}; page size 25\n")

@@ -252,8 +252,10 @@ class RankedMembers:
     (it ranks all of them anyway), and no separate count runs.
     """
 
-    def __init__(self, documents: QuerySet, *, count: int | None = None):
+    def __init__(self, documents: QuerySet, *, count: int | None = None, scored: bool = False):
         self.documents = documents
+        #: Ordered by a score computed per document (not the plain directory by name).
+        self.scored = scored
         self._count = count
         self._fetched: tuple[int, int | None, list[User]] | None = None
 
@@ -298,26 +300,59 @@ class RankedMembers:
         return self._load(start, key.stop)
 
     def _load(self, start: int, stop: int | None, *, with_total: bool = False) -> list[User]:
-        fields = ["member_id", "score", "projects"]
         documents = self.documents
-        if with_total:
+        if with_total and self.scored:
+            ranked = _ranked_with_total(documents, start, stop)
+        elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
-            fields.append("matches")
-        ranked = list(documents.values_list(*fields)[start:stop])
+            ranked = list(documents.values_list("member_id", "score", "matches")[start:stop])
+        else:
+            ranked = list(documents.values_list("member_id", "score")[start:stop])
         if not ranked:
             return []
         if with_total:
-            self._count = ranked[0][3]
+            self._count = ranked[0][2]
         members = _page_members([row[0] for row in ranked])
         page = []
-        for pk, score, projects, *_matches in ranked:
+        for pk, score, *_matches in ranked:
             member = members.get(pk)
             if member is None:  # deactivated behind the services' back (e.g. in the admin)
                 continue
             member.score = score
-            member.search_projects = projects
+            member.search_projects = member.search_projects or []
             page.append(member)
         return page
+
+
+def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> list[tuple]:
+    """Rows [start:stop] of a ranking as (member_id, score, matches), where ``matches``
+    counts all documents of the ranking.
+
+    ``COUNT(*) OVER ()`` keeps every match until it has counted them all, and
+    PostgreSQL computes the other expressions of a query above such a window:
+    each match would pass it with the columns its score is made of, the
+    tsvector (~0.5 kB) among them, spilling to disk beyond a few thousand
+    matches. Ranked in a subquery below the window (OFFSET 0 keeps it from
+    being pulled up), only the id, the score and the name pass it.
+    """
+    order = [
+        (name.lstrip("-"), "DESC" if name.startswith("-") else "ASC")
+        for name in documents.query.order_by
+    ]
+    columns = list(dict.fromkeys(["member_id", "score", *(name for name, _ in order)]))
+    inner = documents.order_by().values(*columns)
+    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+    qn = connection.ops.quote_name
+    ordering = ", ".join(f"{qn(name)} {direction}" for name, direction in order)
+    limits = connection.ops.limit_offset_sql(start, stop)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT member_id, score, COUNT(*) OVER () FROM ({sql} {fence}) AS ranked"  # noqa: S608 (compiled)
+            f" ORDER BY {ordering} {limits}",
+            params,
+        )
+        return cursor.fetchall()
 
 
 class RankedPaginator(Paginator):
@@ -338,10 +373,12 @@ class RankedPaginator(Paginator):
 
 
 def _page_members(ids: list[int]) -> dict[int, User]:
-    """The active members of one page; their projects come with the documents."""
+    """The active members of one page, with the projects of their search documents
+    (read here for the page only, not carried through the ranking of all matches)."""
     return (
         User.objects.filter(is_active=True)
         .select_related("municipality")
+        .annotate(search_projects=F("search_document__projects"))
         .prefetch_related(
             Prefetch(
                 "expertise_entries",
@@ -418,7 +455,7 @@ def member_search(
             output_field=FloatField(),
         )
     ).order_by("-score", "display_name", "member_id")
-    return MemberSearch(RankedMembers(documents, count=count), intent)
+    return MemberSearch(RankedMembers(documents, count=count, scored=True), intent)
 
 
 def explain_matches(member: User, intent: SearchIntent, limit: int = 3) -> list[str]:

@@ -556,3 +556,68 @@ def test_the_remembered_filter_selects_show_each_search_its_own_choice_and_langu
     invalid = MemberFilterForm({"state": "XX"})
     assert not invalid.is_valid()
     assert 'aria-invalid="true"' in str(invalid["state"])
+
+
+# --- a page of a long ranking ----------------------------------------------------------
+TWINS = (25, 26, 28, 29)  # no level, no project
+
+
+@pytest.fixture
+def crowd(make_municipality, make_member):
+    """34 people who mention training, a few of them declared experts, 14 with projects.
+
+    Bios mention the word once to three times (different text ranks); four
+    "Zwilling" share name, bio and score, so only the member id orders them.
+    """
+    kassel = make_municipality(name="Kassel", domains=["kassel.example"])
+
+    def training(member, title):
+        services.project_create(
+            created_by=member,
+            municipality=kassel,
+            title=title,
+            kind=ProjectKind.TRAINING,
+            members=[member],
+        )
+
+    levels = [Level.EXPERT] * 4 + [Level.EXPERIENCED] * 3 + [Level.BASIC] * 3
+    people = []
+    for n in range(30):
+        twin = n in TWINS
+        member = make_member(
+            municipality=kassel,
+            display_name="Zwilling" if twin else f"Person {n:02d}",
+            bio=" ".join(["Schulungen"] * (1 if twin else 1 + n % 3)) + " im Rathaus",
+        )
+        if n < len(levels):
+            services.member_set_expertise(
+                member=member, expertise={"schulung-e-learning": levels[n]}
+            )
+        if n % 3 == 0:
+            training(member, f"Qualifizierung {n}")
+        people.append(member)
+    for n in range(4):  # the text in a project title (weight B), no bio
+        member = make_member(municipality=kassel, display_name=f"Projektleitung {n}")
+        training(member, f"Schulung Fachverfahren {n}")
+        people.append(member)
+    return people
+
+
+@pytest.mark.parametrize("filters", [{"q": "Schulung"}, {"q": "Schulung", "kind": "training"}])
+def test_each_page_with_its_count_is_a_slice_of_the_whole_ranking(crowd, filters):
+    """The paginated query (ranked below the count's window) ranks as the plain queryset."""
+    search = selectors.member_search(viewer=crowd[0], **filters)
+    whole = list(search.members.documents.values_list("member_id", "score", "projects"))
+    assert len(whole) >= 13
+    assert len({score for _, score, _ in whole}) > 3  # text, level and evidence all count
+    per_page = 4
+    last = (len(whole) - 1) // per_page + 1
+    for number in (1, 3, last):
+        members = selectors.member_search(viewer=crowd[0], **filters).members
+        page = selectors.RankedPaginator(members, per_page).page(number)
+        assert page.paginator.count == len(whole)
+        rows = whole[(number - 1) * per_page : number * per_page]
+        assert [(m.pk, m.score, m.search_projects) for m in page.object_list] == rows
+    twins = [pk for pk, _, _ in whole if pk in {crowd[n].pk for n in TWINS}]
+    assert twins == sorted(twins)
+    assert len(twins) == (0 if "kind" in filters else len(TWINS))
