@@ -2,8 +2,10 @@
 
 No authentication, no storage, no validation: every text frame goes to the
 room's group and every group event goes out to the socket as it is. Same
-daphne, same channel layer (channels_redis from REDIS_URL) as the chat, so
-``bench/chat_load.py`` can compare the two in one run.
+daphne and Redis as the chat, so ``bench/chat_load.py`` can compare the two in
+one run. Its channel layer is the default one (channels_redis's core layer),
+or with ``BARE_CHANNEL_LAYER=chat_rooms`` the layer the chat's rooms use
+(channels_redis's pub/sub layer, settings.CHANNEL_LAYERS).
 
     DJANGO_SETTINGS_MODULE=bench.chat_settings daphne bench.bare_consumer:application
 """
@@ -24,6 +26,8 @@ from config.runtime import settle_heap  # noqa: E402
 
 
 class BareConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = os.environ.get("BARE_CHANNEL_LAYER", "default")
+
     async def dispatch(self, message):
         # As the chat's consumer: no hop to the database thread before every event.
         await getattr(self, get_handler_name(message))(message)

@@ -401,7 +401,7 @@ async def run(addresses, path_for, tokens, slugs, rate, seconds, chat, pids) -> 
 
 def report(name, result):
     print(
-        f"{name:6}  offered {result['offered']:7.0f}/s  delivered {result['throughput']:7.0f}/s  "
+        f"{name:7} offered {result['offered']:7.0f}/s  delivered {result['throughput']:7.0f}/s  "
         f"p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
         f"received {result['received']}/{result['expected']}  missing at the end {result['lost']}  "
         f"recovered by sync {result['recovered_by_sync']}  errors {result['errors']}  "
@@ -478,6 +478,14 @@ def main():
         help="DB_POOL_MAX_SIZE of each daphne process (0: no pool, then --conn-max-age)",
     )
     parser.add_argument("--conn-max-age", default=os.environ.get("DB_CONN_MAX_AGE", "0"))
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run all stacks this many times, alternating"
+    )
+    parser.add_argument(
+        "--no-pubsub-bare",
+        action="store_true",
+        help="skip the second bare run (bare-ps) on the rooms' pub/sub layer",
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"1..{MAX_CLIENTS} clients, up to {MAX_SECONDS} seconds")
@@ -486,7 +494,9 @@ def main():
     if not 1 <= args.processes <= 8:
         parser.error("1..8 daphne processes")
     rates = [args.rate] + [float(r) for r in args.step_up.split(",") if r.strip()]
-    if len(rates) * args.seconds > MAX_SECONDS:
+    if not 1 <= args.rounds <= 10:
+        parser.error("1..10 rounds")
+    if len(rates) * args.seconds * args.rounds > MAX_SECONDS:
         parser.error(f"at most {MAX_SECONDS} seconds of sending per stack")
     database_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
@@ -511,16 +521,26 @@ def main():
         flush=True,
     )
     results = {}
-    for name, app, path_for, chat in [
-        ("bare", "bench.bare_consumer:application", lambda s: f"/ws/bare/{s}/", False),
+    bare = ("bench.bare_consumer:application", lambda s: f"/ws/bare/{s}/", False)
+    stacks = [("bare", *bare)]
+    if not args.no_pubsub_bare:
+        # The bare consumer once more, on the layer the chat's rooms use (pub/sub).
+        stacks.append(("bare-ps", *bare))
+    stacks.append(
         (
             "chat",
             "bench.chat_traced:application" if args.trace else "config.asgi:application",
             lambda s: f"/ws/chat/{s}/",
             True,
-        ),
-    ]:
-        results[name] = []
+        )
+    )
+    # Rounds alternate the stacks, so that a neighbour's load on this shared
+    # machine falls on all of them alike rather than on whichever ran then.
+    runs = [(round_, *stack) for round_ in range(args.rounds) for stack in stacks]
+    for round_, name, app, path_for, chat in runs:
+        results.setdefault(name, [])
+        if args.rounds > 1 and name == stacks[0][0]:
+            print(f"round {round_ + 1} of {args.rounds}", flush=True)
         for rate in rates:
             forget_groups()
             trace_dir = ROOT / "var" / "chat-trace"
@@ -528,6 +548,9 @@ def main():
                 shutil.rmtree(trace_dir, ignore_errors=True)
                 trace_dir.mkdir(parents=True)
                 env["CHAT_TRACE_DIR"] = str(trace_dir)
+            env.pop("BARE_CHANNEL_LAYER", None)
+            if name == "bare-ps":
+                env["BARE_CHANNEL_LAYER"] = "chat_rooms"
             with contextlib.ExitStack() as stack:
                 started = [stack.enter_context(daphne(app, env)) for _ in range(args.processes)]
                 addresses = [address for address, _log, _pid in started]
@@ -543,16 +566,33 @@ def main():
             if over:
                 print(f"        channels_redis logged 'over capacity' {over} times")
             print(f"        load average now {os.getloadavg()[0]:.1f}", flush=True)
-    for bare, chat in zip(results["bare"], results["chat"], strict=True):
-        print(
-            f"ratio at {bare['offered']:.0f}/s offered: throughput "
-            f"{chat['throughput'] / bare['throughput']:.0%} of bare, "
-            f"p99 {chat['p99'] / bare['p99']:.2f}× bare, chat missing at the end {chat['lost']}"
-        )
+    for name in (n for n in results if n != "chat"):
+        for bare, chat in zip(results[name], results["chat"], strict=True):
+            print(
+                f"ratio to {name} at {bare['offered']:.0f}/s offered: throughput "
+                f"{chat['throughput'] / bare['throughput']:.0%}, "
+                f"p99 {chat['p99'] / bare['p99']:.2f}×, chat missing at the end {chat['lost']}"
+            )
+    if args.rounds > 1:
+        for n, rate in enumerate(rates):
+            p99 = {
+                name: statistics.median(r["p99"] for r in found[n :: len(rates)])
+                for name, found in results.items()
+            }
+            print(
+                f"median over {args.rounds} rounds at {rate:.0f}/s: p99 "
+                + ", ".join(f"{name} {value:.1f} ms" for name, value in p99.items())
+                + "; chat/"
+                + ", chat/".join(
+                    f"{name} {p99['chat'] / value:.2f}×"
+                    for name, value in p99.items()
+                    if name != "chat"
+                )
+            )
     if len(rates) > 1:
         print(
-            f"ceiling (≥ 95 % of the offer delivered, nothing missing): "
-            f"bare {ceiling(results['bare']):.0f}/s, chat {ceiling(results['chat']):.0f}/s"
+            "ceiling (≥ 95 % of the offer delivered, nothing missing): "
+            + ", ".join(f"{name} {ceiling(found):.0f}/s" for name, found in results.items())
         )
 
 

@@ -124,7 +124,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_group = realtime.chat_user_group(user.pk)
         self.last_typing = 0.0
         self.online: list[dict] = []
-        self.hub = hub.room_hub(self.channel_layer)
+        self.hub = hub.room_hub(hub.room_layer())
         await self.hub.join(room.pk, self.inbox)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
@@ -173,9 +173,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _broadcast_presence(self):
         online = await presence.store().online(self.room.pk)
-        await self.channel_layer.group_send(
-            self.group, {"type": realtime.CHAT_PRESENCE, "online": online}
-        )
+        await hub.group_send(self.group, {"type": realtime.CHAT_PRESENCE, "online": online})
 
     # --- frames from the client ---------------------------------------------------
     async def send_json(self, content):
@@ -226,7 +224,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if event["type"] in _FRAMES:  # encoded once here, not once per recipient
                 event = {"type": event["type"], "frame": _frame(event)}
             try:
-                await self.channel_layer.group_send(group, event)
+                await hub.group_send(group, event)
             except Exception:
                 logger.warning("chat broadcast failed; clients will sync", exc_info=True)
         if not created:
@@ -246,7 +244,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_EVERY_SECONDS:
             return  # typing is a hint; a flood of it is dropped, never stored
         self.last_typing = now
-        await self.channel_layer.group_send(
+        await hub.group_send(
             self.group,
             {"type": realtime.CHAT_TYPING, "user": self.me, "channel": self.channel_name},
         )

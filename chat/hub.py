@@ -17,6 +17,10 @@ import contextlib
 import logging
 import weakref
 
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import get_channel_layer
+from django.conf import settings
+
 from community import realtime
 
 logger = logging.getLogger(__name__)
@@ -124,3 +128,16 @@ def room_hub(layer) -> RoomHub:
     if hub is None or hub.layer is not layer:
         hub = _hubs[loop] = RoomHub(layer)
     return hub
+
+
+def room_layer():
+    """The layer of the rooms' events: ``CHAT_ROOM_LAYER`` if configured, else the default."""
+    configured = realtime.CHAT_ROOM_LAYER in settings.CHANNEL_LAYERS
+    return get_channel_layer(realtime.CHAT_ROOM_LAYER if configured else DEFAULT_CHANNEL_LAYER)
+
+
+async def group_send(group: str, event: dict) -> None:
+    """Send to a group over its layer: a room's over the rooms' layer, any other
+    (a member's sockets) over the default one."""
+    layer = room_layer() if realtime.is_chat_room_group(group) else get_channel_layer()
+    await layer.group_send(group, event)

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import (
     IntegrityError,
@@ -31,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat import aio, ratelimit
+from chat import aio, hub, ratelimit
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     MAX_BODY_LENGTH,
@@ -79,11 +78,8 @@ def _send(group: str, event: dict) -> None:
     if outbox is not None:
         outbox.append((group, event))
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        async_to_sync(hub.group_send)(group, event)
     except Exception:
         logger.exception("chat broadcast to %s failed; clients will sync", group)
 

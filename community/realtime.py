@@ -25,9 +25,20 @@ CHAT_ROOM_CLOSED = "chat.room_closed"  # a moderator closed the room
 CHAT_ACCESS_CHANGED = "chat.access_changed"
 
 
+# Room events travel over this channel layer where one is configured (with
+# Redis: pub/sub, settings.CHANNEL_LAYERS), else over the default one; every
+# other group uses the default layer. ``chat.hub`` picks the layer.
+CHAT_ROOM_LAYER = "chat_rooms"
+_CHAT_ROOM_GROUP_PREFIX = "chat.room."
+
+
 def chat_room_group(room_id: int) -> str:
     """Every open socket of one chat room, across all daphne processes."""
-    return f"chat.room.{room_id}"
+    return f"{_CHAT_ROOM_GROUP_PREFIX}{room_id}"
+
+
+def is_chat_room_group(group: str) -> bool:
+    return group.startswith(_CHAT_ROOM_GROUP_PREFIX)
 
 
 def chat_user_group(user_id: int) -> str:

@@ -181,7 +181,26 @@ if REDIS_URL:
                 "expiry": 60,
                 "group_expiry": 86400,
             },
-        }
+        },
+        # Chat rooms' doorbells (community.realtime.CHAT_ROOM_LAYER): Redis pub/sub,
+        # one PUBLISH per event and pushed to each subscribed process, where the
+        # default layer spends three round trips to send and four to receive. A
+        # doorbell lost here (no subscriber, Redis restarting) costs nothing: the
+        # messages are stored, and clients fill every gap with ``sync``.
+        "chat_rooms": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                    }
+                ],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "lotsennetz") + ".rooms",
+            },
+        },
     }
     CACHES = {
         "default": {

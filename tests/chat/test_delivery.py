@@ -25,8 +25,9 @@ MESSAGES_EACH = 16
 
 @pytest.fixture
 def tiny_layer(settings, monkeypatch):
-    """The configured layer (in memory or Redis) with room for three events per
-    channel, and sockets' inboxes (chat.hub) with room for three as well."""
+    """Room for three events per socket's inbox (chat.hub), and in the default
+    layer per channel (the rooms' layer, with Redis a pub/sub layer, has no
+    capacity: its doorbells are dropped at the inboxes)."""
     monkeypatch.setattr(hub, "INBOX_LIMIT", 3)
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
     layers["default"].setdefault("CONFIG", {})["capacity"] = 3

@@ -1,12 +1,12 @@
 """The process's hub: a room's events cross the channel layer once per process.
 
-Run against the configured layer (Redis under CI, in-memory otherwise).
+Run against the configured rooms' layer (Redis pub/sub under CI, in-memory otherwise).
 """
 
 import asyncio
 
 import pytest
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import InMemoryChannelLayer
 
 from chat import hub
 from community import realtime
@@ -27,7 +27,7 @@ async def _next(inbox: asyncio.Queue) -> dict:
 
 
 async def test_every_socket_of_the_process_gets_each_event_of_its_room_once_in_order():
-    layer = get_channel_layer()
+    layer = hub.room_layer()
     rooms = hub.RoomHub(layer)
     inboxes = [asyncio.Queue() for _ in range(3)]
     for inbox in inboxes:
@@ -44,7 +44,7 @@ async def test_every_socket_of_the_process_gets_each_event_of_its_room_once_in_o
 
 
 async def test_a_room_is_left_with_its_last_socket():
-    layer = get_channel_layer()
+    layer = hub.room_layer()
     rooms = hub.RoomHub(layer)
     first, second = asyncio.Queue(), asyncio.Queue()
     await rooms.join(ROOM, first)
@@ -61,7 +61,7 @@ async def test_a_room_is_left_with_its_last_socket():
 
 
 async def test_sockets_joining_at_once_share_one_subscription_and_all_hear_the_next_event():
-    layer = get_channel_layer()
+    layer = hub.room_layer()
     rooms = hub.RoomHub(layer)
     inboxes = [asyncio.Queue() for _ in range(5)]
     await asyncio.gather(*(rooms.join(ROOM, inbox) for inbox in inboxes))
@@ -139,7 +139,7 @@ async def test_a_failed_receive_is_retried_and_loses_nothing(monkeypatch):
 
 
 async def test_a_socket_that_does_not_keep_up_misses_doorbells_the_others_do_not():
-    layer = get_channel_layer()
+    layer = hub.room_layer()
     rooms = hub.RoomHub(layer)
     slow, fast = asyncio.Queue(maxsize=2), asyncio.Queue()
     await rooms.join(ROOM, slow)
@@ -153,7 +153,7 @@ async def test_a_socket_that_does_not_keep_up_misses_doorbells_the_others_do_not
 
 
 async def test_each_loop_and_layer_has_a_hub_of_its_own():
-    layer = get_channel_layer()
+    layer = hub.room_layer()
     assert hub.room_hub(layer) is hub.room_hub(layer)
     assert hub.room_hub(InMemoryChannelLayer()) is not hub.room_hub(layer)
 
@@ -164,7 +164,7 @@ async def test_two_sockets_in_one_room_put_one_channel_into_its_group(network_ro
 
     first, _ = await joined(token, network_room.slug)
     second, _ = await joined(token, network_room.slug)
-    rooms = hub.room_hub(get_channel_layer()).rooms
+    rooms = hub.room_hub(hub.room_layer()).rooms
     assert list(rooms) == [network_room.pk] and len(rooms[network_room.pk].inboxes) == 2
     await first.disconnect()
     await second.disconnect()
