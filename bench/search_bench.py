@@ -8,16 +8,22 @@ default) and, unless ``--no-html``, ``GET /menschen/?…`` (the HTML page).
 
 Prints p50/p95/p99/max in milliseconds over the 200 queries (after a warm-up of
 30 other queries), for the API also the CPU time of this process and the time
-in SQL statements (with ``DEBUG=1``: on a shared machine these show what a
-request costs when the wall time includes waiting for a core), the figures
+in SQL statements (on a shared machine these show what a request costs when
+the wall time includes waiting for a core), the figures
 per filter kind and per kind of query text, the slowest requests, and the
 number of SQL queries per request for page sizes 10,
 25 and 100. ``--explain N`` prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the
 slowest SQL statement of the N slowest requests.
 
-    DJANGO_SETTINGS_MODULE=config.settings DEBUG=1 \\
+    DJANGO_SETTINGS_MODULE=config.settings \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_bench \\
     .venv/bin/python bench/search_bench.py
+
+It runs with the production settings, ``DEBUG`` off (as a worker does; DEBUG's
+query log and template debugging cost every request time of their own), over
+HTTPS as nginx forwards it; the SQL time comes from a cheap execute wrapper.
+The HTML page needs the static files' manifest, as in production: run
+``manage.py collectstatic`` once (with any ``SECRET_KEY``).
 """
 
 import argparse
@@ -31,12 +37,13 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
 
 import django
 
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -183,7 +190,7 @@ HEADER = (
 
 def timed_get(client: Client, url: str) -> tuple[float, object]:
     started = time.perf_counter()
-    response = client.get(url)
+    response = client.get(url, secure=True)
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
@@ -196,17 +203,31 @@ def costed_get(client: Client, url: str) -> tuple[float, float, float, object]:
     On a shared machine the wall time includes waiting for a core; the CPU
     time of the process and the database time show what the request costs.
     """
-    reset_queries()
+    clock = SqlClock()
     cpu = time.process_time()
-    elapsed, response = timed_get(client, url)
+    with connection.execute_wrapper(clock):
+        elapsed, response = timed_get(client, url)
     cpu = (time.process_time() - cpu) * 1000
-    db = sum(float(q["time"]) for q in connection.queries) * 1000
-    return elapsed, cpu, db, response
+    return elapsed, cpu, clock.seconds * 1000, response
+
+
+class SqlClock:
+    """Adds up the time spent in SQL statements (without DEBUG's query log)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def explain(url: str, client: Client) -> None:
     with CaptureQueriesContext(connection) as captured:
-        client.get(url)
+        client.get(url, secure=True)
     slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
     print(f"\n### {url}\nslowest of {len(captured)} statements ({slowest['time']} s):")
     print(slowest["sql"])
@@ -247,7 +268,6 @@ def main(argv: list[str] | None = None) -> None:
         db_times.append(db)
         hits.append(response.json()["count"])
         rows.append((elapsed, query_class, kind, url))
-        reset_queries()
 
     html_times = []
     if not args.no_html:
@@ -262,12 +282,12 @@ def main(argv: list[str] | None = None) -> None:
         for _, _, params in queries[:30]:
             url = "/api/members/?" + urlencode({**params, "page_size": page_size})
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(url)
+                response = client.get(url, secure=True)
             counts.setdefault(page_size, []).append(len(captured))
     plain = {}
     for page_size in (10, 25, 100):
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(f"/api/members/?page_size={page_size}")
+            response = client.get(f"/api/members/?page_size={page_size}", secure=True)
         plain[page_size] = (len(captured), len(response.json()["results"]))
 
     with connection.cursor() as cursor:
@@ -282,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{N_QUERIES} queries (q + one filter), warm-up {N_WARMUP}; page size 25\n")
     print(HEADER)
     print(summary("GET /api/members/", api_times))
-    if db_times and max(db_times) > 0:  # connection.queries needs DEBUG
+    if db_times:
         print(summary("  of which CPU (process)", cpu_times))
         print(summary("  of which SQL (DB time)", db_times))
     if html_times:
