@@ -1,21 +1,12 @@
 """Menschen & Projekte: expertise, qualifications, the project registry, its pages and API."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from community import services
 from community.models import Level, Project, ProjectKind, Qualification, Tool
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_constant_queries(client, url, grow, django_assert_num_queries):
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
-    grow()
-    with django_assert_num_queries(len(few.captured_queries)):
-        assert client.get(url).status_code == 200
 
 
 @pytest.fixture

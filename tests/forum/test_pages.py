@@ -7,16 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from community.models import Expertise, Notification
 from forum import services
 from forum.models import Flag, Post, Thread
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_constant_queries(client, url, grow, django_assert_num_queries):
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
-    grow()
-    with django_assert_num_queries(len(few.captured_queries)):
-        assert client.get(url).status_code == 200
 
 
 def test_forum_index_and_category_list_threads(member_client, make_thread, other, category):
