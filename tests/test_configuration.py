@@ -114,6 +114,10 @@ def test_under_ci_the_suite_runs_against_postgresql_and_redis():
         cursor.execute("select version()")
         assert "PostgreSQL" in cursor.fetchone()[0]
     assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    # The chat rooms' doorbells go over Redis pub/sub (chat.hub), the rest does not.
+    from chat import hub
+
+    assert type(hub.room_layer()).__name__ == "RedisPubSubChannelLayer"
     cache = caches["default"]
     assert type(cache).__name__ == "RedisCache"
     cache.set("ci-proof", "ok", 10)
