@@ -72,6 +72,10 @@ class RoomHub:
             room.subscribed.exception()  # retrieved here; the joiners waiting get it raised
             raise
         room.pump = asyncio.ensure_future(self._pump(room))
+        # Let the pump reach its first receive: channels_redis's pub/sub layer
+        # unsubscribes a channel only when a receive on it is cancelled, so a
+        # pump cancelled before it ever ran would leave the channel subscribed.
+        await asyncio.sleep(0)
         room.subscribed.set_result(None)
         if self.rooms.get(room_id) is not room:  # everybody left while it subscribed
             await self._unsubscribe(room_id, room)
@@ -97,6 +101,8 @@ class RoomHub:
     async def _unsubscribe(self, room_id: int, room: _Room) -> None:
         if room.pump is not None:
             room.pump.cancel()
+            # Until the pump has finished: its cancelled receive cleans up the channel.
+            await asyncio.wait([room.pump])
         if room.channel:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(realtime.chat_room_group(room_id), room.channel)

@@ -169,3 +169,27 @@ async def test_two_sockets_in_one_room_put_one_channel_into_its_group(network_ro
     await first.disconnect()
     await second.disconnect()
     assert rooms == {}
+
+
+async def test_a_room_left_at_once_leaves_no_subscription_in_redis(needs_redis, settings):
+    """The pub/sub layer forgets a channel only when a receive on it is cancelled;
+    a socket that joins and leaves at once must not leave it subscribed."""
+    import redis.asyncio
+
+    rooms = hub.RoomHub(hub.room_layer())
+    inbox = asyncio.Queue()
+    await rooms.join(ROOM, inbox)
+    channel = rooms.rooms[ROOM].channel
+    await rooms.leave(ROOM, inbox)
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    try:
+        for _ in range(50):  # Redis handles the UNSUBSCRIBE a moment later
+            [(_name, subscribers)] = await client.pubsub_numsub(channel)
+            group_channels = await client.pubsub_channels(f"*{realtime.chat_room_group(ROOM)}")
+            if subscribers == 0 and not group_channels:
+                break
+            await asyncio.sleep(0.05)
+        assert subscribers == 0
+        assert group_channels == []
+    finally:
+        await client.aclose()
