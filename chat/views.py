@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chat import access, selectors, services
 from chat.models import MAX_BODY_LENGTH
@@ -54,10 +54,12 @@ def _rooms(request, current=None):
     return rooms
 
 
+@require_safe
 def index(request):
     return render(request, "chat/index.html", {"rooms": _rooms(request)})
 
 
+@require_safe
 def room(request, slug):
     room = access.access_room(request.user, slug)
     services.room_open(room=room, member=request.user)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from community import access, selectors, services, throttling
 from community.api_errors import api_not_found, api_server_error
@@ -158,6 +158,7 @@ def signup_confirm(request, token):
 
 # --- legal pages --------------------------------------------------------------
 @login_not_required
+@require_safe
 def legal(request, page):
     context = {}
     if page == "datenschutz":  # the privacy page states the configured chat retention
@@ -171,10 +172,12 @@ def legal(request, page):
 
 
 # --- the network --------------------------------------------------------------
+@require_safe
 def dashboard(request):
     return render(request, "community/dashboard.html")
 
 
+@require_safe
 def member_list(request):
     """The directory: find the colleague who has already done it."""
     form = MemberFilterForm(request.GET or None)
@@ -190,6 +193,7 @@ def member_list(request):
     )
 
 
+@require_safe
 def member_detail(request, handle):
     member = access.access_member_by_handle(request.user, handle)
     context = {
@@ -273,6 +277,7 @@ def qualification_delete(request, pk):
     return redirect(request.user.get_absolute_url())
 
 
+@require_safe
 def expertise_detail(request, slug):
     expertise = access.access_expertise(request.user, slug)
     search = selectors.member_search(viewer=request.user, expertise=slug)
@@ -290,6 +295,7 @@ def expertise_detail(request, slug):
 
 
 # --- projects -------------------------------------------------------------------
+@require_safe
 def project_list(request):
     form = ProjectFilterForm(request.GET or None)
     filters = {}
@@ -310,6 +316,7 @@ def project_list(request):
     )
 
 
+@require_safe
 def project_detail(request, pk):
     project = access.access_project(request.user, pk)
     return render(
@@ -359,6 +366,7 @@ def project_edit(request, pk):
     return render(request, "community/project_form.html", {"form": form, "project": project})
 
 
+@require_safe
 def tool_detail(request, key):
     """Wer nutzt X schon? Every municipality and project that uses a tool."""
     tool = access.access_tool(request.user, key)

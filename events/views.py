@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.models import Municipality, State, User
 from events import access, ical, selectors, services
@@ -83,6 +83,7 @@ def _list_context(request, filters) -> dict:
     }
 
 
+@require_safe
 def index(request):
     """Upcoming events as an agenda list."""
     filters = _list_filters(request)
@@ -92,6 +93,7 @@ def index(request):
     return render(request, "events/index.html", context)
 
 
+@require_safe
 def archive(request):
     filters = _list_filters(request)
     events = _filtered(selectors.event_archive(viewer=request.user), request, filters)
@@ -100,6 +102,7 @@ def archive(request):
     return render(request, "events/archive.html", context)
 
 
+@require_safe
 def month(request, year=None, month=None):
     """The month grid: one table row per week, Monday first."""
     today = timezone.localdate()
@@ -162,6 +165,7 @@ def month(request, year=None, month=None):
     return render(request, "events/month.html", context)
 
 
+@require_safe
 def detail(request, pk):
     event = access.access_event(request.user, pk)
     can_manage = access.can_manage_event(request.user, event)
@@ -262,6 +266,7 @@ def attendee_remove(request, pk, member_id):
     return redirect("events:attendees", pk=event.pk)
 
 
+@require_safe
 def attendees_csv(request, pk):
     event = _managed(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -394,6 +399,7 @@ def feed_settings(request):
 
 
 @login_not_required
+@require_safe
 def feed(request, token):
     """The personal calendar feed; the secret token in the URL is the only credential."""
     member = selectors.calendar_feed_member(token)
@@ -405,6 +411,7 @@ def feed(request, token):
     return response
 
 
+@require_safe
 def event_ics(request, pk):
     """Download link on the event page (the API's /api/events/<id>/ics for sessions too)."""
     event = access.access_event(request.user, pk)
