@@ -54,6 +54,11 @@ class MunicipalityAdmin(admin.ModelAdmin):
     def member_count(self, obj):
         return obj.member_count
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name", "state"} & set(form.changed_data):
+            services.municipality_reindex(municipality=obj)
+
 
 class NormalisedEmailMixin:
     def clean_email(self):
@@ -149,6 +154,12 @@ class UserAdmin(DjangoUserAdmin):
             obj.handle = services.unique_handle(obj.display_name)
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        # The member, their expertise and qualifications are written directly:
+        # once all of it is saved, the search index says what the profile says.
+        super().save_related(request, form, formsets, change)
+        services.search_index_update(member_ids=[form.instance.pk])
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
@@ -217,6 +228,11 @@ class ToolAdmin(admin.ModelAdmin):
     @admin.display(description=_("Projekte"), ordering="project_count")
     def project_count(self, obj):
         return obj.project_count
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.tool_reindex(tool=obj)
 
 
 class ProjectLinkInline(admin.TabularInline):

@@ -154,15 +154,31 @@ def municipality_update(
     if email_domains is not None:
         _set_domains(municipality=municipality, domains=email_domains)
     if "name" in fields or "state" in fields:
-        # Its members, and everyone whose project there names it in the reasons.
-        members = set(municipality.members.values_list("pk", flat=True))
-        members |= set(
-            Project.members.through.objects.filter(project__municipality=municipality).values_list(
-                "user_id", flat=True
-            )
-        )
-        search_index_update(member_ids=members)
+        municipality_reindex(municipality=municipality)
     return municipality
+
+
+@transaction.atomic
+def municipality_reindex(*, municipality: Municipality) -> None:
+    """Its name or state changed: its members' search documents, and those of
+    everyone whose project there names it, say so again."""
+    members = set(municipality.members.values_list("pk", flat=True))
+    members |= set(
+        Project.members.through.objects.filter(project__municipality=municipality).values_list(
+            "user_id", flat=True
+        )
+    )
+    search_index_update(member_ids=members)
+
+
+@transaction.atomic
+def tool_reindex(*, tool: Tool) -> None:
+    """Its name changed: the search documents of the members of projects with it."""
+    search_index_update(
+        member_ids=Project.members.through.objects.filter(project__tools=tool).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 # --- members ----------------------------------------------------------------
