@@ -244,10 +244,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_EVERY_SECONDS:
             return  # typing is a hint; a flood of it is dropped, never stored
         self.last_typing = now
-        await hub.group_send(
-            self.group,
-            {"type": realtime.CHAT_TYPING, "user": self.me, "channel": self.channel_name},
-        )
+        try:
+            await hub.group_send(
+                self.group,
+                {"type": realtime.CHAT_TYPING, "user": self.me, "channel": self.channel_name},
+            )
+        except Exception:  # Redis gone: a lost hint, not a reason to drop the socket
+            logger.warning("chat typing broadcast failed", exc_info=True)
 
     # --- events from the room's group -------------------------------------------------
     async def chat_message(self, event):

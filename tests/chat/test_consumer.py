@@ -161,6 +161,24 @@ async def test_typing_reaches_the_others_and_is_never_stored(
     await ben.disconnect()
 
 
+async def test_typing_while_the_layer_is_down_is_dropped_and_the_socket_stays(
+    network_room, token, monkeypatch
+):
+    from chat import hub
+
+    anna, _ = await joined(token, "allgemein")
+
+    async def layer_down(group, event):
+        raise ConnectionError("Redis is gone")
+
+    monkeypatch.setattr(hub, "group_send", layer_down)
+    await anna.send_json_to({"type": "typing"})
+    await anna.send_json_to({"type": "sync", "after": 0})
+    assert (await next_of(anna, "history"))["messages"] == []  # still open, still answering
+    monkeypatch.undo()
+    await anna.disconnect()
+
+
 async def test_presence_lists_who_is_in_the_room_and_drops_who_left(
     network_room, make_member, make_token, token
 ):
