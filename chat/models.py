@@ -109,8 +109,13 @@ class RoomMembership(models.Model):
     left (an open room then drops out of the list until visited again).
     """
 
+    # No index of its own: the unique (room, member) constraint leads with it.
     room = models.ForeignKey(
-        Room, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Raum")
+        Room,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("Raum"),
+        db_index=False,
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -135,8 +140,14 @@ class RoomMembership(models.Model):
 
 
 class Message(models.Model):
+    # No index of its own: both unique constraints lead with it, and one index
+    # less is one write less for every message posted.
     room = models.ForeignKey(
-        Room, on_delete=models.CASCADE, related_name="messages", verbose_name=_("Raum")
+        Room,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("Raum"),
+        db_index=False,
     )
     seq = models.PositiveBigIntegerField(_("Nummer im Raum"))
     author = models.ForeignKey(

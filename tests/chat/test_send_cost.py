@@ -65,3 +65,17 @@ def test_the_rate_limit_registers_its_script_once_per_process(needs_redis):
     for member_id in range(50):
         ratelimit.take_token(90_000 + member_id)
     assert len(ratelimit._scripts) == 1
+
+
+@pytest.mark.django_db
+def test_messages_and_memberships_keep_no_room_index_their_constraints_already_give():
+    """Every lookup by room uses a unique constraint that leads with it; a
+    separate index on room alone was one more write per message."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("chat_message", "chat_roommembership"):
+            found = connection.introspection.get_constraints(cursor, table).values()
+            indexed = [c["columns"] for c in found if c["index"] or c["unique"]]
+            assert ["room_id"] not in indexed, table
+            assert any(columns[0] == "room_id" and len(columns) > 1 for columns in indexed), table
