@@ -1,4 +1,4 @@
-"""An event loop's own connections to PostgreSQL and Redis, for posting chat messages.
+"""An event loop's own connections to PostgreSQL, for posting chat messages.
 
 Posting from the event loop itself spares every message two thread hops and
 the fight for the GIL between posting threads and the loop that delivers
@@ -23,12 +23,11 @@ APPLICATION_NAME = "lotsennetz-chat-loop"
 
 
 class LoopConnections:
-    """A small pool of autocommit connections and a Redis client for one loop."""
+    """A small pool of autocommit connections for one loop."""
 
     def __init__(self) -> None:
         self.idle: list[psycopg.AsyncConnection] = []
         self.slots = asyncio.Semaphore(LOOP_CONNECTIONS)
-        self.redis_clients: dict[str, tuple[object, dict]] = {}
         self.closed = False
         self.guard = None
 
@@ -54,29 +53,12 @@ class LoopConnections:
                 else:
                     self.idle.append(conn)
 
-    def redis_script(self, url: str, source: str, **options):
-        """A Lua script registered with this loop's redis.asyncio client for ``url``."""
-        entry = self.redis_clients.get(url)
-        if entry is None:
-            import redis.asyncio
-
-            client = redis.asyncio.Redis.from_url(url, **options)
-            entry = self.redis_clients[url] = (client, {})
-        client, scripts = entry
-        if source not in scripts:
-            scripts[source] = client.register_script(source)
-        return scripts[source]
-
     async def aclose(self) -> None:
         self.closed = True
         idle, self.idle = self.idle, []
         for conn in idle:
             with contextlib.suppress(Exception):
                 await conn.close()
-        clients, self.redis_clients = self.redis_clients, {}
-        for client, _scripts in clients.values():
-            with contextlib.suppress(Exception):
-                await client.aclose()
 
 
 async def _connect() -> psycopg.AsyncConnection:

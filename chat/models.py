@@ -216,3 +216,31 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.member} in {self.message}"
+
+
+class RateBucket(models.Model):
+    """A member's token bucket for posting (chat.ratelimit), shared by every process.
+
+    In the database rather than in Redis so that a message on PostgreSQL takes
+    its token in the same statement that stores it: one round trip, and no
+    posting without Redis (docs/performance.md, Chat). One row per member who
+    has posted; a missing row is a full bucket.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("Mitglied"),
+    )
+    tokens = models.FloatField(_("verbleibende Nachrichten"))
+    # Seconds since the epoch, as a float: the same arithmetic in every database.
+    stamp = models.FloatField(_("zuletzt berechnet (Unix-Zeit)"))
+
+    class Meta:
+        verbose_name = _("Nachrichtenkontingent")
+        verbose_name_plural = _("Nachrichtenkontingente")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.tokens:.1f}"

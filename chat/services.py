@@ -396,19 +396,20 @@ def _existing(room: Room, author: User, client_id: str) -> Message | None:
 
 # One statement, one round trip on PostgreSQL: take the next seq (the UPDATE
 # locks the room row until commit, so seqs are gapless and ordered), refuse a
-# closed room or a membership room without an active membership (no row comes
-# back), insert the message (a repeated client_id violates the unique
+# closed room or a membership room without an active membership (no seq is
+# handed out), insert the message (a repeated client_id violates the unique
 # constraint, and the whole statement, seq included, is undone) and mark it
-# read for the author (this is also an open room's membership row).
-_POST_SQL = """
-WITH next AS (
+# read for the author (this is also an open room's membership row). {guard}:
+# a further condition on handing out the seq (the rate limit's token, below).
+_STORE_CTES = """
+next AS (
     UPDATE chat_room SET last_seq = last_seq + 1
     WHERE id = %(room)s AND NOT is_closed AND (
         NOT is_private OR EXISTS (
             SELECT 1 FROM chat_roommembership
             WHERE room_id = %(room)s AND member_id = %(author)s AND left_at IS NULL
         )
-    )
+    ){guard}
     RETURNING last_seq
 ), message AS (
     INSERT INTO chat_message (room_id, seq, author_id, client_id, body, body_html, created_at)
@@ -420,8 +421,27 @@ WITH next AS (
     SELECT %(room)s, %(author)s, %(now)s, false, seq FROM message
     ON CONFLICT (room_id, member_id) DO UPDATE SET last_read_seq = EXCLUDED.last_read_seq
 )
-SELECT id, seq FROM message
 """
+# Always one row: the message's id and seq (NULL when none was stored) and
+# whether the rate limit had a token for it.
+_STORED = "SELECT (SELECT id FROM message), (SELECT seq FROM message), "
+_POST_SQL = "WITH " + _STORE_CTES.format(guard="") + _STORED + "true"
+# The same with the rate limit's token taken first (chat.ratelimit), in the one
+# round trip. A seq refused by the room leaves the token spent, as a refused
+# post always has; a resend (unique violation) undoes the token with the rest.
+_POST_WITH_TOKEN_SQL = (
+    f"WITH token AS ({ratelimit.TAKE_SQL}), "  # noqa: S608 (constants; values are parameters)
+    + _STORE_CTES.format(guard=" AND EXISTS (SELECT 1 FROM token)")
+    + _STORED
+    + "EXISTS (SELECT 1 FROM token)"
+)
+
+
+def _rate_limited() -> ValidationError:
+    return ValidationError(
+        _("Zu viele Nachrichten in kurzer Zeit. Bitte einen Moment warten."),
+        code="rate_limited",
+    )
 
 
 def _refusal(room: Room, author: User) -> ValidationError:
@@ -442,13 +462,19 @@ def _post_params(message: Message) -> dict:
     }
 
 
-def _store_postgresql(message: Message) -> None:
+def _store_postgresql(message: Message, *, take_token: bool = False) -> None:
+    """Store with the next seq in one statement; with ``take_token``, the rate limit's too."""
+    params = _post_params(message)
+    if take_token:
+        params |= ratelimit.take_params(message.author_id)
     with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, _post_params(message))
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_POST_WITH_TOKEN_SQL if take_token else _POST_SQL, params)
+        pk, seq, token = cursor.fetchone()
+    if not token:
+        raise _rate_limited()
+    if pk is None:
         raise _refusal(message.room, message.author)
-    message.pk, message.seq = row
+    message.pk, message.seq = pk, seq
 
 
 def _store_portable(message: Message) -> None:
@@ -480,18 +506,11 @@ def message_post(
     The same ``client_id`` again returns the stored message and stores nothing:
     the unique constraint (room, author, client_id) refuses the second row,
     which rolls back the whole transaction, seq included, so no gap is left.
-    Without mentions, on PostgreSQL outside any transaction, that is a single
-    statement in autocommit: one round trip (docs/performance.md).
+    A resend is never refused by the rate limit either. Without mentions, on
+    PostgreSQL outside any transaction, the rate limit's token, seq and message
+    are a single statement in autocommit: one round trip (docs/performance.md).
     """
     _validate_message(body, client_id)
-    if rate_limited and not ratelimit.take_token(author.pk):
-        existing = _existing(room, author, client_id)  # a resend is never refused
-        if existing is not None:
-            return existing, False
-        raise ValidationError(
-            _("Zu viele Nachrichten in kurzer Zeit. Bitte einen Moment warten."),
-            code="rate_limited",
-        )
     linked, mentioned = _mentions(room, author, body)
     message = Message(
         room=room,
@@ -506,8 +525,13 @@ def message_post(
     # inside the caller's) only when more than one statement must commit together.
     single = postgresql and not mentioned and connection.get_autocommit()
     try:
+        if rate_limited and not single and not ratelimit.take_token(author.pk):
+            raise _rate_limited()
         with contextlib.nullcontext() if single else transaction.atomic():
-            (_store_postgresql if postgresql else _store_portable)(message)
+            if postgresql:
+                _store_postgresql(message, take_token=rate_limited and single)
+            else:
+                _store_portable(message)
             if mentioned:
                 Mention.objects.bulk_create(
                     [Mention(message=message, member_id=pk) for pk in mentioned]
@@ -516,7 +540,9 @@ def message_post(
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
-    except IntegrityError:
+    except (IntegrityError, ValidationError) as exc:
+        if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "rate_limited":
+            raise
         existing = _existing(room, author, client_id)
         if existing is None:
             raise
@@ -526,8 +552,9 @@ def message_post(
 
 # --- posting from an event loop ---------------------------------------------------------
 # The chat socket posts from daphne's event loop. On PostgreSQL a message
-# without mentions is one statement (_POST_SQL) on the loop's own connection,
-# after the rate limit's one Redis script: no thread, no hop back (chat.aio).
+# without mentions is one statement (_POST_WITH_TOKEN_SQL: the rate limit's
+# token, seq, message, read marker) on the loop's own connection: no thread,
+# no hop back (chat.aio), no other round trip.
 # Everything else (SQLite, mentions, a resend, a refusal, a lost connection)
 # runs ``message_post`` on a posting thread, as before.
 #
@@ -596,9 +623,6 @@ async def message_post_async(
     fast = connection.vendor == "postgresql" and not candidate_handles(body)
     if not fast:
         return await _post_thread(room, author, body, client_id, True, False)
-    if not await ratelimit.atake_token(author.pk):
-        # Refused, unless it is a resend (never refused): the thread path tells.
-        return await _post_thread(room, author, body, client_id, True, False)
     message = Message(
         room=room,
         author=author,
@@ -607,17 +631,20 @@ async def message_post_async(
         body_html=render_message(body, handles=set()),
         created_at=timezone.now(),
     )
+    params = _post_params(message) | ratelimit.take_params(author.pk)
     try:
         async with (await aio.loop_connections()).postgresql() as conn:
-            row = await (await conn.execute(_POST_SQL, _post_params(message))).fetchone()
+            pk, seq, token = await (await conn.execute(_POST_WITH_TOKEN_SQL, params)).fetchone()
     except psycopg.errors.UniqueViolation:
-        row = None  # a resend: the thread path answers with the stored message
+        pk, token = None, True  # a resend: the thread path answers with the stored message
     except (psycopg.OperationalError, psycopg.InterfaceError):
         logger.warning("chat database connection lost; posting again", exc_info=True)
         return await _post_thread(room, author, body, client_id, False, True)
-    if row is None:  # a resend, or refused (closed room, not a member): the thread path says
-        return await _post_thread(room, author, body, client_id, False, False)
-    message.pk, message.seq = row
+    if pk is None:
+        # No token: refused, unless it is a resend (never refused). A resend, or
+        # refused by the room (closed, not a member). The thread path tells which.
+        return await _post_thread(room, author, body, client_id, not token, False)
+    message.pk, message.seq = pk, seq
     room.last_seq = max(room.last_seq, message.seq)
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))

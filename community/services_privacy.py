@@ -52,7 +52,7 @@ def _cancel_event_signups(member: User) -> None:
 
 def _leave_chat(member: User) -> None:
     """Leave every room; direct rooms lose the person's name from their stored title."""
-    from chat.models import Mention, RoomKind, RoomMembership
+    from chat.models import Mention, RateBucket, RoomKind, RoomMembership
 
     direct = list(
         RoomMembership.objects.filter(member=member, room__kind=RoomKind.DIRECT).values_list(
@@ -74,6 +74,7 @@ def _leave_chat(member: User) -> None:
             Room.objects.filter(pk=room_id).update(name=", ".join(sorted(people))[:200])
     RoomMembership.objects.filter(member=member).delete()
     Mention.objects.filter(member=member).delete()
+    RateBucket.objects.filter(member=member).delete()  # when they last posted
 
 
 def _chat_sockets_recheck(member_id: int) -> None:

@@ -13,10 +13,11 @@ import time
 
 import psycopg
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from chat import aio, services
-from chat.models import Message
+from chat.models import Message, RateBucket, Room
 from community import realtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,28 +148,54 @@ def test_a_loop_holds_at_most_its_few_connections(needs_postgres, network_room, 
     assert idle <= aio.LOOP_CONNECTIONS
 
 
-def test_the_rate_limit_of_a_loop_registers_its_script_once(
-    needs_redis, settings, network_room, member
+def test_the_loop_takes_the_rate_limit_token_in_the_posting_statement(
+    needs_postgres, no_thread, settings, network_room, member
 ):
-    async def tokens():
-        taken = [await services.ratelimit.atake_token(91_000 + n) for n in range(20)]
-        resources = await aio.loop_connections()
-        return taken, [len(scripts) for _client, scripts in resources.redis_clients.values()]
+    settings.CHAT_RATE_BURST = 2
 
-    taken, scripts = asyncio.run(tokens())
-    assert all(taken)
-    assert scripts == [1]
+    async def two():
+        return [
+            await services.message_post_async(
+                room=network_room, author=member, body="Moin", client_id=f"c{n}"
+            )
+            for n in range(2)
+        ]
+
+    assert [message.seq for message, _created, _outbox in asyncio.run(two())] == [1, 2]
+    assert RateBucket.objects.get(member=member).tokens < 1
 
 
-def test_the_loop_rate_limit_shares_the_bucket_of_the_threads(needs_redis, settings):
+def test_an_empty_bucket_refuses_a_new_message_but_answers_a_resend(
+    needs_postgres, settings, network_room, member
+):
+    settings.CHAT_RATE_BURST = 1
+    first, created, _outbox = _post(network_room, member, client_id="c1")
+    assert created
+    with pytest.raises(ValidationError) as refused:
+        _post(network_room, member, client_id="c2")
+    assert refused.value.code == "rate_limited"
+    again, created, outbox = _post(network_room, member, client_id="c1")
+    assert (again.pk, created, outbox) == (first.pk, False, [])
+    assert Message.objects.filter(room=network_room).count() == 1
+    assert Room.objects.get(pk=network_room.pk).last_seq == 1  # no seq spent
+
+
+def test_a_resend_spends_no_token(needs_postgres, settings, network_room, member):
+    settings.CHAT_RATE_BURST = 2
+    _post(network_room, member, client_id="c1")
+    _post(network_room, member, client_id="c1")  # the unique client_id undoes the token too
+    message, created, _outbox = _post(network_room, member, client_id="c2")
+    assert (message.seq, created) == (2, True)
+
+
+def test_the_loop_and_the_threads_share_one_bucket(needs_postgres, settings, network_room, member):
     settings.CHAT_RATE_BURST = 3
-    services.ratelimit.take_token(4712)
-    services.ratelimit.take_token(4712)
-
-    async def rest():
-        return [await services.ratelimit.atake_token(4712) for _ in range(2)]
-
-    assert asyncio.run(rest()) == [True, False]
+    services.ratelimit.take_token(member.pk)
+    services.ratelimit.take_token(member.pk)
+    _post(network_room, member, client_id="c1")
+    with pytest.raises(ValidationError) as refused:
+        _post(network_room, member, client_id="c2")
+    assert refused.value.code == "rate_limited"
 
 
 def test_an_idle_connection_the_server_ended_is_replaced(

@@ -1,12 +1,11 @@
 """What sending a message costs in round trips: constant, whatever the room's history."""
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chat import ratelimit, services
-from chat.models import Message, RoomMembership
+from chat.models import Message, RateBucket, RoomMembership
 
 
 def _post(room, author, n, rate_limited=True):
@@ -45,26 +44,45 @@ def test_the_cost_of_sending_does_not_grow_with_the_room_history(
 
 
 @pytest.mark.django_db
-def test_the_rate_limit_is_one_script_on_a_redis_hash_shared_by_all_processes(
-    needs_redis, settings
-):
+def test_the_rate_limit_is_one_row_per_member_taken_in_one_statement(settings, member, make_member):
     settings.CHAT_RATE_BURST = 2
-    cache = caches["default"]
-    client = cache._cache.get_client(write=True)
-    key = cache.make_and_validate_key("chat:bucket:4711")
-    client.delete(key)
-    assert [ratelimit.take_token(4711) for _ in range(3)] == [True, True, False]
-    assert client.type(key) == b"hash"
-    assert client.ttl(key) > 0
+    with CaptureQueriesContext(connection) as queries:
+        taken = [ratelimit.take_token(member.pk) for _ in range(3)]
+    assert taken == [True, True, False]
+    assert len(queries) == 3
+    bucket = RateBucket.objects.get(member=member)
+    assert bucket.tokens < 1
+    # Another member's bucket is their own.
+    assert ratelimit.take_token(make_member().pk)
 
 
 @pytest.mark.django_db
-def test_the_rate_limit_registers_its_script_once_per_process(needs_redis):
-    """Django's cache hands out a new client per call; the script must not pile
-    up one registration per message (it did: a leak of a client per message)."""
-    for member_id in range(50):
-        ratelimit.take_token(90_000 + member_id)
-    assert len(ratelimit._scripts) == 1
+def test_the_rate_limit_refills_one_token_a_second_up_to_the_burst(settings, member, monkeypatch):
+    settings.CHAT_RATE_BURST = 3
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    assert [ratelimit.take_token(member.pk) for _ in range(4)] == [True, True, True, False]
+    clock[0] += 1.5
+    assert [ratelimit.take_token(member.pk) for _ in range(2)] == [True, False]
+    clock[0] += 3600  # a long pause fills the bucket, never beyond the burst
+    assert [ratelimit.take_token(member.pk) for _ in range(4)] == [True, True, True, False]
+
+
+@pytest.mark.django_db
+def test_a_clock_running_behind_gains_no_tokens(settings, member, monkeypatch):
+    """Processes on other servers: one clock behind another neither adds nor
+    takes away time, and the bucket's own time does not go backwards."""
+    settings.CHAT_RATE_BURST = 1
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    assert ratelimit.take_token(member.pk)
+    clock[0] -= 30  # a process whose clock is half a minute behind
+    assert not ratelimit.take_token(member.pk)
+    clock[0] += 30.5  # the first clock again, half a second on: not yet a whole token
+    assert not ratelimit.take_token(member.pk)
+    clock[0] += 0.5
+    assert ratelimit.take_token(member.pk)
+    assert RateBucket.objects.get(member=member).stamp == 1_000_001.0
 
 
 @pytest.mark.django_db

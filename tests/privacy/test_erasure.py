@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from chat.models import RoomMembership
+from chat import ratelimit
+from chat.models import RateBucket, RoomMembership
 from community import selectors, services_privacy
 from community.models import (
     ERASED_MEMBER_NAME,
@@ -76,6 +77,7 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
     from events import services as event_services
 
     event_services.calendar_feed_token(member=world.anna)
+    ratelimit.take_token(world.anna.pk)  # the chat's rate limit remembers her last post
     client.force_login(world.anna)  # an open session elsewhere
     services_privacy.member_erase(member=world.anna)
     anna = world.anna
@@ -89,6 +91,7 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
     assert not Notification.objects.filter(actor=anna).exists()
     assert not MemberSearchDocument.objects.filter(member=anna).exists()
     assert not RoomMembership.objects.filter(member=anna).exists()
+    assert not RateBucket.objects.filter(member=anna).exists()
     assert not Signup.objects.filter(member=anna).exists()
     assert not CalendarFeed.objects.filter(member=anna).exists()
     assert not Token.objects.filter(user=anna).exists()
