@@ -103,7 +103,7 @@ def prepare(clients: int, rooms: int) -> tuple[list[str], list[str]]:
     # The deleted rows would slow the unique-index checks of the first phases
     # until autovacuum comes by; every run starts from clean tables.
     with connection.cursor() as cursor:
-        for table in ("chat_message", "chat_room", "chat_roommembership"):
+        for table in ("chat_message", "chat_room", "chat_roommembership", "chat_ratebucket"):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
     connections.close_all()

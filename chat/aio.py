@@ -20,6 +20,8 @@ from django.db import connections
 #: (docs/deploy/README.md counts them). A post holds one for about a millisecond.
 LOOP_CONNECTIONS = 2
 APPLICATION_NAME = "lotsennetz-chat-loop"
+#: psycopg's own default: a statement run this often on a connection is prepared.
+PREPARE_THRESHOLD = 5
 
 
 class LoopConnections:
@@ -65,6 +67,11 @@ async def _connect() -> psycopg.AsyncConnection:
     params = connections["default"].get_connection_params()
     params.pop("cursor_factory", None)  # Django's is a sync cursor
     params["application_name"] = APPLICATION_NAME
+    # Django turns psycopg's prepared statements off (prepare_threshold=None)
+    # for poolers that cannot keep them. These connections run one statement
+    # over and over, which chat.services prepares (docs/deploy: PgBouncer).
+    if params.get("prepare_threshold") is None:
+        params["prepare_threshold"] = PREPARE_THRESHOLD
     return await psycopg.AsyncConnection.connect(**params, autocommit=True)
 
 

@@ -634,7 +634,11 @@ async def message_post_async(
     params = _post_params(message) | ratelimit.take_params(author.pk)
     try:
         async with (await aio.loop_connections()).postgresql() as conn:
-            pk, seq, token = await (await conn.execute(_POST_WITH_TOKEN_SQL, params)).fetchone()
+            # Prepared (once per connection): PostgreSQL parses and plans the
+            # statement once, not for every message (Django leaves psycopg's
+            # automatic preparation off), and only its parameters travel.
+            cursor = await conn.execute(_POST_WITH_TOKEN_SQL, params, prepare=True)
+            pk, seq, token = await cursor.fetchone()
     except psycopg.errors.UniqueViolation:
         pk, token = None, True  # a resend: the thread path answers with the stored message
     except (psycopg.OperationalError, psycopg.InterfaceError):

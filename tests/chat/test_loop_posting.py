@@ -103,8 +103,8 @@ def test_a_message_whose_reply_was_lost_is_stored_once_and_still_announced(
         async with real(self) as conn:
 
             class Broken:
-                async def execute(self, sql, params):
-                    await conn.execute(sql, params)
+                async def execute(self, sql, params, **options):
+                    await conn.execute(sql, params, **options)
                     raise psycopg.OperationalError("server closed the connection unexpectedly")
 
             yield Broken()
@@ -196,6 +196,28 @@ def test_the_loop_and_the_threads_share_one_bucket(needs_postgres, settings, net
     with pytest.raises(ValidationError) as refused:
         _post(network_room, member, client_id="c2")
     assert refused.value.code == "rate_limited"
+
+
+def test_the_loop_connection_prepares_the_posting_statement_once(
+    needs_postgres, no_thread, network_room, member
+):
+    """PostgreSQL parses and plans it once per connection, not once per message."""
+
+    async def scenario():
+        for n in range(3):
+            await services.message_post_async(
+                room=network_room, author=member, body="Moin", client_id=f"c{n}"
+            )
+        resources = await aio.loop_connections()
+        [conn] = resources.idle
+        cursor = await conn.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+        )
+        return await cursor.fetchall()
+
+    [(statement, plans)] = asyncio.run(scenario())
+    assert "INSERT INTO chat_message" in statement
+    assert plans == 3
 
 
 def test_an_idle_connection_the_server_ended_is_replaced(
