@@ -5,6 +5,8 @@ and only ever filters by the member: nothing another member wrote to them
 (private messages of others, e-mail addresses) can slip in.
 """
 
+import datetime as dt
+
 from django.db.models import F
 from django.utils import timezone
 
@@ -172,6 +174,20 @@ def _forum(member: User) -> dict:
     }
 
 
+def _chat_rate_limit(member: User) -> dict | None:
+    """What the chat's rate limit keeps: messages left then, and when it last took one."""
+    from chat.models import RateBucket
+
+    bucket = RateBucket.objects.filter(member=member).values_list("tokens", "stamp").first()
+    if bucket is None:
+        return None
+    tokens, stamp = bucket
+    return {
+        "messages_left": round(max(tokens, 0.0), 2),
+        "last_taken_at": dt.datetime.fromtimestamp(stamp, tz=dt.UTC),
+    }
+
+
 def _chat(member: User) -> dict:
     from chat.models import Message, RoomMembership
 
@@ -195,6 +211,7 @@ def _chat(member: User) -> dict:
             "edited_at",
             "deleted_at",
         ),
+        "rate_limit": _chat_rate_limit(member),
     }
 
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chat import ratelimit
 from chat import services as chat_services
 from community import privacy, services
 from forum import services as forum_services
@@ -47,6 +48,7 @@ def test_export_needs_sign_in(client):
 
 
 def test_export_holds_everything_stored_about_the_member(client, world):
+    ratelimit.take_token(world.anna.pk)  # the chat's rate limit remembers her last post
     data, raw = download(client, world.anna)
     account = data["account"]
     assert account["email"] == "anna.schmidt@wetzlar.de"
@@ -78,6 +80,8 @@ def test_export_holds_everything_stored_about_the_member(client, world):
     chat = data["chat"]
     assert {world.room.slug, world.direct.slug} <= {r["room_slug"] for r in chat["rooms"]}
     assert {m["body"] for m in chat["messages"]} == {"Annas Nachricht", "Anna privat an Bernd"}
+    assert chat["rate_limit"]["messages_left"] == 9
+    assert chat["rate_limit"]["last_taken_at"]
     assert data["events"]["signups"][0]["event_title"] == "Netzwerktreffen Mittelhessen"
     assert data["events"]["signups"][0]["status"] == "confirmed"
     assert "Für Anna" in [n["text"] for n in data["notifications"]]
@@ -149,6 +153,7 @@ def test_both_export_urls_run_the_same_queries_with_more_data_of_every_kind(
             tools=[f"Werkzeug {n}"],
         )
         services.qualification_add(member=world.anna, programme=f"Kurs {n}")
+        ratelimit.take_token(world.anna.pk)  # from none to a bucket of the chat's rate limit
         chat_services.message_post(
             room=world.room,
             author=world.anna,
