@@ -37,6 +37,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
+from community.addresses import canonical_email  # noqa: E402
 from community.markdown import render_markdown  # noqa: E402
 from community.models import (  # noqa: E402
     EmailDomain,
@@ -408,6 +409,8 @@ def create_members(rng: random.Random, municipalities: list[Municipality]) -> li
                 date_joined=joined + datetime.timedelta(minutes=i * 7),
             )
         )
+    for row in rows:  # bulk_create does not call save(), which sets it
+        row.email_canonical = canonical_email(row.email)
     return User.objects.bulk_create(rows, batch_size=BATCH)
 
 

@@ -6,22 +6,26 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from community import throttling
+from community.addresses import canonical_email
 from community.models import User
 
 
 class EmailBackend(ModelBackend):
-    """ModelBackend with case-insensitive e-mail addresses."""
+    """ModelBackend by e-mail address in any spelling (the manager looks up its canonical form)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         email = kwargs.get("email", username)
         if email is None or password is None:
             return None
-        return super().authenticate(request, username=email.strip().lower(), password=password)
+        return super().authenticate(request, username=canonical_email(email), password=password)
 
 
 def sign_in(*, request, email: str, password: str) -> User:
-    """Check credentials under the throttle; raise ValidationError with a reason."""
-    email = (email or "").strip().lower()
+    """Check credentials under the throttle; raise ValidationError with a reason.
+
+    The throttle counts the canonical address: no spelling gets a fresh counter.
+    """
+    email = canonical_email(email or "")
     address = throttling.client_address(request)
     # A browser that signed in to this account before is judged by its own failures only.
     device = throttling.trusted_device(

@@ -2,12 +2,13 @@
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from community import throttling
+from community.addresses import canonical_email
 from community.backends import sign_in
 from community.models import (
     Expertise,
@@ -38,6 +39,19 @@ class LoginForm(AuthenticationForm):
         if email and password:
             self.user_cache = sign_in(request=self.request, email=email, password=password)
         return self.cleaned_data
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Finds the account by its canonical address, in any spelling.
+
+    (Django's own lookup is case-insensitive in the database, whose idea of
+    case differs from Python's.) The mail goes to the account's stored
+    address, never to the spelling that was typed.
+    """
+
+    def get_users(self, email):
+        users = User._default_manager.filter(email_canonical=canonical_email(email), is_active=True)
+        return (user for user in users if user.has_usable_password())
 
 
 class ResettingSetPasswordForm(SetPasswordForm):

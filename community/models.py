@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
+from community.addresses import CANONICAL_EMAIL_MAX_LENGTH, canonical_email
+
 AGS_VALIDATOR = RegexValidator(
     r"^[0-9]{8}\Z",
     _("Der Amtliche Gemeindeschlüssel hat genau 8 Ziffern."),
@@ -218,14 +220,28 @@ class UserManager(BaseUserManager):
         return user
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        """Any spelling of the address names the one account (see community.addresses)."""
+        return self.get(email_canonical=canonical_email(username or ""))
+
+
+EMAIL_EXISTS_MESSAGE = _("Mit dieser Adresse gibt es schon ein Konto.")
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    # The address as typed, for sending; who it is, is ``email_canonical``.
     email = models.EmailField(
-        _("E-Mail-Adresse"),
+        _("E-Mail-Adresse"), unique=True, error_messages={"unique": EMAIL_EXISTS_MESSAGE}
+    )
+    email_canonical = models.CharField(
+        _("E-Mail-Adresse (kanonisch)"),
+        max_length=CANONICAL_EMAIL_MAX_LENGTH,
         unique=True,
-        error_messages={"unique": _("Mit dieser Adresse gibt es schon ein Konto.")},
+        editable=False,
+        error_messages={"unique": EMAIL_EXISTS_MESSAGE},
+        help_text=_(
+            "Die Adresse in Unicode-Normalform und ohne Groß-/Kleinschreibung: "
+            "ein Konto je Postfach, wie auch immer geschrieben."
+        ),
     )
     handle = models.SlugField(
         _("Kürzel"),
@@ -279,9 +295,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["display_name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(email=Lower("email")), name="user_email_lowercase"
-            ),
-            models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
             ),
             models.CheckConstraint(
@@ -293,10 +306,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.email
 
+    def save(self, *args, **kwargs):
+        """The canonical address follows the address, however the row is saved."""
+        self.email_canonical = canonical_email(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
+
     def clean_fields(self, exclude=None):
         """Validate the stored display name, not the shown one (see ``DisplayNameField``)."""
         exclude = set(exclude or ())
         errors: dict = {}
+        self.email_canonical = canonical_email(self.email)
+        if "email" not in exclude and len(self.email_canonical) > CANONICAL_EMAIL_MAX_LENGTH:
+            errors["email"] = [ValidationError(_("Diese Adresse ist zu lang."), code="max_length")]
+        exclude.add("email_canonical")
         if "display_name" not in exclude:
             field = self._meta.get_field("display_name")
             try:
@@ -306,6 +331,25 @@ class User(AbstractBaseUser, PermissionsMixin):
             exclude.add("display_name")
         try:
             super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_unique(self, exclude=None):
+        """One account per mailbox: the address is unique by its canonical form.
+
+        The error names the address field (forms and the API show it there);
+        whenever the address is checked, so is its canonical form.
+        """
+        exclude = set(exclude or ())
+        self.email_canonical = canonical_email(self.email)
+        errors: dict = {}
+        taken = User._default_manager.filter(email_canonical=self.email_canonical)
+        if "email" not in exclude and taken.exclude(pk=self.pk).exists():
+            errors["email"] = [ValidationError(EMAIL_EXISTS_MESSAGE, code="exists")]
+        try:
+            super().validate_unique(exclude={*exclude, "email", "email_canonical"})
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         if errors:

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community import emails, throttling
+from community.addresses import canonical_email, email_domain, normalize_email
 from community.markdown import render_markdown
 from community.models import (
     EmailDomain,
@@ -45,16 +46,12 @@ INVITABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in INVITABLE_ROL
 
 
 # --- helpers --------------------------------------------------------------
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+# normalize_email (the address to send to), canonical_email (who it is) and
+# email_domain (its canonical domain) come from community.addresses.
 
 
 def normalize_domain(domain: str) -> str:
     return (domain or "").strip().lower().lstrip("@").rstrip(".")
-
-
-def email_domain(email: str) -> str:
-    return normalize_email(email).rpartition("@")[2]
 
 
 def hash_token(token: str) -> str:
@@ -330,7 +327,12 @@ def member_invite(
     role: str = Role.MEMBER,
     password: str | None = None,
 ) -> User:
-    """Create a member of ``municipality``; without a password, e-mail an invitation."""
+    """Create a member of ``municipality``; without a password, e-mail an invitation.
+
+    Coordinators invite only addresses on their municipality's registered
+    domains (an account is a person of that city hall); administrators may
+    invite any address.
+    """
     if role not in INVITABLE_ROLES:
         raise ValidationError(
             {
@@ -339,6 +341,8 @@ def member_invite(
                 )
             }
         )
+    if invited_by is not None and not invited_by.is_network_admin:
+        _require_municipal_address(email=email, municipality=municipality)
     member = member_create(
         email=email,
         display_name=display_name,
@@ -349,6 +353,24 @@ def member_invite(
     if not password:
         invitation_send(member=member, invited_by=invited_by)
     return member
+
+
+def _require_municipal_address(*, email: str, municipality: Municipality) -> None:
+    domains = sorted(municipality.email_domains.values_list("domain", flat=True))
+    if email_domain(email) in domains:
+        return
+    raise ValidationError(
+        {
+            "email": ValidationError(
+                _(
+                    "Die Koordination einer Kommune lädt nur Adressen ihrer Kommune ein "
+                    "(%(domains)s). Andere Adressen lädt die Administration ein."
+                ),
+                code="domain_not_allowed",
+                params={"domains": ", ".join(domains) or _("keine Domain eingetragen")},
+            )
+        }
+    )
 
 
 @transaction.atomic
@@ -452,10 +474,12 @@ def signup_request(*, email: str) -> None:
                 )
             }
         )
-    if User.objects.filter(email=email).exists():
+    existing = User.objects.filter(email_canonical=canonical_email(email)).first()
+    if existing is not None:
+        # To the account's own address: a look-alike spelling learns nothing.
         transaction.on_commit(
             lambda: emails.send(
-                to=email,
+                to=existing.email,
                 template="community/email/signup_exists",
                 context={"link": settings.SITE_URL + reverse("password_reset")},
             )
@@ -497,7 +521,7 @@ def signup_complete(*, token: str, display_name: str, password: str) -> User:
             _("Diese Adresse gehört zu keiner teilnehmenden Kommune mehr."),
             code="domain_not_registered",
         )
-    if User.objects.filter(email=email).exists():
+    if User.objects.filter(email_canonical=canonical_email(email)).exists():
         raise ValidationError(
             _("Mit dieser Adresse gibt es schon ein Konto. Melden Sie sich an."), code="exists"
         )

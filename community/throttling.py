@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from community.addresses import canonical_email
+
 DEVICE_COOKIE = "lotsennetz_device"
 DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 DEVICE_SALT = "community.throttling.device"
@@ -34,8 +36,17 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
+def _account(email: str) -> str:
+    """The digest of an account: its canonical address, so every spelling counts as one."""
+    return _digest(canonical_email(email or ""))
+
+
 def _key(kind: str, value: str) -> str:
     return f"signin:{kind}:{_digest(value)}"
+
+
+def _account_key(email: str) -> str:
+    return f"signin:account:{_account(email)}"
 
 
 def _count(key: str) -> int:
@@ -68,7 +79,7 @@ def _device_entries(cookie: str | None) -> list[list[str]]:
 
 def trusted_device(*, email: str, cookie: str | None) -> str | None:
     """The device's nonce if its cookie proves an earlier sign-in to this account."""
-    account = _digest(email)
+    account = _account(email)
     for digest, nonce in _device_entries(cookie):
         if digest == account and isinstance(nonce, str):
             return nonce
@@ -77,7 +88,7 @@ def trusted_device(*, email: str, cookie: str | None) -> str | None:
 
 def device_cookie_value(*, email: str, cookie: str | None) -> str:
     """The cookie after a successful sign-in: this account (with a fresh nonce) added."""
-    account = _digest(email)
+    account = _account(email)
     entries = [e for e in _device_entries(cookie) if e[0] != account]
     entries = [*entries[-(DEVICE_ACCOUNTS - 1) :], [account, secrets.token_urlsafe(16)]]
     return signing.dumps(entries, salt=DEVICE_SALT, compress=True)
@@ -98,7 +109,7 @@ def set_device_cookie(response, *, request, email: str) -> None:
 def signin_blocked(*, email: str, address: str | None, device: str | None = None) -> bool:
     if device:
         return _count(_key("device", device)) >= settings.SIGNIN_FAILURES_PER_ACCOUNT
-    if _count(_key("account", email)) >= settings.SIGNIN_FAILURES_PER_ACCOUNT:
+    if _count(_account_key(email)) >= settings.SIGNIN_FAILURES_PER_ACCOUNT:
         return True
     return (
         bool(address) and _count(_key("address", address)) >= settings.SIGNIN_FAILURES_PER_ADDRESS
@@ -109,13 +120,13 @@ def signin_failed(*, email: str, address: str | None, device: str | None = None)
     if device:
         _increment(_key("device", device))
     else:
-        _increment(_key("account", email))
+        _increment(_account_key(email))
     if address:
         _increment(_key("address", address))
 
 
 def signin_reset(*, email: str, device: str | None = None) -> None:
-    cache.delete(_key("account", email))
+    cache.delete(_account_key(email))
     if device:
         cache.delete(_key("device", device))
 

@@ -22,6 +22,7 @@ from community.forms import (
     InviteForm,
     LoginForm,
     MemberFilterForm,
+    MemberPasswordResetForm,
     ProfileForm,
     ProjectFilterForm,
     ProjectForm,
@@ -60,6 +61,7 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = MemberPasswordResetForm
     template_name = "community/password_reset_form.html"
     email_template_name = "community/email/password_reset.txt"
     subject_template_name = "community/email/password_reset_subject.txt"

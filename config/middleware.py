@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from community import throttling
+from community.addresses import canonical_email
 
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -95,8 +96,8 @@ def _identity(request, counted: str) -> str | None:
     if counted == "address":
         return throttling.client_address(request)
     if counted == "email":
-        email = request.POST.get("email", "")
-        return email.strip().lower() or None
+        # Every spelling of one mailbox shares its counter (community.addresses).
+        return canonical_email(request.POST.get("email", "")) or None
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     # Token clients: DRF authenticates inside the view; the token stands for the member.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from community.addresses import canonical_email
 from community.models import Municipality, State, User
 from events import access, ical, selectors, services
 from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_initial
@@ -233,7 +234,7 @@ def attendees(request, pk):
     form = AttendeeAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         member = User.objects.filter(
-            email__iexact=form.cleaned_data["email"], is_active=True
+            email_canonical=canonical_email(form.cleaned_data["email"]), is_active=True
         ).first()
         if member is None:
             form.add_error("email", _("Unter dieser Adresse gibt es kein aktives Mitglied."))

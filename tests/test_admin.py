@@ -65,7 +65,8 @@ def test_admin_adds_a_member_with_normalised_email_and_a_handle(admin_client_, m
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    created = User.objects.get(email="neu.mitglied@wetzlar.de")
+    created = User.objects.get(email_canonical="neu.mitglied@wetzlar.de")
+    assert created.email == "Neu.Mitglied@wetzlar.de"
     assert created.handle == "neu-mitglied"
 
 

@@ -36,11 +36,14 @@ def test_the_database_refuses_an_unknown_state():
         Municipality.objects.create(name="Roh", slug="roh", state="XX")
 
 
-def test_the_database_refuses_an_uppercase_email():
+def test_the_database_refuses_a_second_row_for_one_mailbox_in_another_case():
     municipality = services.municipality_create(name="Roh", state="HE")
+    User.objects.create(
+        email="gross@roh.de", handle="gross", display_name="G", municipality=municipality
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(
-            email="Gross@roh.de", handle="gross", display_name="G", municipality=municipality
+            email="Gross@roh.de", handle="gross-2", display_name="G", municipality=municipality
         )
 
 
@@ -94,9 +97,10 @@ def test_avatar_initials_come_from_the_display_name(name, initials):
     assert User(display_name=name, email="m@x.de").initials == initials
 
 
-def test_member_emails_are_stored_in_lowercase(make_member):
+def test_member_emails_keep_the_local_part_as_typed_and_are_identified_in_lowercase(make_member):
     member = make_member(email="Anna.SCHMIDT@Wetzlar.de")
-    assert member.email == "anna.schmidt@wetzlar.de"
+    assert member.email == "Anna.SCHMIDT@wetzlar.de"  # mail goes where it was typed
+    assert member.email_canonical == "anna.schmidt@wetzlar.de"
 
 
 def test_roles_know_their_powers(make_member, municipality, make_municipality):
