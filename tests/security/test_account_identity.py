@@ -270,6 +270,17 @@ def test_sign_up_mails_for_any_spelling_share_one_limit(
     assert len(mail.outbox) == 3
 
 
+def test_sign_up_on_an_umlaut_domain_finds_the_municipality_registered_in_punycode(
+    make_municipality, client, django_capture_on_commit_callbacks
+):
+    muenchen = make_municipality(name="München", state="BY", domains=["xn--mnchen-3ya.de"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/registrieren/", {"email": "Anna@M\u00fcnchen.de"})
+    assert response.status_code == 200
+    assert [m.to for m in mail.outbox] == [["Anna@m\u00fcnchen.de"]]
+    assert services.municipality_for_email("anna@M\u00dcNCHEN.de") == muenchen
+
+
 # --- coordinators stay on their municipality's domains ----------------------------------
 @pytest.mark.parametrize(
     "email", ["someone@gmail.com", "mallory@evil-wetzlar.de", "anna@wetzlar.de.evil.com"]
