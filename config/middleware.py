@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from community import throttling
+from community.authentication import request_token
 
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -99,9 +100,13 @@ def _identity(request, counted: str) -> str | None:
         return email.strip().lower() or None
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    # Token clients: DRF authenticates inside the view; the token stands for the member.
-    authorization = request.META.get("HTTP_AUTHORIZATION", "")
-    return f"auth:{authorization}" if authorization else None
+    # Token clients: DRF authenticates inside the view (reusing this lookup). The
+    # member counts, never the header's text; a made-up token counts its address.
+    token = request_token(request)
+    if token is not None:
+        return f"user:{token.user_id}"
+    address = throttling.client_address(request)
+    return f"address:{address}" if address else None
 
 
 def _too_many(request, window: int):
@@ -127,7 +132,8 @@ class RateLimitMiddleware:
     Sign-up and password reset count per address (flood level, for a city hall
     behind one NAT address) and per target e-mail address; over the e-mail limit
     the answer is the same as when the mail is sent, so it never tells whether
-    an account exists. Posting counts per member (session or token).
+    an account exists. Posting counts per member (session or valid token, one
+    counter for both); a request without a valid member counts its address.
     """
 
     def __init__(self, get_response):
