@@ -54,12 +54,19 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 
 class ResettingSetPasswordForm(SetPasswordForm):
-    """Setting a new password by e-mail link ends every session and API token of the
-    account (whoever had them is out) and lifts a sign-in lockout."""
+    """Setting a new password by e-mail link ends every other session and every API
+    token of the account (whoever had them is out) and lifts a sign-in lockout."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
 
     def save(self, commit=True):
+        session = getattr(self.request, "session", None)
         return services.member_password_set(
-            member=self.user, password=self.cleaned_data["new_password1"]
+            member=self.user,
+            password=self.cleaned_data["new_password1"],
+            except_session_key=session.session_key if session is not None else None,
         )
 
 

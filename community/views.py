@@ -83,6 +83,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = ResettingSetPasswordForm
     success_url = reverse_lazy("password_reset_complete")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "community/password_reset_complete.html"

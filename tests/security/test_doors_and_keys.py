@@ -274,6 +274,21 @@ def test_a_password_reset_ends_every_session_and_every_token(member):
     assert laptop.get("/").status_code == 302  # back to the sign-in page
 
 
+def test_a_password_reset_from_a_signed_in_browser_ends_the_others_without_an_error(member):
+    laptop, phone = browser(), browser(ELSEWHERE)
+    assert signed_in(page_sign_in(laptop, member.email))
+    assert signed_in(page_sign_in(phone, member.email))
+    laptop.post("/passwort-vergessen/", {"email": member.email})
+    response = laptop.get(link_from_mail(mail.outbox[0]), follow=True)
+    response = laptop.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert phone.get("/").status_code == 302
+    assert signed_in(page_sign_in(laptop, member.email, NEW_PASSWORD))
+
+
 def test_a_password_change_ends_other_sessions_and_tokens_but_keeps_this_browser(member):
     here, elsewhere = browser(), browser(ELSEWHERE)
     assert signed_in(page_sign_in(here, member.email))
@@ -455,3 +470,41 @@ def test_last_use_is_written_at_most_once_a_minute(member, django_assert_num_que
         client.get("/api/members/me/")
     assert not any("UPDATE" in q["sql"] and "apitoken" in q["sql"] for q in queries)
     assert ApiToken.objects.get().last_used_at == first
+
+
+class _SchemaEditor:
+    """Just what the data migration uses of a schema editor (works inside the test's atomic)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def execute(self, sql):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_the_migration_carries_drf_tokens_over_and_drops_the_plain_keys(member):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("community.migrations.0008_api_tokens")
+    created = timezone.now() - timedelta(days=400)
+    key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE TABLE "authtoken_token" ("key" varchar(40) PRIMARY KEY, '
+            '"created" timestamp with time zone NOT NULL, "user_id" bigint NOT NULL)'
+        )
+        cursor.execute(
+            'INSERT INTO "authtoken_token" ("key", "created", "user_id") VALUES (%s, %s, %s)',
+            [key, created, member.pk],
+        )
+    migration.carry_over_drf_tokens(apps, _SchemaEditor(connection))
+
+    assert "authtoken_token" not in connection.introspection.table_names()
+    token = tokens_of(member).get()
+    assert token.key_hash == services.hash_token(key)
+    assert abs((token.created_at - created).total_seconds()) < 1
+    assert token_works(key)  # the idle period starts with the migration
