@@ -24,9 +24,10 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from rest_framework.authentication import get_authorization_header
 
 from community import throttling
-from community.authentication import request_token
+from community.authentication import key_from_authorization, request_token
 
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -98,13 +99,19 @@ def _identity(request, counted: str) -> str | None:
     if counted == "email":
         email = request.POST.get("email", "")
         return email.strip().lower() or None
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    # Token clients: DRF authenticates inside the view (reusing this lookup). The
-    # member counts, never the header's text; a made-up token counts its address.
-    token = request_token(request)
-    if token is not None:
-        return f"user:{token.user_id}"
+    # The member the view will act for counts, never the header's text. The API
+    # (DRF) takes a Token header before the session and authenticates inside the
+    # view, reusing this lookup; pages know only the session. Without a valid
+    # member (a made-up token), the address counts.
+    if request.path.startswith("/api/") and key_from_authorization(
+        get_authorization_header(request)
+    ):
+        token = request_token(request)
+        member_id = token.user_id if token is not None else None
+    else:
+        member_id = request.user.pk if request.user.is_authenticated else None
+    if member_id is not None:
+        return f"user:{member_id}"
     address = throttling.client_address(request)
     return f"address:{address}" if address else None
 
