@@ -176,6 +176,35 @@ def test_a_locked_account_is_locked_at_every_password_door(door, staff_member):
 
 
 @override_settings(SIGNIN_FAILURES_PER_ACCOUNT=5)
+def test_the_owners_known_browser_changes_the_password_during_a_lockout(member):
+    owner = browser()
+    assert signed_in(page_sign_in(owner, member.email))
+    for _ in range(5):
+        page_sign_in(browser(ELSEWHERE), member.email, WRONG)
+    stolen = door_client(member, needs_session=True)  # a session, but no device cookie
+    assert throttled(password_change(stolen, member.email, PASSWORD))
+    assert password_change(owner, member.email, PASSWORD).status_code == 302
+    member.refresh_from_db()
+    assert member.check_password(NEW_PASSWORD)
+
+
+@override_settings(SIGNIN_FAILURES_PER_ACCOUNT=5)
+def test_a_token_client_that_keeps_cookies_is_a_known_device_too(member):
+    script = api()
+    first = script.post(
+        "/api/auth/token/", {"email": member.email, "password": PASSWORD}, format="json"
+    )
+    assert first.status_code == 200 and throttling.DEVICE_COOKIE in first.cookies
+    for _ in range(5):
+        page_sign_in(browser(ELSEWHERE), member.email, WRONG)
+    assert throttled(token_request(None, member.email, PASSWORD))
+    again = script.post(
+        "/api/auth/token/", {"email": member.email, "password": PASSWORD}, format="json"
+    )
+    assert again.status_code == 200
+
+
+@override_settings(SIGNIN_FAILURES_PER_ACCOUNT=5)
 def test_the_admins_own_password_form_is_the_throttled_one(staff_member):
     client = browser()
     client.force_login(staff_member)
