@@ -260,6 +260,23 @@ def test_a_token_and_the_session_of_one_member_share_one_counter(member):
 
 
 @override_settings(RATE_LIMITS=LOW_POSTING)
+def test_on_the_api_the_member_the_token_names_counts_not_the_session(member, make_member):
+    """DRF acts for the token's member; a second account's session must not spread the count."""
+    forum_categories()
+    other = make_member(municipality=member.municipality)
+    key = new_token(member)
+    body = {"category": "austausch", "title": "Neu", "body": "Text"}
+    answers = []
+    for session_of in [None, other, None]:
+        client = api()
+        if session_of is not None:
+            client.force_login(session_of)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        answers.append(client.post("/api/forum/threads/", body, format="json").status_code)
+    assert answers == [201, 201, 429]
+
+
+@override_settings(RATE_LIMITS=LOW_POSTING)
 def test_made_up_tokens_count_on_the_address_not_on_their_text(member):
     forum_categories()
     answers = []
