@@ -5,7 +5,7 @@ A missing object and one the user may not see look the same: Http404.
 
 from django.http import Http404
 
-from community.models import Expertise, Municipality, Project, Qualification, Tool, User
+from community.models import ApiToken, Expertise, Municipality, Project, Qualification, Tool, User
 
 
 def can_invite(user: User, municipality: Municipality | None) -> bool:
@@ -102,4 +102,16 @@ def access_tool(user: User, key: str) -> Tool:
     try:
         return Tool.objects.get(key=key)
     except Tool.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def access_api_token(user: User, token_id) -> ApiToken:
+    """One of the user's own API tokens; anyone else's is missing (404)."""
+    from community.selectors import member_api_tokens
+
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return member_api_tokens(member=user).get(pk=int(token_id))
+    except (ApiToken.DoesNotExist, TypeError, ValueError) as exc:
         raise Http404 from exc

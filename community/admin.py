@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community import services, services_privacy
 from community.models import (
+    ApiToken,
     EmailDomain,
     Expertise,
     Invitation,
@@ -147,6 +149,19 @@ class UserAdmin(DjangoUserAdmin):
         }
         return TemplateResponse(request, "community/admin_erase_confirmation.html", context)
 
+    def user_change_password(self, request, id, form_url=""):
+        """Setting a member's password ends their sessions and API tokens (as a reset does)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            member = self.get_object(request, unquote(id))
+            if member is not None:
+                own = member.pk == request.user.pk
+                services.member_sessions_end(
+                    member=member,
+                    except_session_key=request.session.session_key if own else None,
+                )
+        return response
+
     def save_model(self, request, obj, form, change):
         # The admin edits the row directly; keep the stored HTML in step with the bio.
         obj.bio_html = services.render_markdown(obj.bio)
@@ -159,6 +174,20 @@ class UserAdmin(DjangoUserAdmin):
         # once all of it is saved, the search index says what the profile says.
         super().save_related(request, form, formsets, change)
         services.search_index_update(member_ids=[form.instance.pk])
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens can be seen and revoked (deleted) here, never created or read back."""
+
+    list_display = ["user", "label", "created_at", "last_used_at"]
+    search_fields = ["user__email", "user__display_name", "label"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "label", "created_at", "last_used_at"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Invitation)

@@ -7,16 +7,25 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import (
+    exceptions,
+    generics,
+    mixins,
+    permissions,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community import access, selectors, services
+from community import access, selectors, services, throttling
 from community.api_pagination import MemberSearchPagination
 from community.backends import sign_in
 from community.models import (
     LEVEL_CODES,
+    ApiToken,
     Expertise,
     Level,
     Municipality,
@@ -168,6 +177,25 @@ class MemberAdminUpdateSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    label = serializers.CharField(
+        max_length=services.API_TOKEN_LABEL_LENGTH, required=False, allow_blank=True
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """One of the member's API tokens: never its key (only a hash is stored)."""
+
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "label", "created_at", "last_used_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        """True for the token this very request was authenticated with."""
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
 
 
 class MemberFilterSerializer(serializers.Serializer):
@@ -296,13 +324,38 @@ class AuthTokenView(APIView):
     def post(self, request):
         payload = TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        data = payload.validated_data
         try:
-            user = sign_in(request=request, **payload.validated_data)
+            user = sign_in(request=request, email=data["email"], password=data["password"])
         except ValidationError as exc:
             if exc.code == "throttled":
                 raise exceptions.Throttled(detail=exc.messages[0]) from exc
             raise exceptions.AuthenticationFailed(detail=exc.messages[0]) from exc
-        return Response({"token": services.member_token(member=user)})
+        response = Response(
+            {"token": services.member_token(member=user, label=data.get("label", ""))}
+        )
+        # A client that keeps cookies is a known device of the account, as a browser is.
+        throttling.set_device_cookie(response, request=request, email=user.email)
+        return response
+
+
+class MemberTokenListView(generics.ListAPIView):
+    """The member's own API tokens (created, last used); ``current`` marks this request's."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return selectors.member_api_tokens(member=self.request.user)
+
+
+class MemberTokenDetailView(APIView):
+    """Revoke one of the member's own tokens; anyone else's is missing (404)."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        token = access.access_api_token(request.user, pk)
+        services.api_token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MunicipalityViewSet(

@@ -12,6 +12,12 @@ router.register("projects", api.ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("auth/token/", api.AuthTokenView.as_view(), name="api_token"),
+    path("members/me/tokens/", api.MemberTokenListView.as_view(), name="api_member_tokens"),
+    path(
+        "members/me/tokens/<int:pk>/",
+        api.MemberTokenDetailView.as_view(),
+        name="api_member_token",
+    ),
     path(
         "notifications/",
         notifications_api.NotificationListView.as_view(),

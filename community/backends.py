@@ -1,4 +1,9 @@
-"""Signing in by e-mail address, with throttling shared by pages and API."""
+"""Signing in by e-mail address, with throttling shared by every door that checks a password.
+
+The sign-in page, the admin login, ``POST /api/auth/token/``, the password
+change and the account erasure all count failures on the same throttle
+(community.throttling) and honour the same device cookies.
+"""
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
@@ -20,12 +25,8 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=canonical_email(email), password=password)
 
 
-def sign_in(*, request, email: str, password: str) -> User:
-    """Check credentials under the throttle; raise ValidationError with a reason.
-
-    The throttle counts the canonical address: no spelling gets a fresh counter.
-    """
-    email = canonical_email(email or "")
+def _throttle_for(request, email: str) -> tuple[str | None, str | None]:
+    """The client address and, if this browser signed in to the account before, its device."""
     address = throttling.client_address(request)
     # A browser that signed in to this account before is judged by its own failures only.
     device = throttling.trusted_device(
@@ -39,6 +40,16 @@ def sign_in(*, request, email: str, password: str) -> User:
             ),
             code="throttled",
         )
+    return address, device
+
+
+def sign_in(*, request, email: str, password: str) -> User:
+    """Check credentials under the throttle; raise ValidationError with a reason.
+
+    The throttle counts the canonical address: no spelling gets a fresh counter.
+    """
+    email = canonical_email(email or "")
+    address, device = _throttle_for(request, email)
     user = authenticate(request, email=email, password=password)
     if user is None:
         throttling.signin_failed(email=email, address=address, device=device)
@@ -47,3 +58,17 @@ def sign_in(*, request, email: str, password: str) -> User:
         )
     throttling.signin_reset(email=email, device=device)
     return user
+
+
+def password_check(*, request, member: User, password: str) -> None:
+    """Confirm a signed-in member's password (to change it, to erase the account).
+
+    Counts on the sign-in throttle, so a stolen session cannot guess the
+    password here any faster than at the sign-in page.
+    """
+    email = member.email_canonical or canonical_email(member.email)
+    address, device = _throttle_for(request, email)
+    if not member.check_password(password or ""):
+        throttling.signin_failed(email=email, address=address, device=device)
+        raise ValidationError(_("Das Passwort stimmt nicht."), code="password_incorrect")
+    throttling.signin_reset(email=email, device=device)

@@ -1,15 +1,21 @@
 """Forms of the community pages. They parse and validate input; services write."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from community import throttling
+from community import services
 from community.addresses import canonical_email
-from community.backends import sign_in
+from community.backends import password_check, sign_in
 from community.models import (
     Expertise,
     Level,
@@ -54,13 +60,46 @@ class MemberPasswordResetForm(PasswordResetForm):
         return (user for user in users if user.has_usable_password())
 
 
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin login on the sign-in throttle (community.backends.sign_in); staff only."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            self.user_cache = sign_in(request=self.request, email=email, password=password)
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
 class ResettingSetPasswordForm(SetPasswordForm):
-    """Setting a new password by e-mail link also lifts a sign-in lockout."""
+    """Setting a new password by e-mail link ends every other session and every API
+    token of the account (whoever had them is out) and lifts a sign-in lockout."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
 
     def save(self, commit=True):
-        user = super().save(commit=commit)
-        throttling.signin_reset(email=user.email)
-        return user
+        session = getattr(self.request, "session", None)
+        return services.member_password_set(
+            member=self.user,
+            password=self.cleaned_data["new_password1"],
+            except_session_key=session.session_key if session is not None else None,
+        )
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Changing the password: the old one is checked on the sign-in throttle."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        password_check(request=self.request, member=self.user, password=old_password)
+        return old_password
 
 
 class PasswordPairMixin(forms.Form):

@@ -448,6 +448,34 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.expires_at > timezone.now()
 
 
+class ApiToken(models.Model):
+    """A key for ``Authorization: Token <key>``; a member may hold several and revoke each.
+
+    Only a SHA-256 hash of the key is stored (the key is 160 random bits, so no
+    slow hash is needed): a leaked database holds no usable keys. A token that
+    was not used for ``API_TOKEN_IDLE_DAYS`` expires.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("Mitglied")
+    )
+    key_hash = models.CharField(_("Schlüssel-Hash"), max_length=64, unique=True, editable=False)
+    label = models.CharField(_("Bezeichnung"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("zuletzt benutzt"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API-Zugangsschlüssel")
+        verbose_name_plural = _("API-Zugangsschlüssel")
+        ordering = ["-last_used_at", "-pk"]
+        indexes = [models.Index(fields=["user", "last_used_at"], name="apitoken_user_last_used")]
+
+    def __str__(self) -> str:
+        return self.label or _("Zugangsschlüssel vom %(date)s") % {
+            "date": f"{timezone.localtime(self.created_at):%d.%m.%Y}"
+        }
+
+
 # --- Menschen & Projekte -------------------------------------------------------
 class Expertise(models.Model):
     """A field of the curated taxonomy (E-Akte/DMS, OZG-Onlinedienste, …)."""

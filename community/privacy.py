@@ -244,15 +244,21 @@ def member_export(*, member: User) -> dict:
     Secrets are left out on purpose: password hash, token keys, feed keys.
     A fixed number of queries, whatever the amount of data.
     """
-    from rest_framework.authtoken.models import Token
+    from community.models import ApiToken
 
     member = User.objects.select_related("municipality").get(pk=member.pk)
-    token = Token.objects.filter(user=member).values("created").first()
+    tokens = list(
+        ApiToken.objects.filter(user=member)
+        .order_by("created_at", "pk")
+        .values("label", "created_at", "last_used_at")
+    )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now(),
         "account": _account(member),
-        "api_token": {"created": token["created"]} if token else None,
+        # The newest token as before, then all of them (never a key).
+        "api_token": {"created": tokens[-1]["created_at"]} if tokens else None,
+        "api_tokens": tokens,
         **_community(member),
         "forum": _forum(member),
         "chat": _chat(member),

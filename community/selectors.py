@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
 
 from community.models import (
+    ApiToken,
     Expertise,
     MemberExpertise,
     MemberSearchDocument,
@@ -44,6 +45,15 @@ def municipality_list() -> QuerySet[Municipality]:
         .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
         .order_by("name", "pk")
     )
+
+
+def member_api_tokens(*, member: User) -> QuerySet[ApiToken]:
+    """The member's API tokens that have not expired, most recently used first."""
+    from community.authentication import idle_cutoff
+
+    tokens = ApiToken.objects.filter(user=member).order_by("-last_used_at", "-pk")
+    cutoff = idle_cutoff()
+    return tokens.filter(last_used_at__gte=cutoff) if cutoff is not None else tokens
 
 
 def invitable_municipalities(*, user: User) -> QuerySet[Municipality]:

@@ -23,6 +23,7 @@ from community import emails, throttling
 from community.addresses import canonical_email, email_domain, normalize_email
 from community.markdown import render_markdown
 from community.models import (
+    ApiToken,
     EmailDomain,
     Expertise,
     Invitation,
@@ -291,14 +292,27 @@ def _chat_access_changed_on_commit(*, member_id: int) -> None:
     transaction.on_commit(lambda: _group_send(group, event))
 
 
-def member_sessions_end(*, member: User) -> None:
-    """Sign a member out everywhere: API tokens and browser sessions."""
-    from django.contrib.sessions.models import Session
-    from rest_framework.authtoken.models import Token
+def member_sessions_end(
+    *,
+    member: User,
+    except_session_key: str | None = None,
+    except_token: ApiToken | None = None,
+) -> None:
+    """Sign a member out everywhere (but the given session and token): delete the rows.
 
-    Token.objects.filter(user=member).delete()
+    Rows are deleted, not just made invalid, so that whatever watches them (open
+    sockets) sees them go.
+    """
+    from django.contrib.sessions.models import Session
+
+    tokens = ApiToken.objects.filter(user=member)
+    if except_token is not None:
+        tokens = tokens.exclude(pk=except_token.pk)
+    tokens.delete()
     # Sessions are signed blobs; only decoding them tells whose they are.
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == except_session_key:
+            continue
         if str(session.get_decoded().get("_auth_user_id")) == str(member.pk):
             session.delete()
 
@@ -308,12 +322,64 @@ def member_deactivate(*, member: User) -> User:
     return member_update(member=member, is_active=False)
 
 
-def member_token(*, member: User) -> str:
-    """The member's API token, created on first use."""
-    from rest_framework.authtoken.models import Token
+@transaction.atomic
+def member_password_set(
+    *,
+    member: User,
+    password: str,
+    except_session_key: str | None = None,
+    except_token: ApiToken | None = None,
+) -> User:
+    """A new password ends every other session and API token of the member.
 
-    token, _created = Token.objects.get_or_create(user=member)
-    return token.key
+    Whoever knew the old password (or held a stolen session or key) is out;
+    the browser or token that set it may stay. Proof of the password (or of
+    the mailbox) also lifts a sign-in lockout.
+    """
+    password_validation.validate_password(password, member)
+    member.set_password(password)
+    member.save(update_fields=["password"])
+    member_sessions_end(
+        member=member, except_session_key=except_session_key, except_token=except_token
+    )
+    throttling.signin_reset(email=member.email)
+    return member
+
+
+# --- API tokens ------------------------------------------------------------
+API_TOKENS_PER_MEMBER = 50
+API_TOKEN_LABEL_LENGTH = 100
+
+
+@transaction.atomic
+def member_token(*, member: User, label: str = "") -> str:
+    """A new API token for the member; only its hash is stored, the key is shown once.
+
+    A member keeps at most ``API_TOKENS_PER_MEMBER`` tokens (the least recently
+    used go first), and expired tokens are cleared on the way.
+    """
+    from community.authentication import idle_cutoff
+
+    key = secrets.token_hex(20)
+    ApiToken.objects.create(
+        user=member, key_hash=hash_token(key), label=(label or "").strip()[:API_TOKEN_LABEL_LENGTH]
+    )
+    tokens = ApiToken.objects.filter(user=member)
+    cutoff = idle_cutoff()
+    if cutoff is not None:
+        tokens.filter(last_used_at__lt=cutoff).delete()
+    surplus = list(
+        tokens.order_by("-last_used_at", "-pk").values_list("pk", flat=True)[API_TOKENS_PER_MEMBER:]
+    )
+    if surplus:
+        ApiToken.objects.filter(pk__in=surplus).delete()
+    return key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Revoke one token: the row goes, and with it every client that used it."""
+    token.delete()
 
 
 # --- invitations ----------------------------------------------------------

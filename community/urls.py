@@ -36,6 +36,12 @@ urlpatterns = [
     path("menschen/<slug:handle>/", views.member_detail, name="member_detail"),
     path("profil/", views.profile_edit, name="profile_edit"),
     path("profil/erfahrung/", views.expertise_edit, name="expertise_edit"),
+    path("profil/passwort/", views.password_change, name="password_change"),
+    path(
+        "profil/zugangsschluessel/<int:pk>/widerrufen/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("profil/daten/", privacy_views.privacy_page, name="privacy"),
     path("profil/daten/export/", privacy_views.privacy_export, name="privacy_export"),
     path("profil/loeschen/", privacy_views.account_erase, name="account_erase"),

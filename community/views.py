@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,7 @@ from community.forms import (
     QualificationForm,
     ResettingSetPasswordForm,
     SignupForm,
+    ThrottledPasswordChangeForm,
 )
 
 BACKEND = "community.backends.EmailBackend"
@@ -83,6 +84,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "community/password_reset_confirm.html"
     form_class = ResettingSetPasswordForm
     success_url = reverse_lazy("password_reset_complete")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -227,7 +231,41 @@ def profile_edit(request):
         else:
             messages.success(request, _("Ihr Profil ist gespeichert."))
             return redirect(request.user.get_absolute_url())
-    return render(request, "community/profile_edit.html", {"form": form})
+    return render(
+        request,
+        "community/profile_edit.html",
+        {"form": form, "api_tokens": selectors.member_api_tokens(member=request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """A new password; every other session and API token of the member ends."""
+    form = ThrottledPasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        member = services.member_password_set(
+            member=request.user,
+            password=form.cleaned_data["new_password1"],
+            except_session_key=request.session.session_key,
+        )
+        update_session_auth_hash(request, member)  # this browser stays signed in
+        messages.success(
+            request,
+            _(
+                "Ihr Passwort ist geändert. Alle anderen Sitzungen und Zugangsschlüssel "
+                "sind beendet."
+            ),
+        )
+        return redirect("profile_edit")
+    return render(request, "community/password_change.html", {"form": form})
+
+
+@require_http_methods(["POST"])
+def api_token_revoke(request, pk):
+    token = access.access_api_token(request.user, pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, _("Der Zugangsschlüssel ist widerrufen."))
+    return redirect("profile_edit")
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,10 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from community.authentication import api_token_for_key
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
+    token = api_token_for_key(key)  # hashed, expiring tokens, as the REST API checks them
+    if token is None:
         return AnonymousUser()
     return token.user
 

@@ -24,9 +24,11 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from rest_framework.authentication import get_authorization_header
 
 from community import throttling
 from community.addresses import canonical_email
+from community.authentication import key_from_authorization, request_token
 
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -98,11 +100,21 @@ def _identity(request, counted: str) -> str | None:
     if counted == "email":
         # Every spelling of one mailbox shares its counter (community.addresses).
         return canonical_email(request.POST.get("email", "")) or None
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    # Token clients: DRF authenticates inside the view; the token stands for the member.
-    authorization = request.META.get("HTTP_AUTHORIZATION", "")
-    return f"auth:{authorization}" if authorization else None
+    # The member the view will act for counts, never the header's text. The API
+    # (DRF) takes a Token header before the session and authenticates inside the
+    # view, reusing this lookup; pages know only the session. Without a valid
+    # member (a made-up token), the address counts.
+    if request.path.startswith("/api/") and key_from_authorization(
+        get_authorization_header(request)
+    ):
+        token = request_token(request)
+        member_id = token.user_id if token is not None else None
+    else:
+        member_id = request.user.pk if request.user.is_authenticated else None
+    if member_id is not None:
+        return f"user:{member_id}"
+    address = throttling.client_address(request)
+    return f"address:{address}" if address else None
 
 
 def _too_many(request, window: int):
@@ -128,7 +140,8 @@ class RateLimitMiddleware:
     Sign-up and password reset count per address (flood level, for a city hall
     behind one NAT address) and per target e-mail address; over the e-mail limit
     the answer is the same as when the mail is sent, so it never tells whether
-    an account exists. Posting counts per member (session or token).
+    an account exists. Posting counts per member (session or valid token, one
+    counter for both); a request without a valid member counts its address.
     """
 
     def __init__(self, get_response):

@@ -72,7 +72,7 @@ def test_erasing_is_a_post_with_csrf_token(member):
 
 
 def test_erasure_removes_the_profile_and_everything_attached(world, client):
-    from rest_framework.authtoken.models import Token
+    from community.models import ApiToken
 
     from events import services as event_services
 
@@ -94,7 +94,7 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
     assert not RateBucket.objects.filter(member=anna).exists()
     assert not Signup.objects.filter(member=anna).exists()
     assert not CalendarFeed.objects.filter(member=anna).exists()
-    assert not Token.objects.filter(user=anna).exists()
+    assert not ApiToken.objects.filter(user=anna).exists()
     assert not [
         s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(anna.pk)
     ]

@@ -87,10 +87,11 @@ def test_export_holds_everything_stored_about_the_member(client, world):
     assert "Für Anna" in [n["text"] for n in data["notifications"]]
     assert "Anna Schmidt" in data["search_document"]["text_a"]
     assert data["api_token"]["created"]
+    assert [set(t) for t in data["api_tokens"]] == [{"label", "created_at", "last_used_at"}]
 
 
 def test_export_holds_nothing_of_other_members(client, world):
-    from rest_framework.authtoken.models import Token
+    from community.models import ApiToken
 
     _data, raw = download(client, world.anna)
     for secret in (
@@ -100,7 +101,7 @@ def test_export_holds_nothing_of_other_members(client, world):
         "Bernd privat an Anna",
         "Wer scannt wie?",  # Bernd's opening post of the shared thread
         "Anna Schmidt hat Sie erwähnt",  # Bernd's notification about Anna
-        Token.objects.get(user=world.anna).key,
+        ApiToken.objects.get(user=world.anna).key_hash,
         world.bernd.password,
     ):
         assert secret not in raw

@@ -51,6 +51,11 @@ ROWS: dict[str, Row] = {
     "member_detail": Row(lambda w: f"/menschen/{_u(w, 'member').handle}/"),
     "profile_edit": Row(lambda w: "/profil/"),
     "expertise_edit": Row(lambda w: "/profil/erfahrung/"),
+    "password_change": Row(lambda w: "/profil/passwort/"),
+    "api_token_revoke": Row(
+        lambda w: f"/profil/zugangsschluessel/{w.api_token.pk}/widerrufen/",
+        note="own tokens only",
+    ),
     "qualification_add": Row(lambda w: "/profil/qualifizierung/"),
     "qualification_confirm": Row(lambda w: f"/qualifizierung/{w.qualification.pk}/bestaetigen/"),
     "qualification_delete": Row(lambda w: f"/qualifizierung/{w.qualification.pk}/entfernen/"),
@@ -131,6 +136,10 @@ ROWS: dict[str, Row] = {
     "api_schema": Row(lambda w: "/api/schema/"),
     "api_docs": Row(lambda w: "/api/docs/"),
     "api_token": Row(lambda w: "/api/auth/token/"),
+    "api_member_tokens": Row(lambda w: "/api/members/me/tokens/", note="own tokens only"),
+    "api_member_token": Row(
+        lambda w: f"/api/members/me/tokens/{w.api_token.pk}/", note="own tokens only"
+    ),
     "api_notifications": Row(lambda w: "/api/notifications/"),
     "api_notifications_read": Row(lambda w: "/api/notifications/read/"),
     "municipality-list": Row(lambda w: "/api/municipalities/"),
@@ -285,6 +294,8 @@ EXPECT: dict[str, dict[str, str]] = {
     "member_detail": {"GET": "LOOOOO"},
     "profile_edit": {"GET": "LOOOOO", "POST": "LOOOOO"},
     "expertise_edit": {"GET": "LOOOOO", "POST": "LOOOOO"},
+    "password_change": {"GET": "LOOOOO", "POST": "LOOOOO"},
+    "api_token_revoke": {"POST": "LHOHHH"},
     "qualification_add": {"GET": "LOOOOO", "POST": "LOOOOO"},
     "qualification_confirm": {"POST": "LFFOFO"},
     "qualification_delete": {"POST": "LFOFFF"},
@@ -356,6 +367,8 @@ EXPECT: dict[str, dict[str, str]] = {
         "PATCH": "NNNNNN",
         "DELETE": "NNNNNN",
     },
+    "api_member_tokens": {"GET": "LOOOOO"},
+    "api_member_token": {"DELETE": "LHOHHH"},
     "api_notifications": {"GET": "LOOOOO"},
     "api_notifications_read": {"POST": "LOOOOO"},
     "municipality-list": {

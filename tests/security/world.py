@@ -77,6 +77,7 @@ class World:
     expertise: object = None
     tool: object = None
     feed_token: str = ""
+    api_token: object = None  # the member's
     message_seq: int = 0
 
 
@@ -179,4 +180,6 @@ def build_world() -> World:
         recipient=member, kind="test", text="Hallo Anna", url="/forum/", actor=coordinator
     )
     w.feed_token = event_services.calendar_feed_token(member=member)
+    services.member_token(member=member, label="Matrix")
+    w.api_token = member.api_tokens.get(label="Matrix")
     return w
