@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community import throttling
 from community.backends import sign_in
+from community.concurrency import version_field
 from community.models import (
     Expertise,
     Level,
@@ -200,6 +201,8 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Ein Link pro Zeile; nach der Adresse darf ein Titel folgen."),
     )
+    # Editing carries the version it started from (community.concurrency).
+    version = version_field()
 
     class Meta:
         model = Project
@@ -229,6 +232,7 @@ class ProjectForm(forms.ModelForm):
         ).order_by("display_name")
         self.fields["members"].required = False
         if self.instance.pk:
+            self.initial["version"] = self.instance.version
             self.initial["tools"] = ", ".join(t.name for t in self.instance.tools.all())
             self.initial["links"] = "\n".join(
                 f"{link.url} {link.title}".strip() for link in self.instance.links.all()
@@ -254,6 +258,7 @@ class ProjectForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("version", None)  # the edit's precondition (expected_version), not a field
         data["members"] = list(data["members"])
         return data
 
