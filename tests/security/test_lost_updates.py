@@ -159,7 +159,7 @@ def test_a_patch_without_if_match_or_with_a_star_behaves_as_before(editable, tab
 @pytest.mark.parametrize("kind", ["post", "event"])
 @pytest.mark.parametrize(
     ("if_match", "status"),
-    [("1", 400), ("W/\"1\"", 412), ('"x1"', 412), ('"2", "1"', 200), (', "1"', 400)],
+    [("1", 400), ('W/"1"', 412), ('"x1"', 412), ('"2", "1"', 200), (', "1"', 400)],
 )
 def test_if_match_is_compared_strongly_and_a_malformed_one_is_a_400(
     kind, if_match, status, coordinator, tabs
@@ -178,7 +178,7 @@ def test_parse_if_match_reads_lists_stars_and_weak_tags():
     assert parse_if_match('"3"') == {3}
     assert parse_if_match('"3" , W/"4", "x", "5"') == {3, 5}
     assert parse_if_match('"99999999999"') == frozenset()
-    for malformed in ["", "3", '"3', '"3",', "*, \"3\"", 'W/3', '"a"b"']:
+    for malformed in ["", "3", '"3', '"3",', '*, "3"', "W/3", '"a"b"']:
         with pytest.raises(ValueError):
             parse_if_match(malformed)
 
