@@ -79,11 +79,20 @@ def check_version(obj, expected: int | Collection[int] | None) -> None:
 # --- pages ---------------------------------------------------------------------------
 
 
+class VersionField(forms.IntegerField):
+    """A garbled version counts as stale: 0 matches no version, so the page shows
+    both versions (a hidden field's own error would stay invisible)."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except forms.ValidationError:
+            return 0
+
+
 def version_field() -> forms.IntegerField:
     """The hidden field an edit form carries the version in (missing: no check, as before)."""
-    return forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
-    )
+    return VersionField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
 
 def _display(field: forms.Field, value) -> str:

@@ -342,3 +342,19 @@ def test_an_edit_form_without_another_save_saves_at_once(kind, coordinator, clie
     # A second submit of the same (now stale) form is a conflict, not a silent overwrite.
     assert client.post(url, mine | {editable.field: "Spät"}).status_code == 200
     assert editable.stored() == "Meine Fassung"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["abc", "0", "-1", "99999999999"])
+def test_a_garbled_version_on_an_edit_page_counts_as_stale_and_stores_nothing(
+    version, coordinator, client
+):
+    editable = make_editable("post", coordinator)
+    url = EDIT_PAGES["post"].format(pk=editable.pk)
+    client.force_login(coordinator)
+
+    response = client.post(url, {"body": "Meine Fassung", "version": version})
+
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert editable.stored() == "Erste Fassung"
