@@ -23,6 +23,7 @@ from chat.serializers import (
     RoomCreateSerializer,
     RoomSerializer,
 )
+from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.models import User
 
 MESSAGE_PAGE_SIZE = 50
@@ -159,21 +160,31 @@ class MessageDetailView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=MessageSerializer)
+    @extend_schema(parameters=[ETAG], responses=MessageSerializer)
     def get(self, request, slug, seq):
         room = access.access_room(request.user, slug)
-        return Response(MessageSerializer(access.access_message(request.user, room, seq)).data)
+        message = access.access_message(request.user, room, seq)
+        return with_etag(Response(MessageSerializer(message).data), message)
 
-    @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
+    @extend_schema(
+        request=MessageEditSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: MessageSerializer, 412: PRECONDITION_FAILED},
+    )
     def patch(self, request, slug, seq):
+        """Edit one's own message; with If-Match only if it is still at that ETag."""
         room = access.access_room(request.user, slug)
         message = access.access_message(request.user, room, seq)
         if not access.can_change_message(request.user, message):
             raise exceptions.PermissionDenied(_("Nur die eigene Nachricht lässt sich bearbeiten."))
         payload = MessageEditSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        message = services.message_edit(message=message, body=payload.validated_data["body"])
-        return Response(MessageSerializer(message).data)
+        message = services.message_edit(
+            message=message,
+            body=payload.validated_data["body"],
+            expected_version=expected_version(request),
+        )
+        return with_etag(Response(MessageSerializer(message).data), message)
 
     @extend_schema(responses={204: None})
     def delete(self, request, slug, seq):

@@ -164,6 +164,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("gesendet am"), default=timezone.now)
     edited_at = models.DateTimeField(_("bearbeitet am"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
+    # Raised by every change of this row (community.concurrency): the ETag.
+    version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("Chatnachricht")

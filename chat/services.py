@@ -12,7 +12,7 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -45,6 +45,7 @@ from chat.models import (
 )
 from chat.serializers import message_payload
 from community import realtime
+from community.concurrency import check_version
 from community.models import Municipality, Role, User
 from community.services import german_slugify
 
@@ -655,13 +656,31 @@ async def message_post_async(
     return message, True, outbox
 
 
+def _lock_message(message: Message) -> Message:
+    """The message's row, locked until the end of the transaction (fields refreshed)."""
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    for name in ("body", "body_html", "edited_at", "deleted_at", "version"):
+        setattr(message, name, getattr(locked, name))
+    return message
+
+
 @transaction.atomic
-def message_edit(*, message: Message, body: str) -> Message:
+def message_edit(
+    *, message: Message, body: str, expected_version: int | Collection[int] | None = None
+) -> Message:
+    """Change a message's text; with ``expected_version``, one changed meanwhile
+    raises VersionConflict (under the row lock: of two edits from one version
+    only one wins)."""
     _validate_message(body, message.client_id)
+    message = _lock_message(message)
+    check_version(message, expected_version)
+    if message.deleted_at is not None:  # deleted meanwhile
+        raise ValidationError(_("Diese Nachricht ist gelöscht."), code="deleted")
     message.body = body
     message.body_html = render_message(body, handles=_linked_handles(body))
     message.edited_at = timezone.now()
-    message.save(update_fields=["body", "body_html", "edited_at"])
+    message.version += 1
+    message.save(update_fields=["body", "body_html", "edited_at", "version"])
     _broadcast_on_commit(
         message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
     )
@@ -671,10 +690,12 @@ def message_edit(*, message: Message, body: str) -> Message:
 @transaction.atomic
 def message_delete(*, message: Message) -> Message:
     """Remove the text, keep the seq: a deleted message leaves no gap."""
+    message = _lock_message(message)
     message.body = ""
     message.body_html = ""
     message.deleted_at = timezone.now()
-    message.save(update_fields=["body", "body_html", "deleted_at"])
+    message.version += 1
+    message.save(update_fields=["body", "body_html", "deleted_at", "version"])
     _broadcast_on_commit(
         message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
     )

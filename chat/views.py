@@ -43,6 +43,11 @@ def _strings() -> dict[str, str]:
         "closed": _("Dieser Raum ist geschlossen."),
         "failed": _("Das hat nicht geklappt. Bitte versuchen Sie es erneut."),
         "editLabel": _("Nachricht bearbeiten"),
+        "conflict": _(
+            "Diese Nachricht wurde inzwischen anderswo geändert. Ihr Text ist noch nicht "
+            "gespeichert; er steht weiter im Feld. Speichern Sie erneut, um ihn zu übernehmen."
+        ),
+        "conflictStored": _("Gespeichert ist jetzt:"),
     }
 
 

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from community import access, selectors, services, throttling
 from community.api_pagination import MemberSearchPagination
+from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.backends import sign_in
 from community.models import (
     LEVEL_CODES,
@@ -553,10 +554,17 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = self.get_queryset().get(pk=project.pk)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[ETAG])
     def retrieve(self, request, pk=None):
-        return Response(ProjectSerializer(access.access_project(request.user, pk)).data)
+        project = access.access_project(request.user, pk)
+        return with_etag(Response(ProjectSerializer(project).data), project)
 
+    @extend_schema(
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ProjectSerializer, 412: PRECONDITION_FAILED},
+    )
     def partial_update(self, request, pk=None):
+        """Change the project; with If-Match only if nobody changed it since that ETag."""
         project = access.access_project(request.user, pk)
         if not access.can_edit_project(request.user, project):
             raise exceptions.PermissionDenied(
@@ -570,10 +578,13 @@ class ProjectViewSet(viewsets.GenericViewSet):
                 {"municipality": ["Die Kommune eines Projekts lässt sich nicht ändern."]}
             )
         try:
-            project = services.project_update(project=project, **data)
+            project = services.project_update(
+                project=project, expected_version=expected_version(request), **data
+            )
         except ValidationError as exc:
             _raise_for(exc)
-        return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
+        project = self.get_queryset().get(pk=project.pk)
+        return with_etag(Response(ProjectSerializer(project).data), project)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):

@@ -6,6 +6,10 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from community.api_versions import precondition_failed
+from community.concurrency import VersionConflict
 
 
 def _details(errors) -> list[exceptions.ErrorDetail]:
@@ -29,7 +33,11 @@ def _as_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation errors from services as 400."""
+    """DRF's handler, plus model validation errors from services as 400 and
+    a stale If-Match (a service's VersionConflict) as 412."""
+    if isinstance(exc, VersionConflict):
+        set_rollback()  # as DRF does for its own errors (under ATOMIC_REQUESTS)
+        return precondition_failed(exc)
     if isinstance(exc, DjangoValidationError):
         exc = _as_drf(exc)
     elif isinstance(exc, Http404):

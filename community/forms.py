@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from community import services
 from community.addresses import canonical_email
 from community.backends import password_check, sign_in
+from community.concurrency import version_field
 from community.models import (
     Expertise,
     Level,
@@ -253,6 +254,8 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Ein Link pro Zeile; nach der Adresse darf ein Titel folgen."),
     )
+    # Editing carries the version it started from (community.concurrency).
+    version = version_field()
 
     class Meta:
         model = Project
@@ -282,6 +285,7 @@ class ProjectForm(forms.ModelForm):
         ).order_by("display_name")
         self.fields["members"].required = False
         if self.instance.pk:
+            self.initial["version"] = self.instance.version
             self.initial["tools"] = ", ".join(t.name for t in self.instance.tools.all())
             self.initial["links"] = "\n".join(
                 f"{link.url} {link.title}".strip() for link in self.instance.links.all()
@@ -307,6 +311,7 @@ class ProjectForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("version", None)  # the edit's precondition (expected_version), not a field
         data["members"] = list(data["members"])
         return data
 

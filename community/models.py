@@ -654,6 +654,8 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    # Raised by every change of this row (community.concurrency): the ETag.
+    version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("Projekt")

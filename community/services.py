@@ -6,7 +6,7 @@ only once that transaction has committed.
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from community import emails, throttling
 from community.addresses import canonical_email, email_domain, normalize_email
+from community.concurrency import check_version
 from community.markdown import render_markdown
 from community.models import (
     ApiToken,
@@ -826,9 +827,14 @@ def project_update(
     tools: Iterable[str] | None = None,
     members: Iterable[User] | None = None,
     links: Iterable[tuple[str, str]] | None = None,
+    expected_version: int | Collection[int] | None = None,
     **fields,
 ) -> Project:
+    """Change a project; with ``expected_version``, one changed meanwhile raises
+    VersionConflict (under the row lock: of two edits from one version only one wins)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
+    check_version(project, expected_version)
+    project.version += 1
     affected = _project_apply(
         project=project, fields=fields, tools=tools, members=members, links=links
     )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from community import access, selectors, services, throttling
 from community.api_errors import api_not_found, api_server_error
+from community.concurrency import VersionConflict, page_conflict
 from community.forms import (
     AccountSetupForm,
     ExpertiseForm,
@@ -395,15 +396,29 @@ def project_edit(request, pk):
     if not access.can_edit_project(request.user, project):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, instance=project, municipality=project.municipality)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            project = services.project_update(project=project, **form.service_data())
+            project = services.project_update(
+                project=project,
+                expected_version=form.cleaned_data["version"],
+                **form.service_data(),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except VersionConflict as exc:
+            stored = ProjectForm(
+                request.POST, instance=exc.current, municipality=exc.current.municipality
+            )
+            conflict = page_conflict(form, stored, version=exc.current.version)
         else:
             messages.success(request, _("Das Projekt ist gespeichert."))
             return redirect(project)
-    return render(request, "community/project_form.html", {"form": form, "project": project})
+    return render(
+        request,
+        "community/project_form.html",
+        {"form": form, "project": project, "conflict": conflict},
+    )
 
 
 @require_safe

@@ -35,6 +35,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.models import Municipality, State, User
 from events import access, ical, selectors, services
 from events.models import (
@@ -452,11 +453,18 @@ class EventViewSet(viewsets.GenericViewSet):
             _raise_for(exc)
         return Response(self._fresh(event.pk), status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[ETAG])
     def retrieve(self, request, pk=None):
-        return Response(EventSerializer(self._event(pk), context={"request": request}).data)
+        event = self._event(pk)
+        return with_etag(Response(EventSerializer(event, context={"request": request}).data), event)
 
-    @extend_schema(request=EventWriteSerializer, responses=EventSerializer)
+    @extend_schema(
+        request=EventWriteSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: EventSerializer, 412: PRECONDITION_FAILED},
+    )
     def partial_update(self, request, pk=None):
+        """Change the event; with If-Match only if nobody changed it since that ETag."""
         event = self._managed_event(pk)
         payload = EventWriteSerializer(event, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
@@ -468,10 +476,11 @@ class EventViewSet(viewsets.GenericViewSet):
                 _("Die Koordination legt Termine nur für die eigene Kommune an.")
             )
         try:
-            services.event_update(event=event, **data)
+            services.event_update(event=event, expected_version=expected_version(request), **data)
         except ValidationError as exc:
             _raise_for(exc)
-        return Response(self._fresh(pk))
+        event = self._event(pk)
+        return with_etag(Response(EventSerializer(event, context={"request": request}).data), event)
 
     @extend_schema(
         responses={204: None}, description="Sagt den Termin ab; er bleibt als abgesagt sichtbar."

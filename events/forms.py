@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.concurrency import version_field
 from community.models import Municipality, State
 from events.models import (
     DEFAULT_TIMEZONE,
@@ -169,6 +170,9 @@ class EventForm(forms.Form):
         help_text=_("Die Nummer aus der Adresse des Themas, z. B. 42 für /forum/thema/42/."),
     )
 
+    # Editing carries the version it started from (community.concurrency).
+    version = version_field()
+
     def __init__(self, *args, host_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if host_choices is not None:
@@ -214,6 +218,7 @@ def event_initial(event: Event) -> dict:
         "audience_municipality": event.audience_municipality,
         "hosting_municipality": event.hosting_municipality,
         "forum_thread": event.forum_thread_id,
+        "version": event.version,
     }
 
 

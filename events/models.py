@@ -162,6 +162,8 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(_("angelegt am"), default=dj_timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert am"), default=dj_timezone.now, editable=False)
+    # Raised by every change of this row (community.concurrency): the ETag.
+    version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     class Meta:
         verbose_name = _("Termin")

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import secrets
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import emails
+from community.concurrency import check_version
 from community.markdown import render_markdown
 from community.models import Municipality, User
 from events import notify
@@ -259,17 +260,20 @@ def event_update(
     event: Event,
     organizers: Iterable[User] | None = None,
     agenda: Iterable[dict] | None = None,
+    expected_version: int | Collection[int] | None = None,
     **fields,
 ) -> Event:
     """Change an event; SEQUENCE grows when calendar programs must update their copy.
 
     A smaller capacity may not drop below the confirmed seats; a larger one
-    moves people up from the waiting list at once.
+    moves people up from the waiting list at once. With ``expected_version``,
+    an event changed meanwhile raises VersionConflict (under the row lock).
     """
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"event_update() got unexpected fields {sorted(unknown)}")
     locked = _lock(event)
+    check_version(locked, expected_version)
     if locked.is_cancelled:
         raise ValidationError(
             _("Ein abgesagter Termin kann nicht mehr geändert werden."), code="event_cancelled"
@@ -306,6 +310,7 @@ def event_update(
     if changed:
         locked.sequence += 1
     locked.updated_at = timezone.now()
+    locked.version += 1
     locked.save()
     _fill_free_seats(locked)
     _after_seat_change(locked)
@@ -326,7 +331,8 @@ def event_cancel(*, event: Event, by: User | None = None) -> Event:
     locked.status = EventStatus.CANCELLED
     locked.sequence += 1
     locked.updated_at = timezone.now()
-    locked.save(update_fields=["status", "sequence", "updated_at"])
+    locked.version += 1
+    locked.save(update_fields=["status", "sequence", "updated_at", "version"])
     _reindex_organizers(locked)
     member_ids = set(
         Signup.objects.filter(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.addresses import canonical_email
+from community.concurrency import VersionConflict, page_conflict
 from community.models import Municipality, State, User
 from events import access, ical, selectors, services
 from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_initial
@@ -339,6 +340,7 @@ def _host_choices(user):
 def _form_data(form, user) -> dict:
     """The form's wall-clock times, read in the chosen zone (ValidationError on DST gaps)."""
     data = dict(form.cleaned_data)
+    data.pop("version", None)  # the edit's precondition, not a field of the event
     tz_name = data["timezone"]
     for name in ("starts_at", "ends_at", "signup_deadline"):
         if data.get(name) is not None:
@@ -372,18 +374,27 @@ def create(request):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     event = _managed(request, pk)
-    form = EventForm(
-        request.POST or None, host_choices=_host_choices(request.user), initial=event_initial(event)
-    )
+    host_choices = _host_choices(request.user)
+    form = EventForm(request.POST or None, host_choices=host_choices, initial=event_initial(event))
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_update(event=event, **_form_data(form, request.user))
+            services.event_update(
+                event=event,
+                expected_version=form.cleaned_data["version"],
+                **_form_data(form, request.user),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except VersionConflict as exc:
+            stored = EventForm(
+                request.POST, host_choices=host_choices, initial=event_initial(exc.current)
+            )
+            conflict = page_conflict(form, stored, version=exc.current.version)
         else:
             messages.success(request, _("Der Termin ist gespeichert."))
             return redirect(event)
-    context = {"form": form, "timezones": COMMON_TIMEZONES, "event": event}
+    context = {"form": form, "timezones": COMMON_TIMEZONES, "event": event, "conflict": conflict}
     return render(request, "events/form.html", context)
 
 

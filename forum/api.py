@@ -17,6 +17,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from community import access as community_access
 from community.api_pagination import PageNumberPagination
+from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from forum import access, selectors, services
 from forum.models import Post
 from forum.serializers import (
@@ -234,13 +235,20 @@ class PostViewSet(viewsets.GenericViewSet):
 
     def _respond(self, request, post, code=status.HTTP_200_OK):
         post = selectors.post_detail(post.pk)
-        return Response(PostSerializer(post, context={"viewer": request.user}).data, status=code)
+        data = PostSerializer(post, context={"viewer": request.user}).data
+        return with_etag(Response(data, status=code), post)
 
+    @extend_schema(parameters=[ETAG])
     def retrieve(self, request, pk=None):
         return self._respond(request, self._post(request, pk))
 
-    @extend_schema(request=PostCreateSerializer, responses=PostSerializer)
+    @extend_schema(
+        request=PostCreateSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: PostSerializer, 412: PRECONDITION_FAILED},
+    )
     def partial_update(self, request, pk=None):
+        """Edit the text; with If-Match only if nobody changed the post since that ETag."""
         post = self._post(request, pk)
         if not access.can_change_post(request.user, post):
             raise exceptions.PermissionDenied(
@@ -253,6 +261,7 @@ class PostViewSet(viewsets.GenericViewSet):
             editor=request.user,
             post=post,
             body=payload.validated_data["body"],
+            expected_version=expected_version(request),
         )
         return self._respond(request, post)
 

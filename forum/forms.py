@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.concurrency import version_field
 from community.models import Expertise, Project
 from forum.models import BODY_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 
@@ -59,6 +60,12 @@ class ThreadEditForm(forms.Form):
 
 class PostForm(forms.Form):
     body = _body_field()
+
+
+class PostEditForm(PostForm):
+    """Editing carries the version it started from (community.concurrency)."""
+
+    version = version_field()
 
 
 class ReasonForm(forms.Form):

@@ -132,6 +132,8 @@ class Post(models.Model):
     edited_at = models.DateTimeField(_("geändert am"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
     hidden = models.BooleanField(_("ausgeblendet"), default=False)
+    # Raised by every change of this row (community.concurrency): the ETag.
+    version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
     hidden_reason = models.CharField(
         _("Grund für das Ausblenden"), max_length=REASON_MAX_LENGTH, blank=True
     )

@@ -7,7 +7,7 @@ skip them; views check them first to answer with the right page.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import realtime
+from community.concurrency import check_version
 from community.models import Expertise, Project, Role, User
 from community.services import _group_send, notification_create, notifications_mark_read
 from forum import access
@@ -374,8 +375,18 @@ def post_create(*, author: User, thread: Thread, body: str) -> Post:
 
 
 @transaction.atomic
-def post_update(*, editor: User, post: Post, body: str) -> Post:
-    """Edit a post; the previous text is kept as a revision everybody can see."""
+def post_update(
+    *,
+    editor: User,
+    post: Post,
+    body: str,
+    expected_version: int | Collection[int] | None = None,
+) -> Post:
+    """Edit a post; the previous text is kept as a revision everybody can see.
+
+    With ``expected_version``, a post changed meanwhile raises VersionConflict
+    (checked under the row lock, so of two edits from one version only one wins).
+    """
     post = (
         Post.objects.select_for_update(of=("self",))
         .select_related("thread", "author")
@@ -385,6 +396,7 @@ def post_update(*, editor: User, post: Post, body: str) -> Post:
         raise _denied(
             _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
         )
+    check_version(post, expected_version)
     body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
     if body == post.body:
         return post
@@ -395,7 +407,8 @@ def post_update(*, editor: User, post: Post, body: str) -> Post:
         post=post, editor=editor, created_at=now, body=post.body, body_html=post.body_html
     )
     post.body, post.body_html, post.edited_at = body, html, now
-    post.save(update_fields=["body", "body_html", "edited_at"])
+    post.version += 1
+    post.save(update_fields=["body", "body_html", "edited_at", "version"])
     if editor.pk != post.author_id:
         _log(moderator=editor, action=ModerationAction.EDIT, post=post)
     # Only people newly mentioned hear of an edit; watchers are not told.
@@ -418,7 +431,8 @@ def post_delete(*, member: User, post: Post) -> Post:
         )
     PostRevision.objects.create(post=post, editor=member, body=post.body, body_html=post.body_html)
     post.deleted_at = timezone.now()
-    post.save(update_fields=["deleted_at"])
+    post.version += 1
+    post.save(update_fields=["deleted_at", "version"])
     Reaction.objects.filter(post=post).delete()
     Thread.objects.filter(pk=post.thread_id, solution=post).update(solution=None)
     if member.pk != post.author_id:
@@ -646,7 +660,8 @@ def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
     reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, single_line=True)
     post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
     post.hidden, post.hidden_reason = True, reason
-    post.save(update_fields=["hidden", "hidden_reason"])
+    post.version += 1
+    post.save(update_fields=["hidden", "hidden_reason", "version"])
     Thread.objects.filter(pk=post.thread_id, solution=post).update(solution=None)
     Flag.objects.filter(post=post, resolved_at__isnull=True).update(
         resolved_at=timezone.now(), resolved_by=moderator
@@ -662,7 +677,8 @@ def post_unhide(*, moderator: User, post: Post) -> Post:
     _require_moderator(moderator)
     post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
     post.hidden, post.hidden_reason = False, ""
-    post.save(update_fields=["hidden", "hidden_reason"])
+    post.version += 1
+    post.save(update_fields=["hidden", "hidden_reason", "version"])
     _log(moderator=moderator, action=ModerationAction.UNHIDE, post=post)
     _index([post.pk])
     _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)

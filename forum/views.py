@@ -11,8 +11,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import access as community_access
 from community import selectors as community_selectors
+from community.concurrency import VersionConflict, page_conflict
 from forum import access, fragments, selectors, services
-from forum.forms import PostForm, ReasonForm, SearchForm, ThreadEditForm, ThreadForm
+from forum.forms import (
+    PostEditForm,
+    PostForm,
+    ReasonForm,
+    SearchForm,
+    ThreadEditForm,
+    ThreadForm,
+)
 from forum.models import BODY_MAX_LENGTH, Category
 
 
@@ -282,18 +290,27 @@ def post_edit(request, pk):
         return HttpResponseForbidden(
             _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
         )
-    form = PostForm(request.POST or None, initial={"body": post.body})
+    form = PostEditForm(request.POST or None, initial={"body": post.body, "version": post.version})
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_update(
-                editor=request.user, post=post, body=form.cleaned_data["body"]
+                editor=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except VersionConflict as exc:
+            stored = PostEditForm(request.POST, initial={"body": exc.current.body})
+            conflict = page_conflict(form, stored, version=exc.current.version)
         else:
             return redirect(post.get_absolute_url())
     return render(
-        request, "forum/post_form.html", {"form": form, "thread": post.thread, "post": post}
+        request,
+        "forum/post_form.html",
+        {"form": form, "thread": post.thread, "post": post, "conflict": conflict},
     )
 
 

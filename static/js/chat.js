@@ -250,7 +250,12 @@
         break;
       case "message_changed":
         var item = itemFor(frame.message.seq);
-        if (item) { fill(item, frame.message); }
+        // An open editor keeps the text being written; saving then meets the change (412).
+        if (item && item.querySelector(".chat-edit-form")) {
+          item._message = frame.message;
+        } else if (item) {
+          fill(item, frame.message);
+        }
         break;
       case "typing":
         typers[frame.user.id] = {name: frame.user.display_name, until: Date.now() + TYPING_SHOWN_MS};
@@ -366,35 +371,84 @@
     }
   });
 
+  // Editing sends the version it started from (If-Match, the ETag of the GET): a
+  // message changed meanwhile (in another tab) answers 412, and the editor then
+  // shows the stored text beside the one being written, which stays in the field.
+  function versioned(method, url, body, etag) {
+    var headers = {"Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json"};
+    if (etag) { headers["If-Match"] = etag; }
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        return {status: response.status, ok: response.ok, etag: response.headers.get("ETag"), data: data};
+      });
+    });
+  }
+
   function startEdit(item, url) {
+    if (item.querySelector(".chat-edit-form")) { return; }
+    versioned("GET", url).then(function (result) {
+      if (!result.ok) { throw new Error(result.status); }
+      item._message = result.data;
+      openEditor(item, url, result.data, result.etag);
+    }).catch(function () { errorLine.textContent = T.failed; });
+  }
+
+  function openEditor(item, url, message, etag) {
     var body = item.querySelector(".chat-body");
-    if (!item._message) {
-      // Server-rendered: fetch the Markdown source first.
-      request("GET", url).then(function (message) { item._message = message; startEdit(item, url); })
-        .catch(function () { errorLine.textContent = T.failed; });
-      return;
-    }
     var form = document.createElement("form");
     form.className = "chat-edit-form";
+    var conflict = document.createElement("div");
+    conflict.className = "chat-edit-conflict form-errors";
+    conflict.setAttribute("role", "alert");
+    conflict.hidden = true;
     var label = document.createElement("label");
     label.textContent = T.editLabel;
     var input = document.createElement("textarea");
-    input.value = item._message.body;
+    input.value = message.body;
     input.rows = 3;
     input.maxLength = 4000;
     label.append(input);
     var save = actionButton(T.save, "chat-save");
     save.type = "submit";
     var cancel = actionButton(T.cancel, "chat-cancel");
-    form.append(label, save, cancel);
+    form.append(conflict, label, save, cancel);
     body.replaceWith(form);
     input.focus();
-    cancel.addEventListener("click", function () { form.replaceWith(body); });
+    cancel.addEventListener("click", function () { fill(item, item._message); });
+
+    function showConflict(stored) {
+      conflict.textContent = "";
+      var note = document.createElement("p");
+      note.textContent = T.conflict;
+      var heading = document.createElement("p");
+      heading.textContent = T.conflictStored;
+      var text = document.createElement("pre");
+      text.className = "edit-conflict-stored";
+      text.textContent = stored.deleted ? T.deleted : stored.body;
+      conflict.append(note, heading, text);
+      conflict.hidden = false;
+      input.focus();
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      request("PATCH", url, {body: input.value})
-        .then(function (message) { fill(item, message); })
-        .catch(function () { errorLine.textContent = T.failed; });
+      versioned("PATCH", url, {body: input.value}, etag).then(function (result) {
+        if (result.status === 412) {
+          return versioned("GET", url).then(function (current) {
+            if (!current.ok) { throw new Error(current.status); }
+            item._message = current.data;
+            etag = current.etag;  // saving again deliberately replaces the stored text
+            showConflict(current.data);
+          });
+        }
+        if (!result.ok) { throw new Error(result.status); }
+        fill(item, result.data);
+      }).catch(function () { errorLine.textContent = T.failed; });
     });
   }
 
