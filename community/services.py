@@ -282,6 +282,7 @@ def member_update(
         member_sessions_end(member=member)
     if (member.role, member.municipality_id, member.is_active) != before:
         _chat_access_changed_on_commit(member_id=member.pk)
+        member_sockets_changed_on_commit(member_id=member.pk, active=member.is_active)
     return member
 
 
@@ -291,6 +292,16 @@ def _chat_access_changed_on_commit(*, member_id: int) -> None:
 
     event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
     group = realtime.chat_user_group(member_id)
+    transaction.on_commit(lambda: _group_send(group, event))
+
+
+def member_sockets_changed_on_commit(*, member_id: int, active: bool) -> None:
+    """Every open socket of the member: an inactive member's close (4401), an
+    active one's check again what they watch (an event of the city they left)."""
+    from community import realtime
+
+    event = {"type": realtime.SOCKET_ENDED if not active else realtime.SOCKET_RECHECK}
+    group = realtime.member_sockets_group(member_id)
     transaction.on_commit(lambda: _group_send(group, event))
 
 
