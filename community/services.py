@@ -281,9 +281,22 @@ def member_update(
     if is_active is False:
         member_sessions_end(member=member)
     if (member.role, member.municipality_id, member.is_active) != before:
-        _chat_access_changed_on_commit(member_id=member.pk)
-        member_sockets_changed_on_commit(member_id=member.pk, active=member.is_active)
+        _member_access_changed(member=member)
     return member
+
+
+@transaction.atomic
+def member_access_changed(*, member: User) -> None:
+    """After the admin's form changed role, municipality or the active flag directly:
+    a deactivated member is signed out everywhere, open sockets check again."""
+    if not member.is_active:
+        member_sessions_end(member=member)
+    _member_access_changed(member=member)
+
+
+def _member_access_changed(*, member: User) -> None:
+    _chat_access_changed_on_commit(member_id=member.pk)
+    member_sockets_changed_on_commit(member_id=member.pk, active=member.is_active)
 
 
 def _chat_access_changed_on_commit(*, member_id: int) -> None:

@@ -282,3 +282,34 @@ def test_logging_out_closes_a_real_clients_socket_through_daphne(world, needs_re
         code = asyncio.run(scenario(address))
     wait_for_other_sessions_to_end()
     assert code == 4401
+
+
+# --- the admin's form deactivates directly ----------------------------------------------
+@pytest.fixture
+def admin_browser(world):
+    admin = world.users["admin"]
+    admin.is_superuser = True
+    admin.save()
+    browser = Client()
+    browser.force_login(admin)
+    return browser
+
+
+async def test_deactivating_a_member_in_the_admin_signs_them_out_and_closes_their_sockets(
+    world, admin_browser
+):
+    from tests.test_admin import _post_change
+
+    member = world.users["coordinator"]  # in the private room, no qualification inline
+    token = await database_sync_to_async(services.member_token)(member=member)
+    browser = await database_sync_to_async(signed_in)(member)
+    by_key = await opened(by_token("/ws/notifications/", token))
+    by_cookie = await opened(by_session(f"/ws/chat/{world.private_room.slug}/", browser))
+    await database_sync_to_async(_post_change)(
+        admin_browser, f"/admin/community/user/{member.pk}/change/", is_active=""
+    )
+    assert await closed_with(by_key) == 4401
+    assert await closed_with(by_cookie) == 4401
+    assert not await database_sync_to_async(Token.objects.filter(user=member).exists)()
+    key = session_key(browser)
+    assert not await database_sync_to_async(Session.objects.filter(pk=key).exists)()
