@@ -285,7 +285,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     # --- events from the member's own group ---------------------------------------------
     async def chat_access_changed(self, event):
         """Left, removed, moved or deactivated: stay only if still allowed in."""
-        if event["room_id"] not in (None, self.room.pk):
+        if self.closing or event["room_id"] not in (None, self.room.pk):
             return
         user = await _may_stay(self.me["id"], self.room.slug)
         if user is None:

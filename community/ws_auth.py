@@ -110,6 +110,9 @@ class SocketLifetime:
         await self.close(code=code)
 
     async def close(self, code=None, reason=None):
+        """Once: the first reason to close wins (signed out before the room was lost)."""
+        if self.closing:
+            return
         self.closing = True
         await super().close(code=code, reason=reason)
 
@@ -136,8 +139,7 @@ class SocketLifetime:
 
     async def socket_ended(self, event) -> None:
         """Logged out, password changed, token revoked, deactivated or erased."""
-        if not self.closing:
-            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+        await self.close(code=CLOSE_NOT_AUTHENTICATED)
 
     async def socket_recheck(self, event) -> None:
         """The member's role or municipality changed; sockets that watch something
