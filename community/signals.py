@@ -28,8 +28,16 @@ def token_ended(sender, instance, **kwargs) -> None:
     _sockets_end_on_commit(realtime.credential_group("token", instance.pk))
 
 
+def member_deleted(sender, instance, **kwargs) -> None:
+    """A member row deleted outright (the admin's delete): their sessions outlive it."""
+    _sockets_end_on_commit(realtime.member_sockets_group(instance.pk))
+
+
 def connect() -> None:
+    from community.models import User
+
     post_delete.connect(session_ended, sender=Session, dispatch_uid="sockets-session-ended")
+    post_delete.connect(member_deleted, sender=User, dispatch_uid="sockets-member-deleted")
     post_delete.connect(
         token_ended, sender=ws_auth.token_model(), dispatch_uid="sockets-token-ended"
     )

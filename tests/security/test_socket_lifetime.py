@@ -146,6 +146,15 @@ async def test_deleting_a_session_row_closes_its_sockets(world):
     assert await closed_with(ws) == 4401
 
 
+async def test_deleting_a_member_row_closes_their_sockets(world):
+    """Sessions are no rows of the member's: they would outlive a deleted account."""
+    member = world.users["member"]
+    browser = await database_sync_to_async(signed_in)(member)
+    ws = await opened(by_session("/ws/notifications/", browser))
+    await database_sync_to_async(member.delete)()
+    assert await closed_with(ws) == 4401
+
+
 async def test_logging_out_on_one_device_leaves_the_other_devices_sockets_open(world):
     member = world.users["member"]
     phone = await database_sync_to_async(signed_in)(member)
