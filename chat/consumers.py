@@ -3,7 +3,8 @@
 It parses frames, checks access and calls one service; delivery guarantees
 are the services' (stored before broadcast) and the clients' (``seq`` gaps are
 filled with ``sync``). A bad frame gets an ``error`` frame and the socket stays
-open; only refusals close it (4401, 4403, 4404).
+open; only refusals close it (4401, 4403, 4404), and the end of the session or
+token that opened it (4401, community.ws_auth).
 """
 
 import asyncio
@@ -24,7 +25,7 @@ from django.core.exceptions import ValidationError
 from chat import access, hub, presence, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
-from community import realtime
+from community import realtime, ws_auth
 from community.models import User
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,10 @@ MAX_SEQ = 2**63 - 1  # a bigint; anything larger would be a database error
 
 
 @database_sync_to_async
-def _room_access(user, slug):
+def _room_access(scope, user, slug):
+    """The room's access, or (None, None) when the socket's credential ended meanwhile."""
+    if not ws_auth.still_signed_in(scope, user):
+        return None, None
     return access.room_access(user, slug)
 
 
@@ -73,7 +77,7 @@ def _frame(event: dict) -> str:
 _history = database_sync_to_async(_history_sync)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     room: Room | None = None
     room_lost = False
 
@@ -105,17 +109,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- lifecycle ---------------------------------------------------------------
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+        user = self.authenticated_user()
+        if user is None:
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
             return
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        status, room = await _room_access(user, slug)
+        await self.join_lifetime(user)
+        status, room = await _room_access(self.scope, user, slug)
+        if status is None:
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
+            return
         if status is access.Access.MISSING:
-            await self.close(code=CLOSE_NO_SUCH_ROOM)
+            await self.refuse(CLOSE_NO_SUCH_ROOM)
             return
         if status is access.Access.FORBIDDEN:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         self.user = user
         self.me = {"id": user.pk, "display_name": user.display_name}
@@ -136,6 +144,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.heartbeat = asyncio.ensure_future(self._heartbeat())
 
     async def disconnect(self, code):
+        await self.leave_lifetime()
         if self.room is None:
             return
         if getattr(self, "heartbeat", None) is not None:
@@ -154,6 +163,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 # Join again: after a Redis restart the group would be gone (idempotent).
                 await self.hub.refresh(self.room.pk)
                 await self.channel_layer.group_add(self.user_group, self.channel_name)
+                for group in self.lifetime_groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
                 await presence.store().beat(self.room.pk, self.me, self.channel_name)
                 online = await presence.store().online(self.room.pk)
                 if online != self.online:
@@ -274,7 +285,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- events from the member's own group ---------------------------------------------
     async def chat_access_changed(self, event):
         """Left, removed, moved or deactivated: stay only if still allowed in."""
-        if event["room_id"] not in (None, self.room.pk):
+        if self.closing or event["room_id"] not in (None, self.room.pk):
             return
         user = await _may_stay(self.me["id"], self.room.slug)
         if user is None:

@@ -168,6 +168,9 @@ class UserAdmin(DjangoUserAdmin):
         if not obj.handle:
             obj.handle = services.unique_handle(obj.display_name)
         super().save_model(request, obj, form, change)
+        if change and {"is_active", "role", "municipality"} & set(form.changed_data):
+            # As member_update does: a deactivated member is signed out, sockets recheck.
+            services.member_access_changed(member=obj)
 
     def save_related(self, request, form, formsets, change):
         # The member, their expertise and qualifications are written directly:

@@ -1,21 +1,29 @@
 """The notification socket: the bell in the header, delivered live.
 
 Every open page of a member joins that member's group; services send
-``notification.new`` events to it on commit.
+``notification.new`` events to it on commit. It closes (4401) when the
+session or token that opened it ends, or the member is deactivated.
 """
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from community import realtime
+from community import realtime, ws_auth
 
-CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED
+
+_still_signed_in = database_sync_to_async(ws_auth.still_signed_in)
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+        user = self.authenticated_user()
+        if user is None:
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
+            return
+        await self.join_lifetime(user)
+        if not await _still_signed_in(self.scope, user):
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
             return
         self.group = realtime.user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -23,6 +31,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "ready"})
 
     async def disconnect(self, code):
+        await self.leave_lifetime()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -1,5 +1,7 @@
 """Channels group names and event types, defined once for the whole platform."""
 
+import hashlib
+
 # Event types sent through the channel layer (the ``type`` key names the
 # consumer method that handles them: "notification.new" -> notification_new).
 NOTIFICATION_NEW = "notification.new"
@@ -8,6 +10,29 @@ NOTIFICATION_NEW = "notification.new"
 def user_group(user_id: int) -> str:
     """Every open socket of one member (notifications, presence of the bell)."""
     return f"user.{user_id}"
+
+
+# --- every socket's lifetime (issue 16) ----------------------------------------
+# Sent to a credential's group when its row goes (logout, password change, a
+# revoked token), and to a member's sockets when they are deactivated or
+# erased: every socket it reaches closes with 4401 (community.ws_auth).
+SOCKET_ENDED = "socket.ended"
+# Sent to a member's sockets when their role or municipality changed, and to an
+# event's group when its audience or organizers changed: whoever watches
+# something checks again that they may (events close with 4404 when not).
+SOCKET_RECHECK = "socket.recheck"
+
+
+def credential_group(kind: str, key) -> str:
+    """Every open socket opened with one credential (``kind`` "session" or "token",
+    ``key`` its row's primary key). Hashed: group names reach Redis, keys must not."""
+    digest = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:40]
+    return f"auth.{digest}"
+
+
+def member_sockets_group(user_id: int) -> str:
+    """Every open socket of one member, of every kind (forum, events, chat, bell)."""
+    return f"sockets.user.{user_id}"
 
 
 # --- chat (issue 5) ---------------------------------------------------------

@@ -280,8 +280,22 @@ def member_update(
     if is_active is False:
         member_sessions_end(member=member)
     if (member.role, member.municipality_id, member.is_active) != before:
-        _chat_access_changed_on_commit(member_id=member.pk)
+        _member_access_changed(member=member)
     return member
+
+
+@transaction.atomic
+def member_access_changed(*, member: User) -> None:
+    """After the admin's form changed role, municipality or the active flag directly:
+    a deactivated member is signed out everywhere, open sockets check again."""
+    if not member.is_active:
+        member_sessions_end(member=member)
+    _member_access_changed(member=member)
+
+
+def _member_access_changed(*, member: User) -> None:
+    _chat_access_changed_on_commit(member_id=member.pk)
+    member_sockets_changed_on_commit(member_id=member.pk, active=member.is_active)
 
 
 def _chat_access_changed_on_commit(*, member_id: int) -> None:
@@ -290,6 +304,16 @@ def _chat_access_changed_on_commit(*, member_id: int) -> None:
 
     event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
     group = realtime.chat_user_group(member_id)
+    transaction.on_commit(lambda: _group_send(group, event))
+
+
+def member_sockets_changed_on_commit(*, member_id: int, active: bool) -> None:
+    """Every open socket of the member: an inactive member's close (4401), an
+    active one's check again what they watch (an event of the city they left)."""
+    from community import realtime
+
+    event = {"type": realtime.SOCKET_ENDED if not active else realtime.SOCKET_RECHECK}
+    group = realtime.member_sockets_group(member_id)
     transaction.on_commit(lambda: _group_send(group, event))
 
 

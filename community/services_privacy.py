@@ -107,7 +107,7 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     Idempotent: erasing a tombstone again changes nothing.
     """
     from community.search import get_backend
-    from community.services import member_sessions_end
+    from community.services import member_sessions_end, member_sockets_changed_on_commit
 
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.is_erased:
@@ -131,7 +131,8 @@ def member_erase(*, member: User, by: User | None = None) -> User:
         content_type=ContentType.objects.get_for_model(User), object_id=str(member_id)
     ).delete()
     member_sessions_end(member=member)
-    # Open chat sockets check their access again after commit and close (4403).
+    # Every open socket closes (4401); chat sockets also check their rooms again.
+    member_sockets_changed_on_commit(member_id=member_id, active=False)
     transaction.on_commit(lambda: _chat_sockets_recheck(member_id))
 
     member.email = f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}"

@@ -1,12 +1,29 @@
-"""WebSocket authentication by ``Authorization: Token <key>`` for clients that can set headers.
+"""WebSocket authentication, and how long an authenticated socket lives.
 
-Browsers authenticate with the session cookie (AuthMiddlewareStack); a token,
-when present, takes precedence.
+Browsers authenticate with the session cookie (AuthMiddlewareStack); clients
+that can set headers with ``Authorization: Token <key>``, which, when present,
+takes precedence. Either way the socket lives only as long as that credential:
+every consumer (``SocketLifetime``) joins the credential's group and the
+member's, and closes with 4401 when the session or token row is deleted
+(community.signals) or the member is deactivated or erased.
 """
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+
+from community import realtime
+
+CLOSE_NOT_AUTHENTICATED = 4401
+#: The scope key naming the token row that authenticated a socket.
+TOKEN_SCOPE_KEY = "auth_token_pk"
+
+
+def token_model():
+    """The model of API tokens (one place to change when it is replaced)."""
+    from community.models import ApiToken
+
+    return ApiToken
 
 
 @database_sync_to_async
@@ -15,8 +32,8 @@ def _user_for_token(key: str):
 
     token = api_token_for_key(key)  # hashed, expiring tokens, as the REST API checks them
     if token is None:
-        return AnonymousUser()
-    return token.user
+        return AnonymousUser(), None
+    return token.user, token.pk
 
 
 def token_from_headers(headers) -> str | None:
@@ -34,5 +51,98 @@ class TokenAuthMiddleware(BaseMiddleware):
         key = token_from_headers(scope.get("headers", []))
         if key is not None:
             scope = dict(scope)
-            scope["user"] = await _user_for_token(key) if key else AnonymousUser()
+            user, token_pk = await _user_for_token(key) if key else (AnonymousUser(), None)
+            scope["user"] = user
+            scope[TOKEN_SCOPE_KEY] = token_pk
         return await super().__call__(scope, receive, send)
+
+
+def _session_key(scope) -> str | None:
+    session = scope.get("session")
+    return getattr(session, "session_key", None) if session is not None else None
+
+
+def credential_group(scope) -> str | None:
+    """The group of the credential that authenticated this socket: its token, else its session."""
+    if TOKEN_SCOPE_KEY in scope:
+        token_pk = scope[TOKEN_SCOPE_KEY]
+        return realtime.credential_group("token", token_pk) if token_pk is not None else None
+    key = _session_key(scope)
+    return realtime.credential_group("session", key) if key else None
+
+
+def still_signed_in(scope, user) -> bool:
+    """Whether the credential that opened this socket still exists and its member is
+    active (database; asked after joining the groups, so that an ending in between
+    is noticed either here or by the group's event)."""
+    from community.models import User
+
+    if TOKEN_SCOPE_KEY in scope:
+        token_pk = scope[TOKEN_SCOPE_KEY]
+        return (
+            token_pk is not None
+            and token_model()
+            .objects.filter(pk=token_pk, user_id=user.pk, user__is_active=True)
+            .exists()
+        )
+    key = _session_key(scope)
+    if not key or not scope["session"].exists(key):
+        return False
+    return User.objects.filter(pk=user.pk, is_active=True).exists()
+
+
+class SocketLifetime:
+    """For every consumer: refuse so that clients see the code, and end with the credential.
+
+    A close before ``accept()`` reaches a client through daphne as an HTTP 403 at
+    the handshake (the browser sees 1006 and its page retries for ever), so a
+    refusal accepts first and closes at once with the contract's code.
+    """
+
+    closing = False
+    lifetime_groups: tuple[str, ...] = ()
+
+    def authenticated_user(self):
+        user = self.scope.get("user")
+        return user if user is not None and user.is_authenticated else None
+
+    async def refuse(self, code: int) -> None:
+        await self.leave_lifetime()
+        await self.accept()
+        await self.close(code=code)
+
+    async def close(self, code=None, reason=None):
+        """Once: the first reason to close wins (signed out before the room was lost)."""
+        if self.closing:
+            return
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def websocket_receive(self, message):
+        if self.closing:
+            return  # frames already on their way when the socket was closed
+        await super().websocket_receive(message)
+
+    async def join_lifetime(self, user) -> None:
+        """Join the groups whose ``socket.ended`` closes this socket; check
+        ``still_signed_in`` after this returns."""
+        groups = [realtime.member_sockets_group(user.pk)]
+        credential = credential_group(self.scope)
+        if credential is not None:
+            groups.append(credential)
+        self.lifetime_groups = tuple(groups)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave_lifetime(self) -> None:
+        groups, self.lifetime_groups = self.lifetime_groups, ()
+        for group in groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def socket_ended(self, event) -> None:
+        """Logged out, password changed, token revoked, deactivated or erased."""
+        await self.close(code=CLOSE_NOT_AUTHENTICATED)
+
+    async def socket_recheck(self, event) -> None:
+        """The member's role or municipality changed; sockets that watch something
+        only some members may see check again (override)."""

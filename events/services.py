@@ -314,7 +314,21 @@ def event_update(
     locked.save()
     _fill_free_seats(locked)
     _after_seat_change(locked)
+    if organizers is not None or AUDIENCE_FIELDS & set(fields):
+        _sockets_recheck_on_commit(locked)
     return locked
+
+
+AUDIENCE_FIELDS = {"audience", "audience_state", "audience_municipality"}
+
+
+def _sockets_recheck_on_commit(event: Event) -> None:
+    """Open pages of the event check whether their member may still see it (4404 if not)."""
+    from community import realtime
+    from community.services import _group_send
+
+    group = realtime.event_group(event.pk)
+    transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_RECHECK}))
 
 
 @transaction.atomic

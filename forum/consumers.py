@@ -2,22 +2,28 @@
 and activity.
 
 Services send the events on commit (see community.realtime's forum section);
-these consumers only check who may listen and forward what arrives.
+these consumers only check who may listen and forward what arrives. Every
+member reads every category, so a socket ends only with its session or token
+(4401, community.ws_auth).
 """
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from community import realtime
+from community import realtime, ws_auth
 from forum import access
 
-CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED
 CLOSE_NOT_FOUND = 4404
+#: ``_thread_id``/``_category_id`` when the socket's credential ended meanwhile.
+SIGNED_OUT = -1
 
 
 @database_sync_to_async
-def _thread_id(user, thread_id):
+def _thread_id(scope, user, thread_id):
+    if not ws_auth.still_signed_in(scope, user):
+        return SIGNED_OUT
     try:
         return access.access_thread(user, thread_id).pk
     except Http404:
@@ -25,28 +31,30 @@ def _thread_id(user, thread_id):
 
 
 @database_sync_to_async
-def _category_id(user, slug):
+def _category_id(scope, user, slug):
+    if not ws_auth.still_signed_in(scope, user):
+        return SIGNED_OUT
     try:
         return access.access_category(user, slug).pk
     except Http404:
         return None
 
 
-class _ForumSocket(AsyncJsonWebsocketConsumer):
-    async def _join(self, group: str | None) -> None:
-        if group is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+class _ForumSocket(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
+    async def _join(self, found: int | None, group) -> None:
+        if found == SIGNED_OUT:
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
             return
-        self.group = group
+        if found is None:
+            await self.refuse(CLOSE_NOT_FOUND)
+            return
+        self.group = group(found)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "ready"})
 
-    def _user(self):
-        user = self.scope.get("user")
-        return user if user is not None and user.is_authenticated else None
-
     async def disconnect(self, code):
+        await self.leave_lifetime()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -56,12 +64,13 @@ class _ForumSocket(AsyncJsonWebsocketConsumer):
 
 class ThreadConsumer(_ForumSocket):
     async def connect(self):
-        user = self._user()
+        user = self.authenticated_user()
         if user is None:
-            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
             return
-        thread_id = await _thread_id(user, self.scope["url_route"]["kwargs"]["thread_id"])
-        await self._join(realtime.forum_thread_group(thread_id) if thread_id else None)
+        await self.join_lifetime(user)
+        thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
+        await self._join(await _thread_id(self.scope, user, thread_id), realtime.forum_thread_group)
 
     async def forum_post_new(self, event):
         await self.send_json({"type": "post", "post": event["post"]})
@@ -72,12 +81,13 @@ class ThreadConsumer(_ForumSocket):
 
 class CategoryConsumer(_ForumSocket):
     async def connect(self):
-        user = self._user()
+        user = self.authenticated_user()
         if user is None:
-            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+            await self.refuse(CLOSE_NOT_AUTHENTICATED)
             return
-        category_id = await _category_id(user, self.scope["url_route"]["kwargs"]["slug"])
-        await self._join(realtime.forum_category_group(category_id) if category_id else None)
+        await self.join_lifetime(user)
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        await self._join(await _category_id(self.scope, user, slug), realtime.forum_category_group)
 
     async def forum_thread_activity(self, event):
         await self.send_json({"type": "activity", "thread": event["thread"]})

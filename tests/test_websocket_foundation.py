@@ -12,6 +12,7 @@ from django.conf import settings
 from community import realtime, services
 from config.asgi import application
 from tests.servers import daphne
+from tests.sockets import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,10 +36,7 @@ def session_cookie(client, member):
 
 
 async def test_anonymous_socket_is_closed_with_4401():
-    ws = communicator()
-    connected, code = await ws.connect()
-    assert not connected
-    assert code == 4401
+    assert await refused_with(communicator()) == 4401
 
 
 async def test_token_authenticates_a_socket_and_notifications_arrive(member, token):
@@ -59,8 +57,7 @@ async def test_token_authenticates_a_socket_and_notifications_arrive(member, tok
 
 async def test_a_wrong_token_is_not_authenticated(member):
     ws = communicator([ORIGIN, (b"authorization", b"Token falsch")])
-    connected, code = await ws.connect()
-    assert (connected, code) == (False, 4401)
+    assert await refused_with(ws) == 4401
 
 
 async def test_session_cookie_authenticates_a_browser_socket(session_cookie):

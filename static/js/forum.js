@@ -24,7 +24,8 @@
         onMessage(data);
       };
       socket.onclose = function (event) {
-        if (event.code === 4401 || event.code === 4404) { return; }
+        // Refused or signed out (4401, 4403, 4404): asking again would get the same.
+        if (event.code === 4401 || event.code === 4403 || event.code === 4404) { return; }
         window.setTimeout(connect, delay);
         delay = Math.min(delay * 2, 30000);
       };

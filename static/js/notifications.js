@@ -25,7 +25,8 @@
       document.dispatchEvent(new CustomEvent("lotsennetz:notification", { detail: data.notification }));
     };
     socket.onclose = function (event) {
-      if (event.code === 4401) { return; }
+      // Refused or signed out (4401, 4403, 4404): asking again would get the same.
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) { return; }
       window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

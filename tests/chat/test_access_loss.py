@@ -28,9 +28,10 @@ async def test_a_member_who_moves_municipality_is_closed_out_of_the_old_city_roo
 
 
 async def test_a_deactivated_member_is_closed_out(network_room, member, token):
+    """Signed out everywhere: 4401, as every socket (tests/security/test_socket_lifetime.py)."""
     ws, _ = await joined(token, network_room.slug)
     await database_sync_to_async(services.member_deactivate)(member=member)
-    assert await closed_with(ws) == 4403
+    assert await closed_with(ws) == 4401
 
 
 async def test_a_member_who_keeps_access_stays_connected_and_can_write(

@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from community import services as community_services
 from config.asgi import application
 from events import services
+from tests.sockets import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +27,7 @@ def token(member):
 
 
 async def test_anonymous_sockets_are_closed_with_4401(event):
-    connected, code = await communicator(event.pk).connect()
-    assert (connected, code) == (False, 4401)
+    assert await refused_with(communicator(event.pk)) == 4401
 
 
 @pytest.fixture
@@ -40,8 +40,7 @@ def hidden_event(make_event, admin_member, make_municipality):
 
 async def test_invisible_and_missing_events_are_closed_with_4404(hidden_event, token):
     for event_id in (hidden_event.pk, 999999):
-        connected, code = await communicator(event_id, token).connect()
-        assert (connected, code) == (False, 4404)
+        assert await refused_with(communicator(event_id, token)) == 4404
 
 
 async def test_seat_counts_arrive_when_someone_signs_up_or_cancels(event, token, make_member):

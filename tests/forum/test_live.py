@@ -8,6 +8,7 @@ from django.db import connection
 from community import services as community_services
 from config.asgi import application
 from forum import services
+from tests.sockets import refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,13 +89,7 @@ async def test_a_category_list_hears_of_new_activity(thread, other, token, categ
 
 
 async def test_sockets_refuse_strangers_and_missing_threads(thread, token):
-    ws = socket(f"/ws/forum/threads/{thread.pk}/")
-    connected, code = await ws.connect()
-    assert (connected, code) == (False, 4401)
-    ws = socket("/ws/forum/threads/999999/", token)
-    connected, code = await ws.connect()
-    assert (connected, code) == (False, 4404)
-    ws = socket("/ws/forum/categories/nix/", token)
-    connected, code = await ws.connect()
-    assert (connected, code) == (False, 4404)
+    assert await refused_with(socket(f"/ws/forum/threads/{thread.pk}/")) == 4401
+    assert await refused_with(socket("/ws/forum/threads/999999/", token)) == 4404
+    assert await refused_with(socket("/ws/forum/categories/nix/", token)) == 4404
     await _close_thread_connection()

@@ -73,7 +73,6 @@ def test_erasing_is_a_post_with_csrf_token(member):
 
 def test_erasure_removes_the_profile_and_everything_attached(world, client):
     from community.models import ApiToken
-
     from events import services as event_services
 
     event_services.calendar_feed_token(member=world.anna)

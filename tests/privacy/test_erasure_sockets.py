@@ -24,4 +24,4 @@ async def closed_with(ws, timeout: float = 5) -> int:
 async def test_an_erased_members_open_chat_socket_is_closed(network_room, member, token):  # noqa: F811
     ws, _ready = await joined(token, network_room.slug)
     await database_sync_to_async(services_privacy.member_erase)(member=member)
-    assert await closed_with(ws) == 4403
+    assert await closed_with(ws) == 4401  # signed out: tests/security/test_socket_lifetime.py

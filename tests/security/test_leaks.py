@@ -12,6 +12,7 @@ from community import services
 from config.asgi import application
 from events import services as event_services
 from tests.security.world import build_world
+from tests.sockets import refused_with
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
@@ -154,12 +155,7 @@ def connect(path: str, token: str | None) -> WebsocketCommunicator:
 
 
 async def close_code(path: str, token: str | None):
-    ws = connect(path, token)
-    connected, code = await ws.connect()
-    if connected:
-        await ws.disconnect()
-        return "accepted"
-    return code
+    return await refused_with(connect(path, token))
 
 
 @pytest.mark.django_db(transaction=True)
