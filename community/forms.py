@@ -228,7 +228,16 @@ class ProjectForm(forms.ModelForm):
             municipality=municipality, is_active=True
         ).order_by("display_name")
         self.fields["members"].required = False
+        self.fields["members"].help_text = _(
+            "Wen Sie neu auswählen, wird eingeladen und ist erst beteiligt, wenn er oder sie "
+            "annimmt."
+        )
         if self.instance.pk:
+            # Open invitations stay ticked, so saving the form does not withdraw them.
+            self.initial["members"] = [
+                *self.instance.members.values_list("pk", flat=True),
+                *self.instance.invitations.values_list("member_id", flat=True),
+            ]
             self.initial["tools"] = ", ".join(t.name for t in self.instance.tools.all())
             self.initial["links"] = "\n".join(
                 f"{link.url} {link.title}".strip() for link in self.instance.links.all()

@@ -354,6 +354,7 @@ def create(request):
     form = EventForm(
         request.POST or None,
         host_choices=_host_choices(request.user),
+        audience_choices=_host_choices(request.user),
         initial={"timezone": "Europe/Berlin", "hosting_municipality": request.user.municipality},
     )
     if request.method == "POST" and form.is_valid():
@@ -372,11 +373,16 @@ def create(request):
 def edit(request, pk):
     event = _managed(request, pk)
     form = EventForm(
-        request.POST or None, host_choices=_host_choices(request.user), initial=event_initial(event)
+        request.POST or None,
+        host_choices=_host_choices(request.user),
+        # An event already meant for another municipality keeps its audience when edited.
+        audience_choices=_host_choices(request.user)
+        | Municipality.objects.filter(pk=event.audience_municipality_id).only("pk", "name", "slug"),
+        initial=event_initial(event),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_update(event=event, **_form_data(form, request.user))
+            services.event_update(event=event, by=request.user, **_form_data(form, request.user))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
