@@ -306,3 +306,24 @@ def test_the_project_list_of_the_api_has_constant_queries_with_invitations(
             )
 
     assert_constant_queries(client, "/api/projects/", grow, django_assert_num_queries)
+
+
+def test_the_project_form_keeps_open_invitations_of_people_elsewhere_when_saved(w):
+    anna, otto = w.users["member"], w.users["other"]
+    form = page_as(anna).get(f"/projekte/{w.project.pk}/bearbeiten/").context["form"]
+    assert otto.pk in form.initial["members"]
+    assert form.fields["members"].queryset.filter(pk=otto.pk).exists()
+    response = page_as(anna).post(
+        f"/projekte/{w.project.pk}/bearbeiten/",
+        {
+            "title": w.project.title,
+            "kind": w.project.kind,
+            "status": w.project.status,
+            "is_published": "on",
+            "tools": "enaio",
+            "members": [anna.pk, otto.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ProjectInvitation.objects.filter(project=w.project, member=otto).exists()
+    assert not w.project.members.filter(pk=otto.pk).exists()
