@@ -327,3 +327,23 @@ def test_the_project_form_keeps_open_invitations_of_people_elsewhere_when_saved(
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ProjectInvitation.objects.filter(project=w.project, member=otto).exists()
     assert not w.project.members.filter(pk=otto.pk).exists()
+
+
+def test_the_migration_makes_invitations_that_were_never_accepted_wait(w):
+    """Accounts invited before this change were active; the migration stops that."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("community.migrations.0008_project_invitations")
+    waiting = services.member_create(
+        email="alt.eingeladen@wetzlar.de", display_name="Alt Eingeladen", municipality=w.wetzlar
+    )
+    services.invitation_send(member=waiting, invited_by=w.users["coordinator"])
+    migration.invited_accounts_wait(apps, None)
+    waiting.refresh_from_db()
+    assert not waiting.is_active
+    assert not MemberSearchDocument.objects.get(member=waiting).is_active
+    for role in ("member", "coordinator", "other"):  # accounts with a password stay
+        w.users[role].refresh_from_db()
+        assert w.users[role].is_active
