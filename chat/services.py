@@ -285,6 +285,9 @@ def room_close(*, room: Room) -> Room:
 def direct_room_open(*, member: User, others: Iterable[User]) -> Room:
     """The direct conversation of exactly these members, created on first contact."""
     people = {member.pk: member, **{o.pk: o for o in others}}
+    if any(not person.is_active for person in people.values()):
+        # Deactivated accounts, and invited addresses that have not accepted yet.
+        raise ValidationError(_("Nur mit aktiven Mitgliedern."), code="inactive_member")
     if len(people) < 2:
         raise ValidationError(
             _("Ein Gespräch braucht mindestens eine weitere Person."), code="invalid"

@@ -5,7 +5,16 @@ A missing object and one the user may not see look the same: Http404.
 
 from django.http import Http404
 
-from community.models import ApiToken, Expertise, Municipality, Project, Qualification, Tool, User
+from community.models import (
+    ApiToken,
+    Expertise,
+    Municipality,
+    Project,
+    ProjectInvitation,
+    Qualification,
+    Tool,
+    User,
+)
 
 
 def can_invite(user: User, municipality: Municipality | None) -> bool:
@@ -65,6 +74,22 @@ def can_edit_project(user: User, project: Project) -> bool:
     return can_edit_projects_of(user, project.municipality)
 
 
+def project_visible_to(user: User, project: Project | None) -> bool:
+    """Whether an object that links this project may show it (title, link, id).
+
+    The rule of ``selectors.project_list`` on a loaded project, without a query:
+    published, or of the viewer's municipality, or the viewer administers the
+    network. (Invitees of a draft elsewhere see it on its page, not in links.)
+    """
+    if project is None or not user.is_authenticated:
+        return False
+    return (
+        project.is_published
+        or user.is_network_admin
+        or (user.municipality_id is not None and project.municipality_id == user.municipality_id)
+    )
+
+
 def access_project(user: User, project_id) -> Project:
     from community.selectors import project_detail_queryset
 
@@ -73,6 +98,24 @@ def access_project(user: User, project_id) -> Project:
     try:
         return project_detail_queryset(viewer=user).get(pk=int(project_id))
     except (Project.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def access_project_invitation(user: User, project_id) -> ProjectInvitation:
+    """The user's own open invitation into a project (even a draft elsewhere), or Http404."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    try:
+        number = int(project_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if not 0 < number < 2**63:  # no 500 for ids the database cannot hold
+        raise Http404
+    try:
+        return ProjectInvitation.objects.select_related("project", "project__municipality").get(
+            project_id=number, member=user
+        )
+    except ProjectInvitation.DoesNotExist as exc:
         raise Http404 from exc
 
 

@@ -237,7 +237,16 @@ class ProjectSerializer(serializers.ModelSerializer):
     )
     tools = ToolNamesField(required=False, max_length=30)
     members = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=User.objects.filter(is_active=True)
+        many=True,
+        required=False,
+        queryset=User.objects.filter(is_active=True),
+        help_text=(
+            "Lesen: die Beteiligten (nur wer angenommen hat). Schreiben: wer beteiligt sein "
+            "soll; neu Genannte werden eingeladen (Benachrichtigung) und erscheinen hier erst, "
+            "wenn sie unter /api/projects/{id}/invitation/accept/ annehmen. Wer das Projekt "
+            "anlegt, ist sofort beteiligt; wer fehlt, ist nicht mehr beteiligt bzw. nicht mehr "
+            "eingeladen."
+        ),
     )
     links = LinkListField(required=False, max_length=20)
     title = serializers.CharField(max_length=200)
@@ -579,12 +588,43 @@ class ProjectViewSet(viewsets.GenericViewSet):
             )
         try:
             project = services.project_update(
-                project=project, expected_version=expected_version(request), **data
+                project=project, expected_version=expected_version(request), by=request.user, **data
             )
         except ValidationError as exc:
             _raise_for(exc)
         project = self.get_queryset().get(pk=project.pk)
         return with_etag(Response(ProjectSerializer(project).data), project)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProjectSerializer},
+        description=(
+            "Das angemeldete Mitglied nimmt seine Einladung in das Projekt an und ist ab "
+            "jetzt beteiligt (members, Suche, Chat des Projekts). 404 ohne offene Einladung."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="invitation/accept")
+    def invitation_accept(self, request, pk=None):
+        project = access.access_project_invitation(request.user, pk).project
+        try:
+            services.project_invitation_accept(project=project, member=request.user)
+        except ValidationError as exc:
+            _raise_for(exc)
+        return Response(ProjectSerializer(self.get_queryset().get(pk=project.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Das angemeldete Mitglied lehnt seine Einladung in das Projekt ab.",
+    )
+    @action(detail=True, methods=["post"], url_path="invitation/decline")
+    def invitation_decline(self, request, pk=None):
+        project = access.access_project_invitation(request.user, pk).project
+        try:
+            services.project_invitation_decline(project=project, member=request.user)
+        except ValidationError as exc:
+            _raise_for(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):

@@ -177,7 +177,7 @@ def seed_projects(municipalities: dict[str, Municipality]) -> int:
         members = list(
             User.objects.filter(municipality=municipality, is_active=True).order_by("pk")[:2]
         )
-        services.project_create(
+        project = services.project_create(
             created_by=members[0] if members else None,
             municipality=municipality,
             title=title,
@@ -189,6 +189,8 @@ def seed_projects(municipalities: dict[str, Municipality]) -> int:
             lessons_learned=lessons,
             started_on=datetime.date(2025, 1 + created % 12, 1),
         )
+        for colleague in members[1:]:  # in the demo, everyone asked has said yes
+            services.project_invitation_accept(project=project, member=colleague)
         created += 1
     return created
 

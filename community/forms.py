@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -280,12 +281,28 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = User.objects.filter(
-            municipality=municipality, is_active=True
-        ).order_by("display_name")
+        people = models.Q(municipality=municipality)
+        if self.instance.pk:
+            # People of other municipalities already in (or asked into) the project
+            # stay choices, so that saving the form keeps them.
+            people |= models.Q(projects=self.instance) | models.Q(
+                project_invitations__project=self.instance
+            )
+        self.fields["members"].queryset = (
+            User.objects.filter(people, is_active=True).distinct().order_by("display_name")
+        )
         self.fields["members"].required = False
+        self.fields["members"].help_text = _(
+            "Wen Sie neu auswählen, wird eingeladen und ist erst beteiligt, wenn er oder sie "
+            "annimmt."
+        )
         if self.instance.pk:
             self.initial["version"] = self.instance.version
+            # Open invitations stay ticked, so saving the form does not withdraw them.
+            self.initial["members"] = [
+                *self.instance.members.values_list("pk", flat=True),
+                *self.instance.invitations.values_list("member_id", flat=True),
+            ]
             self.initial["tools"] = ", ".join(t.name for t in self.instance.tools.all())
             self.initial["links"] = "\n".join(
                 f"{link.url} {link.title}".strip() for link in self.instance.links.all()

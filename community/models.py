@@ -701,6 +701,47 @@ class ProjectLink(models.Model):
         return self.title or self.url
 
 
+class ProjectInvitation(models.Model):
+    """Someone was added to a project and has not answered yet.
+
+    Adding a person is an invitation: only once they accept do they join
+    ``Project.members`` (and so count as evidence in the expertise search and
+    join the project's chat room). Declining deletes the row.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Projekt")
+    )
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="project_invitations",
+        verbose_name=_("eingeladenes Mitglied"),
+    )
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eingeladen von"),
+    )
+    invited_at = models.DateTimeField(_("eingeladen am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Einladung in ein Projekt")
+        verbose_name_plural = _("Einladungen in Projekte")
+        ordering = ["-invited_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "member"], name="projectinvitation_once_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.project}"
+
+
 class MemberSearchDocument(models.Model):
     """What the expertise search reads for one member, rebuilt by the services.
 

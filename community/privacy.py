@@ -16,6 +16,7 @@ from community.models import (
     MemberExpertise,
     MemberSearchDocument,
     Notification,
+    ProjectInvitation,
     Qualification,
     User,
 )
@@ -80,6 +81,11 @@ def _community(member: User) -> dict:
         "municipality__name",
         "is_published",
     )
+    project_invitations = _rows(
+        ProjectInvitation.objects.filter(member=member).order_by("invited_at", "pk"),
+        "project__title",
+        "invited_at",
+    )
     invitations_sent = _rows(
         Invitation.objects.filter(invited_by=member).order_by("created_at", "pk"),
         "created_at",
@@ -112,6 +118,7 @@ def _community(member: User) -> dict:
         "learning_interests": learning,
         "qualifications": qualifications,
         "projects": projects,
+        "project_invitations": project_invitations,
         "invitations_sent": invitations_sent,
         "invitations_received": invitations_received,
         "notifications": notifications,

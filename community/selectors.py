@@ -7,10 +7,12 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -29,6 +31,7 @@ from community.models import (
     MemberSearchDocument,
     Municipality,
     Project,
+    ProjectInvitation,
     Role,
     Tool,
     User,
@@ -508,7 +511,29 @@ def project_list(*, viewer: User) -> QuerySet[Project]:
     projects = Project.objects.select_related("municipality").prefetch_related("tools")
     if viewer.is_network_admin:
         return projects
-    return projects.filter(Q(is_published=True) | Q(municipality_id=viewer.municipality_id))
+    return projects.filter(
+        Q(is_published=True)
+        | Q(municipality_id=viewer.municipality_id)
+        # Those asked to take part (and who did) see the draft they were asked into.
+        | Q(Exists(ProjectInvitation.objects.filter(project=OuterRef("pk"), member=viewer.pk)))
+        | Q(Exists(Project.members.through.objects.filter(project=OuterRef("pk"), user=viewer.pk)))
+    )
+
+
+def project_invitation_of(*, project: Project, viewer: User):
+    """The viewer's open invitation into this project, or None."""
+    return (
+        ProjectInvitation.objects.select_related("invited_by")
+        .filter(project=project, member=viewer)
+        .first()
+    )
+
+
+def project_invitations_open(*, project: Project) -> QuerySet[User]:
+    """Who is asked and has not answered yet (shown to those who keep the project)."""
+    return User.objects.filter(project_invitations__project=project, is_active=True).order_by(
+        "display_name", "pk"
+    )
 
 
 def project_search(

@@ -434,12 +434,15 @@ def member_invite(
         )
     if invited_by is not None and not invited_by.is_network_admin:
         _require_municipal_address(email=email, municipality=municipality)
+    # An invited address is not a member until it accepts: until then the
+    # account is inactive (not in the directory, search, chat or projects).
     member = member_create(
         email=email,
         display_name=display_name,
         municipality=municipality,
         role=role,
         password=password,
+        is_active=bool(password),
     )
     if not password:
         invitation_send(member=member, invited_by=invited_by)
@@ -785,6 +788,7 @@ def _project_apply(
     tools: Iterable[str] | None,
     members: Iterable[User] | None,
     links: Iterable[tuple[str, str]] | None,
+    by: User | None,
 ) -> list[int]:
     unknown = set(fields) - PROJECT_FIELDS
     if unknown:
@@ -801,14 +805,7 @@ def _project_apply(
     if tools is not None:
         project.tools.set(tools_get_or_create(names=tools))
     if members is not None:
-        members = list(members)
-        outsiders = [m for m in members if not m.is_active]
-        if outsiders:
-            raise ValidationError(
-                {"members": ValidationError(_("Nur aktive Mitglieder."), code="invalid")}
-            )
-        project.members.set(members)
-        affected |= {m.pk for m in members}
+        affected |= _project_members_set(project=project, members=list(members), by=by)
     if links is not None:
         project.links.all().delete()
         for url, title in links:
@@ -816,6 +813,80 @@ def _project_apply(
             link.full_clean()
             link.save()
     return sorted(affected)
+
+
+def _project_members_set(*, project: Project, members: list[User], by: User | None) -> set[int]:
+    """Make ``members`` the project's people: members stay, newcomers are invited.
+
+    Adding a person is an invitation (``ProjectInvitation``) that they accept
+    or decline; only the one who adds themself joins at once. Accepted members
+    and open invitations not in the list are removed. Returns the ids whose
+    search documents change (members who left).
+    """
+    from community.models import ProjectInvitation
+
+    if any(not m.is_active for m in members):
+        raise ValidationError(
+            {"members": ValidationError(_("Nur aktive Mitglieder."), code="invalid")}
+        )
+    wanted = {m.pk: m for m in members}
+    current = set(project.members.values_list("pk", flat=True))
+    leaving = current - set(wanted)
+    if leaving:
+        project.members.remove(*leaving)
+    ProjectInvitation.objects.filter(project=project).exclude(member_id__in=list(wanted)).delete()
+    invited = set(
+        ProjectInvitation.objects.filter(project=project).values_list("member_id", flat=True)
+    )
+    for pk, person in wanted.items():
+        if pk in current or pk in invited:
+            continue
+        if by is not None and pk == by.pk:
+            project.members.add(person)
+            current.add(pk)
+            continue
+        ProjectInvitation.objects.create(project=project, member=person, invited_by=by)
+        notification_create(
+            recipient=person,
+            actor=by,
+            kind="project.invitation",
+            text=_("Sie sind zum Projekt „%(title)s“ eingeladen.") % {"title": project.title},
+            url=project.get_absolute_url(),
+            thread_key=f"project.{project.pk}",
+            thread_title=project.title,
+        )
+    return leaving | ({by.pk} & current if by is not None else set())
+
+
+def _project_invitation_for(*, project: Project, member: User):
+    from community.models import ProjectInvitation
+
+    invitation = (
+        ProjectInvitation.objects.select_for_update().filter(project=project, member=member).first()
+    )
+    if invitation is None:
+        raise ValidationError(
+            _("Es gibt keine offene Einladung in dieses Projekt."), code="no_invitation"
+        )
+    return invitation
+
+
+@transaction.atomic
+def project_invitation_accept(*, project: Project, member: User) -> Project:
+    """The invited member joins: now they count as evidence and join the project's room."""
+    invitation = _project_invitation_for(project=project, member=member)
+    invitation.delete()
+    if member.is_active:
+        project.members.add(member)
+    search_index_update(member_ids=[member.pk])
+    _sync_project_chat_room(project)
+    return project
+
+
+@transaction.atomic
+def project_invitation_decline(*, project: Project, member: User) -> None:
+    """The invited member says no; nothing of the project changes for them."""
+    _project_invitation_for(project=project, member=member).delete()
 
 
 @transaction.atomic
@@ -832,12 +903,17 @@ def project_create(
     **fields,
 ) -> Project:
     project = Project(municipality=municipality, created_by=created_by)
+    members = list(members)
+    if created_by is not None and created_by.is_active:
+        # The creator is a member at once; everyone else is invited.
+        members = [created_by, *(m for m in members if m.pk != created_by.pk)]
     affected = _project_apply(
         project=project,
         fields={"title": title, "kind": kind, "status": status, **fields},
         tools=tools,
         members=members,
         links=links,
+        by=created_by,
     )
     search_index_update(member_ids=affected)
     _sync_project_chat_room(project)
@@ -852,15 +928,17 @@ def project_update(
     members: Iterable[User] | None = None,
     links: Iterable[tuple[str, str]] | None = None,
     expected_version: int | Collection[int] | None = None,
+    by: User | None = None,
     **fields,
 ) -> Project:
     """Change a project; with ``expected_version``, one changed meanwhile raises
-    VersionConflict (under the row lock: of two edits from one version only one wins)."""
+    VersionConflict (under the row lock: of two edits from one version only one wins).
+    ``members`` lists who should take part (see ``_project_members_set``)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_version(project, expected_version)
     project.version += 1
     affected = _project_apply(
-        project=project, fields=fields, tools=tools, members=members, links=links
+        project=project, fields=fields, tools=tools, members=members, links=links, by=by
     )
     search_index_update(member_ids=affected)
     _sync_project_chat_room(project)

@@ -25,6 +25,7 @@ from community.models import (
     MemberSearchDocument,
     Notification,
     Project,
+    ProjectInvitation,
     Qualification,
     Role,
     User,
@@ -121,6 +122,8 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member.learning_interests.clear()
     Qualification.objects.filter(member=member).delete()
     member.projects.clear()
+    ProjectInvitation.objects.filter(member=member).delete()
+    ProjectInvitation.objects.filter(invited_by=member).update(invited_by=None)
     Project.objects.filter(created_by=member).update(created_by=None)
     Invitation.objects.filter(member=member).delete()
     Invitation.objects.filter(invited_by=member).update(invited_by=None)

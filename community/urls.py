@@ -61,6 +61,18 @@ urlpatterns = [
     path("projekte/neu/", views.project_create, name="project_create"),
     path("projekte/<int:pk>/", views.project_detail, name="project_detail"),
     path("projekte/<int:pk>/bearbeiten/", views.project_edit, name="project_edit"),
+    path(
+        "projekte/<int:pk>/einladung/annehmen/",
+        views.project_invitation_answer,
+        {"answer": "accept"},
+        name="project_invitation_accept",
+    ),
+    path(
+        "projekte/<int:pk>/einladung/ablehnen/",
+        views.project_invitation_answer,
+        {"answer": "decline"},
+        name="project_invitation_decline",
+    ),
     path("werkzeuge/<slug:key>/", views.tool_detail, name="tool_detail"),
     path("einladen/", views.invite, name="invite"),
     path("benachrichtigungen/", notifications_views.notification_list, name="notifications"),

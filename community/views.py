@@ -360,15 +360,34 @@ def project_list(request):
 @require_safe
 def project_detail(request, pk):
     project = access.access_project(request.user, pk)
+    can_edit = access.can_edit_project(request.user, project)
     return render(
         request,
         "community/project_detail.html",
         {
             "project": project,
-            "can_edit": access.can_edit_project(request.user, project),
+            "can_edit": can_edit,
             "chat_room": selectors.project_chat_room(project=project, viewer=request.user),
+            "invitation": selectors.project_invitation_of(project=project, viewer=request.user),
+            "invited": selectors.project_invitations_open(project=project) if can_edit else (),
         },
     )
+
+
+@require_http_methods(["POST"])
+def project_invitation_answer(request, pk, answer):
+    """The invited member accepts or declines taking part in a project."""
+    project = access.access_project_invitation(request.user, pk).project
+    try:
+        if answer == "accept":
+            services.project_invitation_accept(project=project, member=request.user)
+            messages.success(request, _("Sie sind jetzt am Projekt beteiligt."))
+        else:
+            services.project_invitation_decline(project=project, member=request.user)
+            messages.success(request, _("Sie haben die Einladung abgelehnt."))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect(project)
 
 
 @require_http_methods(["GET", "POST"])
@@ -402,6 +421,7 @@ def project_edit(request, pk):
             project = services.project_update(
                 project=project,
                 expected_version=form.cleaned_data["version"],
+                by=request.user,
                 **form.service_data(),
             )
         except ValidationError as exc:

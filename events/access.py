@@ -42,6 +42,26 @@ def can_host_in(user: User, municipality) -> bool:
     return municipality is not None and user.is_coordinator_of(municipality)
 
 
+def can_address(user: User, audience: str, state: str, municipality_id: int | None) -> bool:
+    """Whose calendar an event may go into: moderators and admins address anyone;
+    everyone else the whole network, their own state or their own municipality.
+
+    (Hosting in one's own municipality is not enough: the audience decides whose
+    internal calendar shows the event.)
+    """
+    if user.is_moderator:
+        return True
+    if audience == Audience.NETWORK:
+        return True
+    if user.municipality_id is None:
+        return False
+    if audience == Audience.STATE:
+        return state == user.municipality.state
+    if audience == Audience.MUNICIPALITY:
+        return municipality_id == user.municipality_id
+    return False
+
+
 def is_organizer(user: User, event: Event) -> bool:
     annotated = getattr(event, "is_organizer", None)
     if annotated is not None:

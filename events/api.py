@@ -40,6 +40,7 @@ from community.models import Municipality, State, User
 from events import access, ical, selectors, services
 from events.models import (
     AgendaItem,
+    Audience,
     Event,
     EventFormat,
     EventKind,
@@ -370,6 +371,34 @@ def _raise_for(exc: ValidationError):
 
 # --- views ----------------------------------------------------------------------
 @extend_schema(tags=["events"])
+def _check_audience(user, data: dict, event=None) -> None:
+    """403 for an audience the user may not address (another municipality's calendar)."""
+    audience = data.get("audience", event.audience if event else Audience.NETWORK)
+    state = data.get("audience_state", event.audience_state if event else "")
+    municipality = data.get("audience_municipality", event.audience_municipality if event else None)
+    if audience != Audience.MUNICIPALITY:
+        municipality = None
+    if audience != Audience.STATE:
+        state = ""
+    if (audience == Audience.STATE and not state) or (
+        audience == Audience.MUNICIPALITY and municipality is None
+    ):
+        return  # incomplete: the service names the missing field (400)
+    if event is not None and (audience, state, getattr(municipality, "pk", None)) == (
+        event.audience,
+        event.audience_state,
+        event.audience_municipality_id,
+    ):
+        return
+    if not access.can_address(user, audience, state, getattr(municipality, "pk", None)):
+        raise exceptions.PermissionDenied(
+            _(
+                "Termine gehen nur an das ganze Netzwerk, das eigene Bundesland oder die "
+                "eigene Kommune."
+            )
+        )
+
+
 class EventViewSet(viewsets.GenericViewSet):
     serializer_class = EventSerializer
     lookup_value_regex = r"[0-9]+"
@@ -447,6 +476,7 @@ class EventViewSet(viewsets.GenericViewSet):
             raise exceptions.PermissionDenied(
                 _("Die Koordination legt Termine nur für die eigene Kommune an.")
             )
+        _check_audience(request.user, data)
         try:
             event = services.event_create(created_by=request.user, **data)
         except ValidationError as exc:
@@ -475,8 +505,12 @@ class EventViewSet(viewsets.GenericViewSet):
             raise exceptions.PermissionDenied(
                 _("Die Koordination legt Termine nur für die eigene Kommune an.")
             )
+        if {"audience", "audience_state", "audience_municipality"} & set(data):
+            _check_audience(request.user, data, event=event)
         try:
-            services.event_update(event=event, expected_version=expected_version(request), **data)
+            services.event_update(
+                event=event, expected_version=expected_version(request), by=request.user, **data
+            )
         except ValidationError as exc:
             _raise_for(exc)
         event = self._event(pk)

@@ -173,10 +173,12 @@ class EventForm(forms.Form):
     # Editing carries the version it started from (community.concurrency).
     version = version_field()
 
-    def __init__(self, *args, host_choices=None, **kwargs):
+    def __init__(self, *args, host_choices=None, audience_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if host_choices is not None:
             self.fields["hosting_municipality"].queryset = host_choices
+        if audience_choices is not None:
+            self.fields["audience_municipality"].queryset = audience_choices
 
     def clean_forum_thread(self):
         from forum.models import Thread

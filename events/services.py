@@ -242,11 +242,35 @@ def event_create(
         created_by=created_by,
     )
     _clean_event(event)
+    _check_audience(event, by=created_by)
     event.save()
     _set_organizers(event=event, organizers=[created_by, *organizers])
     _set_agenda(event=event, agenda=agenda)
     _sync_chat_room(event)
     return event
+
+
+def _audience_of(event: Event) -> tuple:
+    return (event.audience, event.audience_state, event.audience_municipality_id)
+
+
+def _check_audience(event: Event, *, by: User | None) -> None:
+    """Refuse an audience the author may not address (see ``access.can_address``)."""
+    from events.access import can_address
+
+    if by is None or can_address(by, *_audience_of(event)):
+        return
+    raise ValidationError(
+        {
+            "audience": ValidationError(
+                _(
+                    "Termine gehen nur an das ganze Netzwerk, das eigene Bundesland oder die "
+                    "eigene Kommune."
+                ),
+                code="audience_forbidden",
+            )
+        }
+    )
 
 
 def _lock(event: Event) -> Event:
@@ -261,6 +285,7 @@ def event_update(
     organizers: Iterable[User] | None = None,
     agenda: Iterable[dict] | None = None,
     expected_version: int | Collection[int] | None = None,
+    by: User | None = None,
     **fields,
 ) -> Event:
     """Change an event; SEQUENCE grows when calendar programs must update their copy.
@@ -279,6 +304,7 @@ def event_update(
             _("Ein abgesagter Termin kann nicht mehr geändert werden."), code="event_cancelled"
         )
     before = {name: getattr(locked, name) for name in ICAL_FIELDS}
+    audience_before = _audience_of(locked)
     for name, value in fields.items():
         if isinstance(value, str) and name != "description":
             value = value.strip()
@@ -299,6 +325,8 @@ def event_update(
             }
         )
     _clean_event(locked)
+    if _audience_of(locked) != audience_before:
+        _check_audience(locked, by=by)
     changed = any(getattr(locked, name) != value for name, value in before.items())
     if agenda is not None:
         _set_agenda(event=locked, agenda=agenda)

@@ -357,6 +357,7 @@ def create(request):
     form = EventForm(
         request.POST or None,
         host_choices=_host_choices(request.user),
+        audience_choices=_host_choices(request.user),
         initial={"timezone": "Europe/Berlin", "hosting_municipality": request.user.municipality},
     )
     if request.method == "POST" and form.is_valid():
@@ -375,20 +376,33 @@ def create(request):
 def edit(request, pk):
     event = _managed(request, pk)
     host_choices = _host_choices(request.user)
-    form = EventForm(request.POST or None, host_choices=host_choices, initial=event_initial(event))
+    # An event already meant for another municipality keeps its audience when edited.
+    audience_choices = host_choices | Municipality.objects.filter(
+        pk=event.audience_municipality_id
+    ).only("pk", "name", "slug")
+    form = EventForm(
+        request.POST or None,
+        host_choices=host_choices,
+        audience_choices=audience_choices,
+        initial=event_initial(event),
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             services.event_update(
                 event=event,
                 expected_version=form.cleaned_data["version"],
+                by=request.user,
                 **_form_data(form, request.user),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         except VersionConflict as exc:
             stored = EventForm(
-                request.POST, host_choices=host_choices, initial=event_initial(exc.current)
+                request.POST,
+                host_choices=host_choices,
+                audience_choices=audience_choices,
+                initial=event_initial(exc.current),
             )
             conflict = page_conflict(form, stored, version=exc.current.version)
         else:

@@ -64,9 +64,9 @@ def _with_read_state(threads: QuerySet, viewer: User) -> QuerySet:
 
 
 def thread_list(*, viewer: User, category: Category | None = None, tag: Expertise | None = None):
-    threads = Thread.objects.select_related("category", "author", "solution").prefetch_related(
-        "tags"
-    )
+    threads = Thread.objects.select_related(
+        "category", "author", "solution", "project"
+    ).prefetch_related("tags")
     if category is not None:
         threads = threads.filter(category=category)
     if tag is not None:
@@ -135,7 +135,7 @@ def thread_row(*, viewer: User, thread_id: int) -> Thread | None:
 def thread_for_broadcast(thread_id: int) -> Thread | None:
     """A thread shaped for ``ThreadSerializer`` (with its first post), for live updates."""
     return (
-        Thread.objects.select_related("category", "author")
+        Thread.objects.select_related("category", "author", "project")
         .prefetch_related(
             "tags",
             Prefetch(

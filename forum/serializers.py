@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from community.access import project_visible_to
 from community.models import Expertise, Project, User
 from forum.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Post, ReactionKind, Thread
 
@@ -54,6 +55,19 @@ class FirstPostBodyField(serializers.CharField):
         return post.body if post else ""
 
 
+class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+    """The linked project's id, or null when the viewer may not see that project."""
+
+    def use_pk_only_optimization(self):
+        return False  # the rule reads the project, loaded with the thread
+
+    def to_representation(self, value):
+        viewer = self.context.get("viewer")
+        if viewer is None or not project_visible_to(viewer, value):
+            return None
+        return super().to_representation(value)
+
+
 class ThreadSerializer(serializers.ModelSerializer):
     """A thread; POST takes ``category`` (slug), ``title`` and ``body`` (its first post)."""
 
@@ -64,9 +78,7 @@ class ThreadSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )
-    project = serializers.PrimaryKeyRelatedField(
-        queryset=Project.objects.all(), required=False, allow_null=True
-    )
+    project = VisibleProjectField(queryset=Project.objects.all(), required=False, allow_null=True)
     author = ForumMemberSerializer(read_only=True)
     solution = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)

@@ -122,6 +122,10 @@ def thread(request, pk):
             "tags": list(thread.tags.all()),
             "watching": thread.watching,
             "can_edit_thread": access.can_edit_thread(request.user, thread),
+            # The linked project, only if the viewer may see it (a draft stays hidden).
+            "thread_project": thread.project
+            if community_access.project_visible_to(request.user, thread.project)
+            else None,
             "categories": selectors.category_list() if moderator else (),
             "form": PostForm(),
             "body_max": BODY_MAX_LENGTH,

@@ -350,7 +350,15 @@ def test_projects_reach_the_ranking_and_leave_it_again(network):
     assert names(viewer, tool="regisafe") == ["Bea Beginn"]
     services.project_update(project=project, is_published=False)
     assert names(viewer, tool="regisafe") == []
-    services.project_update(project=project, is_published=True, members=[network["planner"]])
+    services.project_update(
+        project=project,
+        is_published=True,
+        members=[network["planner"]],
+        by=network["beginner"],
+    )
+    # Asked, not yet a member: no evidence until the invitation is accepted.
+    assert names(viewer, tool="regisafe") == []
+    services.project_invitation_accept(project=project, member=network["planner"])
     assert names(viewer, tool="regisafe") == ["Dora Dienstplan"]
     services.project_delete(project=project)
     assert names(viewer, tool="regisafe") == []

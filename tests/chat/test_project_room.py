@@ -28,13 +28,28 @@ def colleague(make_member, municipality):
 
 @pytest.fixture
 def project(member, colleague, municipality):
-    return services.project_create(
+    project = services.project_create(
         created_by=member,
         municipality=municipality,
         title="Digitale Bauakte",
         kind=ProjectKind.EAKTE,
         members=[member, colleague],
     )
+    services.project_invitation_accept(project=project, member=colleague)
+    return project
+
+
+def test_an_invited_colleague_joins_the_room_only_by_accepting(member, colleague, municipality):
+    project = services.project_create(
+        created_by=member,
+        municipality=municipality,
+        title="Digitale Bauakte",
+        kind=ProjectKind.EAKTE,
+        members=[member, colleague],
+    )
+    assert members_of(room_of(project)) == {"Anna Schmidt"}
+    services.project_invitation_accept(project=project, member=colleague)
+    assert members_of(room_of(project)) == {"Anna Schmidt", "Ben Becker"}
 
 
 def test_a_new_project_gets_a_room_of_its_members(project):

@@ -34,6 +34,7 @@ def world(member, make_member, municipality, taxonomy):
         members=[anna, bernd],
         tools=["enaio"],
     )
+    services.project_invitation_accept(project=project, member=bernd)
     category = _category("austausch")
     thread = forum_services.thread_create(
         author=bernd, category=category, title="Scanstraße gesucht", body="Wer scannt wie?"

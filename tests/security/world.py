@@ -1,9 +1,11 @@
 """A small network for the security tests, built through the services like the app builds it.
 
-Two municipalities: Wetzlar (member, coordinator) and Gießen (the member of
-another municipality). Moderator and administrator belong to third ones.
-Wetzlar has a private chat room, an unpublished project and an event meant
-only for its own members; those must stay invisible to Gießen.
+Two municipalities: Wetzlar (member, coordinator) and Gießen (two members,
+"other" and "other2", and its coordinator). Moderator and administrator belong
+to a third one. Wetzlar has a private chat room, an unpublished project (which
+the forum thread links) and an event meant only for its own members; those must
+stay invisible to Gießen. Anna has invited Otto (Gießen) into the published
+project; he has not answered yet.
 """
 
 import datetime as dt
@@ -20,10 +22,21 @@ from forum import services as forum_services
 from forum.models import Category
 from tests.conftest import PASSWORD
 
-ROLES = ("anonymous", "other", "member", "coordinator", "moderator", "admin")
+ROLES = (
+    "anonymous",
+    "other",
+    "other2",
+    "other_coordinator",
+    "member",
+    "coordinator",
+    "moderator",
+    "admin",
+)
 ROLE_TITLES = {
     "anonymous": "anonym",
     "other": "Mitglied einer anderen Kommune",
+    "other2": "zweites Mitglied der anderen Kommune",
+    "other_coordinator": "Koordination der anderen Kommune",
     "member": "Mitglied",
     "coordinator": "Koordination",
     "moderator": "Moderation",
@@ -96,6 +109,8 @@ def build_world() -> World:
         "member": ("anna.schmidt@wetzlar.de", "Anna Schmidt", w.wetzlar, Role.MEMBER),
         "coordinator": ("jonas.weber@wetzlar.de", "Jonas Weber", w.wetzlar, Role.COORDINATOR),
         "other": ("otto.olsen@giessen.de", "Otto Olsen", w.giessen, Role.MEMBER),
+        "other2": ("greta.gross@giessen.de", "Greta Groß", w.giessen, Role.MEMBER),
+        "other_coordinator": ("karl.koch@giessen.de", "Karl Koch", w.giessen, Role.COORDINATOR),
         "moderator": ("mara.moderation@kassel.de", "Mara Moderation", elsewhere, Role.MODERATOR),
         "admin": ("ada.admin@kassel.de", "Ada Admin", elsewhere, Role.ADMIN),
     }
@@ -136,6 +151,8 @@ def build_world() -> World:
         is_published=False,
     )
     w.tool = w.project.tools.get()
+    # Anna asks Otto (Gießen) into the published project; he has not answered yet.
+    services.project_update(project=w.project, by=member, members=[member, w.users["other"]])
     w.private_room = chat_services.room_create(
         created_by=member,
         name="Vertrauliche Runde Wetzlar",
@@ -169,6 +186,7 @@ def build_world() -> World:
         category=Category.objects.get(slug="austausch"),
         title="Erfahrungen mit der E-Akte",
         body="Wer hat schon umgestellt?",
+        project=w.draft,  # Wetzlar's draft: its title must not show to Gießen
     )
     w.post = w.thread.posts.get()
     w.reply = forum_services.post_create(
