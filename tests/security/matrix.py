@@ -187,6 +187,9 @@ ROWS: dict[str, Row] = {
     ),
     "api_chat_room": Row(lambda w: f"/api/chat/rooms/{w.private_room.slug}/", note="private room"),
     "api_chat_messages": Row(lambda w: f"/api/chat/rooms/{w.private_room.slug}/messages/"),
+    "api_chat_room_members": Row(
+        lambda w: f"/api/chat/rooms/{w.private_room.slug}/members/", note="who can read"
+    ),
     "api_chat_message": Row(
         lambda w: f"/api/chat/rooms/{w.private_room.slug}/messages/{w.message_seq}/",
         body={"PATCH": lambda w: {"body": "Korrigiert"}},
@@ -392,6 +395,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "api_chat_rooms": {"GET": "LOOOOO", "POST": "LOOOOO"},
     "api_chat_room": {"GET": "LHOOHH"},
     "api_chat_messages": {"GET": "LHOOHH"},
+    "api_chat_room_members": {"GET": "LHOOHH"},
     "api_chat_message": {"GET": "LHOOHH", "PATCH": "LHOFHH", "DELETE": "LHOFHH"},
     "api_chat_membership": {"PATCH": "LHOOHH", "DELETE": "LHOOHH"},
     "api_chat_close": {"POST": "LHFFHH"},
