@@ -398,3 +398,25 @@ def test_the_migration_keys_old_direct_rooms_and_moves_squatters_off_reserved_sl
     assert not Room.objects.get(pk=city_like.pk).slug.startswith("kommune-")
     assert services.direct_room_open(member=ben, others=[anna]).pk == direct.pk
     assert services.direct_room_open(member=anna, others=[mallory]).kind == RoomKind.DIRECT
+
+
+# --- handles ------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_handle_of_an_erased_member_is_never_handed_out_again(people, make_member):
+    """Old @-links and scripts that name the handle must not reach a newcomer."""
+    from community.services_privacy import member_erase
+
+    anna, ben, _mallory = people
+    old = anna.handle
+    member_erase(member=anna)
+    newcomer = make_member(display_name="Anna Schmidt")
+    assert newcomer.handle != old
+    assert api(ben).post("/api/chat/direct/", {"members": [old]}, format="json").status_code == 400
+    assert browser(ben).get(reverse("member_detail", args=[old])).status_code == 404
+    # Only a keyed digest is kept, not the handle (it is made of the name).
+    from community.models import RetiredHandle
+
+    assert not RetiredHandle.objects.filter(digest__icontains=old).exists()
+    assert RetiredHandle.objects.count() == 1
+    member_erase(member=anna)  # again: nothing more
+    assert RetiredHandle.objects.count() == 1
