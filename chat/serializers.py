@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import MAX_BODY_LENGTH, Message, Room, RoomKind
+from community.models import User
 
 MAX_SEQ = 2**63 - 1
 
@@ -52,16 +53,18 @@ def message_payload(message: Message) -> dict:
     return dict(data, author=dict(data["author"]) if data["author"] else None)
 
 
-class RoomMemberSerializer(serializers.Serializer):
+class RoomMemberSerializer(serializers.ModelSerializer):
     """A person in a room, as its other members see them."""
 
-    id = serializers.IntegerField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
     municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     municipality_name = serializers.CharField(
         source="municipality.name", default=None, read_only=True
     )
+
+    class Meta:
+        model = User
+        fields = ["id", "handle", "display_name", "municipality", "municipality_name"]
+        read_only_fields = fields
 
 
 # Who can read a room, by its kind: its members (listed at .../members/), every
