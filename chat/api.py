@@ -21,6 +21,7 @@ from chat.serializers import (
     MessageListParamsSerializer,
     MessageSerializer,
     RoomCreateSerializer,
+    RoomMemberSerializer,
     RoomSerializer,
 )
 from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
@@ -82,6 +83,18 @@ class RoomDetailView(APIView):
     def get(self, request, slug):
         room = access.access_room(request.user, slug)
         return Response(RoomSerializer(room, context={"viewer": request.user}).data)
+
+
+class RoomMemberListView(ListAPIView):
+    """Who is in the room, for its members: in a private or direct room exactly
+    the people who can read it (its ``readable_by`` is "members")."""
+
+    serializer_class = RoomMemberSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        room = access.access_room(self.request.user, self.kwargs["slug"])
+        return selectors.room_members(room=room)
 
 
 @extend_schema(

@@ -8,6 +8,11 @@ urlpatterns = [
     path("chat/rooms/", api.RoomListView.as_view(), name="api_chat_rooms"),
     path("chat/rooms/<str:slug>/", api.RoomDetailView.as_view(), name="api_chat_room"),
     path(
+        "chat/rooms/<str:slug>/members/",
+        api.RoomMemberListView.as_view(),
+        name="api_chat_room_members",
+    ),
+    path(
         "chat/rooms/<str:slug>/messages/",
         api.MessageListView.as_view(),
         name="api_chat_messages",

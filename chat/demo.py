@@ -30,9 +30,22 @@ CITY_MESSAGE = "Willkommen im Raum unserer Kommune! Hier stimmen wir uns intern 
 def seed_chat(members_by_email: Mapping[str, User]) -> dict[str, int]:
     """Create the demo rooms and messages; return what exists afterwards."""
     members = [members_by_email[email] for email in sorted(members_by_email)]
-    general = Room.objects.filter(slug=GENERAL_SLUG).first() or services.room_create(
-        created_by=None, name="Allgemein", kind=RoomKind.NETWORK, slug=GENERAL_SLUG
+    # By kind as well as slug: a member's private room called "allgemein" is not
+    # the network's room, and the demo messages must not go into it.
+    # (Open rooms come from the moderation only; each reads for everyone.)
+    network = Room.objects.filter(kind=RoomKind.NETWORK)
+    general = (
+        network.filter(slug=GENERAL_SLUG).first()
+        or network.filter(name="Allgemein", created_by__isnull=True).order_by("pk").first()
     )
+    if general is None:
+        taken = Room.objects.filter(slug=GENERAL_SLUG).exists()
+        general = services.room_create(
+            created_by=None,
+            name="Allgemein",
+            kind=RoomKind.NETWORK,
+            slug="" if taken else GENERAL_SLUG,
+        )
     if members:
         for n, (author_index, text) in enumerate(GENERAL_MESSAGES):
             services.message_post(

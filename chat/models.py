@@ -31,6 +31,35 @@ MEMBERSHIP_KINDS = (RoomKind.PROJECT, RoomKind.EVENT, RoomKind.PRIVATE, RoomKind
 # Rooms of these kinds belong to an object of another app (its id in object_id).
 OBJECT_KINDS = (RoomKind.PROJECT, RoomKind.EVENT)
 
+# Slugs that only rooms of one kind may carry (compared without case): nobody
+# can name a room so that it is taken for a direct conversation or a city room.
+DIRECT_SLUG_PREFIX = "direkt-"
+MUNICIPALITY_SLUG_PREFIX = "kommune-"
+RESERVED_SLUGS = {"direkt": RoomKind.DIRECT}  # /chat/direkt/<handle>/ is a route
+RESERVED_SLUG_PREFIXES = {
+    DIRECT_SLUG_PREFIX: RoomKind.DIRECT,
+    MUNICIPALITY_SLUG_PREFIX: RoomKind.MUNICIPALITY,
+}
+# A direct conversation of at most this many people (the caller and 20 others).
+MAX_DIRECT_PEOPLE = 21
+DIRECT_KEY_MAX_LENGTH = 500
+
+
+def reserved_slug_kind(slug: str) -> str | None:
+    """The kind that alone may carry this slug, or None when any room may."""
+    lowered = (slug or "").lower()
+    if lowered in RESERVED_SLUGS:
+        return RESERVED_SLUGS[lowered]
+    for prefix, kind in RESERVED_SLUG_PREFIXES.items():
+        if lowered.startswith(prefix):
+            return kind
+    return None
+
+
+def direct_key_for(member_ids) -> str:
+    """The identity of a direct conversation: its people's ids, sorted, joined by "-"."""
+    return "-".join(str(pk) for pk in sorted(set(member_ids)))
+
 
 class Room(models.Model):
     slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
@@ -47,6 +76,16 @@ class Room(models.Model):
     )
     # A project's or event's id; a plain integer so that chat need not import those apps.
     object_id = models.PositiveBigIntegerField(_("Objekt-ID"), null=True, blank=True)
+    # A direct conversation is found by its people (direct_key_for), never by
+    # its slug or name, which are no one's choice but could be anyone's. NULL
+    # for every other room: unique, where "" would be one value for all of them.
+    direct_key = models.CharField(  # noqa: DJ001
+        _("Personen des Direktgesprächs"),
+        max_length=DIRECT_KEY_MAX_LENGTH,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     is_closed = models.BooleanField(_("geschlossen"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -91,6 +130,27 @@ class Room(models.Model):
                 fields=["kind", "object_id"],
                 condition=models.Q(object_id__isnull=False),
                 name="chat_room_one_per_object",
+            ),
+            # Exactly the direct conversations have their people's key, and one
+            # set of people has one conversation.
+            models.CheckConstraint(
+                condition=models.Q(kind=RoomKind.DIRECT, direct_key__isnull=False)
+                | (~models.Q(kind=RoomKind.DIRECT) & models.Q(direct_key__isnull=True)),
+                name="chat_room_direct_key_by_kind",
+            ),
+            models.UniqueConstraint(fields=["direct_key"], name="chat_room_one_per_direct_key"),
+            # Reserved slugs (reserved_slug_kind) belong to their kind alone.
+            models.CheckConstraint(
+                condition=models.Q(kind=RoomKind.DIRECT)
+                | ~(
+                    models.Q(slug__istartswith=DIRECT_SLUG_PREFIX) | models.Q(slug__iexact="direkt")
+                ),
+                name="chat_room_direct_slug_reserved",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=RoomKind.MUNICIPALITY)
+                | ~models.Q(slug__istartswith=MUNICIPALITY_SLUG_PREFIX),
+                name="chat_room_municipality_slug_reserved",
             ),
         ]
 

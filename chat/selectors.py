@@ -114,9 +114,16 @@ def messages_before(
 
 
 def room_members(*, room: Room) -> QuerySet[User]:
-    return User.objects.filter(
-        chat_memberships__room=room, chat_memberships__left_at__isnull=True, is_active=True
-    ).select_related("municipality")
+    """Who is in a room now. For a membership room (private, direct, project,
+    event) these are exactly the people who can read it (chat.access.can_enter):
+    shown to its members before they write ("Wer kann mitlesen")."""
+    return (
+        User.objects.filter(
+            chat_memberships__room=room, chat_memberships__left_at__isnull=True, is_active=True
+        )
+        .select_related("municipality")
+        .order_by("display_name", "pk")
+    )
 
 
 def object_room_for(*, kind: str, object_id: int, viewer: User) -> Room | None:

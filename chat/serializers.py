@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import MAX_BODY_LENGTH, Message, Room, RoomKind
+from community.models import User
 
 MAX_SEQ = 2**63 - 1
 
@@ -52,8 +53,34 @@ def message_payload(message: Message) -> dict:
     return dict(data, author=dict(data["author"]) if data["author"] else None)
 
 
+class RoomMemberSerializer(serializers.ModelSerializer):
+    """A person in a room, as its other members see them."""
+
+    municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    municipality_name = serializers.CharField(
+        source="municipality.name", default=None, read_only=True
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "handle", "display_name", "municipality", "municipality_name"]
+        read_only_fields = fields
+
+
+# Who can read a room, by its kind: its members (listed at .../members/), every
+# member of the network, or the municipality's members and the moderation.
+READABLE_BY = {
+    RoomKind.NETWORK: "network",
+    RoomKind.MUNICIPALITY: "municipality",
+}
+
+
 class RoomSerializer(serializers.ModelSerializer):
     title = serializers.SerializerMethodField()
+    readable_by = serializers.SerializerMethodField(
+        help_text="members (genau die unter …/members/), network (alle Mitglieder) oder "
+        "municipality (die Mitglieder der Kommune und die Moderation)"
+    )
     kind = serializers.CharField(
         read_only=True, help_text="network, municipality, project, event, private, direct"
     )
@@ -78,8 +105,13 @@ class RoomSerializer(serializers.ModelSerializer):
             "unread",
             "mentions",
             "muted",
+            "readable_by",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["members", "network", "municipality"]))
+    def get_readable_by(self, room: Room) -> str:
+        return READABLE_BY.get(room.kind, "members")
 
     @extend_schema_field(serializers.CharField())
     def get_title(self, room: Room) -> str:

@@ -10,6 +10,8 @@ gap from the database with ``sync``.
 import contextlib
 import contextvars
 import logging
+import re
+import secrets
 import threading
 import time
 from collections.abc import Collection, Iterable
@@ -33,15 +35,20 @@ from django.utils.translation import gettext as _
 from chat import aio, hub, ratelimit
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
+    DIRECT_SLUG_PREFIX,
     MAX_BODY_LENGTH,
     MAX_CLIENT_ID_LENGTH,
+    MAX_DIRECT_PEOPLE,
     MEMBERSHIP_KINDS,
+    MUNICIPALITY_SLUG_PREFIX,
     OBJECT_KINDS,
     Mention,
     Message,
     Room,
     RoomKind,
     RoomMembership,
+    direct_key_for,
+    reserved_slug_kind,
 )
 from chat.serializers import message_payload
 from community import realtime
@@ -98,8 +105,11 @@ def _access_changed_on_commit(*, member_ids: Iterable[int], room_id: int | None 
 
 
 # --- rooms ----------------------------------------------------------------------
-def _unique_room_slug(base: str, fallback: str = "raum") -> str:
+def _unique_room_slug(base: str, *, kind: str, fallback: str = "raum") -> str:
+    """A free slug from a name; a reserved one (``reserved_slug_kind``) only for its kind."""
     base = (german_slugify(base) or fallback)[:90].strip("-") or fallback
+    if reserved_slug_kind(base) not in (None, kind):
+        base = f"{fallback}-{base}"[:90].strip("-")
     candidate, n = base, 1
     while Room.objects.filter(slug=candidate).exists():
         n += 1
@@ -107,11 +117,33 @@ def _unique_room_slug(base: str, fallback: str = "raum") -> str:
     return candidate
 
 
+_CANONICAL_DIRECT_KEY = re.compile(r"^[0-9]+(-[0-9]+)+\Z")
+
+
+def _direct_people(room: Room) -> set[int]:
+    """Who belongs in a direct conversation: the people of its key (a key from
+    before keys, which names no one, keeps the people it had)."""
+    if room.direct_key and _CANONICAL_DIRECT_KEY.match(room.direct_key):
+        return {int(pk) for pk in room.direct_key.split("-")}
+    return set(RoomMembership.objects.filter(room=room).values_list("member_id", flat=True))
+
+
 def _memberships_set(*, room: Room, members: Iterable[User]) -> None:
-    """Add members (again): a former member who left comes back."""
+    """Add members (again): a former member who left comes back.
+
+    A direct conversation takes nobody but its own people: "only these people
+    are ever in it" (API contract)."""
     members = {m.pk: m for m in members if m is not None}
     if not members:
         return
+    if room.kind == RoomKind.DIRECT and not set(members) <= _direct_people(room):
+        raise ValidationError(
+            {
+                "members": ValidationError(
+                    _("In ein Direktgespräch kommt niemand hinzu."), code="invalid"
+                )
+            }
+        )
     existing = {
         m.member_id: m for m in RoomMembership.objects.filter(room=room, member_id__in=members)
     }
@@ -135,7 +167,11 @@ def room_create(
     municipality: Municipality | None = None,
     object_id: int | None = None,
     members: Iterable[User] = (),
+    direct_key: str | None = None,
 ) -> Room:
+    """Create a room; a slug given or made from the name never takes a reserved one
+    (``reserved_slug_kind``) of another kind. Direct conversations come from
+    ``direct_room_open`` alone (with their ``direct_key``)."""
     should_be_private = kind in MEMBERSHIP_KINDS
     if is_private is not None and bool(is_private) != should_be_private:
         raise ValidationError(
@@ -149,17 +185,27 @@ def room_create(
             }
         )
     slug = (slug or "").strip()
+    if slug and reserved_slug_kind(slug) not in (None, kind):
+        raise ValidationError(
+            {
+                "slug": ValidationError(
+                    _("Dieser Kurzname ist für Direktgespräche und Kommunen reserviert."),
+                    code="reserved",
+                )
+            }
+        )
     if slug and Room.objects.filter(slug=slug).exists():
         raise ValidationError(
             {"slug": ValidationError(_("Diesen Kurznamen hat schon ein Raum."), code="unique")}
         )
     room = Room(
-        slug=slug or _unique_room_slug(name),
+        slug=slug or _unique_room_slug(name, kind=kind),
         name=(name or "").strip(),
         kind=kind,
         is_private=should_be_private,
         municipality=municipality,
         object_id=object_id,
+        direct_key=direct_key,
         created_by=created_by,
     )
     room.full_clean()
@@ -179,7 +225,9 @@ def room_ensure_for_municipality(*, municipality: Municipality) -> Room:
         created_by=None,
         name=municipality.name,
         kind=RoomKind.MUNICIPALITY,
-        slug=_unique_room_slug(f"kommune-{municipality.slug}"),
+        slug=_unique_room_slug(
+            f"{MUNICIPALITY_SLUG_PREFIX}{municipality.slug}", kind=RoomKind.MUNICIPALITY
+        ),
         municipality=municipality,
     )
 
@@ -282,21 +330,48 @@ def room_close(*, room: Room) -> Room:
     return room
 
 
+def _direct_slug() -> str:
+    """A slug nobody chose and nobody can guess from the people in the room."""
+    while True:
+        slug = DIRECT_SLUG_PREFIX + secrets.token_hex(8)
+        if not Room.objects.filter(slug=slug).exists():
+            return slug
+
+
 def direct_room_open(*, member: User, others: Iterable[User]) -> Room:
-    """The direct conversation of exactly these members, created on first contact."""
-    people = {member.pk: member, **{o.pk: o for o in others}}
-    if any(not person.is_active for person in people.values()):
-        # Deactivated accounts, and invited addresses that have not accepted yet.
-        raise ValidationError(_("Nur mit aktiven Mitgliedern."), code="inactive_member")
+    """The direct conversation of exactly these members, created on first contact.
+
+    Found by its kind and its people's key (``direct_key_for``), never by a
+    slug or name: a room someone else named like it is never taken for it.
+    Opening it again brings the member back if they had left.
+    """
+    people = {member.pk: member, **{o.pk: o for o in others if o is not None}}
     if len(people) < 2:
         raise ValidationError(
-            _("Ein Gespräch braucht mindestens eine weitere Person."), code="invalid"
+            {
+                "members": ValidationError(
+                    _("Ein Gespräch braucht mindestens eine weitere Person."), code="invalid"
+                )
+            }
         )
-    slug = "direkt-" + "-".join(str(pk) for pk in sorted(people))
-    if len(slug) > 100:
-        raise ValidationError(_("Zu viele Personen für ein Direktgespräch."), code="invalid")
+    if len(people) > MAX_DIRECT_PEOPLE:
+        raise ValidationError(
+            {
+                "members": ValidationError(
+                    _("Ein Direktgespräch hat höchstens %(max)d Personen."),
+                    code="max_length",
+                    params={"max": MAX_DIRECT_PEOPLE},
+                )
+            }
+        )
+    if not all(p.is_active for p in people.values()):
+        raise ValidationError(
+            {"members": ValidationError(_("Nur aktive Mitglieder."), code="invalid")}
+        )
+    key = direct_key_for(people)
+    refusal: Exception | None = None
     for _attempt in range(2):
-        room = Room.objects.filter(slug=slug).first()
+        room = Room.objects.filter(kind=RoomKind.DIRECT, direct_key=key).first()
         if room is not None:
             room_add_members(room=room, members=[member])  # came back after leaving
             return room
@@ -307,12 +382,16 @@ def direct_room_open(*, member: User, others: Iterable[User]) -> Room:
                     created_by=member,
                     name=names[:200],
                     kind=RoomKind.DIRECT,
-                    slug=slug,
+                    slug=_direct_slug(),
+                    direct_key=key,
                     members=people.values(),
                 )
-        except (IntegrityError, ValidationError):
-            continue  # opened by the other side at the same moment
-    return Room.objects.get(slug=slug)
+        except (IntegrityError, ValidationError) as exc:
+            refusal = exc  # opened by the other side at the same moment?
+    room = Room.objects.filter(kind=RoomKind.DIRECT, direct_key=key).first()
+    if room is None:
+        raise refusal
+    return room
 
 
 # --- messages -------------------------------------------------------------------

@@ -82,6 +82,8 @@ def room(request, slug):
         "max_length": MAX_BODY_LENGTH,
         "can_moderate": access.can_moderate(request.user, room),
         "muted": any(r.muted for r in rooms if r.pk == room.pk),
+        # Who can read what one writes here, shown before the composer.
+        "readers": list(selectors.room_members(room=room)) if room.by_membership else None,
         "strings": _strings(),
     }
     return render(request, "chat/room.html", context)

@@ -406,6 +406,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         )
 
 
+class RetiredHandle(models.Model):
+    """The handle of an erased member, never handed out again: old @-links,
+    bookmarks and scripts that name it must not reach a newcomer of the same
+    name. Only a keyed digest is kept (``community.services.handle_digest``),
+    not the handle, which is made of the person's name."""
+
+    digest = models.CharField(_("Prüfsumme"), max_length=64, primary_key=True)
+
+    class Meta:
+        verbose_name = _("stillgelegtes Kürzel")
+        verbose_name_plural = _("stillgelegte Kürzel")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class Invitation(models.Model):
     """An invitation sent to a new member; the link lets them set a password.
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from community.models import (
     ProjectLink,
     ProjectStatus,
     Qualification,
+    RetiredHandle,
     Role,
     Tool,
     User,
@@ -70,10 +72,15 @@ def german_slugify(value: str) -> str:
     return slugify((value or "").translate(GERMAN_TRANSLITERATION))
 
 
-def _unique_slug(model, field: str, base: str, fallback: str, max_length: int) -> str:
+def _unique_slug(
+    model, field: str, base: str, fallback: str, max_length: int, *, retired=None
+) -> str:
+    """A free slug from ``base``; ``retired(candidate)`` True also counts as taken."""
     base = (german_slugify(base) or fallback)[: max_length - 6].strip("-") or fallback
     candidate, n = base, 1
-    while model.objects.filter(**{field: candidate}).exists():
+    while model.objects.filter(**{field: candidate}).exists() or (
+        retired is not None and retired(candidate)
+    ):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -110,8 +117,23 @@ def _set_domains(*, municipality: Municipality, domains: Iterable[str]) -> None:
     )
 
 
+def handle_digest(handle: str) -> str:
+    """A keyed digest of a handle (RetiredHandle): tells it again, does not tell it."""
+    return salted_hmac("community.RetiredHandle", handle.lower(), algorithm="sha256").hexdigest()
+
+
+def _handle_retired(handle: str) -> bool:
+    return RetiredHandle.objects.filter(digest=handle_digest(handle)).exists()
+
+
 def unique_handle(display_name: str) -> str:
-    return _unique_slug(User, "handle", display_name, "mitglied", 60)
+    """A free handle from the name; never one an erased member had."""
+    return _unique_slug(User, "handle", display_name, "mitglied", 60, retired=_handle_retired)
+
+
+def handle_retire(*, handle: str) -> None:
+    """Keep a handle from ever being handed out again (on erasure)."""
+    RetiredHandle.objects.get_or_create(digest=handle_digest(handle))
 
 
 # --- municipalities ---------------------------------------------------------

@@ -108,7 +108,11 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     Idempotent: erasing a tombstone again changes nothing.
     """
     from community.search import get_backend
-    from community.services import member_sessions_end, member_sockets_changed_on_commit
+    from community.services import (
+        handle_retire,
+        member_sessions_end,
+        member_sockets_changed_on_commit,
+    )
 
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.is_erased:
@@ -139,6 +143,7 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     transaction.on_commit(lambda: _chat_sockets_recheck(member_id))
 
     member.email = f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}"
+    handle_retire(handle=member.handle)  # never again someone else's (old @-links)
     member.handle = f"ehemalig-{secrets.token_hex(8)}"
     member.display_name = ""
     member.department = member.position = member.bio = member.bio_html = ""

@@ -211,6 +211,9 @@ ROWS: dict[str, Row] = {
     ),
     "api_chat_room": Row(lambda w: f"/api/chat/rooms/{w.private_room.slug}/", note="private room"),
     "api_chat_messages": Row(lambda w: f"/api/chat/rooms/{w.private_room.slug}/messages/"),
+    "api_chat_room_members": Row(
+        lambda w: f"/api/chat/rooms/{w.private_room.slug}/members/", note="who can read"
+    ),
     "api_chat_message": Row(
         lambda w: f"/api/chat/rooms/{w.private_room.slug}/messages/{w.message_seq}/",
         body={"PATCH": lambda w: {"body": "Korrigiert"}},
@@ -447,6 +450,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "event-attendees": {"GET": "LHHHFOOO", "POST": "LHHHFOOO"},
     "event-attendee-remove": {"DELETE": "LHHHFOOO"},
     "event-signup": {"POST": "LHHHBOOO", "DELETE": "LHHHOBBB"},
+    "api_chat_room_members": {"GET": "LHHHOOHH"},
     "admin": {
         "GET": "LLLLLLLO",
         "POST": "LLLLLLLO",
