@@ -1,0 +1,177 @@
+"""Edits, names and files that cannot break things (issue 16).
+
+Text that leaves the platform in another format (iCalendar, CSV, e-mail
+headers, file names) is escaped or refused at that boundary; one-line fields
+hold no control, bidirectional or zero-width characters; every API error is
+JSON; unknown filter values never answer 500; ``/healthz`` keeps its Redis
+connection.
+"""
+
+import inspect
+import json
+from unittest import mock
+
+import pytest
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework import serializers
+
+from tests.security.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def api_client_for(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+# --- /healthz ----------------------------------------------------------------------------
+def test_health_checks_reuse_one_redis_connection(client, needs_redis):
+    import redis
+
+    made = []
+    original = redis.ConnectionPool.make_connection
+
+    def counting(self):
+        made.append(self)
+        return original(self)
+
+    with mock.patch.object(redis.ConnectionPool, "make_connection", counting):
+        for _ in range(10):
+            response = client.get("/healthz")
+            assert response.status_code == 200
+            assert response.json()["redis"] == "ok"
+    assert len(made) <= 1
+
+
+# --- every API error is JSON -------------------------------------------------------------
+def test_deeply_nested_json_is_a_json_400_not_a_500(member_api):
+    body = "[" * 100_000 + "]" * 100_000
+    response = member_api.post("/api/forum/threads/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_an_oversized_api_body_is_a_json_413(member_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"title": "x" * 2000, "body": "y"})
+    response = member_api.post("/api/forum/threads/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_an_oversized_form_body_to_the_api_is_a_json_413(member_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = member_api.post(
+        "/api/forum/threads/", {"title": "x" * 2000, "body": "y"}, format="multipart"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_too_many_form_fields_to_the_api_is_a_json_400(member_api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    data = "&".join(f"f{i}=x" for i in range(50))
+    response = member_api.post(
+        "/api/forum/threads/", data, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code in (400, 413)
+    assert response["Content-Type"].startswith("application/json")
+
+
+# --- unknown filter values ---------------------------------------------------------------
+UNKNOWN_VALUES = [
+    "unbekannt-xyz",
+    "%_\\'\"<>;--",
+    "a\x00b",
+    "9" * 40,
+    "-1",
+    "-99999999999999999999",
+]
+
+
+def _filter_serializer_fields() -> set[str]:
+    """Every field of every filter/parameter serializer of the API modules."""
+    import chat.serializers
+    import community.api
+    import events.api
+    import forum.api
+
+    names = set()
+    for module in (community.api, forum.api, events.api, chat.serializers):
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(cls, serializers.Serializer)
+                and cls.__module__ == module.__name__
+                and ("Filter" in name or "Params" in name)
+            ):
+                names.update(cls().fields)
+    return names
+
+
+def _list_endpoints(world) -> dict[str, set[str]]:
+    """GET paths of the served schema (path parameters filled), with their query parameters."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    values = {
+        "{slug}": {
+            "/api/chat/": world.private_room.slug,
+            "/api/forum/categories/": world.thread.category.slug,
+            "/api/municipalities/": world.wetzlar.slug,
+            "/api/expertise/": world.expertise.slug,
+        },
+        "{id}": {
+            "/api/events/": str(world.event.pk),
+            "/api/forum/threads/": str(world.thread.pk),
+            "/api/forum/posts/": str(world.post.pk),
+            "/api/members/": str(world.users["member"].pk),
+            "/api/projects/": str(world.project.pk),
+        },
+        "{seq}": {"/api/chat/": str(world.message_seq)},
+    }
+    endpoints = {}
+    for path, operations in schema["paths"].items():
+        operation = operations.get("get")
+        if not operation:
+            continue
+        filled = path
+        for placeholder, by_prefix in values.items():
+            if placeholder in filled:
+                value = next(v for prefix, v in by_prefix.items() if path.startswith(prefix))
+                filled = filled.replace(placeholder, value)
+        endpoints[filled] = {
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        }
+    return endpoints
+
+
+def test_unknown_values_in_any_filter_of_any_list_endpoint_never_answer_500(world):
+    client = api_client_for(world.users["member"])
+    extra = _filter_serializer_fields()
+    assert {"expertise", "level", "municipality", "kind", "tool", "after"} <= extra
+    failures = []
+    for path, params in _list_endpoints(world).items():
+        for name in sorted(params | extra):
+            for value in UNKNOWN_VALUES:
+                response = client.get(path, {name: value})
+                if response.status_code >= 500 or not response["Content-Type"].startswith(
+                    ("application/json", "text/calendar")
+                ):
+                    failures.append((path, name, value, response.status_code))
+    assert failures == []
+
+
+def test_an_unknown_expertise_gives_an_empty_list_or_a_400(world):
+    client = api_client_for(world.users["member"])
+    response = client.get("/api/members/", {"expertise": "gibt-es-nicht"})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["results"] == []
