@@ -175,3 +175,40 @@ def test_an_unknown_expertise_gives_an_empty_list_or_a_400(world):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert response.json()["results"] == []
+
+
+# --- iCalendar, CSV and file names -------------------------------------------------------
+def _unfolded_lines(body: bytes) -> list[str]:
+    text = body.decode()
+    assert "\r" not in text.replace("\r\n", "")  # no bare carriage return anywhere
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+def test_line_breaks_in_an_event_title_cannot_break_or_inject_into_its_ics(world):
+    from events.models import Event
+
+    Event.objects.filter(pk=world.event.pk).update(
+        title="Treffen\r\nX-INJECTED:1\rEND:VCALENDAR\n", location="Raum\n1"
+    )
+    client = api_client_for(world.users["coordinator"])
+    for url in (f"/api/events/{world.event.pk}/ics", f"/termine/{world.event.pk}/termin.ics"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        lines = _unfolded_lines(response.content)
+        assert not any(line.startswith("X-INJECTED") for line in lines)
+        assert lines.count("END:VCALENDAR") == 1
+        assert "X-WR-CALNAME:Treffen X-INJECTED:1 END:VCALENDAR" in lines
+        assert "SUMMARY:Treffen X-INJECTED:1 END:VCALENDAR" in lines
+
+
+def test_control_characters_in_a_description_stay_inside_the_description(world):
+    from events.models import Event
+
+    Event.objects.filter(pk=world.event.pk).update(description="Eins\rATTENDEE:x\x0bZwei\x85Drei")
+    client = api_client_for(world.users["coordinator"])
+    response = client.get(f"/api/events/{world.event.pk}/ics")
+    assert response.status_code == 200
+    lines = _unfolded_lines(response.content)
+    assert not any(line.startswith("ATTENDEE") for line in lines)
+    description = next(line for line in lines if line.startswith("DESCRIPTION:"))
+    assert description.startswith("DESCRIPTION:Eins\\nATTENDEE:x\\nZwei\\nDrei")
