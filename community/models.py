@@ -4,6 +4,8 @@ The user model is custom from the start (Django's own advice) and is also the
 member profile, as in Zulip: one row per person, logging in by e-mail.
 """
 
+import hashlib
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
@@ -16,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
+
+from community.text import OneLineCharField
 
 AGS_VALIDATOR = RegexValidator(
     r"^[0-9]{8}\Z",
@@ -51,7 +55,7 @@ class State(models.TextChoices):
 
 
 class Municipality(models.Model):
-    name = models.CharField(_("Name"), max_length=200)
+    name = OneLineCharField(_("Name"), max_length=200)
     slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
     state = models.CharField(_("Bundesland"), max_length=2, choices=State.choices)
     population = models.PositiveIntegerField(_("Einwohnerzahl"), null=True, blank=True)
@@ -164,7 +168,7 @@ class _DisplayNameAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = "" if isinstance(value, _ErasedName) else value
 
 
-class DisplayNameField(models.CharField):
+class DisplayNameField(OneLineCharField):
     """A CharField whose empty value marks an erased member (see ``member_erase``).
 
     Saving, validation and forms use the stored value, never the shown one;
@@ -242,8 +246,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         verbose_name=_("Kommune"),
     )
-    department = models.CharField(_("Fachbereich/Amt"), max_length=200, blank=True)
-    position = models.CharField(_("Funktion"), max_length=200, blank=True)
+    department = OneLineCharField(_("Fachbereich/Amt"), max_length=200, blank=True)
+    position = OneLineCharField(_("Funktion"), max_length=200, blank=True)
     bio = models.TextField(_("Über mich"), max_length=5000, blank=True)
     bio_html = models.TextField(_("Über mich (HTML)"), blank=True, editable=False)
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -404,6 +408,31 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.expires_at > timezone.now()
 
 
+def handle_digest(handle: str) -> str:
+    """What ``ErasedHandle`` stores of a handle: a hash, so the table names nobody."""
+    return hashlib.sha256(f"lotsennetz-erased-handle:{handle.lower()}".encode()).hexdigest()
+
+
+class ErasedHandle(models.Model):
+    """A handle an erased member had: never given out again (see ``member_erase``).
+
+    Others' posts and messages still say "@handle" in their source text; a
+    newcomer with that handle would inherit every one of those mentions. Only
+    the SHA-256 of the handle is kept: the table reveals no name, yet a
+    handle can be checked against it.
+    """
+
+    digest = models.CharField(_("Prüfsumme des Kürzels"), max_length=64, unique=True)
+    erased_at = models.DateTimeField(_("gelöscht am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Kürzel eines gelöschten Kontos")
+        verbose_name_plural = _("Kürzel gelöschter Konten")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 # --- Menschen & Projekte -------------------------------------------------------
 class Expertise(models.Model):
     """A field of the curated taxonomy (E-Akte/DMS, OZG-Onlinedienste, …)."""
@@ -473,14 +502,14 @@ class Qualification(models.Model):
     member = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("Mitglied")
     )
-    programme = models.CharField(
+    programme = OneLineCharField(
         _("Programm"),
         max_length=200,
         help_text=_(
             "z. B. „Digitallotsen-Seminar des Landes (3 Tage)“ oder „Modulprogramm der Stadt“"
         ),
     )
-    cohort = models.CharField(_("Jahrgang/Kurs"), max_length=100, blank=True)
+    cohort = OneLineCharField(_("Jahrgang/Kurs"), max_length=100, blank=True)
     completed_on = models.DateField(_("abgeschlossen am"), null=True, blank=True)
     appointed_on = models.DateField(_("ernannt am"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -517,7 +546,7 @@ class Qualification(models.Model):
 class Tool(models.Model):
     """A tool or product; "enaio" and "Enaio" are one tool (same ``key``)."""
 
-    name = models.CharField(_("Name"), max_length=100)
+    name = OneLineCharField(_("Name"), max_length=100)
     key = models.SlugField(_("Schlüssel"), max_length=100, unique=True)
 
     class Meta:
@@ -547,7 +576,7 @@ class ProjectStatus(models.TextChoices):
 
 
 class Project(models.Model):
-    title = models.CharField(_("Titel"), max_length=200)
+    title = OneLineCharField(_("Titel"), max_length=200)
     kind = models.CharField(_("Art"), max_length=20, choices=ProjectKind.choices)
     status = models.CharField(
         _("Stand"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
@@ -616,7 +645,7 @@ class ProjectLink(models.Model):
         Project, on_delete=models.CASCADE, related_name="links", verbose_name=_("Projekt")
     )
     url = models.URLField(_("Adresse"), max_length=500)
-    title = models.CharField(_("Titel"), max_length=200, blank=True)
+    title = OneLineCharField(_("Titel"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("Link")

@@ -23,6 +23,7 @@ from community import emails, throttling
 from community.markdown import render_markdown
 from community.models import (
     EmailDomain,
+    ErasedHandle,
     Expertise,
     Invitation,
     Level,
@@ -37,7 +38,9 @@ from community.models import (
     Role,
     Tool,
     User,
+    handle_digest,
 )
+from community.text import validate_one_line
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -111,8 +114,21 @@ def _set_domains(*, municipality: Municipality, domains: Iterable[str]) -> None:
     )
 
 
+def _handle_taken(handle: str) -> bool:
+    return (
+        User.objects.filter(handle=handle).exists()
+        or ErasedHandle.objects.filter(digest=handle_digest(handle)).exists()
+    )
+
+
 def unique_handle(display_name: str) -> str:
-    return _unique_slug(User, "handle", display_name, "mitglied", 60)
+    """A free handle from the name; an erased member's handle is never free again."""
+    base = (german_slugify(display_name) or "mitglied")[:54].strip("-") or "mitglied"
+    candidate, n = base, 1
+    while _handle_taken(candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 # --- municipalities ---------------------------------------------------------
@@ -633,6 +649,10 @@ def tool_key(name: str) -> str:
 def tools_get_or_create(*, names: Iterable[str]) -> list[Tool]:
     wanted: dict[str, str] = {}
     for name in names:
+        try:
+            validate_one_line((name or "").strip())
+        except ValidationError as exc:
+            raise ValidationError({"tools": exc}) from None
         name = " ".join((name or "").split())[:100]
         key = tool_key(name)
         if not key:

@@ -16,6 +16,7 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
+from community import services
 from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +213,106 @@ def test_control_characters_in_a_description_stay_inside_the_description(world):
     assert not any(line.startswith("ATTENDEE") for line in lines)
     description = next(line for line in lines if line.startswith("DESCRIPTION:"))
     assert description.startswith("DESCRIPTION:Eins\\nATTENDEE:x\\nZwei\\nDrei")
+
+
+# --- one-line fields ---------------------------------------------------------------------
+BAD_LINES = {
+    "line feed": ("Anna\nSchmidt", "control_character"),
+    "carriage return": ("Anna\rSchmidt", "control_character"),
+    "tab": ("Anna\tSchmidt", "control_character"),
+    "bell": ("Anna\x07", "control_character"),
+    "C1 control": ("Anna\x85Schmidt", "control_character"),
+    "right-to-left override": ("Anna\u202eexe.txt", "invisible_character"),
+    "left-to-right isolate": ("Anna\u2066x\u2069", "invisible_character"),
+    "zero-width space": ("An\u200bna", "invisible_character"),
+    "zero-width joiner": ("An\u200dna", "invisible_character"),
+    "byte order mark": ("\ufeffAnna", "invisible_character"),
+    "word joiner": ("An\u2060na", "invisible_character"),
+}
+
+
+def _codes(error, field) -> list[str]:
+    return [e.code for e in error.error_dict[field]]
+
+
+@pytest.mark.parametrize("value,code", BAD_LINES.values(), ids=BAD_LINES.keys())
+def test_one_line_fields_refuse_control_bidi_and_zero_width_characters(world, value, code):
+    from django.core.exceptions import ValidationError
+
+    from chat import services as chat_services
+    from events import services as event_services
+    from forum import services as forum_services
+
+    member, coordinator = world.users["member"], world.users["coordinator"]
+    attempts = {
+        "display_name": lambda: services.member_update_profile(member=member, display_name=value),
+        "department": lambda: services.member_update_profile(member=member, department=value),
+        "position": lambda: services.member_update_profile(member=member, position=value),
+        "title": lambda: forum_services.thread_create(
+            author=member, category=world.thread.category, title=value, body="Text"
+        ),
+        "event title": lambda: event_services.event_update(event=world.event, title=value),
+        "room name": lambda: chat_services.room_create(
+            created_by=member, name=value, kind="private"
+        ),
+        "project title": lambda: services.project_update(project=world.project, title=value),
+        "tools": lambda: services.project_update(project=world.project, tools=[value]),
+        "municipality name": lambda: services.municipality_update(
+            municipality=world.wetzlar, name=value
+        ),
+    }
+    for label, attempt in attempts.items():
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        field = label.split()[-1] if label.split()[-1] in ("title", "name") else label
+        assert code in _codes(caught.value, field), label
+    coordinator.refresh_from_db()
+    member.refresh_from_db()
+    assert member.display_name == "Anna Schmidt"
+
+
+def test_the_api_answers_a_bidi_override_in_a_display_name_with_a_field_error(world):
+    client = api_client_for(world.users["member"])
+    response = client.patch(
+        "/api/members/me/",
+        json.dumps({"display_name": "Anna\u202egpj.exe"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "display_name" in response.json()
+
+
+def test_the_api_answers_a_line_break_in_a_thread_title_with_a_field_error(world):
+    client = api_client_for(world.users["member"])
+    response = client.post(
+        "/api/forum/threads/",
+        json.dumps({"title": "Hallo\nWelt", "body": "Text", "category": "austausch"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "title" in response.json()
+
+
+def test_the_profile_page_answers_a_zero_width_name_with_a_form_error(world):
+    client = api_client_for(world.users["member"])
+    response = client.post(
+        "/profil/", {"display_name": "An\u200bna", "department": "", "position": "", "bio": ""}
+    )
+    assert response.status_code == 200
+    assert "display_name" in response.context["form"].errors
+    world.users["member"].refresh_from_db()
+    assert world.users["member"].display_name == "Anna Schmidt"
+
+
+def test_an_e_mail_subject_holds_no_control_or_bidi_characters(world, mailoutbox):
+    from community import emails
+    from events.models import Event
+
+    event = Event.objects.get(pk=world.event.pk)
+    event.title = "Treffen\x07\u202eniamod\u200b X"  # as older data may hold it
+    emails.send(
+        to="anna.schmidt@wetzlar.de",
+        template="events/email/event_cancelled",
+        context={"member": world.users["member"], "event": event},
+    )
+    assert [mail.subject for mail in mailoutbox] == ["Abgesagt: Treffen niamod X"]
