@@ -28,6 +28,28 @@ _CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"
 _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\u180e\ufeff"
 _FORBIDDEN = re.compile(f"[{_CONTROL}{_INVISIBLE}]")
 _CONTROL_RE = re.compile(f"[{_CONTROL}]")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+
+# Every one-line field (app, model, field): the data migration repairs what was stored
+# before the rule, so that saving such a row again (a rename, a cancellation) works.
+ONE_LINE_FIELDS = [
+    ("community", "Municipality", "name"),
+    ("community", "User", "display_name"),
+    ("community", "User", "department"),
+    ("community", "User", "position"),
+    ("community", "Qualification", "programme"),
+    ("community", "Qualification", "cohort"),
+    ("community", "Tool", "name"),
+    ("community", "Project", "title"),
+    ("community", "ProjectLink", "title"),
+    ("forum", "Category", "name"),
+    ("forum", "Thread", "title"),
+    ("events", "Event", "title"),
+    ("events", "Event", "location"),
+    ("events", "AgendaItem", "title"),
+    ("events", "AgendaItem", "speaker"),
+    ("chat", "Room", "name"),
+]
 
 
 def validate_one_line(value) -> None:
@@ -56,6 +78,33 @@ def validate_one_line(value) -> None:
         code="invisible_character",
         params=params,
     )
+
+
+def repair_one_line(value: str) -> str:
+    """An older stored value under the rule: control characters become spaces,
+    invisible ones go, the ends are trimmed; nothing visible is lost. A value
+    of nothing but such characters becomes "?" (an empty name would mean erased)."""
+    if not value:
+        return value
+    repaired = _INVISIBLE_RE.sub("", _CONTROL_RE.sub(" ", value)).strip()
+    if repaired != value.strip():
+        repaired = " ".join(repaired.split())
+    return repaired or "?"
+
+
+def repair_stored_one_line_fields(apps) -> int:
+    """Repair every stored one-line value (``ONE_LINE_FIELDS``); the count changed."""
+    changed = 0
+    for app_label, model_name, field in ONE_LINE_FIELDS:
+        model = apps.get_model(app_label, model_name)
+        rows = []
+        for pk, value in model.objects.values_list("pk", field).iterator(chunk_size=2000):
+            repaired = repair_one_line(value)
+            if repaired != value:
+                rows.append(model(pk=pk, **{field: repaired}))
+        model.objects.bulk_update(rows, [field], batch_size=500)
+        changed += len(rows)
+    return changed
 
 
 def clean_one_line(value: str | None) -> str:

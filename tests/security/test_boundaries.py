@@ -316,3 +316,24 @@ def test_an_e_mail_subject_holds_no_control_or_bidi_characters(world, mailoutbox
         context={"member": world.users["member"], "event": event},
     )
     assert [mail.subject for mail in mailoutbox] == ["Abgesagt: Treffen niamod X"]
+
+
+def test_names_stored_before_the_rule_are_repaired_and_can_be_saved_again(world):
+    from django.apps import apps
+
+    from community.models import User
+    from community.text import repair_stored_one_line_fields
+    from events import services as event_services
+    from events.models import Event
+    from forum.models import Thread
+
+    Event.objects.filter(pk=world.event.pk).update(title="Treffen\r\nWetzlar\u202e ")
+    Thread.objects.filter(pk=world.thread.pk).update(title="\u200bE-Akte\tFragen")
+    User.objects.filter(pk=world.users["other"].pk).update(display_name="\u2066\u2069")
+    assert repair_stored_one_line_fields(apps) == 3
+    event = Event.objects.get(pk=world.event.pk)
+    assert event.title == "Treffen Wetzlar"
+    assert Thread.objects.get(pk=world.thread.pk).title == "E-Akte Fragen"
+    assert User.objects.get(pk=world.users["other"].pk).display_name == "?"
+    event_services.event_update(event=event, title=event.title, location="Rathaus")
+    assert repair_stored_one_line_fields(apps) == 0
