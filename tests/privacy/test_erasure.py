@@ -349,3 +349,14 @@ def test_a_new_mention_of_an_erased_handle_reads_as_the_neutral_name(world):
     for html in (post.body_html, message.body_html):
         assert old_handle not in html
         assert "ehemaliges Mitglied" in html
+
+
+def test_nobody_can_be_given_an_erased_handle_by_hand(world):
+    from django.core.exceptions import ValidationError
+
+    old_handle = world.anna.handle
+    services_privacy.member_erase(member=world.anna)
+    world.bernd.handle = old_handle
+    with pytest.raises(ValidationError) as caught:
+        world.bernd.full_clean(exclude=["password"])
+    assert [e.code for e in caught.value.error_dict["handle"]] == ["reserved"]

@@ -89,6 +89,15 @@ def test_too_many_form_fields_to_the_api_is_a_json_400(member_api, settings):
     assert response["Content-Type"].startswith("application/json")
 
 
+def test_a_request_django_refuses_before_any_view_is_json_under_the_api(member):
+    client = Client(HTTP_HOST="angreifer.example")  # DisallowedHost: handler400
+    client.force_login(member)
+    response = client.get("/api/members/")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
 # --- unknown filter values ---------------------------------------------------------------
 UNKNOWN_VALUES = [
     "unbekannt-xyz",
