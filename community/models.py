@@ -308,15 +308,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             except ValidationError as exc:
                 errors["display_name"] = exc.error_list
             exclude.add("display_name")
-        if "handle" not in exclude and self.handle:
-            if ErasedHandle.objects.filter(digest=handle_digest(self.handle)).exists():
-                errors["handle"] = [
-                    ValidationError(
-                        _("Dieses Kürzel gehörte einem gelöschten Konto und bleibt gesperrt."),
-                        code="reserved",
-                    )
-                ]
-                exclude.add("handle")
+        if (
+            "handle" not in exclude
+            and self.handle
+            and ErasedHandle.objects.filter(digest=handle_digest(self.handle)).exists()
+        ):
+            errors["handle"] = [
+                ValidationError(
+                    _("Dieses Kürzel gehörte einem gelöschten Konto und bleibt gesperrt."),
+                    code="reserved",
+                )
+            ]
+            exclude.add("handle")
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as exc:
