@@ -111,8 +111,9 @@ def _leave_forum(member: User) -> None:
 
 
 def _neutral_name() -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return escape(str(ERASED_MEMBER_NAME))
+    from community.markdown import erased_member_name
+
+    return escape(erased_member_name())
 
 
 def _unlink_mentions(handle: str) -> set[int]:
