@@ -30,20 +30,28 @@ def _renderer():
     """This thread's renderer, with the containers its mention extension reads."""
     md = getattr(_local, "md", None)
     if md is None:
-        _local.known, _local.found = set(), []
-        md = _local.md = _markdown([MentionExtension(_local.known, _local.found)])
+        _local.known, _local.found, _local.erased = set(), [], set()
+        md = _local.md = _markdown([MentionExtension(_local.known, _local.found, _local.erased)])
     return md
 
 
-def render_message(body: str, *, handles: frozenset[str] | set[str] = frozenset()) -> str:
-    """Sanitised HTML of a chat message; ``handles`` are the existing members to link."""
+def render_message(
+    body: str,
+    *,
+    handles: frozenset[str] | set[str] = frozenset(),
+    erased: frozenset[str] | set[str] = frozenset(),
+) -> str:
+    """Sanitised HTML of a chat message; ``handles`` are the existing members to link,
+    ``erased`` the handles of erased members (shown as the neutral name)."""
     if not body or not body.strip():
         return ""
     md = _renderer()
     _local.known.update(handles)
+    _local.erased.update(erased)
     try:
         html = md.reset().convert(body)
     finally:
         _local.known.clear()
         _local.found.clear()
+        _local.erased.clear()
     return sanitize_html(html)

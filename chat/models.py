@@ -13,6 +13,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.text import OneLineCharField
+
 MAX_BODY_LENGTH = 4000
 MAX_CLIENT_ID_LENGTH = 64
 
@@ -63,7 +65,7 @@ def direct_key_for(member_ids) -> str:
 
 class Room(models.Model):
     slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
-    name = models.CharField(_("Name"), max_length=200)
+    name = OneLineCharField(_("Name"), max_length=200)
     kind = models.CharField(_("Art"), max_length=20, choices=RoomKind.choices)
     is_private = models.BooleanField(_("privat"), default=False)
     municipality = models.ForeignKey(

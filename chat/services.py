@@ -53,6 +53,7 @@ from chat.models import (
 from chat.serializers import message_payload
 from community import realtime
 from community.concurrency import check_version
+from community.markdown import erased_handles
 from community.models import Municipality, Role, User
 from community.services import german_slugify
 
@@ -424,6 +425,13 @@ def _linked_handles(body: str) -> set[str]:
     )
 
 
+def _erased_handles(body: str, linked: set[str]) -> set[str]:
+    """The @handles of erased members: shown as the neutral name. Asked only for
+    @words that name no member (a message without any asks nothing)."""
+    unknown = set(candidate_handles(body) if "@" in body else []) - linked
+    return erased_handles(unknown) if unknown else set()
+
+
 def _mentions(room: Room, author: User, body: str) -> tuple[set[str], list[int]]:
     """The handles to link, and who of them can read the room (notified; the
     author aside). Nothing to look up without an ``@``."""
@@ -600,7 +608,9 @@ def message_post(
         author=author,
         client_id=client_id,
         body=body,
-        body_html=render_message(body, handles=linked),  # outside the lock
+        body_html=render_message(
+            body, handles=linked, erased=_erased_handles(body, linked)
+        ),  # outside the lock
         created_at=timezone.now(),
     )
     postgresql = connection.vendor == "postgresql"
@@ -759,7 +769,8 @@ def message_edit(
     if message.deleted_at is not None:  # deleted meanwhile
         raise ValidationError(_("Diese Nachricht ist gelöscht."), code="deleted")
     message.body = body
-    message.body_html = render_message(body, handles=_linked_handles(body))
+    linked = _linked_handles(body)
+    message.body_html = render_message(body, handles=linked, erased=_erased_handles(body, linked))
     message.edited_at = timezone.now()
     message.version += 1
     message.save(update_fields=["body", "body_html", "edited_at", "version"])

@@ -1,33 +1,56 @@
-"""The API's body parsers: DRF's, refusing NUL characters in any text.
+"""The API's body parsers: DRF's, refusing NUL characters and deep nesting.
 
 PostgreSQL text cannot hold NUL (0x00); a field that looks a value up before it
 is validated (``SlugRelatedField``) would otherwise hand one to the database
 and answer 500. No value of this API is meant to contain one, so the whole
 body is refused with a 400 before any field sees it.
+
+No body of this API nests deeper than a few levels; Python's JSON decoder
+raises ``RecursionError`` on thousands of ``[`` (a 500), and anything walking a
+deep structure afterwards would too. Past ``MAX_DEPTH`` the body is a 400.
 """
 
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+MAX_DEPTH = 32
 
-def _holds_nul(data) -> bool:
+
+class _TooDeep(Exception):
+    pass
+
+
+def _holds_nul(data, depth: int = 0) -> bool:
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     if isinstance(data, str):
         return "\x00" in data
     if hasattr(data, "lists"):  # a form body's QueryDict: every value of a key, not the last
         return any(_holds_nul(k) or _holds_nul(v) for k, v in data.lists())
     if isinstance(data, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
+        return any(_holds_nul(k) or _holds_nul(v, depth + 1) for k, v in data.items())
     if isinstance(data, list | tuple):
-        return any(_holds_nul(item) for item in data)
+        return any(_holds_nul(item, depth + 1) for item in data)
     return False
+
+
+def _too_deep() -> ParseError:
+    return ParseError(_("Die Daten sind zu tief verschachtelt."), code="too_deep")
 
 
 class _RefusesNul:
     def parse(self, stream, media_type=None, parser_context=None):
-        parsed = super().parse(stream, media_type, parser_context)
+        try:
+            parsed = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise _too_deep() from None
         data = getattr(parsed, "data", parsed)  # multipart: DataAndFiles
-        if _holds_nul(data):
+        try:
+            holds_nul = _holds_nul(data)
+        except _TooDeep:
+            raise _too_deep() from None
+        if holds_nul:
             raise ParseError(_("Der Text enthält ein unzulässiges Nullzeichen."))
         return parsed
 

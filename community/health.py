@@ -1,9 +1,13 @@
 """``/healthz``: is this worker able to reach its database and Redis?
 
 For load balancers and monitoring; says nothing about members or content.
+A load balancer asks every few seconds: the Redis client (and its connection
+pool) is made once per process and URL, so a check reuses its connection
+instead of opening and closing one each time.
 """
 
 import logging
+import threading
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -22,16 +26,29 @@ def _database() -> str:
     return "ok"
 
 
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
+
+
+def _redis_client(url: str):
+    """One client per process and URL; its pool keeps the connection between checks."""
+    client = _clients.get(url)
+    if client is None:
+        import redis
+
+        with _clients_lock:
+            client = _clients.get(url)
+            if client is None:
+                client = _clients[url] = redis.Redis.from_url(
+                    url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+                )
+    return client
+
+
 def _redis() -> str:
     if not settings.REDIS_URL:
         return "not configured"
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        client.ping()
-    finally:
-        client.close()
+    _redis_client(settings.REDIS_URL).ping()
     return "ok"
 
 

@@ -4,6 +4,8 @@ The user model is custom from the start (Django's own advice) and is also the
 member profile, as in Zulip: one row per person, logging in by e-mail.
 """
 
+import hashlib
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
@@ -18,6 +20,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from community.addresses import CANONICAL_EMAIL_MAX_LENGTH, canonical_email
+from community.text import OneLineCharField
 
 AGS_VALIDATOR = RegexValidator(
     r"^[0-9]{8}\Z",
@@ -53,7 +56,7 @@ class State(models.TextChoices):
 
 
 class Municipality(models.Model):
-    name = models.CharField(_("Name"), max_length=200)
+    name = OneLineCharField(_("Name"), max_length=200)
     slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
     state = models.CharField(_("Bundesland"), max_length=2, choices=State.choices)
     population = models.PositiveIntegerField(_("Einwohnerzahl"), null=True, blank=True)
@@ -166,7 +169,7 @@ class _DisplayNameAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = "" if isinstance(value, _ErasedName) else value
 
 
-class DisplayNameField(models.CharField):
+class DisplayNameField(OneLineCharField):
     """A CharField whose empty value marks an erased member (see ``member_erase``).
 
     Saving, validation and forms use the stored value, never the shown one;
@@ -258,8 +261,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         verbose_name=_("Kommune"),
     )
-    department = models.CharField(_("Fachbereich/Amt"), max_length=200, blank=True)
-    position = models.CharField(_("Funktion"), max_length=200, blank=True)
+    department = OneLineCharField(_("Fachbereich/Amt"), max_length=200, blank=True)
+    position = OneLineCharField(_("Funktion"), max_length=200, blank=True)
     bio = models.TextField(_("Über mich"), max_length=5000, blank=True)
     bio_html = models.TextField(_("Über mich (HTML)"), blank=True, editable=False)
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -329,6 +332,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             except ValidationError as exc:
                 errors["display_name"] = exc.error_list
             exclude.add("display_name")
+        if (
+            "handle" not in exclude
+            and self.handle
+            and ErasedHandle.objects.filter(digest=handle_digest(self.handle)).exists()
+        ):
+            errors["handle"] = [
+                ValidationError(
+                    _("Dieses Kürzel gehörte einem gelöschten Konto und bleibt gesperrt."),
+                    code="reserved",
+                )
+            ]
+            exclude.add("handle")
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as exc:
@@ -406,22 +421,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         )
 
 
-class RetiredHandle(models.Model):
-    """The handle of an erased member, never handed out again: old @-links,
-    bookmarks and scripts that name it must not reach a newcomer of the same
-    name. Only a keyed digest is kept (``community.services.handle_digest``),
-    not the handle, which is made of the person's name."""
-
-    digest = models.CharField(_("Prüfsumme"), max_length=64, primary_key=True)
-
-    class Meta:
-        verbose_name = _("stillgelegtes Kürzel")
-        verbose_name_plural = _("stillgelegte Kürzel")
-
-    def __str__(self) -> str:
-        return self.digest[:12]
-
-
 class Invitation(models.Model):
     """An invitation sent to a new member; the link lets them set a password.
 
@@ -490,6 +489,31 @@ class ApiToken(models.Model):
         return self.label or _("Zugangsschlüssel vom %(date)s") % {
             "date": f"{timezone.localtime(self.created_at):%d.%m.%Y}"
         }
+
+
+def handle_digest(handle: str) -> str:
+    """What ``ErasedHandle`` stores of a handle: a hash, so the table names nobody."""
+    return hashlib.sha256(f"lotsennetz-erased-handle:{handle.lower()}".encode()).hexdigest()
+
+
+class ErasedHandle(models.Model):
+    """A handle an erased member had: never given out again (see ``member_erase``).
+
+    Others' posts and messages still say "@handle" in their source text; a
+    newcomer with that handle would inherit every one of those mentions. Only
+    the SHA-256 of the handle is kept: the table reveals no name, yet a
+    handle can be checked against it.
+    """
+
+    digest = models.CharField(_("Prüfsumme des Kürzels"), max_length=64, unique=True)
+    erased_at = models.DateTimeField(_("gelöscht am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Kürzel eines gelöschten Kontos")
+        verbose_name_plural = _("Kürzel gelöschter Konten")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 # --- Menschen & Projekte -------------------------------------------------------
@@ -561,14 +585,14 @@ class Qualification(models.Model):
     member = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("Mitglied")
     )
-    programme = models.CharField(
+    programme = OneLineCharField(
         _("Programm"),
         max_length=200,
         help_text=_(
             "z. B. „Digitallotsen-Seminar des Landes (3 Tage)“ oder „Modulprogramm der Stadt“"
         ),
     )
-    cohort = models.CharField(_("Jahrgang/Kurs"), max_length=100, blank=True)
+    cohort = OneLineCharField(_("Jahrgang/Kurs"), max_length=100, blank=True)
     completed_on = models.DateField(_("abgeschlossen am"), null=True, blank=True)
     appointed_on = models.DateField(_("ernannt am"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -605,7 +629,7 @@ class Qualification(models.Model):
 class Tool(models.Model):
     """A tool or product; "enaio" and "Enaio" are one tool (same ``key``)."""
 
-    name = models.CharField(_("Name"), max_length=100)
+    name = OneLineCharField(_("Name"), max_length=100)
     key = models.SlugField(_("Schlüssel"), max_length=100, unique=True)
 
     class Meta:
@@ -635,7 +659,7 @@ class ProjectStatus(models.TextChoices):
 
 
 class Project(models.Model):
-    title = models.CharField(_("Titel"), max_length=200)
+    title = OneLineCharField(_("Titel"), max_length=200)
     kind = models.CharField(_("Art"), max_length=20, choices=ProjectKind.choices)
     status = models.CharField(
         _("Stand"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
@@ -706,7 +730,7 @@ class ProjectLink(models.Model):
         Project, on_delete=models.CASCADE, related_name="links", verbose_name=_("Projekt")
     )
     url = models.URLField(_("Adresse"), max_length=500)
-    title = models.CharField(_("Titel"), max_length=200, blank=True)
+    title = OneLineCharField(_("Titel"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("Link")

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -59,7 +60,9 @@ def privacy_page(request):
 def privacy_export(request):
     data = privacy.member_export(member=request.user)
     response = HttpResponse(export_json(data), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(request.user)}"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=export_filename(request.user)
+    )
     return response
 
 

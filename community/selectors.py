@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -250,7 +251,10 @@ def _search_documents(
 
 def _capped_count_sql(documents: QuerySet) -> tuple[str, list]:
     limited = documents.order_by().values("pk")[: COUNT_LIMIT + 1]
-    sql, params = limited.query.get_compiler(using=limited.db).as_sql()
+    try:
+        sql, params = limited.query.get_compiler(using=limited.db).as_sql()
+    except EmptyResultSet:  # a filter no document can match (an unknown expertise)
+        return "0", []
     return f"(SELECT COUNT(*) FROM ({sql}) AS limited)", list(params)  # noqa: S608 (compiled)
 
 

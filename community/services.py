@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,7 @@ from community.markdown import render_markdown
 from community.models import (
     ApiToken,
     EmailDomain,
+    ErasedHandle,
     Expertise,
     Invitation,
     Level,
@@ -38,11 +38,12 @@ from community.models import (
     ProjectLink,
     ProjectStatus,
     Qualification,
-    RetiredHandle,
     Role,
     Tool,
     User,
+    handle_digest,
 )
+from community.text import validate_one_line
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -117,23 +118,13 @@ def _set_domains(*, municipality: Municipality, domains: Iterable[str]) -> None:
     )
 
 
-def handle_digest(handle: str) -> str:
-    """A keyed digest of a handle (RetiredHandle): tells it again, does not tell it."""
-    return salted_hmac("community.RetiredHandle", handle.lower(), algorithm="sha256").hexdigest()
-
-
-def _handle_retired(handle: str) -> bool:
-    return RetiredHandle.objects.filter(digest=handle_digest(handle)).exists()
+def _handle_erased(handle: str) -> bool:
+    return ErasedHandle.objects.filter(digest=handle_digest(handle)).exists()
 
 
 def unique_handle(display_name: str) -> str:
-    """A free handle from the name; never one an erased member had."""
-    return _unique_slug(User, "handle", display_name, "mitglied", 60, retired=_handle_retired)
-
-
-def handle_retire(*, handle: str) -> None:
-    """Keep a handle from ever being handed out again (on erasure)."""
-    RetiredHandle.objects.get_or_create(digest=handle_digest(handle))
+    """A free handle from the name; an erased member's handle is never free again."""
+    return _unique_slug(User, "handle", display_name, "mitglied", 60, retired=_handle_erased)
 
 
 # --- municipalities ---------------------------------------------------------
@@ -773,6 +764,10 @@ def tool_key(name: str) -> str:
 def tools_get_or_create(*, names: Iterable[str]) -> list[Tool]:
     wanted: dict[str, str] = {}
     for name in names:
+        try:
+            validate_one_line((name or "").strip())
+        except ValidationError as exc:
+            raise ValidationError({"tools": exc}) from None
         name = " ".join((name or "").split())[:100]
         key = tool_key(name)
         if not key:

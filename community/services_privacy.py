@@ -4,22 +4,32 @@ The account row stays as an inactive tombstone so that threads and chat
 histories still read; everything that names or describes the person goes.
 The empty ``display_name`` is the tombstone's mark: ``User.display_name``
 then reads "ehemaliges Mitglied" everywhere (see ``community.models``).
+
+The handle is reserved for good (``ErasedHandle``): others' posts still say
+"@handle" in their text, and a newcomer given that handle would inherit those
+mentions. The stored HTML of others' posts and messages loses the link: the
+mention reads "ehemaliges Mitglied"; the forum's cached fragments of the
+person's posts and threads and of the posts mentioning them are deleted.
 """
 
 import logging
+import re
 import secrets
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from community import realtime
 from community.models import (
     ERASED_EMAIL_DOMAIN,
     ERASED_MEMBER_NAME,
     EmailFrequency,
+    ErasedHandle,
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
@@ -29,6 +39,7 @@ from community.models import (
     Qualification,
     Role,
     User,
+    handle_digest,
 )
 
 logger = logging.getLogger(__name__)
@@ -100,6 +111,52 @@ def _leave_forum(member: User) -> None:
     ReadState.objects.filter(member=member).delete()
 
 
+def _neutral_name() -> str:
+    from community.markdown import erased_member_name
+
+    return escape(erased_member_name())
+
+
+def _unlink_mentions(handle: str) -> set[int]:
+    """Stored HTML mentioning ``handle`` shows the neutral name, without the link.
+
+    Returns the ids of the forum posts changed (their cached fragments go too).
+    """
+    from chat.models import Message
+    from forum.models import Post, PostRevision
+
+    href = reverse("member_detail", kwargs={"handle": handle})
+    link = re.compile(rf'<a href="{re.escape(href)}"[^>]*>[^<]*</a>')
+    needle = f'href="{href}"'
+    neutral = _neutral_name()
+    changed_posts: set[int] = set()
+    for model in (Post, PostRevision, Message):
+        rows = list(model.objects.filter(body_html__contains=needle).only("pk", "body_html"))
+        for row in rows:
+            row.body_html = link.sub(neutral, row.body_html)
+        model.objects.bulk_update(rows, ["body_html"], batch_size=500)
+        if model is Post:
+            changed_posts.update(row.pk for row in rows)
+        elif model is PostRevision:
+            changed_posts.update(
+                PostRevision.objects.filter(pk__in=[r.pk for r in rows]).values_list(
+                    "post_id", flat=True
+                )
+            )
+    return changed_posts
+
+
+def _forget_forum_fragments(member: User, mentioned_in: set[int]) -> None:
+    """After commit: the cached HTML of everything that showed the person's name."""
+    from forum import fragments
+    from forum.models import Post, Thread
+
+    post_ids = set(Post.objects.filter(author=member).values_list("pk", flat=True))
+    post_ids |= mentioned_in
+    thread_ids = set(Thread.objects.filter(author=member).values_list("pk", flat=True))
+    transaction.on_commit(lambda: fragments.forget(post_ids=post_ids, thread_ids=thread_ids))
+
+
 @transaction.atomic
 def member_erase(*, member: User, by: User | None = None) -> User:
     """Erase a member's personal data; keep an inactive tombstone for their posts.
@@ -109,7 +166,6 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     """
     from community.search import get_backend
     from community.services import (
-        handle_retire,
         member_sessions_end,
         member_sockets_changed_on_commit,
     )
@@ -142,8 +198,11 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member_sockets_changed_on_commit(member_id=member_id, active=False)
     transaction.on_commit(lambda: _chat_sockets_recheck(member_id))
 
+    ErasedHandle.objects.get_or_create(digest=handle_digest(member.handle))
+    mentioned_in = _unlink_mentions(member.handle)
+    _forget_forum_fragments(member, mentioned_in)
+
     member.email = f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}"
-    handle_retire(handle=member.handle)  # never again someone else's (old @-links)
     member.handle = f"ehemalig-{secrets.token_hex(8)}"
     member.display_name = ""
     member.department = member.position = member.bio = member.bio_html = ""

@@ -12,10 +12,16 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
 from community import access, selectors, services, throttling
-from community.api_errors import api_not_found, api_server_error
+from community.api_errors import (
+    api_bad_request,
+    api_forbidden,
+    api_not_found,
+    api_server_error,
+)
 from community.concurrency import VersionConflict, page_conflict
 from community.forms import (
     AccountSetupForm,
@@ -469,6 +475,18 @@ def invite(request):
 
 
 # --- errors ---------------------------------------------------------------------
+def bad_request(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_bad_request(request, exception)
+    return django_defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_forbidden(request, exception)
+    return django_defaults.permission_denied(request, exception)
+
+
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return api_not_found(request, exception)

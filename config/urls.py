@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("community.urls")),
 ]
 
+handler400 = "community.views.bad_request"
+handler403 = "community.views.permission_denied"
 handler404 = "community.views.not_found"
 handler500 = "community.views.server_error"

@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
@@ -617,5 +618,7 @@ class EventIcsView(APIView):
             ical.event_calendar(event, viewer=request.user),
             content_type="text/calendar; charset=utf-8",
         )
-        response["Content-Disposition"] = f'attachment; filename="termin-{event.pk}.ics"'
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"termin-{event.pk}.ics"
+        )
         return response

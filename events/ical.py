@@ -9,6 +9,7 @@ STATUS:CANCELLED so calendar programs remove or strike them.
 """
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 import icalendar
@@ -20,6 +21,24 @@ from events import access
 from events.models import Event, EventFormat, SignupStatus
 
 PRODID = "-//Lotsennetz//Termine//DE"
+
+# Every text leaves through these two: icalendar escapes line breaks only in TEXT
+# properties it knows (not in X-WR-CALNAME or NAME, where an unescaped one
+# aborts the whole file), and no calendar program wants other control characters.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _line(value: str) -> icalendar.vText:
+    """One line of text: line breaks and control characters become single spaces."""
+    value = _CONTROLS.sub(" ", _LINE_BREAKS.sub(" ", value or ""))
+    return icalendar.vText(" ".join(value.split()))
+
+
+def _text(value: str) -> icalendar.vText:
+    """Text with paragraphs: every kind of line break is ``\\n`` (escaped by vText)."""
+    value = _LINE_BREAKS.sub("\n", value or "")
+    return icalendar.vText(_CONTROLS.sub(" ", value.replace("\t", " ")))
 
 
 def _location(event: Event) -> str:
@@ -56,19 +75,19 @@ def vevent(event: Event, *, viewer: User) -> icalendar.Event:
     component.add("uid", event.uid)
     component.add("dtstamp", event.updated_at.astimezone(dt.UTC))
     component.add("sequence", event.sequence)
-    component.add("summary", event.title)
+    component.add("summary", _line(event.title))
     component.add("dtstart", event.local_starts_at)
     component.add("dtend", event.local_ends_at)
     component.add("created", event.created_at.astimezone(dt.UTC))
     component.add("last-modified", event.updated_at.astimezone(dt.UTC))
     component.add("url", settings.SITE_URL + event.get_absolute_url())
-    component.add("categories", [event.get_kind_display()])
+    component.add("categories", [_line(str(event.get_kind_display()))])
     location = _location(event)
     if event.format == EventFormat.ONLINE:
         location = online_url or _("online")
     if location:
-        component.add("location", location)
-    component.add("description", _description(event, online_url))
+        component.add("location", _line(location))
+    component.add("description", _text(_description(event, online_url)))
     if event.is_cancelled:
         component.add("status", "CANCELLED")
     elif my_status == SignupStatus.WAITLISTED:
@@ -84,8 +103,8 @@ def calendar(events: Iterable[Event], *, viewer: User, name: str) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
-    cal.add("name", name)
+    cal.add("x-wr-calname", _line(name))
+    cal.add("name", _line(name))
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     first = last = None

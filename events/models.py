@@ -22,6 +22,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Municipality, State
+from community.text import OneLineCharField
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 
@@ -82,7 +83,7 @@ ACTIVE_SIGNUP_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 
 class Event(models.Model):
     uid = models.CharField(_("UID"), max_length=255, unique=True, default=new_uid, editable=False)
-    title = models.CharField(_("Titel"), max_length=200)
+    title = OneLineCharField(_("Titel"), max_length=200)
     kind = models.CharField(
         _("Art"), max_length=20, choices=EventKind.choices, default=EventKind.NETWORK_MEETING
     )
@@ -119,7 +120,7 @@ class Event(models.Model):
     format = models.CharField(
         _("Format"), max_length=20, choices=EventFormat.choices, default=EventFormat.IN_PERSON
     )
-    location = models.CharField(_("Ort"), max_length=200, blank=True)
+    location = OneLineCharField(_("Ort"), max_length=200, blank=True)
     address = models.TextField(_("Adresse"), max_length=1000, blank=True)
     online_url = models.URLField(
         _("Link zur Online-Teilnahme"),
@@ -256,8 +257,8 @@ class AgendaItem(models.Model):
     )
     starts_at = models.TimeField(_("Beginn"))
     ends_at = models.TimeField(_("Ende"), null=True, blank=True)
-    title = models.CharField(_("Titel"), max_length=200)
-    speaker = models.CharField(_("Referent*in"), max_length=200, blank=True)
+    title = OneLineCharField(_("Titel"), max_length=200)
+    speaker = OneLineCharField(_("Referent*in"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("Reihenfolge"), default=0)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -272,7 +273,9 @@ def attendee_remove(request, pk, member_id):
 def attendees_csv(request, pk):
     event = _managed(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="teilnehmende-{event.pk}.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"teilnehmende-{event.pk}.csv"
+    )
     response.write("\ufeff")  # spreadsheet programs then read UTF-8 correctly
     writer = csv.writer(response, delimiter=";")
     writer.writerow(
@@ -445,5 +448,7 @@ def event_ics(request, pk):
         ical.event_calendar(event, viewer=request.user),
         content_type="text/calendar; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="termin-{event.pk}.ics"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"termin-{event.pk}.ics"
+    )
     return response

@@ -6,7 +6,10 @@ solution? which reactions are theirs?), never on the viewer's identity: the
 actions post through one form per page (``form="forum-action"``), so no
 fragment holds a CSRF token. The cache key is a digest of all of that plus
 language, time zone and the template's source, so a change anywhere is a new
-key and nothing has to be invalidated; old keys simply expire.
+key and nothing has to be invalidated; old keys simply expire. Each key
+starts with the post's or thread's id (``forum:post:<id>:<digest>``), so
+``forget`` can delete every cached copy of one, whatever the viewer: an erased
+member's name must not wait a day in the cache.
 
 The thread page and the live-inserted post (``post_fragment``) render through
 the same function, so a post arriving live shows the same actions as one
@@ -19,6 +22,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.core.cache import caches
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,7 +50,7 @@ def _template_digest(name: str) -> str:
     return _source_digest(name) if settings.DEBUG else _cached_digest(name)
 
 
-def _key(kind: str, parts: tuple) -> str:
+def _key(kind: str, pk: int, parts: tuple) -> str:
     base = (
         _template_digest(POST_TEMPLATE if kind == "post" else ROW_TEMPLATE),
         translation.get_language(),
@@ -54,7 +58,7 @@ def _key(kind: str, parts: tuple) -> str:
         parts,
     )
     digest = hashlib.sha1(repr(base).encode(), usedforsecurity=False).hexdigest()
-    return f"forum:{kind}:{digest}"
+    return f"forum:{kind}:{pk}:{digest}"
 
 
 def _cached(kind: str, items: list, key_of, render_one) -> list[SafeString]:
@@ -78,6 +82,40 @@ def _cached(kind: str, items: list, key_of, render_one) -> list[SafeString]:
         except Exception:
             logger.warning("forum fragment cache unavailable", exc_info=True)
     return html
+
+
+def forget(*, post_ids=(), thread_ids=()) -> None:
+    """Delete every cached fragment of these posts and thread rows (all viewers)."""
+    wanted = {f"forum:post:{pk}:" for pk in post_ids} | {f"forum:row:{pk}:" for pk in thread_ids}
+    if not wanted:
+        return
+    try:
+        _delete_matching(lambda key: any(key.startswith(prefix) for prefix in wanted))
+    except Exception:  # the entries expire within TTL all the same
+        logger.warning("forum fragment cache unavailable", exc_info=True)
+
+
+def _delete_matching(matches) -> None:
+    backend = caches["default"]  # the backend itself, not the proxy
+    marker = backend.make_key("forum:")
+    head = marker[: -len("forum:")]  # KEY_PREFIX and version, as the backend writes them
+    if type(backend).__name__ == "RedisCache":
+        client = backend._cache.get_client(write=True)
+        found = [
+            key
+            for key in client.scan_iter(match=f"{head}forum:*", count=1000)
+            if matches(key.decode()[len(head) :])
+        ]
+        for start in range(0, len(found), 500):
+            client.delete(*found[start : start + 500])
+    elif hasattr(backend, "_cache") and isinstance(backend._cache, dict):  # LocMemCache
+        with backend._lock:
+            for key in [k for k in backend._cache if k.startswith(head)]:
+                if matches(key[len(head) :]):
+                    backend._cache.pop(key, None)
+                    backend._expire_info.pop(key, None)
+    else:
+        logger.warning("cannot delete forum fragments from %s", type(backend).__name__)
 
 
 def post_context(user, thread) -> dict:
@@ -108,6 +146,7 @@ def render_posts(posts: list, context: dict) -> list[SafeString]:
         author = post.author
         return _key(
             "post",
+            post.pk,
             (
                 post.pk,
                 post.number,
@@ -140,6 +179,7 @@ def render_thread_rows(threads: list, *, show_category: bool = False) -> list[Sa
         author = thread.author
         return _key(
             "row",
+            thread.pk,
             (
                 thread.pk,
                 thread.title,

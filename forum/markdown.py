@@ -16,8 +16,11 @@ from community.markdown import (
 __all__ = ["candidate_handles", "render_post"]
 
 
-def render_post(text: str, *, known_handles: set[str]) -> tuple[str, list[str]]:
+def render_post(
+    text: str, *, known_handles: set[str], erased_handles: set[str] = frozenset()
+) -> tuple[str, list[str]]:
     """Sanitised HTML of a post and the handles it mentions (outside code), in order."""
     found: list[str] = []
-    html = render_markdown(text, extensions=[MentionExtension(set(known_handles), found)])
+    extension = MentionExtension(set(known_handles), found, set(erased_handles))
+    html = render_markdown(text, extensions=[extension])
     return html, found[:MAX_MENTIONS]

@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.text import OneLineCharField
+
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20000
 REASON_MAX_LENGTH = 500
 
 
 class Category(models.Model):
-    name = models.CharField(_("Name"), max_length=100)
+    name = OneLineCharField(_("Name"), max_length=100)
     slug = models.SlugField(_("Kurzname"), max_length=100, unique=True)
     description = models.TextField(_("Beschreibung"), blank=True, max_length=2000)
     position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
@@ -45,7 +47,7 @@ class Thread(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="threads", verbose_name=_("Kategorie")
     )
-    title = models.CharField(_("Titel"), max_length=TITLE_MAX_LENGTH)
+    title = OneLineCharField(_("Titel"), max_length=TITLE_MAX_LENGTH)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

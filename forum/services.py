@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from community import realtime
 from community.concurrency import check_version
+from community.markdown import erased_handles
 from community.models import Expertise, Project, Role, User
 from community.services import _group_send, notification_create, notifications_mark_read
+from community.text import validate_one_line
 from forum import access
 from forum.markdown import candidate_handles, render_post
 from forum.models import (
@@ -49,9 +51,16 @@ QUOTE_MAX_LENGTH = 2000
 
 
 # --- validation -----------------------------------------------------------------
-def _clean_text(value: str, *, field: str, max_length: int, single_line: bool = False) -> str:
+def _clean_text(
+    value: str, *, field: str, max_length: int, single_line: bool = False, title: bool = False
+) -> str:
+    if title:  # control, bidi and zero-width characters are refused (community.text)
+        try:
+            validate_one_line((value or "").strip())
+        except ValidationError as exc:
+            raise ValidationError({field: exc}) from None
     value = (value or "").replace("\x00", "")
-    value = " ".join(value.split()) if single_line else value.strip()
+    value = " ".join(value.split()) if single_line or title else value.strip()
     if not value:
         raise ValidationError(
             {field: ValidationError(_("Dieses Feld darf nicht leer sein."), code="required")}
@@ -91,7 +100,9 @@ def _render(body: str) -> tuple[str, list[User]]:
             "pk", "handle", "display_name", "email", "email_notifications", "is_active"
         )
     }
-    html, mentioned = render_post(body, known_handles=set(members))
+    unknown = set(handles) - set(members)
+    erased = erased_handles(unknown) if unknown else set()
+    html, mentioned = render_post(body, known_handles=set(members), erased_handles=erased)
     return html, [members[h] for h in mentioned]
 
 
@@ -247,7 +258,7 @@ def thread_create(
         raise _denied(_("In dieser Kategorie beginnt nur die Moderation neue Themen."))
     errors = {}
     try:
-        title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, single_line=True)
+        title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, title=True)
     except ValidationError as exc:
         errors.update(exc.error_dict)
     try:
@@ -312,7 +323,7 @@ def thread_update(
     old_tags = list(thread.tags.order_by("name"))
     new_title = thread.title
     if title is not None:
-        new_title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, single_line=True)
+        new_title = _clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, title=True)
     new_tags = old_tags if tags is None else _clean_tags(tags)
     title_changed = new_title != thread.title
     tags_changed = {t.pk for t in new_tags} != {t.pk for t in old_tags}

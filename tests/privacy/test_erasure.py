@@ -260,3 +260,102 @@ def test_the_admin_lists_and_opens_a_tombstone(superuser_client, world):
     assert "ehemaliges Mitglied" in html and "anna.schmidt" not in html
     change = superuser_client.get(reverse("admin:community_user_change", args=[world.anna.pk]))
     assert change.status_code == 200
+
+
+# --- handles, mentions and cached fragments (issue 16) -----------------------------------
+def _cached_forum_fragments() -> list[str]:
+    """Every forum fragment in the cache, whatever its key (LocMem or Redis)."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    head = backend.make_key("forum:")[: -len("forum:")]
+    if type(backend).__name__ == "RedisCache":
+        client = backend._cache.get_client()
+        keys = [k.decode()[len(head) :] for k in client.scan_iter(match=f"{head}forum:*")]
+    else:
+        keys = [k[len(head) :] for k in backend._cache if k.startswith(head + "forum:")]
+    return [value for value in (backend.get(key) for key in keys) if value]
+
+
+def test_an_erased_members_handle_is_never_given_to_a_newcomer(world, make_member):
+    old_handle = world.anna.handle
+    services_privacy.member_erase(member=world.anna)
+    newcomer = make_member(display_name="Anna Schmidt", email="anna.schmidt2@wetzlar.de")
+    assert newcomer.handle != old_handle
+    # Others' "@anna-schmidt" therefore never points at the newcomer.
+    response = Client()
+    response.force_login(world.bernd)
+    page = response.get(world.thread.get_absolute_url()).content.decode()
+    assert f'href="/menschen/{old_handle}/"' not in page
+
+
+def test_mentions_of_an_erased_member_read_as_a_neutral_name_without_link(world):
+    from chat import services as chat_services
+    from chat.models import Message
+
+    old_handle = world.anna.handle
+    message, _new = chat_services.message_post(
+        room=world.room,
+        author=world.bernd,
+        body=f"Frag @{old_handle}",
+        client_id="b-mention",
+        rate_limited=False,
+    )
+    assert f"/menschen/{old_handle}/" in message.body_html
+    services_privacy.member_erase(member=world.anna)
+    world.mention.refresh_from_db()
+    message = Message.objects.get(pk=message.pk)
+    for html in (world.mention.body_html, message.body_html):
+        assert f"/menschen/{old_handle}/" not in html
+        assert "ehemaliges Mitglied" in html
+        assert old_handle not in html
+    assert "Danke" in world.mention.body_html and "das hilft!" in world.mention.body_html
+
+
+def test_erasure_clears_cached_forum_fragments_that_show_the_person(
+    world, django_capture_on_commit_callbacks
+):
+    client = Client()
+    client.force_login(world.bernd)
+    for url in (world.thread.get_absolute_url(), "/forum/"):
+        assert client.get(url).status_code == 200
+    cached = _cached_forum_fragments()
+    assert any("Anna Schmidt" in html for html in cached)
+    old_handle = world.anna.handle
+    with django_capture_on_commit_callbacks(execute=True):
+        services_privacy.member_erase(member=world.anna)
+    for html in _cached_forum_fragments():
+        assert "Anna Schmidt" not in html
+        assert old_handle not in html
+
+
+def test_a_new_mention_of_an_erased_handle_reads_as_the_neutral_name(world):
+    from chat import services as chat_services
+    from forum import services as forum_services
+
+    old_handle = world.anna.handle
+    services_privacy.member_erase(member=world.anna)
+    post = forum_services.post_create(
+        author=world.bernd, thread=world.thread, body=f"Wie sagte @{old_handle} neulich?"
+    )
+    message, _new = chat_services.message_post(
+        room=world.room,
+        author=world.bernd,
+        body=f"Wie sagte @{old_handle}?",
+        client_id="b-after",
+        rate_limited=False,
+    )
+    for html in (post.body_html, message.body_html):
+        assert old_handle not in html
+        assert "ehemaliges Mitglied" in html
+
+
+def test_nobody_can_be_given_an_erased_handle_by_hand(world):
+    from django.core.exceptions import ValidationError
+
+    old_handle = world.anna.handle
+    services_privacy.member_erase(member=world.anna)
+    world.bernd.handle = old_handle
+    with pytest.raises(ValidationError) as caught:
+        world.bernd.full_clean(exclude=["password"])
+    assert [e.code for e in caught.value.error_dict["handle"]] == ["reserved"]

@@ -414,7 +414,7 @@ def test_the_handle_of_an_erased_member_is_never_handed_out_again(people, make_m
     assert api(ben).post("/api/chat/direct/", {"members": [old]}, format="json").status_code == 400
     assert browser(ben).get(reverse("member_detail", args=[old])).status_code == 404
     # Only a keyed digest is kept, not the handle (it is made of the name).
-    from community.models import RetiredHandle
+    from community.models import ErasedHandle as RetiredHandle
 
     assert not RetiredHandle.objects.filter(digest__icontains=old).exists()
     assert RetiredHandle.objects.count() == 1
