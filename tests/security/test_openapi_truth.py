@@ -203,3 +203,34 @@ def test_every_answer_is_what_the_schema_declares(case, actor):
         response = case.call(headers=actor.headers)
         transaction.set_rollback(True)
     case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body", "limit_name"),
+    [
+        (
+            "/api/forum/threads/",
+            {"category": "austausch", "title": "Noch ein Thema", "body": "Text"},
+            "forum_thread",
+        ),
+        ("/api/forum/threads/{id}/posts/", {"body": "Noch eine Antwort"}, "forum_post"),
+    ],
+)
+def test_a_rate_limited_answer_is_the_declared_429(actor, path, body, limit_name):
+    """The fuzzing above starts every example with empty counters and never meets it."""
+    from django.conf import settings as django_settings
+
+    operation = schema[path]["POST"]
+    path_parameters = {"id": actor.world.thread.pk} if "{id}" in path else None
+    with transaction.atomic():
+        clear_cache()
+        for _sent in range(django_settings.RATE_LIMITS[limit_name][0] + 1):
+            case = operation.Case(
+                path_parameters=path_parameters, body=body, media_type="application/json"
+            )
+            response = case.call(headers=actor.headers)
+            assert response.status_code in (201, 429)
+        transaction.set_rollback(True)
+    assert response.status_code == 429
+    case.validate_response(response, checks=CHECKS)
