@@ -6,7 +6,7 @@ Views parse input, check access and call one service; see ../shared/API.md.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import (
     exceptions,
     generics,
@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from community import access, selectors, services, throttling
 from community.api_pagination import MemberSearchPagination
+from community.api_schema import THROTTLED, refusal
 from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.backends import sign_in
 from community.models import (
@@ -89,9 +90,12 @@ class DeclaredExpertiseSerializer(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    municipality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # An administrator made by createsuperuser belongs to no municipality: null.
+    municipality = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Kommune (slug)"
+    )
     municipality_name = serializers.CharField(
-        source="municipality.name", default=None, read_only=True
+        source="municipality.name", default=None, read_only=True, allow_null=True
     )
     initials = serializers.CharField(read_only=True)
     expertise = DeclaredExpertiseSerializer(source="expertise_entries", many=True, read_only=True)
@@ -200,13 +204,33 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
 
 class MemberFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True)
-    expertise = serializers.SlugField(required=False, allow_blank=True)
-    level = serializers.ChoiceField(choices=LEVEL_CODE_CHOICES, required=False, allow_blank=True)
-    municipality = serializers.SlugField(required=False, allow_blank=True)
-    state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
-    kind = serializers.ChoiceField(choices=ProjectKind.choices, required=False, allow_blank=True)
-    tool = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    q = serializers.CharField(
+        max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True, help_text="Freitext"
+    )
+    expertise = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Erfahrungsfeld (slug)"
+    )
+    level = serializers.ChoiceField(
+        choices=LEVEL_CODE_CHOICES, required=False, allow_blank=True, help_text="Mindeststufe"
+    )
+    municipality = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Kommune (slug)"
+    )
+    state = serializers.ChoiceField(
+        choices=State.choices, required=False, allow_blank=True, help_text="Bundesland, z. B. HE"
+    )
+    kind = serializers.ChoiceField(
+        choices=ProjectKind.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Art eines Projekts, an dem das Mitglied beteiligt ist",
+    )
+    tool = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Werkzeug (Name oder Schlüssel)",
+    )
 
     def validate_level(self, value):
         return LEVEL_BY_CODE.get(value)
@@ -291,14 +315,27 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True)
-    kind = serializers.ChoiceField(choices=ProjectKind.choices, required=False, allow_blank=True)
-    status = serializers.ChoiceField(
-        choices=ProjectStatus.choices, required=False, allow_blank=True
+    q = serializers.CharField(
+        max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True, help_text="Freitext"
     )
-    tool = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    municipality = serializers.SlugField(required=False, allow_blank=True)
-    state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(
+        choices=ProjectKind.choices, required=False, allow_blank=True, help_text="Art des Projekts"
+    )
+    status = serializers.ChoiceField(
+        choices=ProjectStatus.choices, required=False, allow_blank=True, help_text="Stand"
+    )
+    tool = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Werkzeug (Name oder Schlüssel)",
+    )
+    municipality = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Kommune (slug)"
+    )
+    state = serializers.ChoiceField(
+        choices=State.choices, required=False, allow_blank=True, help_text="Bundesland, z. B. HE"
+    )
 
     def validate_tool(self, value):
         return services.tool_key(value) if value else ""
@@ -328,7 +365,12 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            # Without authentication classes DRF answers a failed sign-in with 403.
+            403: refusal("E-Mail-Adresse oder Passwort stimmen nicht."),
+            429: THROTTLED,
+        },
         auth=[],
     )
     def post(self, request):
@@ -398,13 +440,6 @@ class MunicipalityViewSet(
             _raise_for(exc)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", OpenApiTypes.STR, description="Freitext"),
-        OpenApiParameter("municipality", OpenApiTypes.STR, description="Kommune (slug)"),
-        OpenApiParameter("state", OpenApiTypes.STR, description="Bundesland, z. B. HE"),
-    ]
-)
 class MemberViewSet(viewsets.GenericViewSet):
     serializer_class = MemberSerializer
     pagination_class = MemberSearchPagination
@@ -414,7 +449,10 @@ class MemberViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.member_list(viewer=self.request.user)
 
-    @extend_schema(responses=MemberSearchResultSerializer(many=True))
+    # The filters on the list only (a class-level decorator would put them on every operation).
+    @extend_schema(
+        parameters=[MemberFilterSerializer], responses=MemberSearchResultSerializer(many=True)
+    )
     def list(self, request):
         filters = MemberFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -519,16 +557,6 @@ class ExpertiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return selectors.expertise_list()
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", OpenApiTypes.STR, description="Freitext"),
-        OpenApiParameter("kind", OpenApiTypes.STR, description="Art des Projekts"),
-        OpenApiParameter("status", OpenApiTypes.STR, description="Stand"),
-        OpenApiParameter("tool", OpenApiTypes.STR, description="Werkzeug (Name oder Schlüssel)"),
-        OpenApiParameter("municipality", OpenApiTypes.STR, description="Kommune (slug)"),
-        OpenApiParameter("state", OpenApiTypes.STR, description="Bundesland, z. B. HE"),
-    ]
-)
 class ProjectViewSet(viewsets.GenericViewSet):
     """The project registry. Members of a project's municipality and admins edit it."""
 
@@ -540,6 +568,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
             return Project.objects.none()
         return selectors.project_detail_queryset(viewer=self.request.user)
 
+    @extend_schema(parameters=[ProjectFilterSerializer])
     def list(self, request):
         filters = ProjectFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -278,7 +278,11 @@ class RankedMembers:
 
     def count(self) -> int:
         if self._count is None:
-            sql, params = _capped_count_sql(self.documents)
+            try:
+                sql, params = _capped_count_sql(self.documents)
+            except EmptyResultSet:  # documents.none(): an expertise or tool nobody has
+                self._count = 0
+                return 0
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT {sql}", params)
                 self._count = cursor.fetchone()[0]
@@ -358,7 +362,10 @@ def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> lis
     ]
     columns = list(dict.fromkeys(["member_id", "score", *(name for name, _ in order)]))
     inner = documents.order_by().values(*columns)
-    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    try:
+        sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    except EmptyResultSet:  # documents.none(): an expertise or tool nobody has
+        return []
     fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
     qn = connection.ops.quote_name
     ordering = ", ".join(f"{qn(name)} {direction}" for name, direction in order)

@@ -327,6 +327,23 @@ def test_tool_filter_with_unknown_tool_finds_nobody(network):
     assert names(network["planner"], q="E-Akte", tool="gibt-es-nicht") == []
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "expertise=gibt-es-nicht&kind=eakte",
+        "tool=gibt-es-nicht&kind=eakte",
+        "expertise=gibt-es-nicht&level=basic",
+        "tool=gibt-es-nicht&q=E-Akte",
+    ],
+)
+def test_a_page_of_an_expertise_or_tool_nobody_has_is_empty_not_a_500(network, api_client, query):
+    """The filters make the ranking empty before it is compiled (schemathesis found it)."""
+    api_client.force_authenticate(network["planner"])
+    response = api_client.get(f"/api/members/?{query}")
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["results"]) == (0, [])
+
+
 def test_without_query_and_filters_the_directory_is_by_name(network):
     assert names(network["planner"]) == [
         "Bea Beginn",
