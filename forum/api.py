@@ -170,7 +170,17 @@ class ThreadViewSet(viewsets.GenericViewSet):
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
-        responses=PostSerializer(many=True),
+        # Paged by hand (page numbers follow the thread's own pages), in the
+        # list shape of every other endpoint.
+        responses=inline_serializer(
+            name="PaginatedThreadPostList",
+            fields={
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": PostSerializer(many=True),
+            },
+        ),
     )
     @extend_schema(methods=["POST"], request=PostCreateSerializer, responses={201: PostSerializer})
     @action(detail=True, methods=["get", "post"], url_path="posts", pagination_class=None)
