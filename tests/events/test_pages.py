@@ -306,7 +306,9 @@ def test_huge_ids_in_page_urls_are_404(member_client):
 
 def test_the_month_grid_names_the_month_in_the_readers_language(member_client):
     """The names were translated once at import (in German), so English readers saw "Januar"."""
-    english = member_client.get("/termine/monat/2027/1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = member_client.get(
+        "/termine/monat/2027/1/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "January 2027" in english
     assert not re.search(r"\bJanuar\b", english)
     german = member_client.get("/termine/monat/2027/1/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
