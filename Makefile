@@ -43,13 +43,20 @@ run: migrate
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install-test
+# ESLint for static/js comes from the npm registry (package-lock.json); npm ci
+# runs again only when the lock file changed.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: install-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx --no-install eslint .
 
 messages: install
 	$(MANAGE) makemessages --locale en --ignore ".venv/*" --ignore "var/*"
 	$(MANAGE) makemessages --locale en --domain djangojs --ignore ".venv/*" --ignore "var/*" --ignore "staticfiles/*"
 
 clean:
-	rm -rf $(VENV) var/ staticfiles/
+	rm -rf $(VENV) var/ staticfiles/ node_modules/

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.addresses import canonical_email
@@ -28,20 +29,21 @@ from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_ini
 from events.models import EventFormat, EventKind
 
 PAGE_SIZE = 20
+# Lazy: translated per request in the language of the reader, not once at import.
 MONTH_NAMES = [
     "",
-    _("Januar"),
-    _("Februar"),
-    _("März"),
-    _("April"),
-    _("Mai"),
-    _("Juni"),
-    _("Juli"),
-    _("August"),
-    _("September"),
-    _("Oktober"),
-    _("November"),
-    _("Dezember"),
+    gettext_lazy("Januar"),
+    gettext_lazy("Februar"),
+    gettext_lazy("März"),
+    gettext_lazy("April"),
+    gettext_lazy("Mai"),
+    gettext_lazy("Juni"),
+    gettext_lazy("Juli"),
+    gettext_lazy("August"),
+    gettext_lazy("September"),
+    gettext_lazy("Oktober"),
+    gettext_lazy("November"),
+    gettext_lazy("Dezember"),
 ]
 
 

@@ -6,11 +6,13 @@
  * anything missed at the end, and resends its own messages with the same
  * `client_id` until their echo arrives. The server stores a client_id once.
  * No inline script, no third-party request: data comes from data-attributes
- * and the json_script element "chat-strings".
+ * and the json_script element "chat-strings"; dates follow the page's language
+ * (<html lang>). The socket itself is live.js's, the requests api.js's.
  */
-(function () {
-  "use strict";
+import { connect } from "./live.js";
+import { apiFetch, apiRequest } from "./api.js";
 
+function main() {
   var root = document.getElementById("chat");
   if (!root || !("WebSocket" in window)) { return; }
 
@@ -18,7 +20,6 @@
   var slug = root.dataset.room;
   var me = Number(root.dataset.me);
   var canModerate = root.dataset.canModerate === "1";
-  var csrf = root.dataset.csrf;
   var api = root.dataset.api;
   var membershipApi = root.dataset.membershipApi;
 
@@ -46,9 +47,9 @@
   var syncing = false;
   var early = {};        // live messages past a gap, by seq, held until it closes
   var gapTimer = null;
-  var socket = null;
-  var attempts = 0;
-  var refused = false;
+  var connection = null;
+  var dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined);
+  var timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {hour: "2-digit", minute: "2-digit"});
   var pending = {};   // client_id -> {body, sentAt, item}
   var typers = {};    // user id -> {name, until}
   var lastTypingSent = 0;
@@ -64,11 +65,7 @@
   }
 
   function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
+    return connection !== null && connection.send(frame);
   }
 
   function sync() {
@@ -79,8 +76,7 @@
   // --- rendering -------------------------------------------------------------------
   function formatTime(iso) {
     var date = new Date(iso);
-    return date.toLocaleDateString("de-DE") + " " +
-      date.toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
+    return dateFormat.format(date) + " " + timeFormat.format(date);
   }
 
   function fill(item, message) {
@@ -233,7 +229,7 @@
   function onFrame(frame) {
     switch (frame.type) {
       case "ready":
-        attempts = 0;
+        connection.healthy();
         connectionLine.textContent = "";
         if (frame.last_seq > lastSeq) { sync(); }
         resendUnconfirmed();
@@ -293,26 +289,17 @@
     typingLine.textContent = names.length ? format(T.typing, {names: names.join(", ")}) : "";
   }
 
-  // --- the socket, reconnecting with backoff ------------------------------------------------------
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + encodeURIComponent(slug) + "/");
-    syncing = false;
-    socket.addEventListener("message", function (event) {
-      var frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      onFrame(frame);
-    });
-    socket.addEventListener("close", function (event) {
-      if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
-        refused = true;
-        connectionLine.textContent = T.refused;
-        return;
-      }
-      attempts += 1;
-      var seconds = Math.min(30, Math.pow(2, Math.min(attempts, 5) - 1)) * (0.75 + Math.random() / 2);
-      connectionLine.textContent = format(T.reconnecting, {seconds: Math.ceil(seconds)});
-      window.setTimeout(connect, seconds * 1000);
+  // --- the socket: live.js reconnects with backoff; `ready` then resumes with `sync` ---------------
+  function start() {
+    connection = connect({
+      path: "/ws/chat/" + encodeURIComponent(slug) + "/",
+      onMessage: onFrame,
+      onOpen: function () { syncing = false; },
+      onRetry: function (delay) {
+        syncing = false;
+        connectionLine.textContent = format(T.reconnecting, {seconds: Math.max(1, Math.ceil(delay / 1000))});
+      },
+      onRefused: function () { connectionLine.textContent = T.refused; }
     });
   }
 
@@ -320,8 +307,7 @@
   function loadOlder() {
     if (olderButton.disabled) { return; }
     olderButton.disabled = true;
-    fetch(api + "?before=" + oldestSeq + "&page_size=50", {credentials: "same-origin", headers: {Accept: "application/json"}})
-      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+    apiFetch(api + "?before=" + oldestSeq + "&page_size=50")
       .then(function (page) {
         var before = log.scrollHeight;
         var first = log.firstElementChild;
@@ -337,15 +323,7 @@
   }
 
   function request(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json"},
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      if (!response.ok) { throw new Error(response.status); }
-      return response.status === 204 ? null : response.json();
-    });
+    return apiFetch(url, {method: method, json: body});
   }
 
   function markReadSoon() {
@@ -375,18 +353,7 @@
   // message changed meanwhile (in another tab) answers 412, and the editor then
   // shows the stored text beside the one being written, which stays in the field.
   function versioned(method, url, body, etag) {
-    var headers = {"Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json"};
-    if (etag) { headers["If-Match"] = etag; }
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return null; }).then(function (data) {
-        return {status: response.status, ok: response.ok, etag: response.headers.get("ETag"), data: data};
-      });
-    });
+    return apiRequest(url, {method: method, json: body, headers: etag ? {"If-Match": etag} : {}});
   }
 
   function startEdit(item, url) {
@@ -487,13 +454,15 @@
   window.setInterval(resendUnconfirmed, 1000);
   window.setInterval(showTyping, 1000);
   // A lost doorbell for the newest message shows no gap; ask now and then.
-  window.setInterval(function () { if (!refused) { sync(); } }, IDLE_SYNC_MS);
+  window.setInterval(function () { if (!connection.refused) { sync(); } }, IDLE_SYNC_MS);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && !refused) { sync(); markReadSoon(); }
+    if (document.visibilityState === "visible" && !connection.refused) { sync(); markReadSoon(); }
   });
 
   log.scrollTop = log.scrollHeight;
   connectionLine.textContent = T.connecting;
   root.dataset.ready = "1";
-  connect();
-})();
+  start();
+}
+
+main();

@@ -1,10 +1,11 @@
-/* Live seat counts on an event page: a read-only WebSocket, no inline script. */
-(function () {
-  "use strict";
+/* Live seat counts on an event page: a read-only WebSocket (live.js), no inline script. */
+import { connect } from "./live.js";
+import { apiFetch } from "./api.js";
+
+function main() {
   var section = document.querySelector("[data-event-seats]");
   if (!section || !("WebSocket" in window)) { return; }
   var path = section.getAttribute("data-ws-path");
-  var retries = 0;
 
   function show(seats) {
     var left = seats.capacity === null ? null : Math.max(seats.capacity - seats.confirmed_count, 0);
@@ -27,8 +28,7 @@
     var status = section.getAttribute("data-my-status");
     var url = section.getAttribute("data-api-url");
     if (status !== "waitlisted" || !url) { return; }
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    apiFetch(url)
       .then(function (event) {
         if (!event) { return; }
         var target = document.getElementById("my-status");
@@ -43,20 +43,14 @@
       .catch(function () { /* the next update tries again */ });
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + path);
-    socket.addEventListener("open", function () { retries = 0; });
-    socket.addEventListener("message", function (message) {
-      var data;
-      try { data = JSON.parse(message.data); } catch (e) { return; }
+  // Up to ten retries in a row; a refusal (4401, 4403, 4404) stops at once.
+  connect({
+    path: path,
+    maxAttempts: 10,
+    onMessage: function (data) {
       if (data.type === "seats" && data.seats) { show(data.seats); refreshOwnStatus(); }
-    });
-    socket.addEventListener("close", function (event) {
-      if (event.code >= 4400 && event.code < 4500) { return; }  // refused: do not retry
-      retries += 1;
-      if (retries <= 10) { window.setTimeout(connect, Math.min(30000, 1000 * retries * retries)); }
-    });
-  }
-  connect();
-}());
+    }
+  });
+}
+
+main();

@@ -1,38 +1,15 @@
 // Forum pages: live preview and @mention suggestions in the composer, live posts
 // in an open thread, new-activity marks in a thread list. Server HTML is already
 // sanitised (body_html); everything else goes in as text.
-(function () {
-  "use strict";
+import { connect } from "./live.js";
+import { apiFetch } from "./api.js";
 
-  function csrfToken(form) {
-    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
+// Refused or signed out (4401, 4403, 4404): live.js does not ask again.
+function listen(path, onMessage) {
+  connect({ path: path, onMessage: onMessage });
+}
 
-  function socketUrl(path) {
-    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
-  }
-
-  function listen(path, onMessage) {
-    var delay = 1000;
-    function connect() {
-      var socket = new WebSocket(socketUrl(path));
-      socket.onopen = function () { delay = 1000; };
-      socket.onmessage = function (event) {
-        var data;
-        try { data = JSON.parse(event.data); } catch (e) { return; }
-        onMessage(data);
-      };
-      socket.onclose = function (event) {
-        // Refused or signed out (4401, 4403, 4404): asking again would get the same.
-        if (event.code === 4401 || event.code === 4403 || event.code === 4404) { return; }
-        window.setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 30000);
-      };
-    }
-    if (window.WebSocket) { connect(); }
-  }
-
+function main() {
   // --- composer -------------------------------------------------------------
   function setupComposer(textarea) {
     var form = textarea.form;
@@ -48,19 +25,14 @@
       lastSent = textarea.value;
       var body = new URLSearchParams();
       body.set("body", textarea.value);
-      fetch(tools.dataset.previewUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(form), Accept: "application/json" },
-        body: body
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      apiFetch(tools.dataset.previewUrl, { method: "POST", body: body }).then(function (data) {
         if (data && typeof data.html === "string") { preview.innerHTML = data.html; }
       }).catch(function () {});
     }
 
     function mentionQuery() {
       var upto = textarea.value.slice(0, textarea.selectionStart);
-      var match = /(^|[^\w@\/.-])@([A-Za-z0-9_-]{1,30})$/.exec(upto);
+      var match = /(^|[^\w@/.-])@([A-Za-z0-9_-]{1,30})$/.exec(upto);
       return match ? match[2] : null;
     }
 
@@ -77,9 +49,7 @@
     function suggest() {
       var q = mentionQuery();
       if (!q) { list.hidden = true; return; }
-      fetch(tools.dataset.mentionsUrl + "?q=" + encodeURIComponent(q), {
-        credentials: "same-origin", headers: { Accept: "application/json" }
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      apiFetch(tools.dataset.mentionsUrl + "?q=" + encodeURIComponent(q)).then(function (data) {
         list.textContent = "";
         if (!data || !data.results.length) { list.hidden = true; return; }
         data.results.forEach(function (member) {
@@ -117,8 +87,7 @@
   var announce = document.getElementById("forum-live");
 
   function fetchHtml(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : null; });
+    return apiFetch(url, { accept: "text/html" });
   }
 
   function fromHtml(html) {
@@ -195,4 +164,6 @@
       if (note) { note.hidden = false; }
     });
   }
-})();
+}
+
+main();

@@ -302,3 +302,14 @@ def test_attendee_page_and_csv_run_a_fixed_number_of_queries(
 def test_huge_ids_in_page_urls_are_404(member_client):
     assert member_client.get("/termine/99999999999999999999999/").status_code == 404
     assert member_client.get("/termine/monat/99999/1/").status_code == 404
+
+
+def test_the_month_grid_names_the_month_in_the_readers_language(member_client):
+    """The names were translated once at import (in German), so English readers saw "Januar"."""
+    english = member_client.get(
+        "/termine/monat/2027/1/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "January 2027" in english
+    assert not re.search(r"\bJanuar\b", english)
+    german = member_client.get("/termine/monat/2027/1/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Termine im Januar 2027" in german

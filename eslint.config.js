@@ -1,0 +1,20 @@
+// ESLint for the browser scripts (static/js): plain ES modules, no build step.
+import js from "@eslint/js";
+import globals from "globals";
+
+export default [
+  { ignores: ["node_modules/", "staticfiles/", "var/", ".venv/", "tests/browser/node_modules/", "htmlcov/"] },
+  js.configs.recommended,
+  {
+    files: ["static/js/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "module",
+      globals: { ...globals.browser },
+    },
+  },
+  {
+    files: ["eslint.config.js"],
+    languageOptions: { sourceType: "module", globals: { ...globals.node } },
+  },
+];

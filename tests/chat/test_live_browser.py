@@ -1,0 +1,159 @@
+"""static/js/live.js in Chromium: the close-code policy, backoff and resume, and
+dates in the page's language.
+
+The room page comes from a real daphne; its chat socket is answered by a
+Playwright stand-in (route_web_socket), so each test decides exactly how the
+"server" closes and what it sends. The bell's socket still goes to daphne.
+"""
+
+import json
+import re
+import time
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.browser.conftest import chromium  # noqa: F401  (the module-scoped browser)
+from tests.chat.test_browser import signed_in_page
+from tests.servers import daphne
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHAT_SOCKET = re.compile(r"/ws/chat/")
+
+
+def chat_message(seq, author, body, created_at="2026-12-07T12:00:00Z"):
+    return {
+        "type": "message",
+        "message": {
+            "seq": seq,
+            "author": {"id": author.pk, "display_name": author.display_name},
+            "body": body,
+            "body_html": f"<p>{body}</p>",
+            "created_at": created_at,
+            "edited_at": None,
+            "deleted": False,
+            "client_id": f"c-{seq}",
+        },
+    }
+
+
+@pytest.mark.parametrize("code", [4401, 4403, 4404])
+def test_after_the_server_refuses_the_room_page_does_not_knock_again(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+    code,
+):
+    opened = []
+
+    def refuse(ws):
+        opened.append(time.monotonic())
+        ws.close(code=code)
+
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            context.route_web_socket(CHAT_SOCKET, refuse)
+            page.goto("/chat/allgemein/")
+            expect(page.locator("#chat-connection")).to_have_text(
+                "Kein Zugang zu diesem Raum. Bitte laden Sie die Seite neu."
+            )
+            page.wait_for_timeout(3000)  # a retry would come within one second
+            assert len(opened) == 1
+        finally:
+            context.close()
+
+
+def test_after_an_abnormal_close_the_room_reconnects_with_backoff_and_resumes_with_sync(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+    make_member,
+):
+    ben = make_member(display_name="Ben Berger")
+    opened = []
+    syncs = []
+
+    def server(ws):
+        opened.append(time.monotonic())
+        if len(opened) == 1:
+            ws.send(json.dumps({"type": "ready", "room": "allgemein", "last_seq": 0}))
+            ws.send(json.dumps(chat_message(1, ben, "Vor dem Abbruch")))
+            ws.close(code=1011)  # the server broke down
+            return
+
+        def on_message(text):
+            frame = json.loads(text)
+            if frame["type"] == "sync":
+                syncs.append(frame["after"])
+                history = [chat_message(2, ben, "Während des Abbruchs")["message"]]
+                ws.send(json.dumps({"type": "history", "messages": history, "has_more": False}))
+
+        ws.on_message(on_message)
+        ws.send(json.dumps({"type": "ready", "room": "allgemein", "last_seq": 2}))
+
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            context.route_web_socket(CHAT_SOCKET, server)
+            page.goto("/chat/allgemein/")
+            log = page.get_by_role("list", name="Nachrichten")
+            expect(log).to_contain_text("Während des Abbruchs", timeout=15_000)
+            assert len(opened) == 2
+            # Full jitter within the first step: at least the floor, at most one second.
+            assert 0.2 <= opened[1] - opened[0] <= 1.5
+            assert syncs == [1]  # resumed after the last message it had
+            seqs = log.locator("li").evaluate_all("items => items.map(i => +i.dataset.seq)")
+            assert seqs == [1, 2]
+            expect(page.locator("#chat-connection")).to_have_text("")
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("de-DE", "7.12.2026 13:00"), ("en-US", "12/7/2026 01:00 PM")],
+)
+def test_chat_dates_follow_the_pages_language(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+    make_member,
+    locale,
+    expected,
+):
+    """The chat used to format every date as de-DE, whatever the page's language."""
+    ben = make_member(display_name="Ben Berger")
+
+    def server(ws):
+        ws.send(json.dumps({"type": "ready", "room": "allgemein", "last_seq": 0}))
+        ws.send(json.dumps(chat_message(1, ben, "Hallo")))
+
+    with daphne() as address:
+        context = chromium.new_context(
+            base_url=f"http://{address}", locale=locale, timezone_id="Europe/Berlin"
+        )
+        client = Client()
+        client.force_login(member)
+        from django.conf import settings
+
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": f"http://{address}",
+                }
+            ]
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        try:
+            context.route_web_socket(CHAT_SOCKET, server)
+            page.goto("/chat/allgemein/")
+            time_element = page.locator('#chat-log li[data-seq="1"] time')
+            expect(time_element).to_have_text(expected)
+        finally:
+            context.close()
