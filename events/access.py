@@ -8,23 +8,13 @@ signups, see and change the attendee list): its organizers, moderators and
 administrators.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import QuerySet
 from django.http import Http404
 
-from community.models import Role, User
+from community.models import Municipality, Role, User
 from events.models import Audience, Event
 
-
-def visible_q(user: User) -> Q:
-    """Events meant for the user's audience, plus those the user organizes."""
-    if user.is_moderator:
-        return Q()
-    q = Q(audience=Audience.NETWORK)
-    if user.municipality_id:
-        q |= Q(audience=Audience.STATE, audience_state=user.municipality.state)
-        q |= Q(audience=Audience.MUNICIPALITY, audience_municipality_id=user.municipality_id)
-    organized = Event.organizers.through.objects.filter(event_id=OuterRef("pk"), user_id=user.pk)
-    return q | Q(Exists(organized))
+# Which events a user may see is ``Event.objects.visible_to(user)`` (events.models).
 
 
 def can_create_events(user: User) -> bool:
@@ -62,6 +52,40 @@ def can_address(user: User, audience: str, state: str, municipality_id: int | No
     return False
 
 
+def may_address_change(user: User, data: dict, event: Event | None = None) -> bool:
+    """Whether an audience given in ``data`` (over ``event``'s current one) is allowed.
+
+    Incomplete audiences pass (the service names the missing field), and so does
+    an event's unchanged audience, even one its editor could not address today.
+    """
+    audience = data.get("audience", event.audience if event else Audience.NETWORK)
+    state = data.get("audience_state", event.audience_state if event else "")
+    municipality = data.get("audience_municipality", event.audience_municipality if event else None)
+    if audience != Audience.MUNICIPALITY:
+        municipality = None
+    if audience != Audience.STATE:
+        state = ""
+    if (audience == Audience.STATE and not state) or (
+        audience == Audience.MUNICIPALITY and municipality is None
+    ):
+        return True
+    municipality_id = getattr(municipality, "pk", None)
+    if event is not None and (audience, state, municipality_id) == (
+        event.audience,
+        event.audience_state,
+        event.audience_municipality_id,
+    ):
+        return True
+    return can_address(user, audience, state, municipality_id)
+
+
+def host_choices(user: User) -> QuerySet[Municipality]:
+    """The municipalities the event form offers as host (and as audience)."""
+    if user.is_moderator:
+        return Municipality.objects.only("pk", "name", "slug")
+    return Municipality.objects.filter(pk=user.municipality_id).only("pk", "name", "slug")
+
+
 def is_organizer(user: User, event: Event) -> bool:
     annotated = getattr(event, "is_organizer", None)
     if annotated is not None:
@@ -95,11 +119,9 @@ def parse_id(value) -> int:
 
 def access_event(user: User, event_id, queryset=None) -> Event:
     """The event if the user may see it; Http404 otherwise, also for bad ids."""
-    from events import selectors
-
     if not user.is_authenticated:
         raise Http404
-    events = queryset if queryset is not None else selectors.event_list(viewer=user)
+    events = queryset if queryset is not None else Event.objects.as_seen_by(user)
     try:
         return events.get(pk=parse_id(event_id))
     except Event.DoesNotExist as exc:

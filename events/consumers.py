@@ -12,6 +12,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from community import realtime, ws_auth
+from community.models import User
+from events import access
+from events.realtime_events import seats_payload
 
 CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED
 CLOSE_NOT_FOUND = 4404
@@ -20,9 +23,6 @@ SIGNED_OUT = "signed out"
 
 
 def _seats_if_visible(user, event_id):
-    from events import access
-    from events.realtime_events import seats_payload
-
     try:
         access.access_event(user, event_id)
     except Http404:
@@ -40,8 +40,6 @@ def _visible_seats(scope, user, event_id):
 @database_sync_to_async
 def _still_visible(user_id: int, event_id: int) -> bool:
     """Whether the member, as stored now, may still see the event."""
-    from community.models import User
-
     user = User.objects.filter(pk=user_id, is_active=True).select_related("municipality").first()
     return user is not None and _seats_if_visible(user, event_id) is not None
 

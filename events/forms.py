@@ -17,6 +17,7 @@ from events.models import (
     EventKind,
     validate_timezone,
 )
+from forum.models import Thread
 
 AGENDA_LINE = re.compile(
     r"^\s*(?P<start>\d{1,2}[:.]\d{2})\s*(?:[-–]\s*(?P<end>\d{1,2}[:.]\d{2}))?\s*"
@@ -181,8 +182,6 @@ class EventForm(forms.Form):
             self.fields["audience_municipality"].queryset = audience_choices
 
     def clean_forum_thread(self):
-        from forum.models import Thread
-
         number = self.cleaned_data.get("forum_thread")
         if not number:
             return None

@@ -17,11 +17,12 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Municipality, State
+from community.models import Municipality, State, User
 from community.text import OneLineCharField
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -79,6 +80,69 @@ class SignupStatus(models.TextChoices):
 
 
 ACTIVE_SIGNUP_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+
+
+class EventQuerySet(models.QuerySet):
+    """Reusable filters and annotations of events; the visibility rule lives here."""
+
+    def visible_to(self, user: User) -> "EventQuerySet":
+        """Events meant for the user's audience, plus those the user organizes."""
+        if user.is_moderator:
+            return self.all()
+        q = Q(audience=Audience.NETWORK)
+        if user.municipality_id:
+            q |= Q(audience=Audience.STATE, audience_state=user.municipality.state)
+            q |= Q(audience=Audience.MUNICIPALITY, audience_municipality_id=user.municipality_id)
+        return self.filter(q | Q(Exists(organizer_rows_of(user))))
+
+    def joined_or_organized_by(self, member: User) -> "EventQuerySet":
+        """Events the member is signed up for (confirmed or waiting) or organizes.
+
+        Subqueries, not joins: a join on signups would multiply annotated counts.
+        """
+        return self.filter(
+            Q(Exists(active_signups_of(member))) | Q(Exists(organizer_rows_of(member)))
+        )
+
+    def as_seen_by(self, viewer: User) -> "EventQuerySet":
+        """Every event the viewer may see, with counts and the viewer's own status."""
+        own = active_signups_of(viewer)
+        return (
+            self.visible_to(viewer)
+            .select_related("hosting_municipality", "audience_municipality", "forum_thread")
+            .prefetch_related(
+                Prefetch("organizers", queryset=User.objects.only("id", "display_name", "handle")),
+                Prefetch(
+                    "agenda_items", queryset=AgendaItem.objects.order_by("order", "starts_at")
+                ),
+            )
+            .annotate(
+                confirmed_count=Count(
+                    "signups", filter=Q(signups__status=SignupStatus.CONFIRMED), distinct=True
+                ),
+                waitlist_count=Count(
+                    "signups", filter=Q(signups__status=SignupStatus.WAITLISTED), distinct=True
+                ),
+                my_status=Subquery(own.values("status")[:1], output_field=CharField()),
+                my_position=Subquery(own.values("position")[:1], output_field=IntegerField()),
+                is_organizer=Exists(organizer_rows_of(viewer)),
+            )
+            .order_by("starts_at", "pk")
+        )
+
+
+def active_signups_of(member: User):
+    """The member's confirmed or waiting signup for the outer event (a subquery)."""
+    return Signup.objects.filter(
+        event_id=OuterRef("pk"),
+        member_id=member.pk,
+        status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED],
+    )
+
+
+def organizer_rows_of(user: User):
+    """The user's organizer row for the outer event (a subquery)."""
+    return Event.organizers.through.objects.filter(event_id=OuterRef("pk"), user_id=user.pk)
 
 
 class Event(models.Model):
@@ -165,6 +229,8 @@ class Event(models.Model):
     updated_at = models.DateTimeField(_("geändert am"), default=dj_timezone.now, editable=False)
     # Raised by every change of this row (community.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Termin")

@@ -10,14 +10,13 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from community import realtime
+from events.selectors import seat_counts
+from events.serializers import EventSeatsSerializer
 
 logger = logging.getLogger(__name__)
 
 
 def seats_payload(*, event_id: int) -> dict | None:
-    from events.api import EventSeatsSerializer
-    from events.selectors import seat_counts
-
     counts = seat_counts(event_id=event_id)
     return EventSeatsSerializer(counts).data if counts else None
 

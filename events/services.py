@@ -13,18 +13,22 @@ import secrets
 import zoneinfo
 from collections.abc import Collection, Iterable
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import emails
+from chat import services as chat_services
+from chat.models import RoomKind, RoomMembership
+from community import emails, realtime
 from community.concurrency import check_version
 from community.markdown import render_markdown
 from community.models import Municipality, User
-from events import notify
+from community.services import _group_send, search_index_update
+from events import notify, realtime_events
+from events.access import can_address
+from events.feeds import feed_token
 from events.models import (
     AgendaItem,
     Audience,
@@ -41,7 +45,6 @@ logger = logging.getLogger(__name__)
 # Waiting-list positions are renumbered in two steps through this offset, so no
 # statement ever holds two rows on one position (the unique index is checked per row).
 POSITION_SHIFT = 1_000_000_000
-FEED_SALT = "events.calendar_feed"
 
 # A change to any of these is a new version of the event for calendar programs.
 ICAL_FIELDS = (
@@ -188,8 +191,6 @@ def _set_organizers(*, event: Event, organizers: Iterable[User]) -> None:
 
 def _reindex_organizers(event: Event, *, also: Iterable[int] = ()) -> None:
     """Events led are evidence in the expertise search (community.services)."""
-    from community.services import search_index_update
-
     search_index_update(member_ids={*event.organizers.values_list("pk", flat=True), *also})
 
 
@@ -256,8 +257,6 @@ def _audience_of(event: Event) -> tuple:
 
 def _check_audience(event: Event, *, by: User | None) -> None:
     """Refuse an audience the author may not address (see ``access.can_address``)."""
-    from events.access import can_address
-
     if by is None or can_address(by, *_audience_of(event)):
         return
     raise ValidationError(
@@ -352,9 +351,6 @@ AUDIENCE_FIELDS = {"audience", "audience_state", "audience_municipality"}
 
 def _sockets_recheck_on_commit(event: Event) -> None:
     """Open pages of the event check whether their member may still see it (4404 if not)."""
-    from community import realtime
-    from community.services import _group_send
-
     group = realtime.event_group(event.pk)
     transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_RECHECK}))
 
@@ -453,8 +449,6 @@ def _tell_promoted(signup: Signup, event: Event) -> None:
 
 def _after_seat_change(event: Event) -> None:
     """Live seat counts for the event's open pages, once the change is committed."""
-    from events import realtime_events
-
     _sync_chat_room(event)
     event_id = event.pk
     transaction.on_commit(lambda: realtime_events.broadcast_seats(event_id=event_id))
@@ -462,9 +456,6 @@ def _after_seat_change(event: Event) -> None:
 
 def _sync_chat_room(event: Event) -> None:
     """The event's chat room holds its organizers and confirmed participants, nobody else."""
-    from chat import services as chat_services
-    from chat.models import RoomKind, RoomMembership
-
     wanted = list(
         User.objects.filter(is_active=True)
         .filter(
@@ -570,17 +561,13 @@ def signup_cancel(*, event: Event, member: User, by: User | None = None) -> Sign
 
 
 # --- personal calendar feed ---------------------------------------------------
-def feed_signer() -> signing.Signer:
-    return signing.Signer(salt=FEED_SALT)
-
-
 @transaction.atomic
 def calendar_feed_token(*, member: User) -> str:
     """The secret token of the member's feed URL, created on first use."""
     feed, _created = CalendarFeed.objects.get_or_create(
         member=member, defaults={"key": secrets.token_urlsafe(24)}
     )
-    return feed_signer().sign(feed.key)
+    return feed_token(feed.key)
 
 
 @transaction.atomic
@@ -590,7 +577,7 @@ def calendar_feed_renew(*, member: User) -> str:
     CalendarFeed.objects.update_or_create(
         member=member, defaults={"key": key, "created_at": timezone.now()}
     )
-    return feed_signer().sign(key)
+    return feed_token(key)
 
 
 # --- reminders ------------------------------------------------------------------

@@ -7,14 +7,12 @@ import calendar
 import csv
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community.addresses import canonical_email
 from community.concurrency import VersionConflict, page_conflict
 from community.models import Municipality, State, User
-from events import access, ical, selectors, services
+from events import access, feeds, ical, selectors, services
 from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_initial
 from events.models import EventFormat, EventKind
 
@@ -336,12 +334,6 @@ def cancel_event(request, pk):
     return render(request, "events/cancel.html", {"event": event})
 
 
-def _host_choices(user):
-    if user.is_moderator:
-        return Municipality.objects.only("pk", "name", "slug")
-    return Municipality.objects.filter(pk=user.municipality_id).only("pk", "name", "slug")
-
-
 def _form_data(form, user) -> dict:
     """The form's wall-clock times, read in the chosen zone (ValidationError on DST gaps)."""
     data = dict(form.cleaned_data)
@@ -361,8 +353,8 @@ def create(request):
         raise PermissionDenied
     form = EventForm(
         request.POST or None,
-        host_choices=_host_choices(request.user),
-        audience_choices=_host_choices(request.user),
+        host_choices=access.host_choices(request.user),
+        audience_choices=access.host_choices(request.user),
         initial={"timezone": "Europe/Berlin", "hosting_municipality": request.user.municipality},
     )
     if request.method == "POST" and form.is_valid():
@@ -380,7 +372,7 @@ def create(request):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     event = _managed(request, pk)
-    host_choices = _host_choices(request.user)
+    host_choices = access.host_choices(request.user)
     # An event already meant for another municipality keeps its audience when edited.
     audience_choices = host_choices | Municipality.objects.filter(
         pk=event.audience_municipality_id
@@ -425,19 +417,19 @@ def feed_settings(request):
         messages.success(request, _("Die Abo-Adresse ist erneuert; die alte gilt nicht mehr."))
         return redirect("events:feed_settings")
     token = services.calendar_feed_token(member=request.user)
-    url = settings.SITE_URL + reverse("events:feed", kwargs={"token": token})
-    return render(request, "events/feed_settings.html", {"feed_url": url})
+    return render(request, "events/feed_settings.html", {"feed_url": feeds.feed_url(token)})
 
 
 @login_not_required
 @require_safe
 def feed(request, token):
     """The personal calendar feed; the secret token in the URL is the only credential."""
-    member = selectors.calendar_feed_member(token)
+    member = feeds.calendar_feed_member(token)
     if member is None:
         raise Http404
-    body = ical.feed_calendar(selectors.feed_events(member=member), member=member)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        feeds.feed_calendar(member=member), content_type="text/calendar; charset=utf-8"
+    )
     response["Cache-Control"] = "private, max-age=300"
     return response
 
