@@ -37,8 +37,6 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from community.addresses import canonical_email  # noqa: E402
-from community.markdown import render_markdown  # noqa: E402
 from community.models import (  # noqa: E402
     EmailDomain,
     Expertise,
@@ -54,6 +52,8 @@ from community.models import (  # noqa: E402
     User,
 )
 from community.services import german_slugify, search_index_update, tool_key  # noqa: E402
+from core.addresses import canonical_email  # noqa: E402
+from core.markdown import render_markdown  # noqa: E402
 
 SEED = 20261121
 N_MUNICIPALITIES = 11_000

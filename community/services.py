@@ -19,10 +19,6 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from community import emails, throttling
-from community.addresses import canonical_email, email_domain, normalize_email
-from community.concurrency import check_version
-from community.markdown import render_markdown
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -43,7 +39,11 @@ from community.models import (
     User,
     handle_digest,
 )
-from community.text import validate_one_line
+from core import emails, throttling
+from core.addresses import canonical_email, email_domain, normalize_email
+from core.concurrency import check_version
+from core.markdown import render_markdown
+from core.text import validate_one_line
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -52,7 +52,7 @@ INVITABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in INVITABLE_ROL
 
 # --- helpers --------------------------------------------------------------
 # normalize_email (the address to send to), canonical_email (who it is) and
-# email_domain (its canonical domain) come from community.addresses.
+# email_domain (its canonical domain) come from core.addresses.
 
 
 def normalize_domain(domain: str) -> str:
@@ -313,7 +313,7 @@ def _member_access_changed(*, member: User) -> None:
 
 def _chat_access_changed_on_commit(*, member_id: int) -> None:
     """Open chat sockets check the rooms again (a city room may be closed to them now)."""
-    from community import realtime
+    from core import realtime
 
     event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
     group = realtime.chat_user_group(member_id)
@@ -323,7 +323,7 @@ def _chat_access_changed_on_commit(*, member_id: int) -> None:
 def member_sockets_changed_on_commit(*, member_id: int, active: bool) -> None:
     """Every open socket of the member: an inactive member's close (4401), an
     active one's check again what they watch (an event of the city they left)."""
-    from community import realtime
+    from core import realtime
 
     event = {"type": realtime.SOCKET_ENDED if not active else realtime.SOCKET_RECHECK}
     group = realtime.member_sockets_group(member_id)
@@ -1140,9 +1140,9 @@ def _group_send(group: str, event: dict) -> None:
 
 def _notification_deliver(notification_id: int) -> None:
     """After commit: ring the bell and, for "immediately", mail once per thread."""
-    from community import realtime
     from community.models import EmailFrequency, Notification
     from community.notifications_api import NotificationSerializer
+    from core import realtime
 
     notification = (
         Notification.objects.select_related("recipient").filter(pk=notification_id).first()

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from community import realtime
 from community.models import (
     ERASED_EMAIL_DOMAIN,
     ERASED_MEMBER_NAME,
@@ -41,6 +40,7 @@ from community.models import (
     User,
     handle_digest,
 )
+from core import realtime
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _leave_forum(member: User) -> None:
 
 
 def _neutral_name() -> str:
-    from community.markdown import erased_member_name
+    from community.mentions import erased_member_name
 
     return escape(erased_member_name())
 

@@ -1,6 +1,6 @@
 """Broadcasting live seat counts to an event's open pages (see events.consumers).
 
-Group name and event type live in community.realtime ("events" section).
+Group name and event type live in core.realtime ("events" section).
 """
 
 import asyncio
@@ -9,7 +9,7 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from community import realtime
+from core import realtime
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import emails
-from community.concurrency import check_version
-from community.markdown import render_markdown
 from community.models import Municipality, User
+from core import emails
+from core.concurrency import check_version
+from core.markdown import render_markdown
 from events import notify
 from events.models import (
     AgendaItem,
@@ -352,8 +352,8 @@ AUDIENCE_FIELDS = {"audience", "audience_state", "audience_municipality"}
 
 def _sockets_recheck_on_commit(event: Event) -> None:
     """Open pages of the event check whether their member may still see it (4404 if not)."""
-    from community import realtime
     from community.services import _group_send
+    from core import realtime
 
     group = realtime.event_group(event.pk)
     transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_RECHECK}))
