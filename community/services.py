@@ -43,6 +43,7 @@ from core import emails, throttling
 from core.addresses import canonical_email, email_domain, normalize_email
 from core.concurrency import check_version
 from core.markdown import render_markdown
+from core.realtime import group_send as _group_send  # the one live sender (issue 17)
 from core.text import validate_one_line
 
 SIGNUP_SALT = "community.signup"
@@ -1122,22 +1123,6 @@ def _search_index_build(member_ids: list[int]) -> None:
 
 
 # --- notifications (the bell; shared by forum, chat and events) ---------------
-def _group_send(group: str, event: dict) -> None:
-    """Deliver a live event; a failure loses nothing (the bell reloads from the DB)."""
-    import logging
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:
-        logging.getLogger(__name__).exception("live delivery to %s failed", group)
-
-
 def _notification_deliver(notification_id: int) -> None:
     """After commit: ring the bell and, for "immediately", mail once per thread."""
     from community.models import EmailFrequency, Notification

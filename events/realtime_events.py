@@ -6,9 +6,6 @@ Group name and event type live in core.realtime ("events" section).
 import asyncio
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
 from core import realtime
 
 logger = logging.getLogger(__name__)
@@ -34,12 +31,9 @@ def broadcast_seats(*, event_id: int) -> None:
         logger.debug("seat broadcast skipped inside an event loop")
         return
     payload = seats_payload(event_id=event_id)
-    layer = get_channel_layer()
-    if payload is None or layer is None:
+    if payload is None:
         return
-    try:
-        async_to_sync(layer.group_send)(
-            realtime.event_group(event_id), {"type": realtime.EVENT_SEATS, "seats": payload}
-        )
-    except Exception:  # a broken layer must not break a committed signup
-        logger.exception("seat broadcast failed", extra={"event_id": event_id})
+    # A broken layer must not break a committed signup: group_send logs and goes on.
+    realtime.group_send(
+        realtime.event_group(event_id), {"type": realtime.EVENT_SEATS, "seats": payload}
+    )

@@ -352,8 +352,8 @@ AUDIENCE_FIELDS = {"audience", "audience_state", "audience_municipality"}
 
 def _sockets_recheck_on_commit(event: Event) -> None:
     """Open pages of the event check whether their member may still see it (4404 if not)."""
-    from community.services import _group_send
     from core import realtime
+    from core.realtime import group_send as _group_send
 
     group = realtime.event_group(event.pk)
     transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_RECHECK}))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from community.mentions import erased_handles
 from community.models import Expertise, Project, Role, User
-from community.services import _group_send, notification_create, notifications_mark_read
+from community.services import notification_create, notifications_mark_read
 from core import realtime
 from core.concurrency import check_version
 from core.text import validate_one_line
@@ -125,13 +125,13 @@ def _broadcast_post(post_id: int, event_type: str) -> None:
     post = post_for_broadcast(post_id)
     if post is None:
         return
-    _group_send(
+    realtime.group_send(
         realtime.forum_thread_group(post.thread_id),
         {"type": event_type, "post": PostSerializer(post).data},
     )
     if event_type == realtime.FORUM_POST_NEW:
         thread = post.thread
-        _group_send(
+        realtime.group_send(
             realtime.forum_category_group(thread.category_id),
             {
                 "type": realtime.FORUM_THREAD_ACTIVITY,
@@ -156,7 +156,7 @@ def _broadcast_new_thread(thread_id: int) -> None:
     thread = thread_for_broadcast(thread_id)
     if thread is None:
         return
-    _group_send(
+    realtime.group_send(
         realtime.forum_category_group(thread.category_id),
         {"type": realtime.FORUM_THREAD_NEW, "thread": ThreadSerializer(thread).data},
     )
