@@ -53,9 +53,9 @@ from chat.models import (
 from chat.serializers import message_payload
 from community.mentions import erased_handles
 from community.models import Municipality, Role, User
-from community.services import german_slugify
 from core import realtime
 from core.concurrency import check_version
+from core.text import german_slugify
 
 logger = logging.getLogger(__name__)
 

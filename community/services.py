@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community.models import (
@@ -44,7 +43,7 @@ from core.addresses import canonical_email, email_domain, normalize_email
 from core.concurrency import check_version
 from core.markdown import render_markdown
 from core.realtime import group_send as _group_send  # the one live sender (issue 17)
-from core.text import validate_one_line
+from core.text import german_slugify, normalize_domain, validate_one_line
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -56,22 +55,8 @@ INVITABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in INVITABLE_ROL
 # email_domain (its canonical domain) come from core.addresses.
 
 
-def normalize_domain(domain: str) -> str:
-    return (domain or "").strip().lower().lstrip("@").rstrip(".")
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-GERMAN_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
-
-
-def german_slugify(value: str) -> str:
-    """ "Gießen" → "giessen", "Müller" → "mueller" (slugify alone drops the letters)."""
-    return slugify((value or "").translate(GERMAN_TRANSLITERATION))
 
 
 def _unique_slug(
