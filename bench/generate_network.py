@@ -37,8 +37,6 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from community.addresses import canonical_email  # noqa: E402
-from community.markdown import render_markdown  # noqa: E402
 from community.models import (  # noqa: E402
     EmailDomain,
     Expertise,
@@ -53,7 +51,10 @@ from community.models import (  # noqa: E402
     Tool,
     User,
 )
-from community.services import german_slugify, search_index_update, tool_key  # noqa: E402
+from community.services import search_index_update, tool_key  # noqa: E402
+from core.addresses import canonical_email  # noqa: E402
+from core.markdown import render_markdown  # noqa: E402
+from core.text import german_slugify  # noqa: E402
 
 SEED = 20261121
 N_MUNICIPALITIES = 11_000

@@ -24,8 +24,8 @@ from chat.serializers import (
     RoomMemberSerializer,
     RoomSerializer,
 )
-from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.models import User
+from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 
 MESSAGE_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

@@ -4,7 +4,7 @@ It parses frames, checks access and calls one service; delivery guarantees
 are the services' (stored before broadcast) and the clients' (``seq`` gaps are
 filled with ``sync``). A bad frame gets an ``error`` frame and the socket stays
 open; only refusals close it (4401, 4403, 4404), and the end of the session or
-token that opened it (4401, community.ws_auth).
+token that opened it (4401, core.ws_auth).
 """
 
 import asyncio
@@ -25,8 +25,8 @@ from django.core.exceptions import ValidationError
 from chat import access, hub, presence, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
-from community import realtime, ws_auth
 from community.models import User
+from core import realtime, ws_auth
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from community import realtime
+from core import realtime
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """Chat Markdown: the platform's renderer, built once per thread, plus @handle links.
 
-``community.markdown.render_markdown`` builds a python-markdown instance per
+``core.markdown.render_markdown`` builds a python-markdown instance per
 call (about a millisecond); a chat message is rendered on every send, so each
 thread keeps one instance and resets it between messages (instances are not
 thread-safe, posting runs in a thread pool). The output still passes
-community.markdown's allow-list. An ``@handle`` becomes a link to the member's
+core.markdown's allow-list. An ``@handle`` becomes a link to the member's
 profile only when that member exists; handles inside code or inside a link
 stay text.
 """
@@ -12,13 +12,9 @@ stay text.
 import threading
 from functools import partial
 
-from community.markdown import (
-    MAX_MENTIONS,
-    MentionExtension,
-    _markdown,
-    sanitize_html,
-)
-from community.markdown import candidate_handles as _candidate_handles
+from community.mentions import MAX_MENTIONS, MentionExtension
+from community.mentions import candidate_handles as _candidate_handles
+from core.markdown import _markdown, sanitize_html
 
 # The chat looks up no more than this many @words per message.
 candidate_handles = partial(_candidate_handles, limit=MAX_MENTIONS)

@@ -13,7 +13,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.text import OneLineCharField
+from core.text import OneLineCharField
 
 MAX_BODY_LENGTH = 4000
 MAX_CLIENT_ID_LENGTH = 64
@@ -226,7 +226,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("gesendet am"), default=timezone.now)
     edited_at = models.DateTimeField(_("bearbeitet am"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
-    # Raised by every change of this row (community.concurrency): the ETag.
+    # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     class Meta:

@@ -51,11 +51,11 @@ from chat.models import (
     reserved_slug_kind,
 )
 from chat.serializers import message_payload
-from community import realtime
-from community.concurrency import check_version
-from community.markdown import erased_handles
+from community.mentions import erased_handles
 from community.models import Municipality, Role, User
-from community.services import german_slugify
+from core import realtime
+from core.concurrency import check_version
+from core.text import german_slugify
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,8 @@ from community.models import (
     Tool,
     User,
 )
+from core.addresses import normalize_email
+from core.markdown import render_markdown
 
 
 class EmailDomainInline(admin.TabularInline):
@@ -64,7 +66,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 class NormalisedEmailMixin:
     def clean_email(self):
-        return services.normalize_email(self.cleaned_data["email"])
+        return normalize_email(self.cleaned_data["email"])
 
 
 class MemberCreationForm(NormalisedEmailMixin, AdminUserCreationForm):
@@ -164,7 +166,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         # The admin edits the row directly; keep the stored HTML in step with the bio.
-        obj.bio_html = services.render_markdown(obj.bio)
+        obj.bio_html = render_markdown(obj.bio)
         if not obj.handle:
             obj.handle = services.unique_handle(obj.display_name)
         super().save_model(request, obj, form, change)

@@ -25,7 +25,7 @@ class LotsennetzAdminSite(admin.AdminSite):
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        from community import throttling
+        from core import throttling
 
         response = super().login(request, extra_context)
         signed_in = request.method == "POST" and response.status_code == 302

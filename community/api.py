@@ -20,10 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community import access, selectors, services, throttling
-from community.api_pagination import MemberSearchPagination
-from community.api_schema import THROTTLED, refusal
-from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
+from community import access, selectors, services
 from community.backends import sign_in
 from community.models import (
     LEVEL_CODES,
@@ -38,6 +35,10 @@ from community.models import (
     State,
     User,
 )
+from core import throttling
+from core.api_pagination import PageNumberPagination
+from core.api_schema import THROTTLED, refusal
+from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 
 MAX_QUERY_LENGTH = 200
 LEVEL_BY_CODE = {code: level for level, code in LEVEL_CODES.items()}
@@ -339,6 +340,13 @@ class ProjectFilterSerializer(serializers.Serializer):
 
     def validate_tool(self, value):
         return services.tool_key(value) if value else ""
+
+
+# --- pagination -------------------------------------------------------------
+class MemberSearchPagination(PageNumberPagination):
+    """The member search's pages, counted in the query that ranks them."""
+
+    django_paginator_class = selectors.RankedPaginator
 
 
 # --- permissions ----------------------------------------------------------

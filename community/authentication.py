@@ -3,7 +3,7 @@
 A member holds any number of tokens (community.models.ApiToken); each records
 when it was last used, at most once a minute (one UPDATE, not one per request),
 and expires after ``API_TOKEN_IDLE_DAYS`` without use. The rate limits
-(config/middleware.py) and the WebSocket (community/ws_auth.py) resolve a
+(config/middleware.py) and the WebSocket (core/ws_auth.py) resolve a
 token with the same function, so a key means the same member everywhere,
 however its header is spaced.
 """

@@ -2,7 +2,7 @@
 
 The sign-in page, the admin login, ``POST /api/auth/token/``, the password
 change and the account erasure all count failures on the same throttle
-(community.throttling) and honour the same device cookies.
+(core.throttling) and honour the same device cookies.
 """
 
 from django.contrib.auth import authenticate
@@ -10,9 +10,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from community import throttling
-from community.addresses import canonical_email
 from community.models import User
+from core import throttling
+from core.addresses import canonical_email
 
 
 class EmailBackend(ModelBackend):

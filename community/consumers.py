@@ -8,7 +8,7 @@ session or token that opened it ends, or the member is deactivated.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from community import realtime, ws_auth
+from core import realtime, ws_auth
 
 CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED
 

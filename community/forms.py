@@ -15,9 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from community import services
-from community.addresses import canonical_email
 from community.backends import password_check, sign_in
-from community.concurrency import version_field
 from community.models import (
     Expertise,
     Level,
@@ -30,10 +28,12 @@ from community.models import (
     State,
     User,
 )
+from core.addresses import canonical_email
+from core.concurrency import version_field
 
 
 class LoginForm(AuthenticationForm):
-    """Sign in by e-mail address, throttled per account (see community.throttling)."""
+    """Sign in by e-mail address, throttled per account (see core.throttling)."""
 
     username = forms.EmailField(
         label=_("E-Mail-Adresse"),
@@ -255,7 +255,7 @@ class ProjectForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Ein Link pro Zeile; nach der Adresse darf ein Titel folgen."),
     )
-    # Editing carries the version it started from (community.concurrency).
+    # Editing carries the version it started from (core.concurrency).
     version = version_field()
 
     class Meta:

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
-from community.addresses import CANONICAL_EMAIL_MAX_LENGTH, canonical_email
-from community.text import OneLineCharField
+from core.addresses import CANONICAL_EMAIL_MAX_LENGTH, canonical_email
+from core.text import OneLineCharField
 
 AGS_VALIDATOR = RegexValidator(
     r"^[0-9]{8}\Z",
@@ -223,7 +223,7 @@ class UserManager(BaseUserManager):
         return user
 
     def get_by_natural_key(self, username):
-        """Any spelling of the address names the one account (see community.addresses)."""
+        """Any spelling of the address names the one account (see core.addresses)."""
         return self.get(email_canonical=canonical_email(username or ""))
 
 
@@ -694,7 +694,7 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
-    # Raised by every change of this row (community.concurrency): the ETag.
+    # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     class Meta:

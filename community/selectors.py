@@ -39,7 +39,7 @@ from community.models import (
 )
 from community.search import get_backend
 from community.search.text import fold, query_terms, stem, words
-from community.services import german_slugify
+from core.text import german_slugify
 
 
 def municipality_list() -> QuerySet[Municipality]:

@@ -16,13 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from community import emails, throttling
-from community.addresses import canonical_email, email_domain, normalize_email
-from community.concurrency import check_version
-from community.markdown import render_markdown
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -43,7 +38,12 @@ from community.models import (
     User,
     handle_digest,
 )
-from community.text import validate_one_line
+from core import emails, throttling
+from core.addresses import canonical_email, email_domain, normalize_email
+from core.concurrency import check_version
+from core.markdown import render_markdown
+from core.realtime import group_send as _group_send  # the one live sender (issue 17)
+from core.text import german_slugify, normalize_domain, validate_one_line
 
 SIGNUP_SALT = "community.signup"
 INVITABLE_ROLES = {Role.MEMBER, Role.COORDINATOR}
@@ -52,25 +52,11 @@ INVITABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in INVITABLE_ROL
 
 # --- helpers --------------------------------------------------------------
 # normalize_email (the address to send to), canonical_email (who it is) and
-# email_domain (its canonical domain) come from community.addresses.
-
-
-def normalize_domain(domain: str) -> str:
-    return (domain or "").strip().lower().lstrip("@").rstrip(".")
+# email_domain (its canonical domain) come from core.addresses.
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-GERMAN_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
-
-
-def german_slugify(value: str) -> str:
-    """ "Gießen" → "giessen", "Müller" → "mueller" (slugify alone drops the letters)."""
-    return slugify((value or "").translate(GERMAN_TRANSLITERATION))
 
 
 def _unique_slug(
@@ -313,7 +299,7 @@ def _member_access_changed(*, member: User) -> None:
 
 def _chat_access_changed_on_commit(*, member_id: int) -> None:
     """Open chat sockets check the rooms again (a city room may be closed to them now)."""
-    from community import realtime
+    from core import realtime
 
     event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
     group = realtime.chat_user_group(member_id)
@@ -323,7 +309,7 @@ def _chat_access_changed_on_commit(*, member_id: int) -> None:
 def member_sockets_changed_on_commit(*, member_id: int, active: bool) -> None:
     """Every open socket of the member: an inactive member's close (4401), an
     active one's check again what they watch (an event of the city they left)."""
-    from community import realtime
+    from core import realtime
 
     event = {"type": realtime.SOCKET_ENDED if not active else realtime.SOCKET_RECHECK}
     group = realtime.member_sockets_group(member_id)
@@ -1122,27 +1108,11 @@ def _search_index_build(member_ids: list[int]) -> None:
 
 
 # --- notifications (the bell; shared by forum, chat and events) ---------------
-def _group_send(group: str, event: dict) -> None:
-    """Deliver a live event; a failure loses nothing (the bell reloads from the DB)."""
-    import logging
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:
-        logging.getLogger(__name__).exception("live delivery to %s failed", group)
-
-
 def _notification_deliver(notification_id: int) -> None:
     """After commit: ring the bell and, for "immediately", mail once per thread."""
-    from community import realtime
     from community.models import EmailFrequency, Notification
     from community.notifications_api import NotificationSerializer
+    from core import realtime
 
     notification = (
         Notification.objects.select_related("recipient").filter(pk=notification_id).first()

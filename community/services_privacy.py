@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from community import realtime
 from community.models import (
     ERASED_EMAIL_DOMAIN,
     ERASED_MEMBER_NAME,
@@ -41,6 +40,7 @@ from community.models import (
     User,
     handle_digest,
 )
+from core import realtime
 
 logger = logging.getLogger(__name__)
 
@@ -91,17 +91,9 @@ def _leave_chat(member: User) -> None:
 
 def _chat_sockets_recheck(member_id: int) -> None:
     """Tell the member's open chat sockets to check access again (they close: 4403)."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    # The account is erased all the same if this fails; sockets end with the session.
     event = {"type": realtime.CHAT_ACCESS_CHANGED, "room_id": None}
-    try:
-        async_to_sync(layer.group_send)(realtime.chat_user_group(member_id), event)
-    except Exception:  # the account is erased all the same; sockets end with the session
-        logger.exception("closing the chat sockets of an erased member failed")
+    realtime.group_send(realtime.chat_user_group(member_id), event)
 
 
 def _leave_forum(member: User) -> None:
@@ -112,7 +104,7 @@ def _leave_forum(member: User) -> None:
 
 
 def _neutral_name() -> str:
-    from community.markdown import erased_member_name
+    from community.mentions import erased_member_name
 
     return escape(erased_member_name())
 

@@ -1,4 +1,4 @@
-"""Open sockets end with the credential that opened them (community.ws_auth).
+"""Open sockets end with the credential that opened them (core.ws_auth).
 
 One small receiver per credential model: when API tokens move to a model of
 their own, point ``token_ended`` at it (``ws_auth.token_model``) and nothing
@@ -6,16 +6,13 @@ else changes. The event goes out on commit, so a rolled-back logout closes nothi
 """
 
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.db.models.signals import post_delete
 
-from community import realtime, ws_auth
+from core import realtime, ws_auth
 
 
 def _sockets_end_on_commit(group: str) -> None:
-    from community.services import _group_send
-
-    transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_ENDED}))
+    realtime.send_on_commit(group, {"type": realtime.SOCKET_ENDED})
 
 
 def session_ended(sender, instance, **kwargs) -> None:

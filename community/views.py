@@ -15,14 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, selectors, services, throttling
-from community.api_errors import (
-    api_bad_request,
-    api_forbidden,
-    api_not_found,
-    api_server_error,
-)
-from community.concurrency import VersionConflict, page_conflict
+from community import access, selectors, services
 from community.forms import (
     AccountSetupForm,
     ExpertiseForm,
@@ -38,6 +31,14 @@ from community.forms import (
     SignupForm,
     ThrottledPasswordChangeForm,
 )
+from core import throttling
+from core.api_errors import (
+    api_bad_request,
+    api_forbidden,
+    api_not_found,
+    api_server_error,
+)
+from core.concurrency import VersionConflict, page_conflict
 
 BACKEND = "community.backends.EmailBackend"
 # As many people per page as the API's default page.
@@ -63,7 +64,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        # This browser is now a known device of the account (community.throttling).
+        # This browser is now a known device of the account (core.throttling).
         throttling.set_device_cookie(response, request=self.request, email=form.get_user().email)
         return response
 

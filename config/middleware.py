@@ -26,9 +26,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from rest_framework.authentication import get_authorization_header
 
-from community import throttling
-from community.addresses import canonical_email
 from community.authentication import key_from_authorization, request_token
+from core import throttling
+from core.addresses import canonical_email
 
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -82,7 +82,7 @@ class SecurityHeadersMiddleware:
 
 
 # --- rate limits -------------------------------------------------------------------------
-# POSTs to these views are counted; sign-in has its own throttle (community.throttling).
+# POSTs to these views are counted; sign-in has its own throttle (core.throttling).
 # view name -> [(limit name in settings.RATE_LIMITS, what is counted)]
 RATE_LIMITED_VIEWS = {
     "signup": [("signup_address", "address"), ("signup_email", "email")],
@@ -98,7 +98,7 @@ def _identity(request, counted: str) -> str | None:
     if counted == "address":
         return throttling.client_address(request)
     if counted == "email":
-        # Every spelling of one mailbox shares its counter (community.addresses).
+        # Every spelling of one mailbox shares its counter (core.addresses).
         return canonical_email(request.POST.get("email", "")) or None
     # The member the view will act for counts, never the header's text. The API
     # (DRF) takes a Token header before the session and authenticates inside the

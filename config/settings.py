@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "community",
     "forum",
     "events",
@@ -71,7 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "community.observability.RequestIdMiddleware",
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -164,7 +165,7 @@ CHANNEL_LAYER_MAX_CONNECTIONS = env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "community.channel_layer.RedisChannelLayer",
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -182,7 +183,7 @@ if REDIS_URL:
                 "group_expiry": 86400,
             },
         },
-        # Chat rooms' doorbells (community.realtime.CHAT_ROOM_LAYER): Redis pub/sub,
+        # Chat rooms' doorbells (core.realtime.CHAT_ROOM_LAYER): Redis pub/sub,
         # one PUBLISH per event and pushed to each subscribed process, where the
         # default layer spends three round trips to send and four to receive. A
         # doorbell lost here (no subscriber, Redis restarting) costs nothing: the
@@ -367,18 +368,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "community.api_parsers.JSONParser",
-        "community.api_parsers.FormParser",
-        "community.api_parsers.MultiPartParser",
+        "core.api_parsers.JSONParser",
+        "core.api_parsers.FormParser",
+        "core.api_parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "community.api_pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "community.api_schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "community.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -405,17 +406,17 @@ SPECTACULAR_SETTINGS = {
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 # "json": one object per line (timestamp, level, logger, message, request_id,
-# user_id) for journald/log shippers; "text" for people. See community/observability.py.
+# user_id) for journald/log shippers; "text" for people. See core/observability.py.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured('LOG_FORMAT must be "text" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "community.observability.RequestContextFilter"}},
+    "filters": {"request": {"()": "core.observability.RequestContextFilter"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "community.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from community.health import healthz
+from core.health import healthz
 
 # Each app owns its API routes (<app>/api_urls.py) and pages (<app>/urls.py).
 api_urlpatterns = [

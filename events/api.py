@@ -29,8 +29,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from community.models import User
+from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from events import access, feeds, ical, selectors, services
 from events.models import Event, EventFormat, EventKind
 from events.serializers import (

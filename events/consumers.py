@@ -2,7 +2,7 @@
 
 The page opens ``/ws/events/<id>/``; services broadcast ``event.seats`` to the
 event's group on commit (events.realtime_events). Read-only for clients.
-The socket closes with 4401 when its session or token ends (community.ws_auth)
+The socket closes with 4401 when its session or token ends (core.ws_auth)
 and with 4404 when its member may no longer see the event (moved to another
 municipality, a new role, the event's audience or organizers changed).
 """
@@ -11,8 +11,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from community import realtime, ws_auth
 from community.models import User
+from core import realtime, ws_auth
 from events import access
 from events.realtime_events import seats_payload
 

@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from community.concurrency import version_field
 from community.models import Municipality, State
+from core.concurrency import version_field
 from events.models import (
     DEFAULT_TIMEZONE,
     Audience,
@@ -171,7 +171,7 @@ class EventForm(forms.Form):
         help_text=_("Die Nummer aus der Adresse des Themas, z. B. 42 für /forum/thema/42/."),
     )
 
-    # Editing carries the version it started from (community.concurrency).
+    # Editing carries the version it started from (core.concurrency).
     version = version_field()
 
     def __init__(self, *args, host_choices=None, audience_choices=None, **kwargs):

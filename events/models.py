@@ -23,7 +23,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Municipality, State, User
-from community.text import OneLineCharField
+from core.text import OneLineCharField
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 
@@ -227,7 +227,7 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(_("angelegt am"), default=dj_timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert am"), default=dj_timezone.now, editable=False)
-    # Raised by every change of this row (community.concurrency): the ETag.
+    # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
 
     objects = EventQuerySet.as_manager()

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from chat import services as chat_services
 from chat.models import RoomKind, RoomMembership
-from community import emails, realtime
-from community.concurrency import check_version
-from community.markdown import render_markdown
 from community.models import Municipality, User
-from community.services import _group_send, search_index_update
+from community.services import search_index_update
+from core import emails, realtime
+from core.concurrency import check_version
+from core.markdown import render_markdown
 from events import notify, realtime_events
 from events.access import can_address
 from events.feeds import feed_token
@@ -352,7 +352,7 @@ AUDIENCE_FIELDS = {"audience", "audience_state", "audience_municipality"}
 def _sockets_recheck_on_commit(event: Event) -> None:
     """Open pages of the event check whether their member may still see it (4404 if not)."""
     group = realtime.event_group(event.pk)
-    transaction.on_commit(lambda: _group_send(group, {"type": realtime.SOCKET_RECHECK}))
+    realtime.send_on_commit(group, {"type": realtime.SOCKET_RECHECK})
 
 
 @transaction.atomic

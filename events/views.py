@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from community.addresses import canonical_email
-from community.concurrency import VersionConflict, page_conflict
 from community.models import Municipality, State, User
+from core.addresses import canonical_email
+from core.concurrency import VersionConflict, page_conflict
 from events import access, feeds, ical, selectors, services
 from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_initial
 from events.models import EventFormat, EventKind

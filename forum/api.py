@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from community import access as community_access
-from community.api_pagination import PageNumberPagination
-from community.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
+from core.api_pagination import PageNumberPagination
+from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from forum import access, selectors, services
 from forum.models import Post
 from forum.serializers import (

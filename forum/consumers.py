@@ -1,17 +1,17 @@
 """Live forum pages: an open thread receives new posts and edits; a thread list, new threads
 and activity.
 
-Services send the events on commit (see community.realtime's forum section);
+Services send the events on commit (see core.realtime's forum section);
 these consumers only check who may listen and forward what arrives. Every
 member reads every category, so a socket ends only with its session or token
-(4401, community.ws_auth).
+(4401, core.ws_auth).
 """
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from community import realtime, ws_auth
+from core import realtime, ws_auth
 from forum import access
 
 CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED

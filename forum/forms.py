@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.concurrency import version_field
 from community.models import Expertise, Project
+from core.concurrency import version_field
 from forum.models import BODY_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 
 
@@ -63,7 +63,7 @@ class PostForm(forms.Form):
 
 
 class PostEditForm(PostForm):
-    """Editing carries the version it started from (community.concurrency)."""
+    """Editing carries the version it started from (core.concurrency)."""
 
     version = version_field()
 

@@ -1,17 +1,13 @@
 """Forum Markdown: the platform's renderer plus @mentions by stable handle.
 
 A mention becomes a link to the member's profile only when the handle exists
-(``community.markdown.MentionExtension``); everything still passes the
+(``community.mentions.MentionExtension``); everything still passes the
 allow-list afterwards. Mentions inside code are left alone (python-markdown
 stashes code before inline patterns).
 """
 
-from community.markdown import (
-    MAX_MENTIONS,
-    MentionExtension,
-    candidate_handles,
-    render_markdown,
-)
+from community.mentions import MAX_MENTIONS, MentionExtension, candidate_handles
+from core.markdown import render_markdown
 
 __all__ = ["candidate_handles", "render_post"]
 

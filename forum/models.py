@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.text import OneLineCharField
+from core.text import OneLineCharField
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20000
@@ -134,7 +134,7 @@ class Post(models.Model):
     edited_at = models.DateTimeField(_("geändert am"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
     hidden = models.BooleanField(_("ausgeblendet"), default=False)
-    # Raised by every change of this row (community.concurrency): the ETag.
+    # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
     hidden_reason = models.CharField(
         _("Grund für das Ausblenden"), max_length=REASON_MAX_LENGTH, blank=True

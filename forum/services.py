@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import realtime
-from community.concurrency import check_version
-from community.markdown import erased_handles
+from community.mentions import erased_handles
 from community.models import Expertise, Project, Role, User
-from community.services import _group_send, notification_create, notifications_mark_read
-from community.text import validate_one_line
+from community.services import notification_create, notifications_mark_read
+from core import realtime
+from core.concurrency import check_version
+from core.text import validate_one_line
 from forum import access
 from forum.markdown import candidate_handles, render_post
 from forum.models import (
@@ -54,7 +54,7 @@ QUOTE_MAX_LENGTH = 2000
 def _clean_text(
     value: str, *, field: str, max_length: int, single_line: bool = False, title: bool = False
 ) -> str:
-    if title:  # control, bidi and zero-width characters are refused (community.text)
+    if title:  # control, bidi and zero-width characters are refused (core.text)
         try:
             validate_one_line((value or "").strip())
         except ValidationError as exc:
@@ -125,13 +125,13 @@ def _broadcast_post(post_id: int, event_type: str) -> None:
     post = post_for_broadcast(post_id)
     if post is None:
         return
-    _group_send(
+    realtime.group_send(
         realtime.forum_thread_group(post.thread_id),
         {"type": event_type, "post": PostSerializer(post).data},
     )
     if event_type == realtime.FORUM_POST_NEW:
         thread = post.thread
-        _group_send(
+        realtime.group_send(
             realtime.forum_category_group(thread.category_id),
             {
                 "type": realtime.FORUM_THREAD_ACTIVITY,
@@ -156,7 +156,7 @@ def _broadcast_new_thread(thread_id: int) -> None:
     thread = thread_for_broadcast(thread_id)
     if thread is None:
         return
-    _group_send(
+    realtime.group_send(
         realtime.forum_category_group(thread.category_id),
         {"type": realtime.FORUM_THREAD_NEW, "thread": ThreadSerializer(thread).data},
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import access as community_access
 from community import selectors as community_selectors
-from community.concurrency import VersionConflict, page_conflict
+from core.concurrency import VersionConflict, page_conflict
 from forum import access, fragments, selectors, services
 from forum.forms import (
     PostEditForm,

@@ -6,7 +6,7 @@ import contextlib
 import pytest
 from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
 
-from community.channel_layer import RedisChannelLayer
+from core.channel_layer import RedisChannelLayer
 
 
 async def test_a_cancelled_receive_ends_even_if_the_blocking_read_swallows_the_cancellation(

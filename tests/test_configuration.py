@@ -64,7 +64,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert result.returncode == 0, result.stderr
     engine, layer, cache, socket_timeout, max_connections = result.stdout.split()
     assert engine == "django.db.backends.postgresql"
-    assert layer == "community.channel_layer.RedisChannelLayer"
+    assert layer == "core.channel_layer.RedisChannelLayer"
     assert cache == "django.core.cache.backends.redis.RedisCache"
     from channels_redis.core import RedisChannelLayer
 

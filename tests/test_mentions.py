@@ -1,7 +1,7 @@
-"""One @mention renderer for forum posts and chat messages (community.markdown)."""
+"""One @mention renderer for forum posts and chat messages (community.mentions)."""
 
 from chat.markdown import render_message
-from community.markdown import candidate_handles
+from community.mentions import candidate_handles
 from forum.markdown import render_post
 
 

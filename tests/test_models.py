@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from community import services
-from community.markdown import render_markdown
 from community.models import EmailDomain, Municipality, Role, User
+from core.markdown import render_markdown
 
 pytestmark = pytest.mark.django_db
 

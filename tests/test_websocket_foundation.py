@@ -9,8 +9,9 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from community import realtime, services
+from community import services
 from config.asgi import application
+from core import realtime
 from tests.servers import daphne
 from tests.sockets import refused_with
 

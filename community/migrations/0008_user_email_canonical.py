@@ -1,4 +1,4 @@
-"""One account per mailbox: the canonical address, unique (community.addresses).
+"""One account per mailbox: the canonical address, unique (core.addresses).
 
 Before, addresses were lowercased by Python and looked up case-insensitively
 by PostgreSQL, whose upper() maps "ſ" and "ı" onto ASCII letters that Python's
@@ -8,13 +8,13 @@ its local part as typed (for sending) and ``email_canonical`` is who it is.
 
 Existing rows get their canonical form here. If two existing accounts share
 one, the migration stops, changes nothing (it runs in one transaction) and
-names the accounts and what to do (``community.addresses.collision_report``).
+names the accounts and what to do (``core.addresses.collision_report``).
 """
 
 from django.db import migrations, models
 from django.db.models.functions import Lower
 
-from community.addresses import (
+from core.addresses import (
     AddressCollisionError,
     canonical_collisions,
     canonical_email,

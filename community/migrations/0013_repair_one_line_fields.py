@@ -1,10 +1,10 @@
-"""Stored names and titles under the one-line rule (community.text)."""
+"""Stored names and titles under the one-line rule (core.text)."""
 
 from django.db import migrations
 
 
 def repair(apps, schema_editor):
-    from community.text import repair_stored_one_line_fields
+    from core.text import repair_stored_one_line_fields
 
     repair_stored_one_line_fields(apps)
 

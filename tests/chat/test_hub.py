@@ -9,7 +9,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from chat import hub
-from community import realtime
+from core import realtime
 
 ROOM = 7
 

@@ -18,7 +18,7 @@ from django.db import connection
 
 from chat import aio, services
 from chat.models import Message, RateBucket, Room
-from community import realtime
+from core import realtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ import pytest
 
 from chat import services
 from chat.markdown import render_message
-from community.markdown import render_markdown
+from core.markdown import render_markdown
 from tests.forum.xss import XSS_PAYLOADS, assert_safe
 
 pytestmark = pytest.mark.django_db

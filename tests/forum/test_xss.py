@@ -2,7 +2,7 @@
 
 import pytest
 
-from community.text import repair_one_line
+from core.text import repair_one_line
 from forum import services
 from tests.forum.xss import XSS_PAYLOADS, assert_safe, page_problems
 

@@ -81,7 +81,7 @@ def test_the_settings_start_with_the_values_of_env_example(tmp_path):
         "json",
         "90",
         "django.db.backends.postgresql",
-        "community.channel_layer.RedisChannelLayer",
+        "core.channel_layer.RedisChannelLayer",
     ]
 
 

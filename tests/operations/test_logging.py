@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from community.observability import REQUEST_ID_HEADER, JsonFormatter, RequestContextFilter
+from core.observability import REQUEST_ID_HEADER, JsonFormatter, RequestContextFilter
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
 
-from community import addresses, services, throttling
+from community import services
 from community.models import Role, User
+from core import addresses, throttling
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -314,7 +314,7 @@ def test_the_profile_page_answers_a_zero_width_name_with_a_form_error(world):
 
 
 def test_an_e_mail_subject_holds_no_control_or_bidi_characters(world, mailoutbox):
-    from community import emails
+    from core import emails
     from events.models import Event
 
     event = Event.objects.get(pk=world.event.pk)
@@ -331,7 +331,7 @@ def test_names_stored_before_the_rule_are_repaired_and_can_be_saved_again(world)
     from django.apps import apps
 
     from community.models import User
-    from community.text import repair_stored_one_line_fields
+    from core.text import repair_stored_one_line_fields
     from events import services as event_services
     from events.models import Event
     from forum.models import Thread

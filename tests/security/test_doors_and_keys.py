@@ -14,8 +14,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from community import services, throttling
+from community import services
 from community.models import Role
+from core import throttling
 from forum import services as forum_services
 from forum.models import Category
 from tests.conftest import PASSWORD

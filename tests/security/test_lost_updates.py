@@ -21,8 +21,8 @@ from rest_framework.test import APIClient
 from chat import services as chat_services
 from chat.models import Message, RoomKind
 from community import services as community_services
-from community.concurrency import parse_if_match
 from community.models import Project, ProjectKind
+from core.concurrency import parse_if_match
 from events import services as event_services
 from events.models import Event
 from forum import services as forum_services

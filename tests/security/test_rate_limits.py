@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client, override_settings
 
-from community import throttling
+from core import throttling
 from forum import services as forum_services
 from forum.models import Category
 from tests.conftest import PASSWORD

@@ -170,7 +170,7 @@ async def test_a_socket_whose_session_ended_while_it_connected_is_refused(world)
     """The session goes between the middleware's check and the groups' join."""
     browser = await database_sync_to_async(signed_in)(world.users["member"])
     ws = by_session("/ws/notifications/", browser)
-    from community import ws_auth
+    from core import ws_auth
 
     real = ws_auth.SocketLifetime.join_lifetime
 

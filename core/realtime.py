@@ -1,6 +1,31 @@
-"""Channels group names and event types, defined once for the whole platform."""
+"""Channels group names and event types, defined once for the whole platform,
+and the one helper that sends to a group (now or when the transaction commits)."""
 
 import hashlib
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def group_send(group: str, event: dict) -> None:
+    """Deliver a live event now; a failure loses nothing (pages reload from the database)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("live delivery to %s failed", group)
+
+
+def send_on_commit(group: str, event: dict) -> None:
+    """Deliver a live event once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: group_send(group, event))
+
 
 # Event types sent through the channel layer (the ``type`` key names the
 # consumer method that handles them: "notification.new" -> notification_new).
@@ -15,7 +40,7 @@ def user_group(user_id: int) -> str:
 # --- every socket's lifetime (issue 16) ----------------------------------------
 # Sent to a credential's group when its row goes (logout, password change, a
 # revoked token), and to a member's sockets when they are deactivated or
-# erased: every socket it reaches closes with 4401 (community.ws_auth).
+# erased: every socket it reaches closes with 4401 (core.ws_auth).
 SOCKET_ENDED = "socket.ended"
 # Sent to a member's sockets when their role or municipality changed, and to an
 # event's group when its audience or organizers changed: whoever watches

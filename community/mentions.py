@@ -1,88 +1,15 @@
-"""Markdown to safe HTML, for every Markdown field of the platform.
+"""@mentions in forum posts and chat messages: ``@handle`` links to a member's profile.
 
-Rendered once when a text is saved and stored as HTML, never per request.
-python-markdown turns the text into HTML with a fixed set of extensions;
-nh3 (ammonia) then keeps only an explicit allow-list. bleach, the former
-standard, has had its final release and gets no security fixes any more.
+Split from core.markdown (issue 17): a mention knows members (their profile's
+URL, the erased handles), so it lives in community; core renders and sanitises.
 """
 
 import re
 import xml.etree.ElementTree as etree
 
-import markdown
-import nh3
 from django.urls import reverse
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.treeprocessors import Treeprocessor
-
-ALLOWED_TAGS = {
-    "a",
-    "blockquote",
-    "br",
-    "code",
-    "del",
-    "em",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "kbd",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "ol": {"start"},
-}
-# Table cells may carry exactly these alignments and nothing else.
-ALIGN_VALUES = {"left", "center", "right"}
-URL_SCHEMES = {"http", "https", "mailto"}
-LINK_REL = "nofollow noopener noreferrer ugc"
-
-# A text's headings sit below the page's own h1 and h2.
-HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
-
-
-class _DemoteHeadings(Treeprocessor):
-    def run(self, root):
-        for element in root.iter():
-            if element.tag in HEADING_SHIFT:
-                element.tag = HEADING_SHIFT[element.tag]
-
-
-class _DemoteHeadingsExtension(Extension):
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(_DemoteHeadings(md), "lotsennetz_demote_headings", 5)
-
-
-def _markdown(extensions=()) -> markdown.Markdown:
-    return markdown.Markdown(
-        extensions=[
-            "fenced_code",
-            "tables",
-            "sane_lists",
-            _DemoteHeadingsExtension(),
-            *extensions,
-        ],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
-
 
 # --- @mentions (forum posts and chat messages) ---------------------------------------
 # A handle is a slug; "anna@wetzlar.de" is an address, not a mention.
@@ -166,45 +93,3 @@ def erased_handles(handles) -> set[str]:
         return set()
     found = ErasedHandle.objects.filter(digest__in=by_digest).values_list("digest", flat=True)
     return {by_digest[d] for d in found}
-
-
-_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
-
-
-def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """Drop a link whose scheme hides behind whitespace or control characters.
-
-    ``java script:`` is no scheme to nh3 (a relative URL), but browsers strip
-    tabs and newlines from URLs; without the noise it must be an allowed scheme.
-    """
-    if attribute == "href":
-        scheme = _SCHEME.match(_URL_NOISE.sub("", value).lower())
-        if scheme and scheme.group(1) not in URL_SCHEMES:
-            return None
-    return value
-
-
-def sanitize_html(html: str) -> str:
-    """Keep only the allow-list: no scripts, handlers, styles, ids or foreign schemes."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        tag_attribute_values={"th": {"align": ALIGN_VALUES}, "td": {"align": ALIGN_VALUES}},
-        url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-        attribute_filter=_filter_attribute,
-    )
-
-
-def render_markdown(text: str, *, extensions=()) -> str:
-    """Render Markdown source to sanitised HTML, safe to insert into a page as it is.
-
-    ``extensions`` add python-markdown extensions (e.g. the forum's @mentions);
-    their output passes the same allow-list.
-    """
-    if not text or not text.strip():
-        return ""
-    return sanitize_html(_markdown(extensions).convert(text))

@@ -1,4 +1,4 @@
-"""ETag / If-Match for the API's editable objects (see community.concurrency).
+"""ETag / If-Match for the API's editable objects (see core.concurrency).
 
 A GET of a forum post, chat message, event or project answers with
 ``ETag: "<version>"``; a PATCH may send it back as ``If-Match``. A stale
@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_seri
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from community.concurrency import VersionConflict, etag, parse_if_match
+from core.concurrency import VersionConflict, etag, parse_if_match
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

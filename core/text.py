@@ -18,6 +18,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 # C0 and C1 control characters (incl. TAB, LF, CR), DEL, and the Unicode line separators.
@@ -131,3 +132,18 @@ class OneLineCharField(models.CharField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
+
+
+# --- slugs and domains (moved from community.services, issue 17) ---------------
+def normalize_domain(domain: str) -> str:
+    return (domain or "").strip().lower().lstrip("@").rstrip(".")
+
+
+GERMAN_TRANSLITERATION = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def german_slugify(value: str) -> str:
+    """ "Gießen" → "giessen", "Müller" → "mueller" (slugify alone drops the letters)."""
+    return slugify((value or "").translate(GERMAN_TRANSLITERATION))

@@ -2,7 +2,7 @@
 
 drf-spectacular documents only the success of an operation; a client (and
 schemathesis, tests/security/test_openapi_truth.py) also meets its refusals.
-The rules below follow from how DRF and community.api_errors answer:
+The rules below follow from how DRF and core.api_errors answer:
 
 - 400 where input is parsed (query parameters other than the page) and
   wherever something changes: the body, or the current state, may not allow

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
-from community import realtime
+from core import realtime
 
 CLOSE_NOT_AUTHENTICATED = 4401
 #: The scope key naming the token row that authenticated a socket.
@@ -21,6 +21,8 @@ TOKEN_SCOPE_KEY = "auth_token_pk"
 
 def token_model():
     """The model of API tokens (one place to change when it is replaced)."""
+    # Late import: core knows no app at import time (issue 17); the token row
+    # is community's, and this runs only once the apps are loaded.
     from community.models import ApiToken
 
     return ApiToken
@@ -28,6 +30,7 @@ def token_model():
 
 @database_sync_to_async
 def _user_for_token(key: str):
+    # Late import (see token_model): the token check is community's.
     from community.authentication import api_token_for_key
 
     token = api_token_for_key(key)  # hashed, expiring tokens, as the REST API checks them
@@ -75,7 +78,9 @@ def still_signed_in(scope, user) -> bool:
     """Whether the credential that opened this socket still exists and its member is
     active (database; asked after joining the groups, so that an ending in between
     is noticed either here or by the group's event)."""
-    from community.models import User
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
 
     if TOKEN_SCOPE_KEY in scope:
         token_pk = scope[TOKEN_SCOPE_KEY]

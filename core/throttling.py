@@ -24,11 +24,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
-from community.addresses import canonical_email
+from core.addresses import canonical_email
 
 DEVICE_COOKIE = "lotsennetz_device"
 DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
-DEVICE_SALT = "community.throttling.device"
+DEVICE_SALT = "core.throttling.device"
 DEVICE_ACCOUNTS = 10  # a shared office computer remembers this many accounts
 
 

@@ -14,8 +14,8 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from community.api_versions import precondition_failed
-from community.concurrency import VersionConflict
+from core.api_versions import precondition_failed
+from core.concurrency import VersionConflict
 
 
 def _details(errors) -> list[exceptions.ErrorDetail]:

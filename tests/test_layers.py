@@ -1,0 +1,33 @@
+"""core is the ground floor (issue 17): at import time it knows no app."""
+
+import ast
+from pathlib import Path
+
+import core
+
+APPS = {"community", "forum", "events", "chat"}
+
+
+def _module_level_imports(path: Path) -> list[str]:
+    """Imports outside functions (a late import inside a function is allowed, commented)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in tree.body:
+        for child in ast.walk(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                break
+            if isinstance(child, ast.Import):
+                found += [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                found.append(child.module)
+    return found
+
+
+def test_core_imports_no_app_at_module_level():
+    offenders = {
+        f"{path.name}: {name}"
+        for path in Path(core.__file__).parent.rglob("*.py")
+        for name in _module_level_imports(path)
+        if name.split(".")[0] in APPS
+    }
+    assert offenders == set()
