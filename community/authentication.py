@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
+from core.tokens import hash_token
+
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _CACHE_ATTRIBUTE = "_lotsennetz_api_token"
 
@@ -29,7 +31,6 @@ def idle_cutoff():
 def api_token_for_key(key: str):
     """The valid token for ``key`` with its member, or None; an expired token is deleted."""
     from community.models import ApiToken
-    from community.services import hash_token
 
     if not key:
         return None

@@ -207,13 +207,18 @@ class UserManager(BaseUserManager):
 
     use_in_migrations = True
 
+    # The creation rule (normalised address, free handle, password check, search
+    # document) is ``member_create``; models import no services at load time, so
+    # the manager looks it up when called.
     def create_user(self, email, password=None, **fields):
-        from community.services import member_create
+        # late: models must not import services at load time (issue 17)
+        from community.services.members import member_create
 
         return member_create(email=email, password=password, **fields)
 
     def create_superuser(self, email, password=None, **fields):
-        from community.services import member_create
+        # late: models must not import services at load time (issue 17)
+        from community.services.members import member_create
 
         fields.setdefault("display_name", email.split("@")[0])
         fields["role"] = Role.ADMIN

@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 
 from community.models import (
     ApiToken,
+    EmailDomain,
     Expertise,
+    Invitation,
     MemberExpertise,
     MemberSearchDocument,
     Municipality,
@@ -39,7 +41,9 @@ from community.models import (
 )
 from community.search import get_backend
 from community.search.text import fold, query_terms, stem, words
+from core.addresses import email_domain
 from core.text import german_slugify
+from core.tokens import hash_token
 
 
 def municipality_list() -> QuerySet[Municipality]:
@@ -619,3 +623,25 @@ def project_chat_room(*, project: Project, viewer: User):
     from chat.selectors import object_room_for
 
     return object_room_for(kind=RoomKind.PROJECT, object_id=project.pk, viewer=viewer)
+
+
+# --- onboarding (moved from community.services: they only read) ------------
+def municipality_for_email(email: str) -> Municipality | None:
+    domain = (
+        EmailDomain.objects.select_related("municipality")
+        .filter(domain=email_domain(email))
+        .first()
+    )
+    return domain.municipality if domain else None
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The open invitation behind a link, or None for unknown, used or expired links."""
+    invitation = (
+        Invitation.objects.select_related("member", "member__municipality")
+        .filter(token_hash=hash_token(token or ""), accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation

@@ -104,7 +104,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
-    invitation = services.invitation_for_token(token)
+    invitation = selectors.invitation_for_token(token)
     if invitation is None:
         return render(request, "community/link_invalid.html", status=404)
     member = invitation.member

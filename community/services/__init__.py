@@ -1,0 +1,139 @@
+"""Writes of the community app, one module per subject.
+
+Every function is keyword-only, runs in one transaction and sends its e-mails
+only once that transaction has committed. This package re-exports every name
+the single ``community/services.py`` had, so ``services.x(...)`` and
+``from community.services import x`` keep working.
+"""
+
+from django.core.exceptions import ValidationError
+
+# Reads that moved to community.selectors, still named here for their callers.
+from community.selectors import invitation_for_token, municipality_for_email
+from community.services._common import unique_handle
+from community.services._helpers import (
+    GERMAN_TRANSLITERATION,
+    _group_send,
+    german_slugify,
+    hash_token,
+    normalize_domain,
+)
+from community.services.expertise import (
+    member_set_expertise,
+    member_update_me,
+    qualification_add,
+    qualification_confirm,
+    qualification_delete,
+)
+from community.services.members import (
+    member_access_changed,
+    member_create,
+    member_deactivate,
+    member_password_set,
+    member_sessions_end,
+    member_sockets_changed_on_commit,
+    member_update,
+    member_update_profile,
+)
+from community.services.municipalities import (
+    municipality_create,
+    municipality_reindex,
+    municipality_update,
+)
+from community.services.notifications import (
+    email_notifications_set,
+    notification_create,
+    notification_digest_send,
+    notifications_mark_read,
+)
+from community.services.onboarding import (
+    INVITABLE_ROLE_CHOICES,
+    INVITABLE_ROLES,
+    SIGNUP_SALT,
+    invitation_accept,
+    invitation_send,
+    member_invite,
+    signup_complete,
+    signup_email_for_token,
+    signup_request,
+)
+from community.services.projects import (
+    PROJECT_FIELDS,
+    project_create,
+    project_delete,
+    project_invitation_accept,
+    project_invitation_decline,
+    project_update,
+    tool_key,
+    tool_reindex,
+    tools_get_or_create,
+)
+from community.services.search_index import SEARCH_FACT_FIELDS, search_index_update
+from community.services.tokens import (
+    API_TOKEN_LABEL_LENGTH,
+    API_TOKENS_PER_MEMBER,
+    api_token_revoke,
+    member_token,
+)
+from core.addresses import canonical_email, email_domain, normalize_email
+from core.markdown import render_markdown
+
+__all__ = [
+    "API_TOKENS_PER_MEMBER",
+    "API_TOKEN_LABEL_LENGTH",
+    "GERMAN_TRANSLITERATION",
+    "INVITABLE_ROLES",
+    "INVITABLE_ROLE_CHOICES",
+    "PROJECT_FIELDS",
+    "SEARCH_FACT_FIELDS",
+    "SIGNUP_SALT",
+    "ValidationError",
+    "_group_send",
+    "api_token_revoke",
+    "canonical_email",
+    "email_domain",
+    "email_notifications_set",
+    "german_slugify",
+    "hash_token",
+    "invitation_accept",
+    "invitation_for_token",
+    "invitation_send",
+    "member_access_changed",
+    "member_create",
+    "member_deactivate",
+    "member_invite",
+    "member_password_set",
+    "member_sessions_end",
+    "member_set_expertise",
+    "member_sockets_changed_on_commit",
+    "member_token",
+    "member_update",
+    "member_update_me",
+    "member_update_profile",
+    "municipality_create",
+    "municipality_for_email",
+    "municipality_reindex",
+    "municipality_update",
+    "normalize_domain",
+    "normalize_email",
+    "notification_create",
+    "notification_digest_send",
+    "notifications_mark_read",
+    "project_create",
+    "project_delete",
+    "project_invitation_accept",
+    "project_invitation_decline",
+    "project_update",
+    "qualification_add",
+    "qualification_confirm",
+    "qualification_delete",
+    "render_markdown",
+    "search_index_update",
+    "signup_complete",
+    "signup_email_for_token",
+    "signup_request",
+    "tool_key",
+    "tool_reindex",
+    "tools_get_or_create",
+    "unique_handle",
+]
