@@ -1,16 +1,14 @@
 """The Django admin for the network's administrators: search, filters, useful columns."""
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Count
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from community import services, services_privacy
+from community import services
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -120,36 +118,6 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["erase_on_request"]
-
-    @admin.action(
-        description=_("Auf Antrag löschen (Profil entfernen, Beiträge als „ehemaliges Mitglied“)"),
-        permissions=["delete"],
-    )
-    def erase_on_request(self, request, queryset):
-        """Erase members on request, after a confirmation page (as Django's delete action)."""
-        members = [m for m in queryset if not m.is_erased and m.pk != request.user.pk]
-        if request.POST.get("confirm") == "yes":
-            for member in members:
-                erased = services_privacy.member_erase(member=member, by=request.user)
-                # Accountability without personal data: the entry names the tombstone.
-                self.log_change(request, erased, _("Auf Antrag gelöscht."))
-            self.message_user(
-                request,
-                _("%(count)d Konten gelöscht.") % {"count": len(members)},
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Mitglieder auf Antrag löschen"),
-            "opts": self.model._meta,
-            "members": members,
-            "queryset": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "skipped_self": any(m.pk == request.user.pk for m in queryset),
-        }
-        return TemplateResponse(request, "community/admin_erase_confirmation.html", context)
 
     def user_change_password(self, request, id, form_url=""):
         """Setting a member's password ends their sessions and API tokens (as a reset does)."""

@@ -5,7 +5,6 @@ Views parse input, check access and call one service; see ../shared/API.md.
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import (
     exceptions,
@@ -537,21 +536,6 @@ class MemberViewSet(viewsets.GenericViewSet):
         except ValidationError as exc:
             _raise_for(exc)
         return Response(MeSerializer(member).data)
-
-    @extend_schema(
-        responses=OpenApiTypes.OBJECT,
-        description=(
-            "Alles, was über das angemeldete Mitglied gespeichert ist (Art. 15/20 DSGVO): "
-            "Konto und Profil ohne Passwort-Hash, Erfahrungen, Qualifizierungen, Projekte, "
-            "Forum, Chat (nur eigene Nachrichten), Termine, Benachrichtigungen, Einladungen, "
-            "Suchdokument. Dieselbe Datei wie unter /profil/daten/."
-        ),
-    )
-    @action(detail=False, methods=["get"], url_path="me/export")
-    def export(self, request):
-        from community import privacy
-
-        return Response(privacy.member_export(member=request.user))
 
 
 class ExpertiseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

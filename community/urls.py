@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from community import notifications_views, privacy_views, views
+from community import notifications_views, views
 
 LEGAL_PAGES = {
     "impressum": "impressum",
@@ -42,9 +42,6 @@ urlpatterns = [
         views.api_token_revoke,
         name="api_token_revoke",
     ),
-    path("profil/daten/", privacy_views.privacy_page, name="privacy"),
-    path("profil/daten/export/", privacy_views.privacy_export, name="privacy_export"),
-    path("profil/loeschen/", privacy_views.account_erase, name="account_erase"),
     path("profil/qualifizierung/", views.qualification_add, name="qualification_add"),
     path(
         "qualifizierung/<int:pk>/bestaetigen/",

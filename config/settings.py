@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "forum",
     "events",
     "chat",
+    "privacy",
 ]
 
 MIDDLEWARE = [

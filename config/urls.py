@@ -14,6 +14,7 @@ api_urlpatterns = [
     path("", include("forum.api_urls")),
     path("", include("chat.api_urls")),
     path("", include("events.api_urls")),
+    path("", include("privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("forum/", include("forum.urls")),
     path("chat/", include("chat.urls")),
     path("termine/", include("events.urls")),
+    path("", include("privacy.urls")),
     path("", include("community.urls")),
 ]
 

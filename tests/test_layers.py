@@ -1,4 +1,4 @@
-"""core is the ground floor (issue 17): at import time it knows no app."""
+"""One direction of dependency (issue 17): core knows no app, no app knows privacy."""
 
 import ast
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import core
 
 APPS = {"community", "forum", "events", "chat"}
+ROOT = Path(core.__file__).parent.parent
 
 
 def _module_level_imports(path: Path) -> list[str]:
@@ -29,5 +30,27 @@ def test_core_imports_no_app_at_module_level():
         for path in Path(core.__file__).parent.rglob("*.py")
         for name in _module_level_imports(path)
         if name.split(".")[0] in APPS
+    }
+    assert offenders == set()
+
+
+def _all_imports(path: Path) -> list[str]:
+    """Every import, late ones inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module)
+    return found
+
+
+def test_no_app_below_privacy_imports_it():
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for app in ["core", *sorted(APPS)]
+        for path in (ROOT / app).rglob("*.py")
+        for name in _all_imports(path)
+        if name.split(".")[0] == "privacy"
     }
     assert offenders == set()

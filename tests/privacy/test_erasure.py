@@ -9,7 +9,7 @@ from django.utils import translation
 
 from chat import ratelimit
 from chat.models import RateBucket, RoomMembership
-from community import selectors, services_privacy
+from community import selectors
 from community.models import (
     ERASED_MEMBER_NAME,
     MemberExpertise,
@@ -20,6 +20,7 @@ from community.models import (
 )
 from events.models import CalendarFeed, Signup, SignupStatus
 from forum.models import ReadState, Subscription
+from privacy import services as services_privacy
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

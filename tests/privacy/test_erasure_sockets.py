@@ -3,7 +3,7 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from community import services_privacy
+from privacy import services as services_privacy
 from tests.chat.conftest import (  # noqa: F401 (fixtures)
     joined,
     make_token,

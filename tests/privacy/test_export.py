@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from chat import ratelimit
 from chat import services as chat_services
-from community import privacy, services
+from community import services
 from forum import services as forum_services
+from privacy import export as privacy
 
 pytestmark = pytest.mark.django_db
 

@@ -255,7 +255,7 @@ def test_the_direct_endpoint_refuses_bad_input_with_a_reason(people, make_member
 
 @pytest.mark.django_db
 def test_a_direct_conversation_of_an_erased_member_is_not_reused_by_a_newcomer(people):
-    from community.services_privacy import member_erase
+    from privacy.services import member_erase
 
     anna, ben, _mallory = people
     room = services.direct_room_open(member=anna, others=[ben])
@@ -404,7 +404,7 @@ def test_the_migration_keys_old_direct_rooms_and_moves_squatters_off_reserved_sl
 @pytest.mark.django_db
 def test_the_handle_of_an_erased_member_is_never_handed_out_again(people, make_member):
     """Old @-links and scripts that name the handle must not reach a newcomer."""
-    from community.services_privacy import member_erase
+    from privacy.services import member_erase
 
     anna, ben, _mallory = people
     old = anna.handle

@@ -20,10 +20,11 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 
-from community import services, services_privacy
+from community import services
 from community.models import ApiToken
 from config.asgi import application
 from events import services as event_services
+from privacy import services as services_privacy
 from tests.conftest import PASSWORD, wait_for_other_sessions_to_end
 from tests.security.world import build_world
 from tests.servers import daphne

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from community import privacy, services_privacy
 from community.backends import password_check
+from privacy import export, services
 
 
 class EraseAccountForm(forms.Form):
@@ -58,7 +58,7 @@ def privacy_page(request):
 @never_cache
 @require_GET
 def privacy_export(request):
-    data = privacy.member_export(member=request.user)
+    data = export.member_export(member=request.user)
     response = HttpResponse(export_json(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=export_filename(request.user)
@@ -71,6 +71,6 @@ def account_erase(request):
     form = EraseAccountForm(request.POST, member=request.user, request=request)
     if not form.is_valid():
         return render(request, "community/privacy.html", {"form": form}, status=400)
-    services_privacy.member_erase(member=request.user)
+    services.member_erase(member=request.user)
     logout(request)
     return render(request, "community/account_erased.html")
