@@ -52,6 +52,7 @@ node_modules/.installed: package-lock.json
 lint: install-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	npx --no-install eslint .
 
 messages: install
