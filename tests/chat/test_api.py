@@ -57,6 +57,7 @@ def test_the_room_list_takes_the_same_number_of_queries_for_more_rooms(
     add_rooms(4)
     with django_assert_num_queries(len(first.captured_queries)):
         response = member_api.get("/api/chat/rooms/")
+    assert response.status_code == 200
     direct = [r for r in response.json()["results"] if r["kind"] == "direct"]
     assert len(direct) == 5
     assert all(r["title"].startswith("Mitglied") for r in direct)
@@ -184,11 +185,12 @@ def test_history_takes_the_same_number_of_queries_for_more_messages(
 ):
     post(network_room, member, 3)
     with django_assert_num_queries(3) as first:
-        member_api.get("/api/chat/rooms/allgemein/messages/?after=0")
+        assert member_api.get("/api/chat/rooms/allgemein/messages/?after=0").status_code == 200
     for n in range(5):
         post(network_room, make_member(), 4, start=100 + n * 10)
     with django_assert_num_queries(len(first.captured_queries)):
         response = member_api.get("/api/chat/rooms/allgemein/messages/?after=0")
+    assert response.status_code == 200
     assert len(response.json()["results"]) == 23
 
 

@@ -1,6 +1,7 @@
 """The chat socket against the real ASGI application, as ../shared/API.md describes it."""
 
 import asyncio
+import contextlib
 import json
 from unittest import mock
 
@@ -182,17 +183,26 @@ async def test_presence_lists_who_is_in_the_room_and_drops_who_left(
     other = await database_sync_to_async(make_member)(display_name="Ben Berger")
     anna, _ = await joined(token, "allgemein")
     ben, _ = await joined(await database_sync_to_async(make_token)(other), "allgemein")
-    while True:
-        frame = await next_of(anna, "presence")
-        names = [u["display_name"] for u in frame["online"]]
-        if names == ["Anna Schmidt", "Ben Berger"]:
-            break
+    seen = await presence_until(anna, ["Anna Schmidt", "Ben Berger"])
+    assert seen[-1] == ["Anna Schmidt", "Ben Berger"], seen
     await ben.disconnect()
-    while True:
-        frame = await next_of(anna, "presence")
-        if [u["display_name"] for u in frame["online"]] == ["Anna Schmidt"]:
-            break
+    seen = await presence_until(anna, ["Anna Schmidt"])
+    assert seen[-1] == ["Anna Schmidt"], seen
     await anna.disconnect()
+
+
+async def presence_until(ws, wanted: list[str], frames: int = 10) -> list[list[str]]:
+    """The names of the presence frames ``ws`` receives until one lists ``wanted``.
+
+    Stops after ``frames`` frames or when none arrives in time, so a wrong list fails
+    with what was seen instead of by waiting forever.
+    """
+    seen: list[list[str]] = [[]]
+    with contextlib.suppress(TimeoutError):
+        while seen[-1] != wanted and len(seen) <= frames:
+            frame = await next_of(ws, "presence")
+            seen.append([u["display_name"] for u in frame["online"]])
+    return seen[1:] or [[]]
 
 
 # --- sync and gaps ----------------------------------------------------------------------

@@ -44,10 +44,10 @@ def test_the_index_takes_the_same_number_of_queries_for_more_rooms(
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as first:
-        member_client.get(reverse("chat:index"))
+        assert member_client.get(reverse("chat:index")).status_code == 200
     add(5)
     with django_assert_max_num_queries(len(first.captured_queries)):
-        member_client.get(reverse("chat:index"))
+        assert member_client.get(reverse("chat:index")).status_code == 200
 
 
 def test_a_room_page_shows_the_latest_messages_and_marks_them_read(
@@ -76,11 +76,11 @@ def test_the_room_page_takes_the_same_number_of_queries_for_more_messages(
     post(network_room, make_member(), 2)
     url = reverse("chat:room", args=["allgemein"])
     with CaptureQueriesContext(connection) as first:
-        member_client.get(url)
+        assert member_client.get(url).status_code == 200
     for n in range(5):
         post(network_room, make_member(), 5, prefix=f"p{n}-")
     with django_assert_max_num_queries(len(first.captured_queries)):
-        member_client.get(url)
+        assert member_client.get(url).status_code == 200
 
 
 def test_a_private_room_of_others_is_a_404(member_client, make_member):

@@ -188,11 +188,13 @@ def test_feed_query_count_does_not_grow_with_events(
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
+        assert client.get(url).status_code == 200
     for n in range(2, 8):
         services.signup_create(event=make_event(title=f"T{n}", days=5 + n), member=member)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        body = client.get(url).content
+        response = client.get(url)
+    assert response.status_code == 200
+    body = response.content
     assert len(parse(body).vevent_list) == 8
 
 

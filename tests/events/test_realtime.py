@@ -69,8 +69,9 @@ async def test_seat_counts_arrive_when_someone_signs_up_or_cancels(event, token,
 
 async def test_the_socket_is_read_only(event, token):
     ws = communicator(event.pk, token)
-    await ws.connect()
-    await ws.receive_json_from()
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from())["type"] == "seats"
     await ws.send_json_to({"type": "signup"})
     assert (await ws.receive_json_from())["type"] == "error"
     await ws.disconnect()

@@ -52,7 +52,7 @@ async def test_the_moderators_bell_rings_live(reply, member, moderator):
     )
     connected, _ = await ws.connect()
     assert connected
-    await ws.receive_json_from()
+    assert await ws.receive_json_from() == {"type": "ready"}
     await database_sync_to_async(services.flag_create)(member=member, post=reply, reason="Spam")
     event = await ws.receive_json_from(timeout=5)
     assert event["type"] == "notification"

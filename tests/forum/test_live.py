@@ -59,7 +59,7 @@ async def test_the_bell_rings_for_a_reply_in_a_watched_thread(thread, other, tok
     ws = socket("/ws/notifications/", token)
     connected, _ = await ws.connect()
     assert connected
-    await ws.receive_json_from()
+    assert await ws.receive_json_from() == {"type": "ready"}
     await database_sync_to_async(services.post_create)(author=other, thread=thread, body="Hallo")
     event = await ws.receive_json_from(timeout=5)
     assert event["type"] == "notification"
@@ -73,7 +73,7 @@ async def test_a_category_list_hears_of_new_activity(thread, other, token, categ
     ws = socket(f"/ws/forum/categories/{category.slug}/", token)
     connected, _ = await ws.connect()
     assert connected
-    await ws.receive_json_from()
+    assert await ws.receive_json_from() == {"type": "ready"}
     await database_sync_to_async(services.post_create)(author=other, thread=thread, body="Neu")
     event = await ws.receive_json_from(timeout=5)
     assert event == {

@@ -115,7 +115,7 @@ async def test_an_open_thread_list_hears_of_a_new_thread(member, other, category
     ws = socket(f"/ws/forum/categories/{category.slug}/", token)
     connected, _ = await ws.connect()
     assert connected
-    await ws.receive_json_from()
+    assert await ws.receive_json_from() == {"type": "ready"}
     thread = await database_sync_to_async(services.thread_create)(
         author=other, category=category, title="Neu im Netz", body="Hallo **alle**"
     )
@@ -143,7 +143,7 @@ async def test_moving_the_solution_refreshes_the_previous_one_live(thread, membe
     ws = socket(f"/ws/forum/threads/{thread.pk}/", token)
     connected, _ = await ws.connect()
     assert connected
-    await ws.receive_json_from()
+    assert await ws.receive_json_from() == {"type": "ready"}
     await database_sync_to_async(services.solution_accept)(member=member, post=second)
     events = [await ws.receive_json_from(timeout=5) for _ in range(2)]
     assert {(e["type"], e["post"]["id"], e["post"]["is_solution"]) for e in events} == {
