@@ -25,6 +25,7 @@ from community.models import ApiToken
 from config.asgi import application
 from events import services as event_services
 from privacy import services as services_privacy
+from tests.community.test_admin import _post_change
 from tests.conftest import PASSWORD, wait_for_other_sessions_to_end
 from tests.security.world import build_world
 from tests.servers import daphne
@@ -308,8 +309,6 @@ def admin_browser(world):
 async def test_deactivating_a_member_in_the_admin_signs_them_out_and_closes_their_sockets(
     world, admin_browser
 ):
-    from tests.test_admin import _post_change
-
     member = world.users["coordinator"]  # in the private room, no qualification inline
     token = await database_sync_to_async(services.member_token)(member=member)
     browser = await database_sync_to_async(signed_in)(member)
