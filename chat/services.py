@@ -29,6 +29,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,7 @@ from community.models import Municipality, Role, User
 from core import realtime
 from core.concurrency import check_version
 from core.text import german_slugify
+from notifications.services import notification_create
 
 logger = logging.getLogger(__name__)
 
@@ -454,10 +456,6 @@ def _mentions(room: Room, author: User, body: str) -> tuple[set[str], list[int]]
 
 def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: list[int]) -> None:
     """One bell notification per mentioned member, except where the room is muted."""
-    from django.urls import reverse
-
-    from community.services import notification_create
-
     muted = set(
         RoomMembership.objects.filter(room=room, member_id__in=member_ids, muted=True).values_list(
             "member_id", flat=True

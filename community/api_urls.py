@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from community import api, notifications_api
+from community import api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -17,16 +17,6 @@ urlpatterns = [
         "members/me/tokens/<int:pk>/",
         api.MemberTokenDetailView.as_view(),
         name="api_member_token",
-    ),
-    path(
-        "notifications/",
-        notifications_api.NotificationListView.as_view(),
-        name="api_notifications",
-    ),
-    path(
-        "notifications/read/",
-        notifications_api.NotificationReadView.as_view(),
-        name="api_notifications_read",
     ),
     *router.urls,
 ]

@@ -604,19 +604,6 @@ def tool_list() -> QuerySet[Tool]:
     ).order_by("name")
 
 
-# --- notifications --------------------------------------------------------------
-def notification_list(*, member: User):
-    from community.models import Notification
-
-    return Notification.objects.filter(recipient=member).order_by("-created_at", "-pk")
-
-
-def notification_unread_count(*, member: User) -> int:
-    from community.models import Notification
-
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
-
-
 def project_chat_room(*, project: Project, viewer: User):
     """The project's chat room, if the viewer is in it (the project's members)."""
     from chat.models import RoomKind

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from community import notifications_views, views
+from community import views
 
 LEGAL_PAGES = {
     "impressum": "impressum",
@@ -72,22 +72,6 @@ urlpatterns = [
     ),
     path("werkzeuge/<slug:key>/", views.tool_detail, name="tool_detail"),
     path("einladen/", views.invite, name="invite"),
-    path("benachrichtigungen/", notifications_views.notification_list, name="notifications"),
-    path(
-        "benachrichtigungen/<int:pk>/oeffnen/",
-        notifications_views.notification_open,
-        name="notification_open",
-    ),
-    path(
-        "benachrichtigungen/gelesen/",
-        notifications_views.notifications_read,
-        name="notifications_read",
-    ),
-    path(
-        "benachrichtigungen/einstellungen/",
-        notifications_views.notification_settings,
-        name="notification_settings",
-    ),
     *[
         path(f"{slug}/", views.legal, {"page": page}, name=f"legal_{page}")
         for slug, page in LEGAL_PAGES.items()

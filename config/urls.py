@@ -11,6 +11,7 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("", include("community.api_urls")),
+    path("", include("notifications.api_urls")),
     path("", include("forum.api_urls")),
     path("", include("chat.api_urls")),
     path("", include("events.api_urls")),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("termine/", include("events.urls")),
     path("", include("privacy.urls")),
     path("", include("community.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler400 = "community.views.bad_request"

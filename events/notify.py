@@ -1,13 +1,13 @@
 """The bell for events: promotions from the waiting list and cancellations.
 
-Called by events.services inside their transactions; community's notification
+Called by events.services inside their transactions; the notifications
 service rings the bell and sends e-mail per the member's choice on commit.
 The events app's own e-mails for the same occasions are sent by its services.
 """
 
 from django.utils.translation import gettext as _
 
-from community.services import notification_create
+from notifications.services import notification_create
 
 
 def _thread(event) -> dict:

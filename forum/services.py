@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from community.mentions import erased_handles
 from community.models import Expertise, Project, Role, User
-from community.services import notification_create, notifications_mark_read
 from core import realtime
 from core.concurrency import check_version
 from core.text import validate_one_line
@@ -42,6 +41,7 @@ from forum.models import (
     ThreadRevision,
 )
 from forum.search import get_backend
+from notifications.services import notification_create, notifications_mark_read
 
 logger = logging.getLogger(__name__)
 MAX_TAGS = 5

@@ -15,11 +15,11 @@ from community.models import (
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
-    Notification,
     ProjectInvitation,
     Qualification,
     User,
 )
+from notifications.models import Notification
 
 EXPORT_FORMAT = "lotsennetz-export/1"
 

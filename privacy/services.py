@@ -32,7 +32,6 @@ from community.models import (
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
-    Notification,
     Project,
     ProjectInvitation,
     Qualification,
@@ -41,6 +40,7 @@ from community.models import (
     handle_digest,
 )
 from core import realtime
+from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 

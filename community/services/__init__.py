@@ -3,7 +3,8 @@
 Every function is keyword-only, runs in one transaction and sends its e-mails
 only once that transaction has committed. This package re-exports every name
 the single ``community/services.py`` had, so ``services.x(...)`` and
-``from community.services import x`` keep working.
+``from community.services import x`` keep working; only the bell's services
+moved up, to ``notifications.services`` (issue 17).
 """
 
 from django.core.exceptions import ValidationError
@@ -39,12 +40,6 @@ from community.services.municipalities import (
     municipality_create,
     municipality_reindex,
     municipality_update,
-)
-from community.services.notifications import (
-    email_notifications_set,
-    notification_create,
-    notification_digest_send,
-    notifications_mark_read,
 )
 from community.services.onboarding import (
     INVITABLE_ROLE_CHOICES,
@@ -92,7 +87,6 @@ __all__ = [
     "api_token_revoke",
     "canonical_email",
     "email_domain",
-    "email_notifications_set",
     "german_slugify",
     "hash_token",
     "invitation_accept",
@@ -116,9 +110,6 @@ __all__ = [
     "municipality_update",
     "normalize_domain",
     "normalize_email",
-    "notification_create",
-    "notification_digest_send",
-    "notifications_mark_read",
     "project_create",
     "project_delete",
     "project_invitation_accept",

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from community.hooks import project_invited
 from community.models import (
     Municipality,
     Project,
@@ -16,7 +17,6 @@ from community.models import (
     User,
 )
 from community.services._helpers import german_slugify
-from community.services.notifications import notification_create
 from community.services.search_index import search_index_update
 from core.concurrency import check_version
 from core.markdown import render_markdown
@@ -138,16 +138,8 @@ def _project_members_set(*, project: Project, members: list[User], by: User | No
             project.members.add(person)
             current.add(pk)
             continue
-        ProjectInvitation.objects.create(project=project, member=person, invited_by=by)
-        notification_create(
-            recipient=person,
-            actor=by,
-            kind="project.invitation",
-            text=_("Sie sind zum Projekt „%(title)s“ eingeladen.") % {"title": project.title},
-            url=project.get_absolute_url(),
-            thread_key=f"project.{project.pk}",
-            thread_title=project.title,
-        )
+        invitation = ProjectInvitation.objects.create(project=project, member=person, invited_by=by)
+        project_invited.send(sender=ProjectInvitation, invitation=invitation, by=by)
     return leaving | ({by.pk} & current if by is not None else set())
 
 

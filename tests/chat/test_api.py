@@ -5,6 +5,7 @@ import pytest
 from chat import services
 from chat.models import Message, Room, RoomKind, RoomMembership
 from community.models import Role
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -310,8 +311,6 @@ def test_only_members_of_a_private_room_can_be_mentioned_in_it(private_room, mem
 
 
 def test_a_mention_rings_the_bell_once_unless_the_room_is_muted(member, network_room, make_member):
-    from community.models import Notification
-
     other = make_member(display_name="Otto Other")
     services.message_post(
         room=network_room, author=other, body=f"@{member.handle} @{member.handle}", client_id="1"

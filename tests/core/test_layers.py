@@ -5,7 +5,7 @@ from pathlib import Path
 
 import core
 
-APPS = {"community", "forum", "events", "chat"}
+APPS = {"community", "notifications", "forum", "events", "chat"}
 ROOT = Path(core.__file__).parent.parent
 
 
@@ -52,5 +52,17 @@ def test_no_app_below_privacy_imports_it():
         for path in (ROOT / app).rglob("*.py")
         for name in _all_imports(path)
         if name.split(".")[0] == "privacy"
+    }
+    assert offenders == set()
+
+
+def test_nothing_below_notifications_imports_it():
+    """community reaches the bell only through its hooks (community/hooks.py)."""
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for app in ["core", "community"]
+        for path in (ROOT / app).rglob("*.py")
+        for name in _all_imports(path)
+        if name.split(".")[0] == "notifications"
     }
     assert offenders == set()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from chat.models import Room, RoomKind
 from community.models import Role
 from events import services
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,6 @@ def test_the_room_follows_confirmed_signups_and_the_waiting_list(
 
 
 def test_moving_up_and_a_cancelled_event_ring_the_bell(event, make_member, member):
-    from community.models import Notification
-
     services.signup_create(event=event, member=member)
     waiting = make_member(display_name="Wanda Warteliste")
     services.signup_create(event=event, member=waiting)

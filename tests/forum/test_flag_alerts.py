@@ -5,9 +5,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from community import services as community_services
-from community.models import Notification
 from config.asgi import application
 from forum import services
+from notifications.models import Notification
 from tests.forum.test_live import _close_thread_connection
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from community import selectors as community_selectors
 from community import services as community_services
-from community.models import EmailFrequency, Expertise, Notification, Role
+from community.models import Expertise, Role
 from forum import selectors, services
 from forum.models import (
     BODY_MAX_LENGTH,
@@ -19,6 +19,7 @@ from forum.models import (
     Subscription,
     Thread,
 )
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_an_edit_notifies_only_newly_mentioned_members(thread, other, make_membe
     assert Notification.objects.filter(recipient=third, kind="forum.mention").count() == 1
 
 
-# --- watching and mail bundling ----------------------------------------------------------
+# --- watching -------------------------------------------------------------------------------
 def test_watchers_of_thread_category_and_tag_hear_of_replies(
     make_thread, make_member, member, category
 ):
@@ -189,63 +190,6 @@ def test_watchers_of_thread_category_and_tag_hear_of_replies(
         Notification.objects.filter(kind="forum.reply").values_list("recipient", flat=True)
     )
     assert replies == {member.pk, by_tag.pk, by_thread.pk}
-
-
-def test_immediate_mail_is_sent_once_per_unread_thread(
-    thread, other, member, django_capture_on_commit_callbacks
-):
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.post_create(author=other, thread=thread, body="eins")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.post_create(author=other, thread=thread, body="zwei")
-    assert len(mail.outbox) == 1
-    assert Notification.objects.filter(recipient=member).count() == 2
-    community_services.notifications_mark_read(member=member)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.post_create(author=other, thread=thread, body="drei")
-    assert len(mail.outbox) == 2
-
-
-def test_the_daily_digest_bundles_per_thread(
-    make_thread, other, member, django_capture_on_commit_callbacks
-):
-    community_services.email_notifications_set(member=member, frequency=EmailFrequency.DAILY)
-    first = make_thread(member, title="Erstes Thema")
-    second = make_thread(member, title="Zweites Thema")
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        for body in ("a", "b", "c"):
-            services.post_create(author=other, thread=first, body=body)
-        services.post_create(author=other, thread=second, body="d")
-    assert mail.outbox == []
-    assert community_services.notification_digest_send(frequency=EmailFrequency.DAILY) == 1
-    (digest,) = mail.outbox
-    assert digest.body.count("* Erstes Thema (3 Benachrichtigungen)") == 1
-    assert digest.body.count("* Zweites Thema") == 1
-    # Nothing twice.
-    assert community_services.notification_digest_send(frequency=EmailFrequency.DAILY) == 0
-
-
-def test_members_who_want_no_mail_get_none(
-    thread, other, member, django_capture_on_commit_callbacks
-):
-    community_services.email_notifications_set(member=member, frequency=EmailFrequency.NEVER)
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.post_create(author=other, thread=thread, body="eins")
-    assert mail.outbox == []
-    assert community_services.notification_digest_send(frequency=EmailFrequency.DAILY) == 0
-    assert Notification.objects.filter(recipient=member).count() == 1
-
-
-def test_digest_command_runs(thread, other, member, capsys):
-    from django.core.management import call_command
-
-    community_services.email_notifications_set(member=member, frequency=EmailFrequency.WEEKLY)
-    services.post_create(author=other, thread=thread, body="eins")
-    call_command("send_notification_digest", "weekly")
-    assert "1 digest" in capsys.readouterr().out
 
 
 # --- reactions and solutions ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from chat.models import RoomKind
 from community import services
 from events import services as event_services
 from forum import services as forum_services
+from notifications import services as notification_services
 from tests.forum.conftest import _category
 
 
@@ -85,10 +86,10 @@ def world(member, make_member, municipality, taxonomy):
     )
     event_services.signup_create(event=event, member=anna)
     event_services.signup_create(event=event, member=carla)  # waits for Anna's seat
-    services.notification_create(
+    notification_services.notification_create(
         recipient=anna, kind="test", text="Für Anna", url="/forum/", actor=bernd
     )
-    services.notification_create(
+    notification_services.notification_create(
         recipient=bernd, kind="test", text="Anna Schmidt hat Sie erwähnt", url="/", actor=anna
     )
     services.member_token(member=anna)

@@ -14,12 +14,12 @@ from community.models import (
     ERASED_MEMBER_NAME,
     MemberExpertise,
     MemberSearchDocument,
-    Notification,
     Qualification,
     User,
 )
 from events.models import CalendarFeed, Signup, SignupStatus
 from forum.models import ReadState, Subscription
+from notifications.models import Notification
 from privacy import services as services_privacy
 from tests.conftest import PASSWORD
 

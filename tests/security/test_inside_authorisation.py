@@ -15,9 +15,10 @@ from rest_framework.test import APIClient
 
 from chat.models import Room, RoomKind, RoomMembership
 from community import selectors, services
-from community.models import MemberSearchDocument, Notification, ProjectInvitation, User
+from community.models import MemberSearchDocument, ProjectInvitation, User
 from events import services as event_services
 from events.models import Event
+from notifications.models import Notification
 from tests.queries import assert_constant_queries
 from tests.security.world import build_world
 

@@ -22,6 +22,7 @@ from community import services
 from events import services as event_services
 from forum import services as forum_services
 from forum.models import Category
+from notifications import services as notification_services
 from tests.forum.xss import XSS_PAYLOADS, assert_safe, page_problems
 from tests.security.world import build_world
 
@@ -151,7 +152,7 @@ def plant(w, n: int, payload: str) -> dict:
         body=payload,
     )
     forum_services.post_create(author=member, thread=thread, body=f"@{author.handle} {payload}")
-    services.notification_create(
+    notification_services.notification_create(
         recipient=member, kind="xss", text=payload, url=payload[:500], actor=author
     )
     tool_keys = list(project.tools.values_list("key", flat=True))
@@ -225,7 +226,7 @@ def test_notification_links_never_lead_off_the_site_or_into_script():
     client = Client()
     client.force_login(member)
     for target in ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "data:x"]:
-        note = services.notification_create(
+        note = notification_services.notification_create(
             recipient=member, kind="xss", text="x", url=target, actor=w.users["coordinator"]
         )
         response = client.post(f"/benachrichtigungen/{note.pk}/oeffnen/")

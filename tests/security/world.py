@@ -20,6 +20,7 @@ from community.models import Expertise, Role
 from events import services as event_services
 from forum import services as forum_services
 from forum.models import Category
+from notifications import services as notification_services
 from tests.conftest import PASSWORD
 
 ROLES = (
@@ -194,7 +195,7 @@ def build_world() -> World:
     )
     w.flag = forum_services.flag_create(member=coordinator, post=w.post, reason="Doppelt")
     w.qualification = services.qualification_add(member=member, programme="Digitallotsen 2025")
-    w.notification = services.notification_create(
+    w.notification = notification_services.notification_create(
         recipient=member, kind="test", text="Hallo Anna", url="/forum/", actor=coordinator
     )
     w.feed_token = event_services.calendar_feed_token(member=member)

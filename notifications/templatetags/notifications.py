@@ -2,7 +2,7 @@
 
 from django import template
 
-from community import selectors
+from notifications import selectors
 
 register = template.Library()
 

@@ -1,14 +1,15 @@
 """The notifications page: what the bell counts, and how often to be mailed."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community import selectors, services
 from community.models import EmailFrequency
+from notifications import selectors, services
 
 
 @require_http_methods(["GET"])
@@ -18,7 +19,7 @@ def notification_list(request):
     )
     return render(
         request,
-        "community/notifications.html",
+        "notifications/notifications.html",
         {"page": page, "frequencies": EmailFrequency.choices},
     )
 
@@ -50,7 +51,7 @@ def notification_settings(request):
     frequency = request.POST.get("email_notifications", "")
     try:
         services.email_notifications_set(member=request.user, frequency=frequency)
-    except services.ValidationError:
+    except ValidationError:
         messages.error(request, _("Bitte wählen Sie eine der angebotenen Möglichkeiten."))
         return redirect("notifications")
     messages.success(request, _("Gespeichert."))

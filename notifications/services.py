@@ -9,26 +9,20 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from community.models import (
-    EmailFrequency,
-    Notification,
-    User,
-)
-from community.services._helpers import _group_send
+from community.models import EmailFrequency, User
 from core import emails, realtime
+from notifications.models import Notification
+from notifications.serializers import NotificationSerializer
 
 
 def _notification_deliver(notification_id: int) -> None:
     """After commit: ring the bell and, for "immediately", mail once per thread."""
-    # late: notifications_api imports the services (the serializer belongs to the API layer)
-    from community.notifications_api import NotificationSerializer
-
     notification = (
         Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     )
     if notification is None:
         return
-    _group_send(
+    realtime.group_send(
         realtime.user_group(notification.recipient_id),
         {
             "type": realtime.NOTIFICATION_NEW,
@@ -59,7 +53,7 @@ def _notification_deliver(notification_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         emails.send(
             to=recipient.email,
-            template="community/email/notification",
+            template="notifications/email/notification",
             context={"member": recipient, "notification": notification},
         )
 
@@ -164,7 +158,7 @@ def notification_digest_send(*, frequency: str, now=None) -> int:
             with translation.override(settings.LANGUAGE_CODE):
                 emails.send(
                     to=recipient.email,
-                    template="community/email/notification_digest",
+                    template="notifications/email/notification_digest",
                     context={"member": recipient, "bundles": list(bundles.values())},
                 )
             sent += 1

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from community import services
 from community.models import EmailFrequency
+from notifications import services
 
 
 class Command(BaseCommand):

@@ -1,21 +1,12 @@
-"""The bell's serializer (also the payload of live ``notification.new`` events) and its API."""
+"""The bell's API: the newest notifications with the unread count, and marking them read."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community import selectors, services
-from community.models import Notification
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    is_read = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "text", "url", "thread_key", "created_at", "is_read"]
-        read_only_fields = fields
+from notifications import selectors, services
+from notifications.serializers import NotificationSerializer
 
 
 class NotificationListView(APIView):

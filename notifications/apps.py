@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Benachrichtigungen")
+
+    def ready(self):
+        # late: receivers import the models, which need the app registry
+        from notifications import receivers
+
+        receivers.connect()

@@ -1,0 +1,14 @@
+"""The bell's serializer: the API's rows and the payload of live ``notification.new`` events."""
+
+from rest_framework import serializers
+
+from notifications.models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "url", "thread_key", "created_at", "is_read"]
+        read_only_fields = fields
