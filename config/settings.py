@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "events",
     "chat",
     "privacy",
+    "directory",
 ]
 
 MIDDLEWARE = [

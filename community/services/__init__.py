@@ -68,7 +68,6 @@ from community.services.projects import (
     tool_reindex,
     tools_get_or_create,
 )
-from community.services.search_index import SEARCH_FACT_FIELDS, search_index_update
 from community.services.tokens import (
     API_TOKEN_LABEL_LENGTH,
     API_TOKENS_PER_MEMBER,
@@ -85,7 +84,6 @@ __all__ = [
     "INVITABLE_ROLES",
     "INVITABLE_ROLE_CHOICES",
     "PROJECT_FIELDS",
-    "SEARCH_FACT_FIELDS",
     "SIGNUP_SALT",
     "ValidationError",
     "_group_send",
@@ -128,7 +126,6 @@ __all__ = [
     "qualification_confirm",
     "qualification_delete",
     "render_markdown",
-    "search_index_update",
     "signup_complete",
     "signup_email_for_token",
     "signup_request",

@@ -9,7 +9,6 @@ from django.utils import translation
 
 from chat import ratelimit
 from chat.models import RateBucket, RoomMembership
-from community import selectors
 from community.models import (
     ERASED_MEMBER_NAME,
     MemberExpertise,
@@ -18,6 +17,7 @@ from community.models import (
     Qualification,
     User,
 )
+from directory import selectors
 from events.models import CalendarFeed, Signup, SignupStatus
 from forum.models import ReadState, Subscription
 from privacy import services as services_privacy
