@@ -3,7 +3,8 @@
 Every function is keyword-only, runs in one transaction and sends its e-mails
 only once that transaction has committed. This package re-exports every name
 the single ``community/services.py`` had, so ``services.x(...)`` and
-``from community.services import x`` keep working.
+``from community.services import x`` keep working; the search index's went to
+``directory.services`` (it is rebuilt on ``community.signals.member_profiles_changed``).
 """
 
 from django.core.exceptions import ValidationError
