@@ -2,7 +2,7 @@
 
 11,000 municipalities, 50,000 members, 20,000 projects, deterministic (seeded
 ``random.Random``). Rows are written with ``bulk_create`` in batches; the search
-documents are built by ``community.services.search_index_update``, the same code
+documents are built by ``directory.services.search_index_update``, the same code
 the app runs, so the benchmark reads the real index.
 
 Reproduce (from the repository root, PostgreSQL on 127.0.0.1)::
@@ -51,10 +51,11 @@ from community.models import (  # noqa: E402
     Tool,
     User,
 )
-from community.services import search_index_update, tool_key  # noqa: E402
+from community.services import tool_key  # noqa: E402
 from core.addresses import canonical_email  # noqa: E402
 from core.markdown import render_markdown  # noqa: E402
 from core.text import german_slugify  # noqa: E402
+from directory.services import search_index_update  # noqa: E402
 
 SEED = 20261121
 N_MUNICIPALITIES = 11_000

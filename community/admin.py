@@ -22,6 +22,7 @@ from community.models import (
     Tool,
     User,
 )
+from community.signals import member_profiles_changed_send
 from core.addresses import normalize_email
 from core.markdown import render_markdown
 
@@ -146,7 +147,7 @@ class UserAdmin(DjangoUserAdmin):
         # The member, their expertise and qualifications are written directly:
         # once all of it is saved, the search index says what the profile says.
         super().save_related(request, form, formsets, change)
-        services.search_index_update(member_ids=[form.instance.pk])
+        member_profiles_changed_send(member_ids=[form.instance.pk])
 
 
 @admin.register(ApiToken)
@@ -205,7 +206,7 @@ class ExpertiseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "name" in form.changed_data:
-            services.search_index_update(
+            member_profiles_changed_send(
                 member_ids=list(obj.member_entries.values_list("member_id", flat=True))
             )
 

@@ -35,7 +35,6 @@ from community.models import (
     User,
 )
 from core import throttling
-from core.api_pagination import PageNumberPagination
 from core.api_schema import THROTTLED, refusal
 from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 
@@ -119,20 +118,6 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberSearchResultSerializer(MemberSerializer):
-    """A directory hit: the member, the score and why they matched."""
-
-    score = serializers.FloatField(read_only=True)
-    reasons = serializers.SerializerMethodField()
-
-    class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "score", "reasons"]
-        read_only_fields = fields
-
-    def get_reasons(self, member) -> list[str]:
-        return self.context["search"].reasons(member)
-
-
 class MeSerializer(MemberSerializer):
     expertise = DeclaredExpertiseSerializer(
         source="expertise_entries", many=True, required=False, max_length=50
@@ -201,42 +186,6 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         """True for the token this very request was authenticated with."""
         auth = self.context["request"].auth
         return isinstance(auth, ApiToken) and auth.pk == token.pk
-
-
-class MemberFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(
-        max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True, help_text="Freitext"
-    )
-    expertise = serializers.SlugField(
-        required=False, allow_blank=True, help_text="Erfahrungsfeld (slug)"
-    )
-    level = serializers.ChoiceField(
-        choices=LEVEL_CODE_CHOICES, required=False, allow_blank=True, help_text="Mindeststufe"
-    )
-    municipality = serializers.SlugField(
-        required=False, allow_blank=True, help_text="Kommune (slug)"
-    )
-    state = serializers.ChoiceField(
-        choices=State.choices, required=False, allow_blank=True, help_text="Bundesland, z. B. HE"
-    )
-    kind = serializers.ChoiceField(
-        choices=ProjectKind.choices,
-        required=False,
-        allow_blank=True,
-        help_text="Art eines Projekts, an dem das Mitglied beteiligt ist",
-    )
-    tool = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        help_text="Werkzeug (Name oder Schlüssel)",
-    )
-
-    def validate_level(self, value):
-        return LEVEL_BY_CODE.get(value)
-
-    def validate_tool(self, value):
-        return services.tool_key(value) if value else ""
 
 
 class ToolNamesField(serializers.ListField):
@@ -341,13 +290,6 @@ class ProjectFilterSerializer(serializers.Serializer):
         return services.tool_key(value) if value else ""
 
 
-# --- pagination -------------------------------------------------------------
-class MemberSearchPagination(PageNumberPagination):
-    """The member search's pages, counted in the query that ranks them."""
-
-    django_paginator_class = selectors.RankedPaginator
-
-
 # --- permissions ----------------------------------------------------------
 class IsNetworkAdminOrReadOnly(permissions.BasePermission):
     def has_permission(self, request, view):
@@ -449,24 +391,11 @@ class MunicipalityViewSet(
 
 class MemberViewSet(viewsets.GenericViewSet):
     serializer_class = MemberSerializer
-    pagination_class = MemberSearchPagination
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.member_list(viewer=self.request.user)
-
-    # The filters on the list only (a class-level decorator would put them on every operation).
-    @extend_schema(
-        parameters=[MemberFilterSerializer], responses=MemberSearchResultSerializer(many=True)
-    )
-    def list(self, request):
-        filters = MemberFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        search = selectors.member_search(viewer=request.user, **filters.validated_data)
-        page = self.paginate_queryset(search.members)
-        data = MemberSearchResultSerializer(page, many=True, context={"search": search}).data
-        return self.get_paginated_response(data)
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def create(self, request):

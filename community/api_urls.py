@@ -1,3 +1,6 @@
+"""Community's API routes; ``/api/members/`` is routed by directory.api_urls (its list
+is the directory's search)."""
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
@@ -6,7 +9,6 @@ from community import api
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("municipalities", api.MunicipalityViewSet, basename="municipality")
-router.register("members", api.MemberViewSet, basename="member")
 router.register("expertise", api.ExpertiseViewSet, basename="expertise")
 router.register("projects", api.ProjectViewSet, basename="project")
 

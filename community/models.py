@@ -793,7 +793,7 @@ class MemberSearchDocument(models.Model):
     ``text_a`` (names, roles, declared expertise), ``text_b`` (projects, tools,
     municipality) and ``text_c`` (bio, lessons learned) weigh A > B > C. On
     PostgreSQL ``vector`` holds the German tsvector (GIN index); on SQLite an
-    FTS5 table holds the three parts, stemmed (see community/search/). The
+    FTS5 table holds the three parts, stemmed (see directory/search/). The
     other columns carry what filters and ranking need, so that a search never
     scores members with subqueries (docs/performance.md).
     """

@@ -1,14 +1,33 @@
-"""Open sockets end with the credential that opened them (core.ws_auth).
+"""Signals of the community app, and the receivers that end sockets.
+
+``member_profiles_changed``: what members show others changed; the layers
+above keep their copies in step (the directory's search index, registered in
+``DirectoryConfig.ready()``), so community never calls them.
+
+Open sockets end with the credential that opened them (core.ws_auth).
 
 One small receiver per credential model: when API tokens move to a model of
 their own, point ``token_ended`` at it (``ws_auth.token_model``) and nothing
 else changes. The event goes out on commit, so a rolled-back logout closes nothing.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete
+from django.dispatch import Signal
 
 from core import realtime, ws_auth
+
+#: Sent inside the writing transaction with ``member_ids`` whenever a member's
+#: name, profile, expertise, municipality, projects (with their tools) or the
+#: events they lead changed, or the member was (de)activated.
+member_profiles_changed = Signal()
+
+
+def member_profiles_changed_send(*, member_ids: Iterable[int]) -> None:
+    """Tell the layers above that these members show something new."""
+    member_profiles_changed.send(sender=None, member_ids=sorted(set(member_ids)))
 
 
 def _sockets_end_on_commit(group: str) -> None:

@@ -3,12 +3,6 @@ from django.urls import path
 
 from community import views
 
-LEGAL_PAGES = {
-    "impressum": "impressum",
-    "datenschutz": "datenschutz",
-    "barrierefreiheit": "barrierefreiheit",
-}
-
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("anmelden/", views.LoginView.as_view(), name="login"),
@@ -32,7 +26,6 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("menschen/", views.member_list, name="member_list"),
     path("menschen/<slug:handle>/", views.member_detail, name="member_detail"),
     path("profil/", views.profile_edit, name="profile_edit"),
     path("profil/erfahrung/", views.expertise_edit, name="expertise_edit"),
@@ -53,10 +46,7 @@ urlpatterns = [
         views.qualification_delete,
         name="qualification_delete",
     ),
-    path("fachgebiete/<slug:slug>/", views.expertise_detail, name="expertise_detail"),
-    path("projekte/", views.project_list, name="project_list"),
     path("projekte/neu/", views.project_create, name="project_create"),
-    path("projekte/<int:pk>/", views.project_detail, name="project_detail"),
     path("projekte/<int:pk>/bearbeiten/", views.project_edit, name="project_edit"),
     path(
         "projekte/<int:pk>/einladung/annehmen/",
@@ -70,10 +60,5 @@ urlpatterns = [
         {"answer": "decline"},
         name="project_invitation_decline",
     ),
-    path("werkzeuge/<slug:key>/", views.tool_detail, name="tool_detail"),
     path("einladen/", views.invite, name="invite"),
-    *[
-        path(f"{slug}/", views.legal, {"page": page}, name=f"legal_{page}")
-        for slug, page in LEGAL_PAGES.items()
-    ],
 ]

@@ -6,7 +6,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -21,10 +20,8 @@ from community.forms import (
     ExpertiseForm,
     InviteForm,
     LoginForm,
-    MemberFilterForm,
     MemberPasswordResetForm,
     ProfileForm,
-    ProjectFilterForm,
     ProjectForm,
     QualificationForm,
     ResettingSetPasswordForm,
@@ -41,8 +38,6 @@ from core.api_errors import (
 from core.concurrency import VersionConflict, page_conflict
 
 BACKEND = "community.backends.EmailBackend"
-# As many people per page as the API's default page.
-PEOPLE_PER_PAGE = 25
 
 
 def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
@@ -170,41 +165,10 @@ def signup_confirm(request, token):
     return render(request, "community/signup_confirm.html", {"form": form, "email": email})
 
 
-# --- legal pages --------------------------------------------------------------
-@login_not_required
-@require_safe
-def legal(request, page):
-    context = {}
-    if page == "datenschutz":  # the privacy page states the configured chat retention
-        from chat.models import RoomKind
-        from chat.retention import retention_days
-
-        context["chat_retention"] = [
-            (RoomKind(kind).label, days) for kind, days in retention_days().items()
-        ]
-    return render(request, f"legal/{page}.html", context)
-
-
 # --- the network --------------------------------------------------------------
 @require_safe
 def dashboard(request):
     return render(request, "community/dashboard.html")
-
-
-@require_safe
-def member_list(request):
-    """The directory: find the colleague who has already done it."""
-    form = MemberFilterForm(request.GET or None)
-    filters = form.search_filters() if form.is_valid() else {}
-    search = selectors.member_search(viewer=request.user, **filters)
-    paginator = selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    results = [(member, search.reasons(member)) for member in page]
-    return render(
-        request,
-        "community/member_list.html",
-        {"form": form, "page": page, "results": results, "searching": bool(filters)},
-    )
 
 
 @require_safe
@@ -325,62 +289,7 @@ def qualification_delete(request, pk):
     return redirect(request.user.get_absolute_url())
 
 
-@require_safe
-def expertise_detail(request, slug):
-    expertise = access.access_expertise(request.user, slug)
-    search = selectors.member_search(viewer=request.user, expertise=slug)
-    paginator = selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "community/expertise_detail.html",
-        {
-            "expertise": expertise,
-            "page": page,
-            "learners": expertise.learners.filter(is_active=True),
-        },
-    )
-
-
 # --- projects -------------------------------------------------------------------
-@require_safe
-def project_list(request):
-    form = ProjectFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if v}
-        if "tool" in filters:
-            filters["tool"] = services.tool_key(filters["tool"])
-    projects = selectors.project_search(viewer=request.user, **filters)
-    page = Paginator(projects, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "community/project_list.html",
-        {
-            "form": form,
-            "page": page,
-            "tools": selectors.tool_list().filter(project_count__gt=0)[:30],
-        },
-    )
-
-
-@require_safe
-def project_detail(request, pk):
-    project = access.access_project(request.user, pk)
-    can_edit = access.can_edit_project(request.user, project)
-    return render(
-        request,
-        "community/project_detail.html",
-        {
-            "project": project,
-            "can_edit": can_edit,
-            "chat_room": selectors.project_chat_room(project=project, viewer=request.user),
-            "invitation": selectors.project_invitation_of(project=project, viewer=request.user),
-            "invited": selectors.project_invitations_open(project=project) if can_edit else (),
-        },
-    )
-
-
 @require_http_methods(["POST"])
 def project_invitation_answer(request, pk, answer):
     """The invited member accepts or declines taking part in a project."""
@@ -446,14 +355,6 @@ def project_edit(request, pk):
         "community/project_form.html",
         {"form": form, "project": project, "conflict": conflict},
     )
-
-
-@require_safe
-def tool_detail(request, key):
-    """Wer nutzt X schon? Every municipality and project that uses a tool."""
-    tool = access.access_tool(request.user, key)
-    projects = selectors.tool_usage(viewer=request.user, tool=tool)
-    return render(request, "community/tool_detail.html", {"tool": tool, "projects": projects})
 
 
 @require_http_methods(["GET", "POST"])

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "events",
     "chat",
     "privacy",
+    "directory",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ api_urlpatterns = [
     path("", include("chat.api_urls")),
     path("", include("events.api_urls")),
     path("", include("privacy.api_urls")),
+    path("", include("directory.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("termine/", include("events.urls")),
     path("", include("privacy.urls")),
+    path("", include("directory.urls")),
     path("", include("community.urls")),
     path("", include("notifications.urls")),
 ]

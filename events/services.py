@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from chat import services as chat_services
 from chat.models import RoomKind, RoomMembership
 from community.models import Municipality, User
-from community.services import search_index_update
+from community.signals import member_profiles_changed_send
 from core import emails, realtime
 from core.concurrency import check_version
 from core.markdown import render_markdown
@@ -190,8 +190,8 @@ def _set_organizers(*, event: Event, organizers: Iterable[User]) -> None:
 
 
 def _reindex_organizers(event: Event, *, also: Iterable[int] = ()) -> None:
-    """Events led are evidence in the expertise search (community.services)."""
-    search_index_update(member_ids={*event.organizers.values_list("pk", flat=True), *also})
+    """Events led are evidence in the expertise search (the directory listens)."""
+    member_profiles_changed_send(member_ids={*event.organizers.values_list("pk", flat=True), *also})
 
 
 @transaction.atomic

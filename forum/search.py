@@ -1,4 +1,4 @@
-"""Forum search: one interface, one backend per vendor (as community/search/).
+"""Forum search: one interface, one backend per vendor (as directory/search/).
 
 PostgreSQL: a German tsvector per post (the thread's title with weight A on
 its first post, the text with B) in ``Post.search_vector`` with a GIN index.
@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from community.search.text import query_terms, stem, stemmed_text
+from core.search_text import query_terms, stem, stemmed_text
 
 PG_CONFIG = "lotsennetz_german"
 FTS_TABLE = "forum_post_fts"

@@ -25,7 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from community.models import Expertise, User
-from community.search.text import query_terms
+from core.search_text import query_terms
 from forum.models import (
     REACTION_SYMBOLS,
     Category,
@@ -40,7 +40,7 @@ from forum.models import (
 )
 from forum.search import get_backend
 
-# As community/search/postgres.py: shorter words only match exactly.
+# As directory/search/postgres.py: shorter words only match exactly.
 TYPO_MIN_LENGTH = 5
 
 POSTS_PER_PAGE = 20

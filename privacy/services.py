@@ -156,7 +156,6 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     ``by`` is the administrator acting on request (None: the member themself).
     Idempotent: erasing a tombstone again changes nothing.
     """
-    from community.search import get_backend
     from community.services import (
         member_sessions_end,
         member_sockets_changed_on_commit,
@@ -208,8 +207,8 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member.groups.clear()
     member.user_permissions.clear()
 
+    # No document left: the directory drops the member from its index (its receiver).
     MemberSearchDocument.objects.filter(member=member).delete()
-    get_backend().index([member_id])  # no document left: the backend drops the member
     logger.info(
         "member erased",
         extra={"member_id": member_id, "by_id": by.pk if by is not None else member_id},

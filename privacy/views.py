@@ -1,9 +1,11 @@
-"""The member's own data: download everything (JSON) and erase the account."""
+"""The member's own data: download everything (JSON) and erase the account; the legal
+pages (the privacy statement names the chat's retention)."""
 
 import json
 
 from django import forms
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -11,8 +13,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from chat.models import RoomKind
+from chat.retention import retention_days
 from community.backends import password_check
 from privacy import export, services
 
@@ -74,3 +78,15 @@ def account_erase(request):
     services.member_erase(member=request.user)
     logout(request)
     return render(request, "community/account_erased.html")
+
+
+# --- legal pages --------------------------------------------------------------
+@login_not_required
+@require_safe
+def legal(request, page):
+    context = {}
+    if page == "datenschutz":  # the privacy page states the configured chat retention
+        context["chat_retention"] = [
+            (RoomKind(kind).label, days) for kind, days in retention_days().items()
+        ]
+    return render(request, f"legal/{page}.html", context)

@@ -3,8 +3,9 @@
 Every function is keyword-only, runs in one transaction and sends its e-mails
 only once that transaction has committed. This package re-exports every name
 the single ``community/services.py`` had, so ``services.x(...)`` and
-``from community.services import x`` keep working; only the bell's services
-moved up, to ``notifications.services`` (issue 17).
+``from community.services import x`` keep working; the bell's services moved up
+to ``notifications.services``, the search index's to ``directory.services`` (it is
+rebuilt on ``community.signals.member_profiles_changed``) (issue 17).
 """
 
 from django.core.exceptions import ValidationError
@@ -63,7 +64,6 @@ from community.services.projects import (
     tool_reindex,
     tools_get_or_create,
 )
-from community.services.search_index import SEARCH_FACT_FIELDS, search_index_update
 from community.services.tokens import (
     API_TOKEN_LABEL_LENGTH,
     API_TOKENS_PER_MEMBER,
@@ -80,7 +80,6 @@ __all__ = [
     "INVITABLE_ROLES",
     "INVITABLE_ROLE_CHOICES",
     "PROJECT_FIELDS",
-    "SEARCH_FACT_FIELDS",
     "SIGNUP_SALT",
     "ValidationError",
     "_group_send",
@@ -119,7 +118,6 @@ __all__ = [
     "qualification_confirm",
     "qualification_delete",
     "render_markdown",
-    "search_index_update",
     "signup_complete",
     "signup_email_for_token",
     "signup_request",

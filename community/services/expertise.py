@@ -15,7 +15,7 @@ from community.models import (
     User,
 )
 from community.services.members import member_update_profile
-from community.services.search_index import search_index_update
+from community.signals import member_profiles_changed_send
 
 
 @transaction.atomic
@@ -51,7 +51,7 @@ def member_set_expertise(
         )
     if learning is not None:
         member.learning_interests.set([fields[slug] for slug in learning])
-    search_index_update(member_ids=[member.pk])
+    member_profiles_changed_send(member_ids=[member.pk])
     return member
 
 

@@ -15,7 +15,7 @@ from community.models import (
 )
 from community.services._common import unique_handle
 from community.services._helpers import _group_send
-from community.services.search_index import search_index_update
+from community.signals import member_profiles_changed_send
 from core import realtime, throttling
 from core.addresses import normalize_email
 from core.markdown import render_markdown
@@ -66,7 +66,7 @@ def member_create(
                 )
             }
         ) from exc
-    search_index_update(member_ids=[member.pk])
+    member_profiles_changed_send(member_ids=[member.pk])
     return member
 
 
@@ -90,7 +90,7 @@ def member_update_profile(
         member.bio_html = render_markdown(bio)
     member.full_clean(exclude=["password", "email", "handle"])
     member.save(update_fields=["display_name", "department", "position", "bio", "bio_html"])
-    search_index_update(member_ids=[member.pk])
+    member_profiles_changed_send(member_ids=[member.pk])
     return member
 
 
@@ -116,7 +116,7 @@ def member_update(
     member.save()
     if profile:
         member_update_profile(member=member, **profile)
-    search_index_update(member_ids=[member.pk])
+    member_profiles_changed_send(member_ids=[member.pk])
     if is_active is False:
         member_sessions_end(member=member)
     if (member.role, member.municipality_id, member.is_active) != before:

@@ -13,7 +13,7 @@ from community.models import (
 )
 from community.services._common import _unique_slug
 from community.services._helpers import normalize_domain
-from community.services.search_index import search_index_update
+from community.signals import member_profiles_changed_send
 
 
 def _set_domains(*, municipality: Municipality, domains: Iterable[str]) -> None:
@@ -99,4 +99,4 @@ def municipality_reindex(*, municipality: Municipality) -> None:
             "user_id", flat=True
         )
     )
-    search_index_update(member_ids=members)
+    member_profiles_changed_send(member_ids=members)

@@ -20,7 +20,7 @@ from community.models import (
     User,
 )
 from community.services.members import member_create
-from community.services.search_index import search_index_update
+from community.signals import member_profiles_changed_send
 from core import emails, throttling
 from core.addresses import canonical_email, email_domain, normalize_email
 from core.tokens import hash_token
@@ -141,7 +141,7 @@ def invitation_accept(*, token: str, password: str, display_name: str | None = N
     member.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    search_index_update(member_ids=[member.pk])  # name and active flag may have changed
+    member_profiles_changed_send(member_ids=[member.pk])  # name and active flag may have changed
     throttling.signin_reset(email=member.email)
     return member
 

@@ -17,7 +17,7 @@ from community.models import (
     User,
 )
 from community.services._helpers import german_slugify
-from community.services.search_index import search_index_update
+from community.signals import member_profiles_changed_send
 from core.concurrency import check_version
 from core.markdown import render_markdown
 from core.text import validate_one_line
@@ -26,7 +26,7 @@ from core.text import validate_one_line
 @transaction.atomic
 def tool_reindex(*, tool: Tool) -> None:
     """Its name changed: the search documents of the members of projects with it."""
-    search_index_update(
+    member_profiles_changed_send(
         member_ids=Project.members.through.objects.filter(project__tools=tool).values_list(
             "user_id", flat=True
         )
@@ -161,7 +161,7 @@ def project_invitation_accept(*, project: Project, member: User) -> Project:
     invitation.delete()
     if member.is_active:
         project.members.add(member)
-    search_index_update(member_ids=[member.pk])
+    member_profiles_changed_send(member_ids=[member.pk])
     _sync_project_chat_room(project)
     return project
 
@@ -198,7 +198,7 @@ def project_create(
         links=links,
         by=created_by,
     )
-    search_index_update(member_ids=affected)
+    member_profiles_changed_send(member_ids=affected)
     _sync_project_chat_room(project)
     return project
 
@@ -223,7 +223,7 @@ def project_update(
     affected = _project_apply(
         project=project, fields=fields, tools=tools, members=members, links=links, by=by
     )
-    search_index_update(member_ids=affected)
+    member_profiles_changed_send(member_ids=affected)
     _sync_project_chat_room(project)
     return project
 
@@ -233,7 +233,7 @@ def project_delete(*, project: Project) -> None:
     affected = list(project.members.values_list("pk", flat=True))
     _close_project_chat_room(project)
     project.delete()
-    search_index_update(member_ids=affected)
+    member_profiles_changed_send(member_ids=affected)
 
 
 def _sync_project_chat_room(project: Project) -> None:

@@ -3,6 +3,7 @@
 import pytest
 
 from community.models import User
+from directory import selectors as directory_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +120,7 @@ def _post_change(client, url, **changes):
 
 
 def _found(viewer, q):
-    from community import selectors
-
-    return [m.display_name for m in selectors.member_search(viewer=viewer, q=q).members]
+    return [m.display_name for m in directory_selectors.member_search(viewer=viewer, q=q).members]
 
 
 def test_a_profile_edited_in_the_admin_is_found_by_what_it_says_now(admin_client_, member):

@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community import selectors, services
+from community import services
 from community.models import Level, ProjectKind, ProjectStatus
-from community.search import get_backend
+from directory import selectors
+from directory.search import get_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -566,7 +567,7 @@ def test_events_for_one_municipality_never_show_in_the_search(network):
 def test_the_remembered_filter_selects_show_each_search_its_own_choice_and_language():
     from django.utils import translation
 
-    from community.forms import MemberFilterForm
+    from directory.forms import MemberFilterForm
 
     def state_select(data):
         return str(MemberFilterForm(data)["state"])

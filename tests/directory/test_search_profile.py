@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from community import selectors, services
+from community import services
 from community.models import Level
+from directory import selectors
 
 pytestmark = pytest.mark.django_db
 

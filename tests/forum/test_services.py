@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community import selectors as community_selectors
 from community import services as community_services
 from community.models import Expertise, Role
+from directory import selectors as directory_selectors
 from forum import selectors, services
 from forum.models import (
     BODY_MAX_LENGTH,
@@ -244,13 +244,13 @@ def test_an_accepted_answer_counts_as_evidence_of_expertise(make_thread, make_me
     services.post_create(author=bystander, thread=thread, body="Weiß nicht.")
     before = {
         m.pk: m.score
-        for m in community_selectors.member_search(viewer=member, expertise=tag.slug).members
+        for m in directory_selectors.member_search(viewer=member, expertise=tag.slug).members
     }
     assert before[helper.pk] == before[bystander.pk]
     services.solution_accept(member=member, post=answer)
     after = {
         m.pk: m.score
-        for m in community_selectors.member_search(viewer=member, expertise=tag.slug).members
+        for m in directory_selectors.member_search(viewer=member, expertise=tag.slug).members
     }
     assert after[helper.pk] > after[bystander.pk]
 

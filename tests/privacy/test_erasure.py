@@ -9,7 +9,6 @@ from django.utils import translation
 
 from chat import ratelimit
 from chat.models import RateBucket, RoomMembership
-from community import selectors
 from community.models import (
     ERASED_MEMBER_NAME,
     MemberExpertise,
@@ -17,6 +16,7 @@ from community.models import (
     Qualification,
     User,
 )
+from directory import selectors
 from events.models import CalendarFeed, Signup, SignupStatus
 from forum.models import ReadState, Subscription
 from notifications.models import Notification

@@ -113,11 +113,13 @@ def _filter_serializer_fields() -> set[str]:
     """Every field of every filter/parameter serializer of the API modules."""
     import chat.serializers
     import community.api
+    import directory.api
     import events.serializers
     import forum.api
 
     names = set()
-    for module in (community.api, forum.api, events.serializers, chat.serializers):
+    modules = (community.api, directory.api, forum.api, events.serializers, chat.serializers)
+    for module in modules:
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if (
                 issubclass(cls, serializers.Serializer)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from chat.models import Room, RoomKind, RoomMembership
 from community import selectors, services
 from community.models import MemberSearchDocument, ProjectInvitation, User
+from directory import selectors as directory_selectors
 from events import services as event_services
 from events.models import Event
 from notifications.models import Notification
@@ -171,7 +172,7 @@ def test_a_member_cannot_make_someone_a_project_member_without_their_consent(w):
     # The creator is a member at once; Greta is only invited.
     assert response.json()["members"] == [anna.pk]
     assert evidence_of(greta) == {}
-    assert not selectors.member_search(viewer=anna, tool="enaio").members.count() > 1
+    assert not directory_selectors.member_search(viewer=anna, tool="enaio").members.count() > 1
     room = Room.objects.get(kind=RoomKind.PROJECT, object_id=project_id)
     assert not RoomMembership.objects.filter(room=room, member=greta).exists()
     page = page_as(w.users["other"]).get(f"/projekte/{project_id}/").content.decode()

@@ -19,7 +19,7 @@ from django.db.models import F, FloatField, QuerySet
 from django.db.models.functions import Cast
 
 from community.models import MemberSearchDocument
-from community.search.base import SearchBackend, TextQuery
+from directory.search.base import SearchBackend, TextQuery
 
 CONFIG = "lotsennetz_german"
 # Words shorter than this only match exactly; trigram similarity on two or

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from community.models import User
-from community.search import get_backend
-from community.services import search_index_update
+from directory.search import get_backend
+from directory.services import search_index_update
 
 
 class Command(BaseCommand):

@@ -1,4 +1,9 @@
-"""The members' search documents: rebuilt by the services whenever what they show changes."""
+"""The members' search documents, rebuilt whenever what a member shows changes.
+
+The apps below do not call this module: they send
+``community.signals.member_profiles_changed`` and the receiver registered in
+``DirectoryConfig.ready()`` rebuilds the documents, in the same transaction.
+"""
 
 from collections.abc import Iterable
 
@@ -13,7 +18,8 @@ from community.models import (
     ProjectKind,
     User,
 )
-from community.search import get_backend
+from directory.search import get_backend
+from events.models import Audience, Event, EventStatus
 
 
 def _document_parts(member: User) -> tuple[str, str, str]:
@@ -85,9 +91,6 @@ def search_index_update(*, member_ids: Iterable[int]) -> None:
 
 
 def _search_index_build(member_ids: list[int]) -> None:
-    # late: upward call, replaced by a hook (issue 17)
-    from events.models import Audience, Event, EventStatus
-
     for start in range(0, len(member_ids), 500):
         chunk = member_ids[start : start + 500]
         members = (

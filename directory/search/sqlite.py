@@ -9,8 +9,8 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from community.models import MemberSearchDocument
-from community.search.base import SearchBackend, TextQuery
-from community.search.text import stem, stemmed_text
+from core.search_text import stem, stemmed_text
+from directory.search.base import SearchBackend, TextQuery
 
 TABLE = "community_member_fts"
 # Column weights for bm25: a (names, expertise) > b (projects, tools) > c (bio).
@@ -23,7 +23,7 @@ MATCH_SQL = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"  # noqa: S608
 
 
 def _fts_literal(term: str) -> str:
-    # Terms are \w+ only (community.search.text.words); quoting keeps FTS5 syntax out.
+    # Terms are \w+ only (core.search_text.words); quoting keeps FTS5 syntax out.
     return '"' + term.replace('"', "") + '"'
 
 

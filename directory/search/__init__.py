@@ -1,4 +1,5 @@
-"""Expertise search: one interface, one backend per database vendor (as Wagtail's search).
+"""The directory's expertise search: one interface, one backend per database vendor
+(as Wagtail's search).
 
 ``get_backend()`` picks the backend for the database in use. Each backend says
 honestly what it can do; see ``SearchBackend``'s capability flags.
@@ -6,16 +7,18 @@ honestly what it can do; see ``SearchBackend``'s capability flags.
 
 from django.db import connection
 
-from community.search.base import SearchBackend
+from directory.search.base import SearchBackend
 
 
 def get_backend() -> SearchBackend:
+    # late: each backend is loaded on its own database only (the PostgreSQL one
+    # imports django.contrib.postgres).
     if connection.vendor == "postgresql":
-        from community.search.postgres import PostgresSearchBackend
+        from directory.search.postgres import PostgresSearchBackend
 
         return PostgresSearchBackend()
     if connection.vendor == "sqlite":
-        from community.search.sqlite import SQLiteSearchBackend
+        from directory.search.sqlite import SQLiteSearchBackend
 
         return SQLiteSearchBackend()
     raise NotImplementedError(f"no search backend for {connection.vendor}")

@@ -1,0 +1,94 @@
+"""The members endpoint of the REST API, whose list is the directory's search.
+
+Community's ``MemberViewSet`` answers everything else on ``/api/members/``; the
+ranking reads the forum, so the list, and with it the route, lives here.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from community import api as community_api
+from community import services
+from community.models import ProjectKind, State
+from core.api_pagination import PageNumberPagination
+from directory import selectors
+
+
+class MemberSearchResultSerializer(community_api.MemberSerializer):
+    """A directory hit: the member, the score and why they matched."""
+
+    score = serializers.FloatField(read_only=True)
+    reasons = serializers.SerializerMethodField()
+
+    class Meta(community_api.MemberSerializer.Meta):
+        fields = [*community_api.MemberSerializer.Meta.fields, "score", "reasons"]
+        read_only_fields = fields
+
+    def get_reasons(self, member) -> list[str]:
+        return self.context["search"].reasons(member)
+
+
+class MemberFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=community_api.MAX_QUERY_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Freitext",
+    )
+    expertise = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Erfahrungsfeld (slug)"
+    )
+    level = serializers.ChoiceField(
+        choices=community_api.LEVEL_CODE_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="Mindeststufe",
+    )
+    municipality = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Kommune (slug)"
+    )
+    state = serializers.ChoiceField(
+        choices=State.choices, required=False, allow_blank=True, help_text="Bundesland, z. B. HE"
+    )
+    kind = serializers.ChoiceField(
+        choices=ProjectKind.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Art eines Projekts, an dem das Mitglied beteiligt ist",
+    )
+    tool = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Werkzeug (Name oder Schlüssel)",
+    )
+
+    def validate_level(self, value):
+        return community_api.LEVEL_BY_CODE.get(value)
+
+    def validate_tool(self, value):
+        return services.tool_key(value) if value else ""
+
+
+# --- pagination -------------------------------------------------------------
+class MemberSearchPagination(PageNumberPagination):
+    """The member search's pages, counted in the query that ranks them."""
+
+    django_paginator_class = selectors.RankedPaginator
+
+
+# No docstring: the schema would take it as the description of every operation.
+class MemberViewSet(community_api.MemberViewSet):
+    pagination_class = MemberSearchPagination
+
+    # The filters on the list only (a class-level decorator would put them on every operation).
+    @extend_schema(
+        parameters=[MemberFilterSerializer], responses=MemberSearchResultSerializer(many=True)
+    )
+    def list(self, request):
+        filters = MemberFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        search = selectors.member_search(viewer=request.user, **filters.validated_data)
+        page = self.paginate_queryset(search.members)
+        data = MemberSearchResultSerializer(page, many=True, context={"search": search}).data
+        return self.get_paginated_response(data)

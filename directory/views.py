@@ -1,0 +1,97 @@
+"""The directory's pages: find people by what they know, projects, who uses a tool.
+
+Each page searches or shows what apps below community hold (the member search
+reads the forum, a project shows its chat room), so they live above them all.
+"""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from community import access, selectors, services
+from directory import selectors as directory_selectors
+from directory.forms import MemberFilterForm, ProjectFilterForm
+
+# As many people per page as the API's default page.
+PEOPLE_PER_PAGE = 25
+
+
+@require_safe
+def member_list(request):
+    """The directory: find the colleague who has already done it."""
+    form = MemberFilterForm(request.GET or None)
+    filters = form.search_filters() if form.is_valid() else {}
+    search = directory_selectors.member_search(viewer=request.user, **filters)
+    paginator = directory_selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    results = [(member, search.reasons(member)) for member in page]
+    return render(
+        request,
+        "directory/member_list.html",
+        {"form": form, "page": page, "results": results, "searching": bool(filters)},
+    )
+
+
+@require_safe
+def expertise_detail(request, slug):
+    expertise = access.access_expertise(request.user, slug)
+    search = directory_selectors.member_search(viewer=request.user, expertise=slug)
+    paginator = directory_selectors.RankedPaginator(search.members, PEOPLE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/expertise_detail.html",
+        {
+            "expertise": expertise,
+            "page": page,
+            "learners": expertise.learners.filter(is_active=True),
+        },
+    )
+
+
+@require_safe
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        if "tool" in filters:
+            filters["tool"] = services.tool_key(filters["tool"])
+    projects = selectors.project_search(viewer=request.user, **filters)
+    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/project_list.html",
+        {
+            "form": form,
+            "page": page,
+            "tools": selectors.tool_list().filter(project_count__gt=0)[:30],
+        },
+    )
+
+
+@require_safe
+def project_detail(request, pk):
+    project = access.access_project(request.user, pk)
+    can_edit = access.can_edit_project(request.user, project)
+    return render(
+        request,
+        "directory/project_detail.html",
+        {
+            "project": project,
+            "can_edit": can_edit,
+            "chat_room": directory_selectors.project_chat_room(
+                project=project, viewer=request.user
+            ),
+            "invitation": selectors.project_invitation_of(project=project, viewer=request.user),
+            "invited": selectors.project_invitations_open(project=project) if can_edit else (),
+        },
+    )
+
+
+@require_safe
+def tool_detail(request, key):
+    """Wer nutzt X schon? Every municipality and project that uses a tool."""
+    tool = access.access_tool(request.user, key)
+    projects = directory_selectors.tool_usage(viewer=request.user, tool=tool)
+    return render(request, "directory/tool_detail.html", {"tool": tool, "projects": projects})
