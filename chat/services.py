@@ -52,7 +52,7 @@ from chat.models import (
 )
 from chat.serializers import message_payload
 from community.mentions import erased_handles
-from community.models import Municipality, Role, User
+from community.models import Municipality, Project, Role, User
 from core import realtime
 from core.concurrency import check_version
 from core.text import german_slugify
@@ -255,6 +255,33 @@ def room_ensure_for_object(
         room.save(update_fields=["name"])
     _memberships_set(room=room, members=members)
     return room
+
+
+@transaction.atomic
+def project_room_sync(*, project: Project) -> Room:
+    """The project's room holds exactly its active members; open sockets of leavers close."""
+    wanted = list(project.members.filter(is_active=True))
+    room = room_ensure_for_object(
+        kind=RoomKind.PROJECT, object_id=project.pk, name=project.title, members=wanted
+    )
+    leaving = list(
+        User.objects.filter(
+            pk__in=RoomMembership.objects.filter(room=room, left_at__isnull=True)
+            .exclude(member__in=wanted)
+            .values("member_id")
+        )
+    )
+    if leaving:
+        room_remove_members(room=room, members=leaving)
+    return room
+
+
+@transaction.atomic
+def project_room_close(*, project: Project) -> None:
+    """A deleted project's room stays readable for its members but takes no new messages."""
+    room = Room.objects.filter(kind=RoomKind.PROJECT, object_id=project.pk).first()
+    if room is not None and not room.is_closed:
+        room_close(room=room)
 
 
 @transaction.atomic
