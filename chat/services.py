@@ -29,10 +29,12 @@ from django.db import (
     transaction,
 )
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from chat import aio, hub, ratelimit
+from chat import access, aio, hub, ratelimit
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     DIRECT_SLUG_PREFIX,
@@ -53,6 +55,7 @@ from chat.models import (
 from chat.serializers import message_payload
 from community.mentions import erased_handles
 from community.models import Municipality, Project, Role, User
+from community.services import notification_create
 from core import realtime
 from core.concurrency import check_version
 from core.text import german_slugify
@@ -157,6 +160,9 @@ def _memberships_set(*, room: Room, members: Iterable[User]) -> None:
     )
 
 
+ROOM_KIND_FORBIDDEN = gettext_lazy("Nur die Moderation legt offene Themenräume an.")
+
+
 @transaction.atomic
 def room_create(
     *,
@@ -172,7 +178,11 @@ def room_create(
 ) -> Room:
     """Create a room; a slug given or made from the name never takes a reserved one
     (``reserved_slug_kind``) of another kind. Direct conversations come from
-    ``direct_room_open`` alone (with their ``direct_key``)."""
+    ``direct_room_open`` alone (with their ``direct_key``). A member creates only
+    the kinds ``access.can_create_room`` allows (``ValidationError`` code
+    ``room_kind_forbidden``); rooms without a creator are the system's."""
+    if created_by is not None and not access.can_create_room(created_by, kind):
+        raise ValidationError(ROOM_KIND_FORBIDDEN, code="room_kind_forbidden")
     should_be_private = kind in MEMBERSHIP_KINDS
     if is_private is not None and bool(is_private) != should_be_private:
         raise ValidationError(
@@ -481,10 +491,6 @@ def _mentions(room: Room, author: User, body: str) -> tuple[set[str], list[int]]
 
 def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: list[int]) -> None:
     """One bell notification per mentioned member, except where the room is muted."""
-    from django.urls import reverse
-
-    from community.services import notification_create
-
     muted = set(
         RoomMembership.objects.filter(room=room, member_id__in=member_ids, muted=True).values_list(
             "member_id", flat=True
