@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -315,8 +316,6 @@ class ProjectForm(forms.ModelForm):
         return names
 
     def clean_links(self) -> list[tuple[str, str]]:
-        from django.core.validators import URLValidator
-
         links = []
         for line in self.cleaned_data["links"].splitlines():
             url, _sep, title = line.strip().partition(" ")
@@ -415,8 +414,6 @@ class MemberFilterForm(forms.Form):
         ]
 
     def search_filters(self) -> dict:
-        from community.services import tool_key
-
         data = self.cleaned_data
         return {
             "q": data.get("q") or "",
@@ -424,6 +421,6 @@ class MemberFilterForm(forms.Form):
             "level": data.get("level"),
             "state": data.get("state") or "",
             "kind": data.get("kind") or "",
-            "tool": tool_key(data["tool"]) if data.get("tool") else "",
+            "tool": services.tool_key(data["tool"]) if data.get("tool") else "",
             "municipality": data.get("municipality") or "",
         }

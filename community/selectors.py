@@ -25,6 +25,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
 
+from community.authentication import idle_cutoff
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -57,8 +58,6 @@ def municipality_list() -> QuerySet[Municipality]:
 
 def member_api_tokens(*, member: User) -> QuerySet[ApiToken]:
     """The member's API tokens that have not expired, most recently used first."""
-    from community.authentication import idle_cutoff
-
     tokens = ApiToken.objects.filter(user=member).order_by("-last_used_at", "-pk")
     cutoff = idle_cutoff()
     return tokens.filter(last_used_at__gte=cutoff) if cutoff is not None else tokens
