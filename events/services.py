@@ -258,8 +258,11 @@ def _audience_of(event: Event) -> tuple:
 
 def _check_host(municipality: Municipality | None, *, by: User | None) -> None:
     """Refuse a host the author may not name (see ``access.can_host_in``): API and
-    page both end here, the page's choices only spare the member the error."""
-    if by is None or can_host_in(by, municipality):
+    page both end here, the page's choices only spare the member the error.
+
+    An event without a host is hosted nowhere and passes here; page and API name
+    the member's own municipality for everyone but the moderation."""
+    if by is None or municipality is None or can_host_in(by, municipality):
         return
     raise ValidationError(
         {
