@@ -31,7 +31,7 @@ def can_enter(user: User, room: Room, membership: RoomMembership | None) -> bool
     if room.kind == RoomKind.NETWORK:
         return True
     if room.kind == RoomKind.MUNICIPALITY:
-        return user.municipality_id == room.municipality_id or user.is_moderator
+        return user.municipality_id == room.municipality_id or can_moderate(user, room)
     return membership is not None and membership.left_at is None
 
 
@@ -59,8 +59,21 @@ def access_room(user: User, slug: str) -> Room:
     return room
 
 
-def can_moderate(user: User, room: Room) -> bool:
+def can_moderate(user: User, room: Room | None = None) -> bool:
+    """Close rooms, delete others' messages, open topic rooms: the moderation (and the
+    administration), in every room; the one helper of the chat that asks for it."""
     return user.is_authenticated and user.is_moderator
+
+
+def can_create_room(user: User, kind: str) -> bool:
+    """Open topic rooms (network) come from the moderation alone; a private room
+    or a direct conversation any active member may start. (Rooms of municipalities,
+    projects and events are made by their services, with no creator.)"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if kind == RoomKind.NETWORK:
+        return can_moderate(user)
+    return True
 
 
 def can_change_message(user: User, message: Message) -> bool:

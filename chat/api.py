@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import access, selectors, services
-from chat.models import RoomKind
 from chat.serializers import (
     MembershipUpdateSerializer,
     MessageEditSerializer,
@@ -59,8 +58,8 @@ class RoomListView(ListAPIView):
         payload = RoomCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        if data["kind"] == RoomKind.NETWORK and not request.user.is_moderator:
-            raise exceptions.PermissionDenied(_("Nur die Moderation legt offene Themenräume an."))
+        if not access.can_create_room(request.user, data["kind"]):
+            raise exceptions.PermissionDenied(str(services.ROOM_KIND_FORBIDDEN))
         members = _members_by_handle(request.user, data.get("members", []))
         room = services.room_create(
             created_by=request.user,

@@ -7,4 +7,14 @@ class ChatConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self):
-        from chat import checks  # noqa: F401 (registers the system checks)
+        # Late: models and services may be imported only once the apps are loaded.
+        from chat import (
+            checks,  # noqa: F401 (registers the system checks)
+            receivers,
+        )
+        from community import hooks
+
+        hooks.project_changed.connect(receivers.project_changed, dispatch_uid="chat-project-room")
+        hooks.project_deleted.connect(
+            receivers.project_deleted, dispatch_uid="chat-project-room-closed"
+        )

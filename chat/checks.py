@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.core import checks
 
+from chat.models import RoomKind
+
 
 @checks.register(checks.Tags.compatibility)
 def check_retention_kinds(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    from chat.models import RoomKind
-
     unknown = sorted(
         set(getattr(settings, "CHAT_RETENTION_DAYS_BY_KIND", {})) - set(RoomKind.values)
     )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from chat import services
 from chat.models import Room, RoomKind
+from community.demo import DemoNetwork
 from community.models import Municipality, User
 
 GENERAL_SLUG = "allgemein"
@@ -69,3 +70,9 @@ def seed_chat(members_by_email: Mapping[str, User]) -> dict[str, int]:
                 rate_limited=False,
             )
     return {"rooms": 1 + city_rooms, "messages": general.messages.count()}
+
+
+def seed_demo(network: DemoNetwork) -> dict[str, int]:
+    """The command prints no count of the chat's rooms (they follow the municipalities)."""
+    seed_chat(network.members)
+    return {}

@@ -6,10 +6,12 @@ process vanished simply stops beating and falls out after ``ttl()`` seconds.
 Nothing is kept in the database.
 """
 
+import asyncio
 import json
 import time
 import weakref
 
+import redis.asyncio as aioredis
 from django.conf import settings
 
 HEARTBEAT_SECONDS = 15
@@ -65,14 +67,10 @@ class RedisPresence:
         self.clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _client(self):
-        import asyncio
-
-        import redis.asyncio as redis
-
         loop = asyncio.get_running_loop()
         client = self.clients.get(loop)
         if client is None:
-            client = redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+            client = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
             self.clients[loop] = client
         return client
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import MAX_BODY_LENGTH, Message, Room, RoomKind
+from chat.selectors import room_title
 from community.models import User
 
 MAX_SEQ = 2**63 - 1
@@ -115,8 +116,6 @@ class RoomSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_title(self, room: Room) -> str:
-        from chat.selectors import room_title
-
         viewer = self.context.get("viewer")
         return room_title(room, viewer=viewer) if viewer is not None else room.name
 

@@ -32,8 +32,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from chat import aio, hub, ratelimit
+from chat import access, aio, hub, ratelimit
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     DIRECT_SLUG_PREFIX,
@@ -53,7 +54,7 @@ from chat.models import (
 )
 from chat.serializers import message_payload
 from community.mentions import erased_handles
-from community.models import Municipality, Role, User
+from community.models import Municipality, Project, Role, User
 from core import realtime
 from core.concurrency import check_version
 from core.text import german_slugify
@@ -159,6 +160,9 @@ def _memberships_set(*, room: Room, members: Iterable[User]) -> None:
     )
 
 
+ROOM_KIND_FORBIDDEN = gettext_lazy("Nur die Moderation legt offene Themenräume an.")
+
+
 @transaction.atomic
 def room_create(
     *,
@@ -174,7 +178,11 @@ def room_create(
 ) -> Room:
     """Create a room; a slug given or made from the name never takes a reserved one
     (``reserved_slug_kind``) of another kind. Direct conversations come from
-    ``direct_room_open`` alone (with their ``direct_key``)."""
+    ``direct_room_open`` alone (with their ``direct_key``). A member creates only
+    the kinds ``access.can_create_room`` allows (``ValidationError`` code
+    ``room_kind_forbidden``); rooms without a creator are the system's."""
+    if created_by is not None and not access.can_create_room(created_by, kind):
+        raise ValidationError(ROOM_KIND_FORBIDDEN, code="room_kind_forbidden")
     should_be_private = kind in MEMBERSHIP_KINDS
     if is_private is not None and bool(is_private) != should_be_private:
         raise ValidationError(
@@ -257,6 +265,33 @@ def room_ensure_for_object(
         room.save(update_fields=["name"])
     _memberships_set(room=room, members=members)
     return room
+
+
+@transaction.atomic
+def project_room_sync(*, project: Project) -> Room:
+    """The project's room holds exactly its active members; open sockets of leavers close."""
+    wanted = list(project.members.filter(is_active=True))
+    room = room_ensure_for_object(
+        kind=RoomKind.PROJECT, object_id=project.pk, name=project.title, members=wanted
+    )
+    leaving = list(
+        User.objects.filter(
+            pk__in=RoomMembership.objects.filter(room=room, left_at__isnull=True)
+            .exclude(member__in=wanted)
+            .values("member_id")
+        )
+    )
+    if leaving:
+        room_remove_members(room=room, members=leaving)
+    return room
+
+
+@transaction.atomic
+def project_room_close(*, project: Project) -> None:
+    """A deleted project's room stays readable for its members but takes no new messages."""
+    room = Room.objects.filter(kind=RoomKind.PROJECT, object_id=project.pk).first()
+    if room is not None and not room.is_closed:
+        room_close(room=room)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from community.models import (
     Tool,
     User,
 )
+from community.selectors import member_api_tokens, member_list, project_detail_queryset
 
 
 def can_invite(user: User, municipality: Municipality | None) -> bool:
@@ -33,8 +34,6 @@ def can_manage_member(user: User, member: User) -> bool:
 
 
 def access_member(user: User, member_id) -> User:
-    from community.selectors import member_list
-
     if not user.is_authenticated:
         raise Http404
     try:
@@ -44,8 +43,6 @@ def access_member(user: User, member_id) -> User:
 
 
 def access_member_by_handle(user: User, handle: str) -> User:
-    from community.selectors import member_list
-
     if not user.is_authenticated:
         raise Http404
     try:
@@ -91,8 +88,6 @@ def project_visible_to(user: User, project: Project | None) -> bool:
 
 
 def access_project(user: User, project_id) -> Project:
-    from community.selectors import project_detail_queryset
-
     if not user.is_authenticated:
         raise Http404
     try:
@@ -150,8 +145,6 @@ def access_tool(user: User, key: str) -> Tool:
 
 def access_api_token(user: User, token_id) -> ApiToken:
     """One of the user's own API tokens; anyone else's is missing (404)."""
-    from community.selectors import member_api_tokens
-
     if not user.is_authenticated:
         raise Http404
     try:

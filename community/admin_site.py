@@ -13,6 +13,8 @@ from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from core import throttling
+
 
 class LotsennetzAdminSite(admin.AdminSite):
     @property
@@ -25,8 +27,6 @@ class LotsennetzAdminSite(admin.AdminSite):
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        from core import throttling
-
         response = super().login(request, extra_context)
         signed_in = request.method == "POST" and response.status_code == 302
         if signed_in and request.user.is_authenticated:  # this browser is now a known device

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
+from community.models import ApiToken
 from core.tokens import hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -30,8 +31,6 @@ def idle_cutoff():
 
 def api_token_for_key(key: str):
     """The valid token for ``key`` with its member, or None; an expired token is deleted."""
-    from community.models import ApiToken
-
     if not key:
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()

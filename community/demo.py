@@ -2,9 +2,16 @@
 
 Deterministic and idempotent: a member who already declared expertise and a
 project that already exists (same title and municipality) are left alone.
+
+Every app adds its part of the demo the same way: a module ``<app>.demo`` with
+``seed_demo(network: DemoNetwork) -> dict[str, int]`` (what is new, by the
+plural noun the command prints). The command finds them in INSTALLED_APPS
+order, so that community names no app above it and each app's demo finds what
+the apps below it have seeded.
 """
 
 import datetime
+from typing import NamedTuple
 
 from community import services
 from community.models import (
@@ -16,6 +23,14 @@ from community.models import (
     ProjectStatus,
     User,
 )
+
+
+class DemoNetwork(NamedTuple):
+    """The demo's municipalities (by slug) and members (by e-mail), for every app's demo."""
+
+    municipalities: dict[str, Municipality]
+    members: dict[str, User]
+
 
 # (title, municipality slug, kind, status, tools, description, lessons learned)
 DEMO_PROJECTS = [
@@ -201,3 +216,7 @@ def seed_people_and_projects(municipalities: dict[str, Municipality]) -> int:
     )
     seed_expertise(members)
     return seed_projects(municipalities)
+
+
+def seed_demo(network: DemoNetwork) -> dict[str, int]:
+    return {"Projekte": seed_people_and_projects(network.municipalities)}

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -310,8 +311,6 @@ class ProjectForm(forms.ModelForm):
         return names
 
     def clean_links(self) -> list[tuple[str, str]]:
-        from django.core.validators import URLValidator
-
         links = []
         for line in self.cleaned_data["links"].splitlines():
             url, _sep, title = line.strip().partition(" ")

@@ -1,8 +1,10 @@
-"""Hooks for the layers above: community says what happened, it calls no app above it.
+"""Signals that community sends for the apps above it (issue 17: community calls no app).
 
-A higher app (notifications, chat, …) connects its receivers in its
-``AppConfig.ready()``. Signals are sent inside the service's transaction, so a
-receiver's writes commit or roll back with it.
+Higher layers connect receivers in their ``AppConfig.ready()``; community only
+sends. Both signals go out inside the service's transaction, with ``send``
+(not ``send_robust``): what a receiver keeps in step (the project's chat room)
+is then saved or rolled back together with the project, and a receiver's error
+fails the change as if the service had done the work itself.
 """
 
 from django.dispatch import Signal
@@ -10,3 +12,12 @@ from django.dispatch import Signal
 # A member was invited into a project (not yet a member).
 # Arguments: ``invitation`` (ProjectInvitation), ``by`` (User or None).
 project_invited = Signal()
+
+#: A project was created or changed, or its members changed (an invitation
+#: accepted): ``project`` is saved, its members are current. Sent by
+#: ``project_create``, ``project_update`` and ``project_invitation_accept``.
+project_changed = Signal()
+
+#: A project is about to be deleted (``project`` still exists with its pk).
+#: Sent by ``project_delete``.
+project_deleted = Signal()

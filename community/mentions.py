@@ -7,9 +7,13 @@ URL, the erased handles), so it lives in community; core renders and sanitises.
 import re
 import xml.etree.ElementTree as etree
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+
+from community.models import ERASED_MEMBER_NAME, ErasedHandle, handle_digest
 
 # --- @mentions (forum posts and chat messages) ---------------------------------------
 # A handle is a slug; "anna@wetzlar.de" is an address, not a mention.
@@ -75,19 +79,12 @@ class MentionExtension(Extension):
 
 def erased_member_name() -> str:
     """The neutral name stored texts use for an erased member (the site's language)."""
-    from django.conf import settings
-    from django.utils import translation
-
-    from community.models import ERASED_MEMBER_NAME
-
     with translation.override(settings.LANGUAGE_CODE):
         return str(ERASED_MEMBER_NAME)
 
 
 def erased_handles(handles) -> set[str]:
     """Those of ``handles`` that belonged to erased members (one query; none if empty)."""
-    from community.models import ErasedHandle, handle_digest
-
     by_digest = {handle_digest(h): h for h in handles}
     if not by_digest:
         return set()

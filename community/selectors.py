@@ -9,6 +9,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from community.authentication import idle_cutoff
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -37,8 +38,6 @@ def municipality_list() -> QuerySet[Municipality]:
 
 def member_api_tokens(*, member: User) -> QuerySet[ApiToken]:
     """The member's API tokens that have not expired, most recently used first."""
-    from community.authentication import idle_cutoff
-
     tokens = ApiToken.objects.filter(user=member).order_by("-last_used_at", "-pk")
     cutoff = idle_cutoff()
     return tokens.filter(last_used_at__gte=cutoff) if cutoff is not None else tokens
@@ -136,8 +135,6 @@ def tool_list() -> QuerySet[Tool]:
     return Tool.objects.annotate(
         project_count=Count("projects", filter=Q(projects__is_published=True), distinct=True)
     ).order_by("name")
-
-
 
 
 # --- onboarding (moved from community.services: they only read) ------------

@@ -7,7 +7,8 @@ above keep their copies in step (the directory's search index, registered in
 Open sockets end with the credential that opened them (core.ws_auth).
 
 One small receiver per credential model: when API tokens move to a model of
-their own, point ``token_ended`` at it (``ws_auth.token_model``) and nothing
+their own, point ``token_ended`` at it (and register it with
+``ws_auth.register_token_auth`` in ``CommunityConfig.ready``) and nothing
 else changes. The event goes out on commit, so a rolled-back logout closes nothing.
 """
 
@@ -17,7 +18,8 @@ from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete
 from django.dispatch import Signal
 
-from core import realtime, ws_auth
+from community.models import ApiToken, User
+from core import realtime
 
 #: Sent inside the writing transaction with ``member_ids`` whenever a member's
 #: name, profile, expertise, municipality, projects (with their tools) or the
@@ -50,10 +52,6 @@ def member_deleted(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from community.models import User
-
     post_delete.connect(session_ended, sender=Session, dispatch_uid="sockets-session-ended")
     post_delete.connect(member_deleted, sender=User, dispatch_uid="sockets-member-deleted")
-    post_delete.connect(
-        token_ended, sender=ws_auth.token_model(), dispatch_uid="sockets-token-ended"
-    )
+    post_delete.connect(token_ended, sender=ApiToken, dispatch_uid="sockets-token-ended")

@@ -92,6 +92,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def _rate_limited(self) -> bool:
         """Whether config.middleware counts this operation's requests (its view by name)."""
+        # Late: core knows no app, and config.middleware imports community's tokens;
+        # the schema is generated only once everything is loaded.
         from config.middleware import RATE_LIMITED_VIEWS
 
         path = re.sub(r"\{[^}]+\}", "1", self.path)

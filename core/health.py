@@ -9,6 +9,7 @@ instead of opening and closing one each time.
 import logging
 import threading
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -34,8 +35,6 @@ def _redis_client(url: str):
     """One client per process and URL; its pool keeps the connection between checks."""
     client = _clients.get(url)
     if client is None:
-        import redis
-
         with _clients_lock:
             client = _clients.get(url)
             if client is None:

@@ -8,8 +8,12 @@ member's, and closes with 4401 when the session or token row is deleted
 (community.signals) or the member is deactivated or erased.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from core import realtime
@@ -19,21 +23,34 @@ CLOSE_NOT_AUTHENTICATED = 4401
 TOKEN_SCOPE_KEY = "auth_token_pk"
 
 
-def token_model():
-    """The model of API tokens (one place to change when it is replaced)."""
-    # Late import: core knows no app at import time (issue 17); the token row
-    # is community's, and this runs only once the apps are loaded.
-    from community.models import ApiToken
+class _TokenAuth(NamedTuple):
+    model: type
+    for_key: Callable[[str], object | None]
 
-    return ApiToken
+
+_token_auth: _TokenAuth | None = None
+
+
+def register_token_auth(*, model: type, for_key: Callable[[str], object | None]) -> None:
+    """Name the model of API tokens and the function that checks a key.
+
+    Core knows no app (issue 17): the app that owns API tokens registers them
+    in its ``AppConfig.ready()`` (community). ``for_key(key)`` returns the valid
+    token row (with ``user`` and ``pk``) or None. Until something is registered,
+    a token authenticates nobody.
+    """
+    global _token_auth
+    _token_auth = _TokenAuth(model, for_key)
+
+
+def token_model() -> type | None:
+    """The model of API tokens (as registered), or None."""
+    return _token_auth.model if _token_auth is not None else None
 
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    # Late import (see token_model): the token check is community's.
-    from community.authentication import api_token_for_key
-
-    token = api_token_for_key(key)  # hashed, expiring tokens, as the REST API checks them
+    token = _token_auth.for_key(key) if _token_auth is not None else None
     if token is None:
         return AnonymousUser(), None
     return token.user, token.pk
@@ -78,22 +95,18 @@ def still_signed_in(scope, user) -> bool:
     """Whether the credential that opened this socket still exists and its member is
     active (database; asked after joining the groups, so that an ending in between
     is noticed either here or by the group's event)."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-
     if TOKEN_SCOPE_KEY in scope:
         token_pk = scope[TOKEN_SCOPE_KEY]
+        model = token_model()
         return (
             token_pk is not None
-            and token_model()
-            .objects.filter(pk=token_pk, user_id=user.pk, user__is_active=True)
-            .exists()
+            and model is not None
+            and model.objects.filter(pk=token_pk, user_id=user.pk, user__is_active=True).exists()
         )
     key = _session_key(scope)
     if not key or not scope["session"].exists(key):
         return False
-    return User.objects.filter(pk=user.pk, is_active=True).exists()
+    return get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
 
 
 class SocketLifetime:

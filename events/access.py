@@ -17,17 +17,24 @@ from events.models import Audience, Event
 # Which events a user may see is ``Event.objects.visible_to(user)`` (events.models).
 
 
+def is_moderator(user: User) -> bool:
+    """The moderation and the administration: they create, host, address and manage
+    every event. (The visibility rule, ``EventQuerySet.visible_to``, sits below
+    this module and asks the member's role itself.)"""
+    return bool(user.is_authenticated and user.is_moderator)
+
+
 def can_create_events(user: User) -> bool:
     return bool(
         user.is_authenticated
         and user.is_active
-        and (user.is_moderator or (user.role == Role.COORDINATOR and user.municipality_id))
+        and (is_moderator(user) or (user.role == Role.COORDINATOR and user.municipality_id))
     )
 
 
 def can_host_in(user: User, municipality) -> bool:
     """Coordinators host in their own municipality; moderators and admins anywhere."""
-    if user.is_moderator:
+    if is_moderator(user):
         return True
     return municipality is not None and user.is_coordinator_of(municipality)
 
@@ -39,7 +46,7 @@ def can_address(user: User, audience: str, state: str, municipality_id: int | No
     (Hosting in one's own municipality is not enough: the audience decides whose
     internal calendar shows the event.)
     """
-    if user.is_moderator:
+    if is_moderator(user):
         return True
     if audience == Audience.NETWORK:
         return True
@@ -80,8 +87,20 @@ def may_address_change(user: User, data: dict, event: Event | None = None) -> bo
 
 
 def host_choices(user: User) -> QuerySet[Municipality]:
-    """The municipalities the event form offers as host (and as audience)."""
-    if user.is_moderator:
+    """The municipalities the event form offers as host: those ``can_host_in`` allows
+    (the services refuse any other, whatever the form offered)."""
+    if is_moderator(user):
+        return Municipality.objects.only("pk", "name", "slug")
+    own = Municipality(pk=user.municipality_id) if user.municipality_id else None
+    if not can_host_in(user, own):
+        return Municipality.objects.none()
+    return Municipality.objects.filter(pk=own.pk).only("pk", "name", "slug")
+
+
+def audience_choices(user: User) -> QuerySet[Municipality]:
+    """The municipalities whose calendar the event form offers as audience
+    (``can_address``: moderators any, everyone else their own)."""
+    if is_moderator(user):
         return Municipality.objects.only("pk", "name", "slug")
     return Municipality.objects.filter(pk=user.municipality_id).only("pk", "name", "slug")
 
@@ -96,7 +115,7 @@ def is_organizer(user: User, event: Event) -> bool:
 def can_manage_event(user: User, event: Event) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_moderator or is_organizer(user, event)
+    return is_moderator(user) or is_organizer(user, event)
 
 
 def can_see_online_url(user: User, event: Event, my_status: str | None) -> bool:

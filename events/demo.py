@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from community.demo import DemoNetwork
 from events import services
 from events.models import Event, EventStatus
 
@@ -140,3 +141,7 @@ def seed_events(members_by_email: dict, municipalities_by_slug: dict) -> int:
             services.event_cancel(event=event)
         created += 1
     return created
+
+
+def seed_demo(network: DemoNetwork) -> dict[str, int]:
+    return {"Termine": seed_events(network.members, network.municipalities)}

@@ -27,7 +27,7 @@ from core import emails, realtime
 from core.concurrency import check_version
 from core.markdown import render_markdown
 from events import notify, realtime_events
-from events.access import can_address
+from events.access import can_address, can_host_in
 from events.feeds import feed_token
 from events.models import (
     AgendaItem,
@@ -243,6 +243,7 @@ def event_create(
         created_by=created_by,
     )
     _clean_event(event)
+    _check_host(event.hosting_municipality, by=created_by)
     _check_audience(event, by=created_by)
     event.save()
     _set_organizers(event=event, organizers=[created_by, *organizers])
@@ -253,6 +254,24 @@ def event_create(
 
 def _audience_of(event: Event) -> tuple:
     return (event.audience, event.audience_state, event.audience_municipality_id)
+
+
+def _check_host(municipality: Municipality | None, *, by: User | None) -> None:
+    """Refuse a host the author may not name (see ``access.can_host_in``): API and
+    page both end here, the page's choices only spare the member the error.
+
+    An event without a host is hosted nowhere and passes here; page and API name
+    the member's own municipality for everyone but the moderation."""
+    if by is None or municipality is None or can_host_in(by, municipality):
+        return
+    raise ValidationError(
+        {
+            "hosting_municipality": ValidationError(
+                _("Die Koordination legt Termine nur für die eigene Kommune an."),
+                code="host_forbidden",
+            )
+        }
+    )
 
 
 def _check_audience(event: Event, *, by: User | None) -> None:
@@ -304,6 +323,7 @@ def event_update(
         )
     before = {name: getattr(locked, name) for name in ICAL_FIELDS}
     audience_before = _audience_of(locked)
+    host_before = locked.hosting_municipality_id
     for name, value in fields.items():
         if isinstance(value, str) and name != "description":
             value = value.strip()
@@ -324,6 +344,8 @@ def event_update(
             }
         )
     _clean_event(locked)
+    if locked.hosting_municipality_id != host_before:
+        _check_host(locked.hosting_municipality, by=by)
     if _audience_of(locked) != audience_before:
         _check_audience(locked, by=by)
     changed = any(getattr(locked, name) != value for name, value in before.items())

@@ -342,7 +342,7 @@ def _form_data(form, user) -> dict:
     for name in ("starts_at", "ends_at", "signup_deadline"):
         if data.get(name) is not None:
             data[name] = services.local_to_aware(data[name], tz_name, field=name)
-    if data.get("hosting_municipality") is None and not user.is_moderator:
+    if data.get("hosting_municipality") is None and not access.can_host_in(user, None):
         data["hosting_municipality"] = user.municipality
     return data
 
@@ -354,7 +354,7 @@ def create(request):
     form = EventForm(
         request.POST or None,
         host_choices=access.host_choices(request.user),
-        audience_choices=access.host_choices(request.user),
+        audience_choices=access.audience_choices(request.user),
         initial={"timezone": "Europe/Berlin", "hosting_municipality": request.user.municipality},
     )
     if request.method == "POST" and form.is_valid():
@@ -374,7 +374,7 @@ def edit(request, pk):
     event = _managed(request, pk)
     host_choices = access.host_choices(request.user)
     # An event already meant for another municipality keeps its audience when edited.
-    audience_choices = host_choices | Municipality.objects.filter(
+    audience_choices = access.audience_choices(request.user) | Municipality.objects.filter(
         pk=event.audience_municipality_id
     ).only("pk", "name", "slug")
     form = EventForm(

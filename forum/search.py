@@ -6,11 +6,16 @@ SQLite: an FTS5 table over Snowball-stemmed text, diacritics folded.
 Deleted and hidden posts are taken out of the index.
 """
 
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import FloatField, QuerySet
+from django.db.models import F, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.search_text import query_terms, stem, stemmed_text
+from forum.models import Post
 
 PG_CONFIG = "lotsennetz_german"
 FTS_TABLE = "forum_post_fts"
@@ -46,12 +51,6 @@ class PostgresForumSearch(ForumSearchBackend):
             )
 
     def search(self, posts: QuerySet, terms: list[str]) -> QuerySet:
-        from functools import reduce
-        from operator import or_
-
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-        from django.db.models import F
-
         query = reduce(or_, [SearchQuery(t, config=PG_CONFIG, search_type="plain") for t in terms])
         return posts.filter(search_vector=query).annotate(
             rank=SearchRank(F("search_vector"), query, normalization=32)
@@ -60,8 +59,6 @@ class PostgresForumSearch(ForumSearchBackend):
 
 class SQLiteForumSearch(ForumSearchBackend):
     def index(self, post_ids: list[int]) -> None:
-        from forum.models import Post
-
         if not post_ids:
             return
         rows = (

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from community.access import project_visible_to
 from community.models import Expertise, Project, User
+from forum import access
 from forum.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Post, ReactionKind, Thread
 
 
@@ -169,7 +170,7 @@ class PostSerializer(serializers.ModelSerializer):
     def to_representation(self, post):
         data = super().to_representation(post)
         viewer = self.context.get("viewer")
-        moderator = bool(viewer is not None and viewer.is_authenticated and viewer.is_moderator)
+        moderator = viewer is not None and access.is_moderator(viewer)
         if post.is_deleted or (post.hidden and not moderator):
             data["body"] = ""
             data["body_html"] = ""

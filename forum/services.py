@@ -41,6 +41,8 @@ from forum.models import (
     ThreadRevision,
 )
 from forum.search import get_backend
+from forum.selectors import post_for_broadcast, thread_for_broadcast
+from forum.serializers import PostSerializer, ThreadSerializer
 from notifications.services import notification_create, notifications_mark_read
 
 logger = logging.getLogger(__name__)
@@ -119,9 +121,6 @@ def _denied(message: str) -> PermissionDenied:
 
 # --- broadcasting and notifications --------------------------------------------
 def _broadcast_post(post_id: int, event_type: str) -> None:
-    from forum.selectors import post_for_broadcast
-    from forum.serializers import PostSerializer
-
     post = post_for_broadcast(post_id)
     if post is None:
         return
@@ -150,9 +149,6 @@ def _on_commit_broadcast(post_id: int, event_type: str) -> None:
 
 def _broadcast_new_thread(thread_id: int) -> None:
     """Doorbell for open thread lists: the API's shape; each page fetches its own row."""
-    from forum.selectors import thread_for_broadcast
-    from forum.serializers import ThreadSerializer
-
     thread = thread_for_broadcast(thread_id)
     if thread is None:
         return

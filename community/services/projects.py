@@ -1,4 +1,8 @@
-"""Writes of tools and projects (members, invitations, links, the project's chat room)."""
+"""Writes of tools and projects (members, invitations, links).
+
+The project's chat room is chat's: it follows ``community.hooks.project_changed``
+and ``project_deleted``, which these services send inside their transaction.
+"""
 
 from collections.abc import Collection, Iterable
 
@@ -6,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from community.hooks import project_invited
+from community import hooks
 from community.models import (
     Municipality,
     Project,
@@ -139,7 +143,7 @@ def _project_members_set(*, project: Project, members: list[User], by: User | No
             current.add(pk)
             continue
         invitation = ProjectInvitation.objects.create(project=project, member=person, invited_by=by)
-        project_invited.send(sender=ProjectInvitation, invitation=invitation, by=by)
+        hooks.project_invited.send(sender=ProjectInvitation, invitation=invitation, by=by)
     return leaving | ({by.pk} & current if by is not None else set())
 
 
@@ -162,7 +166,7 @@ def project_invitation_accept(*, project: Project, member: User) -> Project:
     if member.is_active:
         project.members.add(member)
     member_profiles_changed_send(member_ids=[member.pk])
-    _sync_project_chat_room(project)
+    hooks.project_changed.send(sender=Project, project=project)
     return project
 
 
@@ -199,7 +203,7 @@ def project_create(
         by=created_by,
     )
     member_profiles_changed_send(member_ids=affected)
-    _sync_project_chat_room(project)
+    hooks.project_changed.send(sender=Project, project=project)
     return project
 
 
@@ -224,45 +228,13 @@ def project_update(
         project=project, fields=fields, tools=tools, members=members, links=links, by=by
     )
     member_profiles_changed_send(member_ids=affected)
-    _sync_project_chat_room(project)
+    hooks.project_changed.send(sender=Project, project=project)
     return project
 
 
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
     affected = list(project.members.values_list("pk", flat=True))
-    _close_project_chat_room(project)
+    hooks.project_deleted.send(sender=Project, project=project)
     project.delete()
     member_profiles_changed_send(member_ids=affected)
-
-
-def _sync_project_chat_room(project: Project) -> None:
-    """The project's chat room holds exactly its active members; open sockets of leavers close."""
-    # late: upward call, replaced by a hook (issue 17)
-    from chat import services as chat_services
-    from chat.models import RoomKind, RoomMembership
-
-    wanted = list(project.members.filter(is_active=True))
-    room = chat_services.room_ensure_for_object(
-        kind=RoomKind.PROJECT, object_id=project.pk, name=project.title, members=wanted
-    )
-    leaving = list(
-        User.objects.filter(
-            pk__in=RoomMembership.objects.filter(room=room, left_at__isnull=True)
-            .exclude(member__in=wanted)
-            .values("member_id")
-        )
-    )
-    if leaving:
-        chat_services.room_remove_members(room=room, members=leaving)
-
-
-def _close_project_chat_room(project: Project) -> None:
-    """A deleted project's room stays readable for its members but takes no new messages."""
-    # late: upward call, replaced by a hook (issue 17)
-    from chat import services as chat_services
-    from chat.models import Room, RoomKind
-
-    room = Room.objects.filter(kind=RoomKind.PROJECT, object_id=project.pk).first()
-    if room is not None and not room.is_closed:
-        chat_services.room_close(room=room)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from chat import services as chat_services
 from chat.models import RoomKind
 from community import services
-from community.models import Level, ProjectKind
+from community.models import Level, ProjectKind, Role
 from events import services as event_services
 from forum import services as forum_services
 from tests.browser.a11y import (
@@ -37,8 +37,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def network(taxonomy, member, make_member, make_municipality):
     """A small network with something on every page: a thread, an event, a room, a project."""
     marburg = make_municipality(name="Marburg", domains=["marburg.example"])
-    expert = make_member(
+    expert = make_member(  # coordinator: she hosts the event in Marburg below
         municipality=marburg,
+        role=Role.COORDINATOR,
         display_name="Erika Expertin",
         position="Digitallotsin",
         bio="Ich begleite die **E-Akte** in Marburg.",

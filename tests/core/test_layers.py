@@ -70,3 +70,24 @@ def test_nothing_below_notifications_imports_it():
         if name.split(".")[0] == "notifications"
     }
     assert offenders == set()
+
+
+def test_core_imports_no_app_even_late():
+    """WebSocket tokens are community's: it registers them (ws_auth.register_token_auth)."""
+    offenders = {
+        f"{path.name}: {name}"
+        for path in Path(core.__file__).parent.rglob("*.py")
+        for name in _all_imports(path)
+        if name.split(".")[0] in APPS
+    }
+    assert offenders == set()
+
+
+@pytest.mark.parametrize(
+    "module", ["community/services/projects.py", "community/management/commands/seed_demo.py"]
+)
+def test_projects_and_the_demo_command_name_no_app_above_community(module):
+    """The project room follows hooks that chat connects; each app seeds its own demo."""
+    above = {"forum", "chat", "events", "directory", "notifications", "privacy"}
+    names = {name for name in _all_imports(ROOT / module) if name.split(".")[0] in above}
+    assert names == set()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from chat import services as chat_services
 from chat.models import RoomKind
 from community import services
+from community.models import Role
 from events import services as event_services
 from forum import services as forum_services
 from notifications import services as notification_services
@@ -19,8 +20,11 @@ from tests.forum.conftest import _category
 def world(member, make_member, municipality, taxonomy):
     """Anna (``member``) and Bernd, who share a thread, a private room and an event."""
     anna = member
-    bernd = make_member(
-        municipality=municipality, display_name="Bernd Becker", email="bernd.becker@wetzlar.de"
+    bernd = make_member(  # coordinator: he hosts the event in his municipality below
+        municipality=municipality,
+        display_name="Bernd Becker",
+        email="bernd.becker@wetzlar.de",
+        role=Role.COORDINATOR,
     )
     carla = make_member(display_name="Carla Conrad", email="carla.conrad@giessen.example")
     services.member_set_expertise(

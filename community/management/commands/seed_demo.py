@@ -5,26 +5,29 @@ so the demo obeys the same rules (validated domains, unique handles, rendered
 bios). Municipalities are looked up by slug and members by e-mail before they
 are created: running the command again adds only what is missing.
 
-The data is kept in module-level constants, one section per kind of object;
-later sections (forum threads, events, ...) get a constant and a function of
-their own and are called from ``Command.handle``.
+The municipalities and members are kept here in module-level constants; what
+the apps build on them (projects, events, chat rooms, ...) each app adds in its
+own ``<app>.demo.seed_demo`` (see community.demo), found in INSTALLED_APPS
+order: community names no app above it.
 """
 
 import unicodedata
+from collections.abc import Callable
+from importlib import import_module
 from typing import NamedTuple
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
-from chat.demo import seed_chat
 from community import services
-from community.demo import seed_people_and_projects
+from community.demo import DemoNetwork
 from community.models import Municipality, Role, User
-from events.demo import seed_events
 
 DEMO_PASSWORD = "Lotsennetz-Demo-2026"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -528,6 +531,17 @@ def demo_logins() -> list[tuple[str, DemoMember]]:
     return [(label, next(m for m in MEMBERS if m.role == role)) for role, label in LOGIN_ROLES]
 
 
+def app_demos() -> list[Callable[[DemoNetwork], dict[str, int]]]:
+    """Every installed app's ``demo.seed_demo``, in INSTALLED_APPS order (the layers)."""
+    seeds = []
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "demo"):
+            seed = getattr(import_module(f"{config.name}.demo"), "seed_demo", None)
+            if seed is not None:
+                seeds.append(seed)
+    return seeds
+
+
 class Command(BaseCommand):
     help = "Legt ein Demo-Netz mit Kommunen und Mitgliedern an (mehrfach aufrufbar)."
 
@@ -555,26 +569,21 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 municipalities, new_municipalities = seed_municipalities()
-                new_members = seed_members(municipalities)
-                new_projects = seed_people_and_projects(municipalities)
+                new = {"Kommunen": new_municipalities, "Mitglieder": seed_members(municipalities)}
                 members = {
                     m.email: m for m in User.objects.filter(email__in=[d.email for d in MEMBERS])
                 }
-                new_events = seed_events(members, municipalities)
-                seed_chat(members)
+                network = DemoNetwork(municipalities=municipalities, members=members)
+                for seed in app_demos():
+                    new.update(seed(network))
         except ValidationError as exc:
             raise CommandError(
                 "Demo-Netz konnte nicht angelegt werden: " + " ".join(exc.messages)
             ) from exc
 
-        if new_municipalities or new_members or new_projects or new_events:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Demo-Netz angelegt: {new_municipalities} neue Kommunen, "
-                    f"{new_members} neue Mitglieder, {new_projects} neue Projekte, "
-                    f"{new_events} neue Termine."
-                )
-            )
+        if any(new.values()):
+            counts = ", ".join(f"{count} neue {noun}" for noun, count in new.items())
+            self.stdout.write(self.style.SUCCESS(f"Demo-Netz angelegt: {counts}."))
         else:
             self.stdout.write("Demo-Netz ist schon vorhanden – nichts angelegt.")
         self.write_logins(municipalities, url=options["url"])
