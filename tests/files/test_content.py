@@ -162,6 +162,16 @@ def _office_zip(kind: str) -> bytes:
     return out.getvalue()
 
 
+def test_a_phone_s_multi_picture_jpeg_is_stored_as_its_main_picture(member):
+    out = io.BytesIO()
+    main, depth = Image.new("RGB", (40, 30), (9, 9, 9)), Image.new("RGB", (20, 15), (1, 1, 1))
+    main.save(out, format="MPO", save_all=True, append_images=[depth])
+    file = services.file_upload(uploader=member, upload=samples.upload("IMG_1.jpg", out.getvalue()))
+    with file.blob.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+        assert stored.size == (40, 30)
+
+
 def test_plain_text_and_csv_are_taken_as_they_are(member):
     text = services.file_upload(uploader=member, upload=samples.upload("n.txt", b"Hallo\n"))
     csv = services.file_upload(uploader=member, upload=samples.upload("t.csv", b"a;b\n1;2\n"))
