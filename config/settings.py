@@ -307,6 +307,8 @@ FILES_STORAGE = os.environ.get("FILES_STORAGE", "local").strip().lower()
 # Seconds a signed download address of the object storage stays valid.
 FILES_SIGNED_URL_SECONDS = env_int("FILES_SIGNED_URL_SECONDS", 60)
 if FILES_STORAGE == "s3":
+    if not os.environ.get("S3_BUCKET"):
+        raise ImproperlyConfigured("FILES_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL, keys).")
     STORAGES["files"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
