@@ -354,7 +354,7 @@ CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
 CLAMAV_PORT = env_int("CLAMAV_PORT", 3310)
 CLAMAV_TIMEOUT = env_int("CLAMAV_TIMEOUT", 60)
 # Uploads beyond this size go to a temporary file, never held in memory whole.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
