@@ -8,7 +8,7 @@ import pytest
 
 import core
 
-APPS = {"community", "notifications", "forum", "events", "chat"}
+APPS = {"files", "community", "notifications", "forum", "events", "chat"}
 ROOT = Path(core.__file__).parent.parent
 
 
@@ -91,3 +91,14 @@ def test_projects_and_the_demo_command_name_no_app_above_community(module):
     above = {"forum", "chat", "events", "directory", "notifications", "privacy"}
     names = {name for name in _all_imports(ROOT / module) if name.split(".")[0] in above}
     assert names == set()
+
+
+def test_files_knows_no_app_above_it():
+    """files/ sits right above core: apps attach files and register who may see them."""
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "files").rglob("*.py")
+        for name in _all_imports(path)
+        if name.split(".")[0] in (APPS - {"files"}) | {"privacy", "directory"}
+    }
+    assert offenders == set()
