@@ -331,7 +331,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 class ProjectFilesAddSerializer(serializers.Serializer):
     """POST …/attachments/: files to add to the project's documents (the others stay)."""
 
-    attachments = AttachmentsField()
+    attachments = AttachmentsField(required=True)
 
 
 class ProjectFilterSerializer(serializers.Serializer):

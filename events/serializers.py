@@ -350,4 +350,4 @@ class FeedSerializer(serializers.Serializer):
 class EventFilesAddSerializer(serializers.Serializer):
     """POST …/attachments/: files to add to the event's documents (the others stay)."""
 
-    attachments = AttachmentsField()
+    attachments = AttachmentsField(required=True)
