@@ -6,6 +6,7 @@ from rest_framework import serializers
 from chat.models import MAX_BODY_LENGTH, Message, Room, RoomKind
 from chat.selectors import room_title
 from community.models import User
+from files.serializers import AttachmentsField, FileSerializer
 
 MAX_SEQ = 2**63 - 1
 
@@ -21,6 +22,7 @@ class MessageSerializer(serializers.ModelSerializer):
     room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = AuthorSerializer(read_only=True, allow_null=True)
     deleted = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
@@ -35,6 +37,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_id",
             "edited_at",
             "deleted",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -42,7 +45,17 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_deleted(self, message: Message) -> bool:
         return message.deleted_at is not None
 
+    @extend_schema_field(FileSerializer(many=True))
+    def get_attachments(self, message: Message) -> list:
+        """The files, from the prefetch (or the services' ``_without_files``) when there
+        is one: on the event loop even ``message.attachments`` would ask the database
+        (its manager looks up the content type)."""
+        cache = getattr(message, "_prefetched_objects_cache", None) or {}
+        files = cache["attachments"] if "attachments" in cache else message.attachments.all()
+        return [dict(item) for item in _files_serializer.to_representation(files)]
 
+
+_files_serializer = FileSerializer(many=True)
 # One instance for every payload: building a ModelSerializer's fields costs
 # more than using them (about a millisecond per message). Reading is stateless.
 _payload_serializer = MessageSerializer()
@@ -150,7 +163,19 @@ class RoomCreateSerializer(serializers.Serializer):
 
 
 class MessageEditSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_BODY_LENGTH, trim_whitespace=False)
+    """PATCH of a message: its text, its files (the whole list), or both."""
+
+    body = serializers.CharField(
+        max_length=MAX_BODY_LENGTH, trim_whitespace=False, required=False, allow_blank=True
+    )
+    attachments = AttachmentsField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"body": ["Dieses Feld ist erforderlich."]}, code="required"
+            )
+        return attrs
 
 
 class MembershipUpdateSerializer(serializers.Serializer):

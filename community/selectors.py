@@ -25,6 +25,7 @@ from community.models import (
 from core.addresses import email_domain
 from core.search_text import query_terms
 from core.tokens import hash_token
+from files.models import StoredFile
 
 
 def municipality_list() -> QuerySet[Municipality]:
@@ -127,7 +128,9 @@ def project_search(
 
 def project_detail_queryset(*, viewer: User) -> QuerySet[Project]:
     return project_list(viewer=viewer).prefetch_related(
-        "links", Prefetch("members", queryset=User.objects.filter(is_active=True))
+        "links",
+        Prefetch("members", queryset=User.objects.filter(is_active=True)),
+        Prefetch("attachments", queryset=StoredFile.objects.defer("text")),
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from community import access, selectors, services
 from community.forms import (
     AccountSetupForm,
+    DocumentsForm,
     ExpertiseForm,
     InviteForm,
     LoginForm,
@@ -290,6 +291,27 @@ def qualification_delete(request, pk):
 
 
 # --- projects -------------------------------------------------------------------
+@require_http_methods(["POST"])
+def project_documents(request, pk):
+    """The project's people (also from other municipalities) add documents."""
+    project = access.access_project(request.user, pk)
+    if not access.can_add_project_files(request.user, project):
+        raise PermissionDenied
+    form = DocumentsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("attachments", [])))
+        return redirect(project)
+    try:
+        services.project_files_add(
+            project=project, member=request.user, attachments=form.cleaned_data["attachments"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Die Unterlagen sind hinzugefügt."))
+    return redirect(project)
+
+
 @require_http_methods(["POST"])
 def project_invitation_answer(request, pk, answer):
     """The invited member accepts or declines taking part in a project."""

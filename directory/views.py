@@ -83,6 +83,9 @@ def project_detail(request, pk):
             "chat_room": directory_selectors.project_chat_room(
                 project=project, viewer=request.user
             ),
+            # The documents (prefetched with the project), and who may add some.
+            "documents": list(project.attachments.all()),
+            "can_add_documents": access.can_add_project_files(request.user, project),
             "invitation": selectors.project_invitation_of(project=project, viewer=request.user),
             "invited": selectors.project_invitations_open(project=project) if can_edit else (),
         },

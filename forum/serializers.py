@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from community.access import project_visible_to
 from community.models import Expertise, Project, User
+from files.serializers import AttachmentsField
 from forum import access
 from forum.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Post, ReactionKind, Thread
 
@@ -56,6 +57,15 @@ class FirstPostBodyField(serializers.CharField):
         return post.body if post else ""
 
 
+@extend_schema_field(AttachmentsField())  # the schema of the field it extends
+class FirstPostAttachmentsField(AttachmentsField):
+    """A thread's ``attachments``: written to the first post, read from it."""
+
+    def get_attribute(self, instance):
+        post = first_post(instance)
+        return post.attachments if post else []
+
+
 class VisibleProjectField(serializers.PrimaryKeyRelatedField):
     """The linked project's id, or null when the viewer may not see that project."""
 
@@ -80,6 +90,7 @@ class ThreadSerializer(serializers.ModelSerializer):
         slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )
     project = VisibleProjectField(queryset=Project.objects.all(), required=False, allow_null=True)
+    attachments = FirstPostAttachmentsField(required=False)
     author = ForumMemberSerializer(read_only=True)
     solution = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
@@ -104,6 +115,7 @@ class ThreadSerializer(serializers.ModelSerializer):
             "solution",
             "unread_count",
             "url",
+            "attachments",
         ]
         read_only_fields = [
             "id",
@@ -135,6 +147,7 @@ class PostSerializer(serializers.ModelSerializer):
     is_solution = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    attachments = AttachmentsField(required=False)
 
     class Meta:
         model = Post
@@ -153,8 +166,9 @@ class PostSerializer(serializers.ModelSerializer):
             "is_solution",
             "reactions",
             "url",
+            "attachments",
         ]
-        read_only_fields = [f for f in fields if f != "body"]
+        read_only_fields = [f for f in fields if f not in ("body", "attachments")]
 
     def get_is_solution(self, post) -> bool:
         return post.thread.solution_id == post.pk
@@ -174,11 +188,20 @@ class PostSerializer(serializers.ModelSerializer):
         if post.is_deleted or (post.hidden and not moderator):
             data["body"] = ""
             data["body_html"] = ""
+            data["attachments"] = []
         return data
 
 
 class PostCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_LENGTH)
+    attachments = AttachmentsField(required=False)
+
+
+class PostEditSerializer(serializers.Serializer):
+    """PATCH of a post: the text, the files (the whole list), or both."""
+
+    body = serializers.CharField(max_length=BODY_MAX_LENGTH, required=False)
+    attachments = AttachmentsField(required=False)
 
 
 class ReactionRequestSerializer(serializers.Serializer):
@@ -204,3 +227,4 @@ class ThreadUpdateSerializer(ThreadModerationSerializer):
     tags = serializers.SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )
+    attachments = AttachmentsField(required=False)

@@ -53,10 +53,12 @@ from community.services.onboarding import (
     signup_email_for_token,
     signup_request,
 )
+from community.services.photos import member_photo_set
 from community.services.projects import (
     PROJECT_FIELDS,
     project_create,
     project_delete,
+    project_files_add,
     project_invitation_accept,
     project_invitation_decline,
     project_update,
@@ -96,6 +98,7 @@ __all__ = [
     "member_deactivate",
     "member_invite",
     "member_password_set",
+    "member_photo_set",
     "member_sessions_end",
     "member_set_expertise",
     "member_sockets_changed_on_commit",
@@ -111,6 +114,7 @@ __all__ = [
     "normalize_email",
     "project_create",
     "project_delete",
+    "project_files_add",
     "project_invitation_accept",
     "project_invitation_decline",
     "project_update",

@@ -73,6 +73,10 @@ ROWS: dict[str, Row] = {
     "project_create": Row(lambda w: "/projekte/neu/"),
     "project_detail": Row(lambda w: f"/projekte/{w.draft.pk}/", note="unpublished project"),
     "project_edit": Row(lambda w: f"/projekte/{w.project.pk}/bearbeiten/"),
+    "project_documents": Row(
+        lambda w: f"/projekte/{w.draft.pk}/unterlagen/",
+        note="unpublished project; no file sent: back to the page",
+    ),
     "project_invitation_accept": Row(
         lambda w: f"/projekte/{w.project.pk}/einladung/annehmen/", note="Otto is invited"
     ),
@@ -138,6 +142,10 @@ ROWS: dict[str, Row] = {
     "events:detail": Row(lambda w: f"/termine/{w.event.pk}/", note="event for Wetzlar only"),
     "events:ics": Row(lambda w: f"/termine/{w.event.pk}/termin.ics"),
     "events:edit": Row(lambda w: f"/termine/{w.event.pk}/bearbeiten/"),
+    "events:add_documents": Row(
+        lambda w: f"/termine/{w.event.pk}/unterlagen/",
+        note="before the start: organizers only; no file sent: back to the page",
+    ),
     "events:signup": Row(lambda w: f"/termine/{w.event.pk}/anmelden/"),
     "events:cancel_signup": Row(lambda w: f"/termine/{w.event.pk}/abmelden/"),
     "events:attendees": Row(lambda w: f"/termine/{w.event.pk}/teilnehmende/"),
@@ -185,6 +193,11 @@ ROWS: dict[str, Row] = {
     "project-detail": Row(lambda w: f"/api/projects/{w.draft.pk}/", note="unpublished project"),
     "project-invitation-accept": Row(
         lambda w: f"/api/projects/{w.project.pk}/invitation/accept/", note="Otto is invited"
+    ),
+    "project-attachments": Row(
+        lambda w: f"/api/projects/{w.draft.pk}/attachments/",
+        note="unpublished project; its people add documents",
+        body={"POST": lambda w: {"attachments": []}},
     ),
     "project-invitation-decline": Row(
         lambda w: f"/api/projects/{w.project.pk}/invitation/decline/", note="Otto is invited"
@@ -258,6 +271,11 @@ ROWS: dict[str, Row] = {
         lambda w: f"/api/events/{w.event.pk}/attendees/{_u(w, 'member').pk}/"
     ),
     "event-signup": Row(lambda w: f"/api/events/{w.event.pk}/signup/"),
+    "event-attachments": Row(
+        lambda w: f"/api/events/{w.event.pk}/attachments/",
+        note="before the start: organizers only",
+        body={"POST": lambda w: {"attachments": []}},
+    ),
 }
 
 # Groups: patterns covered by one representative row.
@@ -344,6 +362,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "project_create": {"GET": "LOOOOOOO", "POST": "LOOOOOOO"},
     "project_detail": {"GET": "LHHHOOHO"},
     "project_edit": {"GET": "LFFFOOFO", "POST": "LFFFOOFO"},
+    "project_documents": {"POST": "LHHHOOHO"},
     "project_invitation_accept": {"POST": "LOHHHHHH"},
     "project_invitation_decline": {"POST": "LOHHHHHH"},
     "tool_detail": {"GET": "LOOOOOOO"},
@@ -395,6 +414,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "events:detail": {"GET": "LHHHOOOO"},
     "events:ics": {"GET": "LHHHOOOO"},
     "events:edit": {"GET": "LHHHFOOO", "POST": "LHHHFOOO"},
+    "events:add_documents": {"POST": "LHHHFOOO"},
     "events:signup": {"POST": "LHHHOOOO"},
     "events:cancel_signup": {"POST": "LHHHOOOO"},
     "events:attendees": {"GET": "LHHHFOOO", "POST": "LHHHFOOO"},
@@ -439,6 +459,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "project-list": {"GET": "LOOOOOOO", "POST": "LFFFOOFO"},
     "project-detail": {"GET": "LHHHOOHO", "PATCH": "LHHHOOHO", "DELETE": "LHHHOOHO"},
     "project-invitation-accept": {"POST": "LOHHHHHH"},
+    "project-attachments": {"POST": "LHHHOOHO"},
     "project-invitation-decline": {"POST": "LOHHHHHH"},
     "forum-category-list": {"GET": "LOOOOOOO"},
     "forum-category-detail": {"GET": "LOOOOOOO"},
@@ -464,6 +485,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "event-attendees": {"GET": "LHHHFOOO", "POST": "LHHHFOOO"},
     "event-attendee-remove": {"DELETE": "LHHHFOOO"},
     "event-signup": {"POST": "LHHHBOOO", "DELETE": "LHHHOBBB"},
+    "event-attachments": {"POST": "LHHHFOOO"},
     "api_chat_room_members": {"GET": "LHHHOOHH"},
     "admin": {
         "GET": "LLLLLLLO",
