@@ -69,11 +69,14 @@ def test_a_clean_upload_passes_the_scanner_and_is_stored(scanning, member_api, m
 def test_without_an_answering_scanner_an_upload_is_refused_not_kept_unscanned(
     settings, member_api, tmp_path
 ):
+    before = set(stored_blobs())
     settings.CLAMAV_SOCKET = str(tmp_path / "kein-clamd.sock")
     response = member_api.post(
         "/api/files/",
         {"file": SimpleUploadedFile("protokoll.txt", b"Hallo\n", content_type="text/plain")},
         format="multipart",
     )
-    assert 500 > response.status_code >= 400 or response.status_code == 503, response.content
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "scan_unavailable"
     assert not StoredFile.objects.exists()
+    assert set(stored_blobs()) == before
