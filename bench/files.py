@@ -152,9 +152,10 @@ def daphne(env: dict, scratch: Path):
 
 
 # --- measuring ------------------------------------------------------------------------------
-def rss_bytes(pid: int) -> int:
+def rss_bytes(pid: int, field: str = "VmRSS") -> int:
+    """Resident memory from /proc: VmRSS (all), RssAnon (heap), RssFile (mapped files)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     return 0
 
@@ -163,17 +164,21 @@ class PeakRss:
     """Samples a process's RSS in a thread until stopped; keeps the peak."""
 
     def __init__(self, pid: int, interval: float = 0.005):
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.anon = pid, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_bytes(self.pid))
+            rss = rss_bytes(self.pid)
+            if rss > self.peak:
+                self.peak = rss
+                self.anon = rss_bytes(self.pid, "RssAnon")
             time.sleep(self.interval)
 
     def __enter__(self):
         self.peak = rss_bytes(self.pid)
+        self.anon = rss_bytes(self.pid, "RssAnon")
         self._thread.start()
         return self
 
@@ -248,17 +253,24 @@ def mib(n: float) -> str:
 def memory_phase(env, scratch, token, cookie, source: Path, parallel: int) -> dict:
     size = source.stat().st_size
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    # Warm-up: the same number of parallel uploads and downloads of a small file
+    # above FILE_UPLOAD_MAX_MEMORY_SIZE (temporary files, worker threads, imports).
     warm = scratch / "warm.csv"
-    make_file(warm, 1 * MB)
+    make_file(warm, 3 * MB)
     with daphne({**env, "FILES_DELIVERY": "django"}, scratch) as (process, port):
 
         def plain():
             return http.client.HTTPConnection("127.0.0.1", port, timeout=300)
 
-        warmed = upload(port, token, warm, "warm.csv")
-        download(plain, warmed["url"], cookie, warm.stat().st_size)
+        started_rss = rss_bytes(process.pid)
+        with ThreadPoolExecutor(parallel) as pool:
+            warmed = list(
+                pool.map(lambda n: upload(port, token, warm, f"w-{n}.csv"), range(parallel))
+            )
+            list(pool.map(lambda f: download(plain, f["url"], cookie, warm.stat().st_size), warmed))
         time.sleep(0.5)
         baseline = rss_bytes(process.pid)
+        baseline_anon = rss_bytes(process.pid, "RssAnon")
         with PeakRss(process.pid) as up, ThreadPoolExecutor(parallel) as pool:
             started = time.perf_counter()
             files = list(pool.map(lambda n: upload(port, token, source, f"bench-{n}.csv"),
@@ -272,10 +284,14 @@ def memory_phase(env, scratch, token, cookie, source: Path, parallel: int) -> di
         time.sleep(0.5)
         after = rss_bytes(process.pid)
     return {
+        "started": started_rss,
         "baseline": baseline,
         "upload_peak": up.peak,
+        "upload_peak_anon": up.anon,
+        "baseline_anon": baseline_anon,
         "after_upload": after_up,
         "download_peak": down.peak,
+        "download_peak_anon": down.anon,
         "after": after,
         "upload_seconds": up_seconds,
         "download_seconds": down_seconds,
@@ -348,6 +364,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--memory-only", action="store_true", help="skip the nginx comparison")
     args = parser.parse_args()
     args.parallel = min(args.parallel, 50)
     args.rounds = min(args.rounds, 40)
@@ -379,18 +396,25 @@ def main() -> None:
         growth_down = memory["download_peak"] - memory["after_upload"]
         growth = max(memory["upload_peak"], memory["download_peak"]) - memory["baseline"]
         print("\n1. daphne (FILES_DELIVERY=django), RSS")
-        print(f"   nach dem Aufwärmen      {mib(memory['baseline'])}")
+        print(f"   nach dem Start          {mib(memory['started'])}")
+        print(f"   nach dem Aufwärmen      {mib(memory['baseline'])}  "
+              f"({args.parallel} × 3 MB hoch und herunter)")  # fmt: skip
         took = f"{args.parallel} × {size / MB:.0f} MB in"
         print(f"   Spitze beim Hochladen   {mib(memory['upload_peak'])}  (+{mib(growth_up)}), "
               f"{took} {memory['upload_seconds']:.1f} s")  # fmt: skip
+        print(f"      davon Heap (RssAnon) {mib(memory['upload_peak_anon'])} "
+              f"(+{mib(memory['upload_peak_anon'] - memory['baseline_anon'])})")  # fmt: skip
         print(f"   nach dem Hochladen      {mib(memory['after_upload'])}")
         print(f"   Spitze beim Herunterladen {mib(memory['download_peak'])}  "
               f"(+{mib(growth_down)} ggü. nach dem Hochladen), "
               f"{took} {memory['download_seconds']:.1f} s")  # fmt: skip
+        print(f"      davon Heap (RssAnon) {mib(memory['download_peak_anon'])}")
         print(f"   am Ende                 {mib(memory['after'])}")
         verdict = "erfüllt" if growth < 30 * 1024 * 1024 else "NICHT erfüllt"
         print(f"   Wachstum gesamt (Spitze − Aufwärmen): {mib(growth)}  → < 30 MiB {verdict}")
 
+        if args.memory_only:
+            return
         stored = memory["files"][0]
         served = nginx_phase(env, scratch, cookie, stored, args.parallel, args.rounds)
         print(f"\n2. nginx (docs/deploy/nginx.conf, HTTPS), {args.rounds} Runden × "
