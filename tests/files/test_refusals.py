@@ -1,6 +1,5 @@
 """Every refused upload: a JSON reason with the right status, and nothing of it kept."""
 
-import os
 import tempfile
 import threading
 import tracemalloc
@@ -21,15 +20,15 @@ def post(api, name: str, data: bytes):
     return api.post("/api/files/", {"file": samples.upload(name, data)}, format="multipart")
 
 
-def temporary_copies() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if "lotsennetz-upload-" in name}
-
-
 @pytest.fixture(autouse=True)
-def _no_temporary_copy_stays():
-    before = temporary_copies()
+def _no_temporary_copy_stays(tmp_path, monkeypatch):
+    """Uploads' temporary files (Django's and our copies) in a directory of this test's
+    own: empty again when the test ends."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     yield
-    assert temporary_copies() <= before
+    assert list(scratch.iterdir()) == []
 
 
 def assert_refused(response, status: int, code: str | None, blobs_before) -> None:
@@ -223,8 +222,14 @@ def test_a_request_without_a_file_part_is_a_400_naming_the_field(member_api):
     assert "file" in response.json()
 
 
-def test_a_json_body_is_refused_415(member_api):
+def test_a_json_body_is_told_that_the_file_part_is_missing(member_api):
     response = member_api.post("/api/files/", {"file": "x"}, format="json")
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_a_body_of_another_media_type_is_refused_415(member_api):
+    response = member_api.generic("POST", "/api/files/", "x", content_type="text/plain")
     assert response.status_code == 415
 
 
