@@ -4,6 +4,7 @@ import gc
 import http.client
 import json
 import os
+import tempfile
 import weakref
 
 import pytest
@@ -112,3 +113,25 @@ def test_a_worker_leaves_multipart_bodies_to_django_not_to_twisted():
     assert response.status in {401, 403}, (response.status, answer[:200])
     assert response.getheader("Content-Type", "").startswith("application/json")
     assert json.loads(answer)["detail"]
+
+
+async def test_a_request_body_on_disk_waits_there_until_the_application_reads_it():
+    """daphne queues a whole body at once (django/daphne#483); the queue keeps
+    only where each piece lies in Twisted's temporary file."""
+    content = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, as Twisted would)
+    data = os.urandom(300_000)
+    content.write(data)
+    content.seek(0)
+    queue = runtime._BodyFromDisk(content)
+    while chunk := content.read(8192):
+        queue.put_nowait({"type": "http.request", "body": chunk, "more_body": True})
+    queue.put_nowait({"type": "http.request", "body": b"", "more_body": False})
+    content.close()  # Twisted may close its file; the queue reads through its own descriptor
+    assert all(item["body"] is None for item in list(queue._queue)[:-1])
+    received = []
+    while True:
+        message = await queue.get()
+        received.append(message["body"])
+        if not message["more_body"]:
+            break
+    assert b"".join(received) == data
