@@ -19,7 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from config.runtime import settle_heap  # noqa: E402
+from config.runtime import (  # noqa: E402
+    feed_request_bodies_from_disk,
+    keep_request_bodies_out_of_twisted,
+    settle_heap,
+)
 from core.ws_auth import TokenAuthMiddleware  # noqa: E402
 from files.asgi import BodyLimitMiddleware  # noqa: E402
 
@@ -32,6 +36,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Uploads reach Django as they came, not parsed into memory by Twisted first.
+keep_request_bodies_out_of_twisted()
+feed_request_bodies_from_disk()
 
 # Load the URLconf (and with it every view module) now, then put what was
 # loaded out of the garbage collector's way.

@@ -1,6 +1,14 @@
 """Tuning of a long-running worker process, applied once it has started."""
 
+import asyncio
 import gc
+import io
+import os
+import weakref
+from functools import partial
+
+from daphne.http_protocol import WebRequest
+from daphne.server import Server
 
 # Young collections every 20,000 new container objects instead of 700: a
 # request's or a chat message's short-lived cycles mostly die before they are
@@ -21,3 +29,81 @@ def settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def keep_request_bodies_out_of_twisted() -> None:
+    """Leave request bodies to Django under daphne.
+
+    Twisted's ``Request`` parses every ``multipart/form-data`` and urlencoded
+    POST into ``request.args`` before daphne sees the request: the whole body
+    read into memory and taken apart by the ``email`` package, several copies
+    of it (one upload of 25 MB cost a worker +205 MiB, docs/performance.md),
+    and a body it cannot parse is answered with a bare 400 before Django
+    could explain. daphne never reads ``request.args``. Twisted's switch
+    (``parsePOSTFormSubmission``) cannot be passed through daphne, so the
+    attribute is pinned to off on daphne's request class (a data descriptor
+    wins over the assignment in ``Request.__init__``).
+    """
+    WebRequest._parsePOSTFormSubmission = property(lambda self: False, lambda self, value: None)
+
+
+class _BodyFromDisk(asyncio.Queue):
+    """daphne's input queue for one HTTP request, holding offsets, not the body.
+
+    daphne puts a request's whole body into this queue at once, in 8 KiB
+    messages, before the application reads the first (django/daphne#483): an
+    upload of 25 MB sat in the worker's heap until Django had copied it to
+    disk. Twisted already keeps a body over 100 KB in a temporary file; this
+    queue remembers where each piece lies in it and reads the piece back only
+    when the application asks for it. The file is read through a duplicate of
+    its descriptor, closed with the queue, so that Twisted closing its own
+    never lets the queue read another file.
+    """
+
+    def __init__(self, content):
+        super().__init__()
+        self._fd = os.dup(content.fileno())
+        self._offset = 0
+        weakref.finalize(self, os.close, self._fd)
+
+    def put_nowait(self, item):
+        if item.get("type") == "http.request" and item.get("body"):
+            length = len(item["body"])
+            item = {**item, "body": None, "_at": (self._offset, length)}
+            self._offset += length
+        super().put_nowait(item)
+
+    async def get(self):
+        item = await super().get()
+        if "_at" in item:
+            offset, length = item.pop("_at")
+            item["body"] = os.pread(self._fd, length, offset)
+        return item
+
+
+def _on_disk(content) -> bool:
+    return content is not None and not isinstance(content, io.BytesIO) and not content.closed
+
+
+def _create_application(self, protocol, scope):
+    """daphne's ``Server.create_application`` (4.2), with the queue above for
+    HTTP requests whose body Twisted holds in a file."""
+    assert "application_instance" not in self.connections[protocol]
+    content = getattr(protocol, "content", None) if scope.get("type") == "http" else None
+    input_queue = _BodyFromDisk(content) if _on_disk(content) else asyncio.Queue()
+    scope.setdefault("asgi", {"version": "3.0"})
+    application_instance = self.application(
+        scope=scope, receive=input_queue.get, send=partial(self.handle_reply, protocol)
+    )
+    if protocol not in self.connections:
+        return None
+    self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+        application_instance, loop=asyncio.get_event_loop()
+    )
+    return input_queue
+
+
+def feed_request_bodies_from_disk() -> None:
+    """Let daphne hand a request body to the application piece by piece from
+    Twisted's temporary file instead of all at once from memory."""
+    Server.create_application = _create_application

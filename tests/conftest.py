@@ -11,6 +11,7 @@ from django.db import connection
 
 from community import services
 from community.models import Role
+from tests import clamav
 
 PASSWORD = "Lotsen-Passwort-2026"
 
@@ -57,6 +58,24 @@ def require_service(name: str, configured: bool) -> None:
     if running_in_ci():
         pytest.fail(f"{name} is required under CI but not configured")
     pytest.skip(f"{name} not configured (set {name.upper()}_URL); allowed outside CI only")
+
+
+@pytest.fixture(scope="session")
+def clamav_socket():
+    """A running clamd that knows EICAR (tests/clamav.py): CLAMAV_SOCKET as .ci/run
+    exports it, else one started for this session; skips without clamd outside CI only."""
+    configured = os.environ.get("CLAMAV_SOCKET")
+    if configured:
+        if not clamav.ping(configured):
+            pytest.fail(f"CLAMAV_SOCKET={configured} does not answer PING")
+        yield configured
+        return
+    if not clamav.clamd_binary():
+        if running_in_ci():
+            pytest.fail("clamd is required under CI (apt-get install clamav-daemon)")
+        pytest.skip("clamd missing (apt-get install clamav-daemon); allowed outside CI only")
+    with clamav.running_clamd() as path:
+        yield path
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
 """How a daphne worker process is set up: its connection pool and its heap."""
 
 import gc
+import http.client
+import json
 import os
+import tempfile
 import weakref
 
 import pytest
 
 from config import runtime
-from tests.servers import run_python
+from tests.servers import daphne, run_python
 
 
 def run_settings(script: str, **env_vars: str | None):
@@ -87,3 +90,48 @@ def test_settling_the_heap_leaves_later_objects_to_the_collector():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_leaves_multipart_bodies_to_django_not_to_twisted():
+    """Twisted would parse a multipart POST into memory first (+205 MiB for 25 MB,
+    docs/performance.md) and answer a body it cannot parse with a bare 400."""
+    body = b"kein Teil, keine Grenze " * 10_000
+    with daphne() as address:
+        host, port = address.split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request(
+            "POST",
+            "/api/files/",
+            body=body,
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )
+        response = conn.getresponse()
+        answer = response.read()
+        conn.close()
+    # Django answers (the request is not signed in), with a JSON reason.
+    assert response.status in {401, 403}, (response.status, answer[:200])
+    assert response.getheader("Content-Type", "").startswith("application/json")
+    assert json.loads(answer)["detail"]
+
+
+async def test_a_request_body_on_disk_waits_there_until_the_application_reads_it():
+    """daphne queues a whole body at once (django/daphne#483); the queue keeps
+    only where each piece lies in Twisted's temporary file."""
+    content = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, as Twisted would)
+    data = os.urandom(300_000)
+    content.write(data)
+    content.seek(0)
+    queue = runtime._BodyFromDisk(content)
+    while chunk := content.read(8192):
+        queue.put_nowait({"type": "http.request", "body": chunk, "more_body": True})
+    queue.put_nowait({"type": "http.request", "body": b"", "more_body": False})
+    content.close()  # Twisted may close its file; the queue reads through its own descriptor
+    assert all(item["body"] is None for item in list(queue._queue)[:-1])
+    received = []
+    while True:
+        message = await queue.get()
+        received.append(message["body"])
+        if not message["more_body"]:
+            break
+    assert b"".join(received) == data
