@@ -24,18 +24,14 @@ DEFAULT_PER_OBJECT = 10
 # What a member sees as the type of a file, by its (server-decided) content type.
 KINDS = {
     "application/pdf": _("PDF-Dokument"),
-    "application/msword": _("Word-Dokument"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _("Word-Dokument"),
     "application/vnd.oasis.opendocument.text": _("OpenDocument-Text"),
-    "application/vnd.ms-excel": _("Excel-Tabelle"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _("Excel-Tabelle"),
     "application/vnd.oasis.opendocument.spreadsheet": _("OpenDocument-Tabelle"),
-    "application/vnd.ms-powerpoint": _("PowerPoint-Präsentation"),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": _(
         "PowerPoint-Präsentation"
     ),
     "application/vnd.oasis.opendocument.presentation": _("OpenDocument-Präsentation"),
-    "application/zip": _("ZIP-Archiv"),
     "text/plain": _("Textdatei"),
     "text/csv": _("CSV-Tabelle"),
     "image/png": _("PNG-Bild"),
@@ -53,8 +49,28 @@ UNITS = [
 BYTES = _("%(size)s Byte")
 
 
+# A stored file names its addresses by methods, the API's file object by keys.
+METHODS = {"url": "get_absolute_url", "thumbnail_url": "get_thumbnail_url"}
+
+
 def _get(file, name):
-    return file.get(name) if isinstance(file, dict) else getattr(file, name, None)
+    if isinstance(file, dict):
+        return file.get(name)
+    if name in METHODS and hasattr(file, METHODS[name]):
+        return getattr(file, METHODS[name])()
+    return getattr(file, name, None)
+
+
+@register.filter
+def file_url(file) -> str:
+    """Where the file is downloaded (``/dateien/<id>/<name>``)."""
+    return _get(file, "url") or ""
+
+
+@register.filter
+def thumbnail_url(file) -> str:
+    """The thumbnail of a picture; empty for other files."""
+    return _get(file, "thumbnail_url") or ""
 
 
 @register.filter
@@ -177,3 +193,31 @@ def attachments_field(
         "max_files": max_files(),
         "texts": json.dumps(upload_texts()),
     }
+
+
+@register.simple_tag
+def photo_editor_texts() -> str:
+    """The texts of static/js/photo.js (the profile photo), as JSON for a data attribute."""
+    return json.dumps(
+        {
+            "chosen": gettext(
+                "Das Bild ist geladen. Wählen Sie den Ausschnitt und speichern Sie ihn."
+            ),
+            "saving": gettext("Das Foto wird gespeichert …"),
+            "saved": gettext("Ihr Foto ist gespeichert."),
+            "removed": gettext("Ihr Foto ist entfernt. Es erscheinen wieder Ihre Initialen."),
+            "cancelled": gettext("Abgebrochen: Ihr Foto bleibt, wie es war."),
+            "notImage": gettext("%(name)s ist kein Bild, das der Browser lesen kann."),
+            "tooLarge": gettext("%(name)s ist zu groß: höchstens %(max)s je Datei."),
+            "refused": gettext("Das Foto wurde nicht gespeichert: %(reason)s"),
+            "network": gettext(
+                "Die Verbindung ist unterbrochen. Bitte versuchen Sie es noch einmal."
+            ),
+            "failed": gettext("Es ist ein Fehler aufgetreten."),
+        }
+    )
+
+
+@register.simple_tag
+def upload_limit() -> int:
+    return max_bytes()
