@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
+    "files",
     "community",
     "forum",
     "events",
@@ -299,6 +300,60 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded files (files/): on the file system under var/files/, or with
+# FILES_STORAGE=s3 in S3-compatible object storage (django-storages).
+FILES_ROOT = Path(os.environ.get("FILES_ROOT", VAR_DIR / "files"))
+FILES_STORAGE = os.environ.get("FILES_STORAGE", "local").strip().lower()
+# Seconds a signed download address of the object storage stays valid.
+FILES_SIGNED_URL_SECONDS = env_int("FILES_SIGNED_URL_SECONDS", 60)
+if FILES_STORAGE == "s3":
+    STORAGES["files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": FILES_SIGNED_URL_SECONDS,
+        },
+    }
+elif FILES_STORAGE == "local":
+    STORAGES["files"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": FILES_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+else:
+    raise ImproperlyConfigured('FILES_STORAGE must be "local" or "s3".')
+# How downloads leave the platform after the access check: "django" (streamed
+# by the worker), "nginx" (X-Accel-Redirect to the internal location /_dateien/,
+# docs/deploy/nginx.conf) or "s3" (a redirect to a signed address).
+FILES_DELIVERY = os.environ.get("FILES_DELIVERY", "django").strip().lower()
+if FILES_DELIVERY not in {"django", "nginx", "s3"}:
+    raise ImproperlyConfigured('FILES_DELIVERY must be "django", "nginx" or "s3".')
+if FILES_DELIVERY == "s3" and FILES_STORAGE != "s3":
+    raise ImproperlyConfigured("FILES_DELIVERY=s3 needs FILES_STORAGE=s3.")
+FILES_MAX_BYTES = env_int("FILES_MAX_BYTES", 25 * 1024 * 1024)
+FILES_QUOTA_BYTES = env_int("FILES_QUOTA_BYTES", 1024 * 1024 * 1024)
+FILES_PER_OBJECT = 10
+# Images with more pixels are refused before they are decoded (decompression bombs).
+FILES_MAX_IMAGE_PIXELS = env_int("FILES_MAX_IMAGE_PIXELS", 50_000_000)
+# Virus scanning with clamd: a Unix socket, or host and port (none: no scan).
+CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
+CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
+CLAMAV_PORT = env_int("CLAMAV_PORT", 3310)
+CLAMAV_TIMEOUT = env_int("CLAMAV_TIMEOUT", 60)
+# Uploads beyond this size go to a temporary file, never held in memory whole.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

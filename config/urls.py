@@ -10,6 +10,7 @@ from core.health import healthz
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("files.api_urls")),
     path("", include("community.api_urls")),
     path("", include("forum.api_urls")),
     path("", include("chat.api_urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     # Switching the language must work on the sign-in page too.
     path("sprache/", login_not_required(set_language), name="set_language"),
+    path("dateien/", include("files.urls")),
     path("forum/", include("forum.urls")),
     path("chat/", include("chat.urls")),
     path("termine/", include("events.urls")),

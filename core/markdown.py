@@ -25,6 +25,7 @@ ALLOWED_TAGS = {
     "h5",
     "h6",
     "hr",
+    "img",
     "kbd",
     "li",
     "ol",
@@ -44,12 +45,26 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
     "ol": {"start"},
 }
 # Table cells may carry exactly these alignments and nothing else.
 ALIGN_VALUES = {"left", "center", "right"}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener noreferrer ugc"
+
+# Images only from the platform's own files (files/): ``/dateien/<uuid>/<name>``
+# or its thumbnail; whether the reader may see the file is checked when the
+# browser asks for it. Nothing from elsewhere (no tracking pixels, no data: URLs).
+IMAGE_SOURCE = re.compile(
+    r"^/dateien/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/"
+    r"(vorschau/|(?!\.\.?$)[^/?#\\\s]+)$"
+)
+
+
+def allowed_image_source(src: str) -> bool:
+    return bool(IMAGE_SOURCE.match(src or ""))
+
 
 # A text's headings sit below the page's own h1 and h2.
 HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
@@ -67,6 +82,29 @@ class _DemoteHeadingsExtension(Extension):
         md.treeprocessors.register(_DemoteHeadings(md), "lotsennetz_demote_headings", 5)
 
 
+class _OwnImagesOnly(Treeprocessor):
+    """An image from anywhere but /dateien/ becomes its description, as text."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag != "img" or allowed_image_source(child.get("src", "")):
+                    continue
+                text = child.get("alt", "") + (child.tail or "")
+                index = list(parent).index(child)
+                parent.remove(child)
+                if index == 0:
+                    parent.text = (parent.text or "") + text
+                else:
+                    previous = parent[index - 1]
+                    previous.tail = (previous.tail or "") + text
+
+
+class _OwnImagesOnlyExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_OwnImagesOnly(md), "lotsennetz_own_images_only", 4)
+
+
 def _markdown(extensions=()) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
@@ -74,6 +112,7 @@ def _markdown(extensions=()) -> markdown.Markdown:
             "tables",
             "sane_lists",
             _DemoteHeadingsExtension(),
+            _OwnImagesOnlyExtension(),
             *extensions,
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
@@ -91,6 +130,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     ``java script:`` is no scheme to nh3 (a relative URL), but browsers strip
     tabs and newlines from URLs; without the noise it must be an allowed scheme.
     """
+    if tag == "img" and attribute == "src":
+        return value if allowed_image_source(value) else None
     if attribute == "href":
         scheme = _SCHEME.match(_URL_NOISE.sub("", value).lower())
         if scheme and scheme.group(1) not in URL_SCHEMES:
@@ -109,6 +150,7 @@ def sanitize_html(html: str) -> str:
         link_rel=LINK_REL,
         strip_comments=True,
         attribute_filter=_filter_attribute,
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
     )
 
 

@@ -4,7 +4,11 @@ DATABASE_URL and REDIS_URL are honoured as in production, so `.ci/run` tests
 against PostgreSQL and Redis; without them the embedded default is tested.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "x" * 50)
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", "lotsennetz-test")
@@ -21,9 +25,23 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# Uploaded files of one test run in a directory of their own, shared with the
+# daphne processes it starts (inherited through the environment), removed at exit.
+FILES_ROOT = Path(
+    os.environ.setdefault(
+        "LOTSENNETZ_TEST_FILES_ROOT", tempfile.mkdtemp(prefix="lotsennetz-test-files-")
+    )
+)
+if os.environ.get("LOTSENNETZ_TEST_FILES_OWNER", str(os.getpid())) == str(os.getpid()):
+    os.environ["LOTSENNETZ_TEST_FILES_OWNER"] = str(os.getpid())
+    atexit.register(shutil.rmtree, FILES_ROOT, ignore_errors=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FILES_ROOT, "base_url": None},
+    },
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that daphne processes started by tests share it;
