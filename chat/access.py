@@ -78,3 +78,24 @@ def access_message(user: User, room: Room, seq) -> Message:
         return Message.objects.select_related("author", "room").get(room=room, seq=int(seq))
     except (Message.DoesNotExist, TypeError, ValueError) as exc:
         raise Http404 from exc
+
+
+# --- attached files (registered with files.registry in ChatConfig.ready) -------------
+def can_see_message_files(user: User, message: Message) -> bool:
+    """Who may read the room reads the files of its messages (not of a deleted one).
+
+    Asked again on every download, so a member who left a private room, or
+    moved to another municipality, loses its files at once.
+    """
+    if message.deleted_at is not None or not user.is_authenticated or not user.is_active:
+        return False
+    room = message.room
+    membership = _membership(user, room) if room.by_membership else None
+    return can_enter(user, room, membership)
+
+
+def can_manage_message_files(user: User, message: Message) -> bool:
+    """The author (who may edit the message) and, in rooms they may read, the moderators."""
+    if can_change_message(user, message):
+        return True
+    return can_moderate(user, message.room) and can_see_message_files(user, message)

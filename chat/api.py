@@ -194,7 +194,8 @@ class MessageDetailView(APIView):
         payload.is_valid(raise_exception=True)
         message = services.message_edit(
             message=message,
-            body=payload.validated_data["body"],
+            body=payload.validated_data.get("body"),
+            attachments=payload.validated_data.get("attachments"),
             expected_version=expected_version(request),
         )
         return with_etag(Response(MessageSerializer(message).data), message)

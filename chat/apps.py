@@ -7,4 +7,13 @@ class ChatConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self):
-        from chat import checks  # noqa: F401 (registers the system checks)
+        from chat import access, checks  # noqa: F401 (checks registers the system checks)
+        from chat.models import Message
+        from files.registry import register_attachable
+
+        # Files of a message answer to whoever may read the room (checked on every download).
+        register_attachable(
+            Message,
+            can_view=access.can_see_message_files,
+            can_manage=access.can_manage_message_files,
+        )

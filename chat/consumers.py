@@ -222,13 +222,19 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         extra = {"client_id": client_id} if isinstance(client_id, str) else {}
         try:
             message, created, outbox = await services.message_post_async(
-                room=self.room, author=self.user, body=body, client_id=client_id
+                room=self.room,
+                author=self.user,
+                body=body,
+                client_id=client_id,
+                attachments=content.get("attachments"),
             )
         except ValidationError as exc:
-            if exc.code == "forbidden":
+            # A file that is not the sender's own unattached upload: "invalid", like any bad frame.
+            code = getattr(exc, "code", None)
+            if code == "forbidden":
                 await self.close(code=CLOSE_FORBIDDEN)
                 return
-            code = exc.code if exc.code in ERROR_CODES else "invalid"
+            code = code if code in ERROR_CODES else "invalid"
             await self.error(code, " ".join(exc.messages), **extra)
             return
         for group, event in outbox:  # committed: ring the doorbell from this loop

@@ -7,6 +7,7 @@ one is taken (see ``chat.services.message_post``).
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -228,6 +229,10 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(_("gelöscht am"), null=True, blank=True)
     # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
+    # Files sent with the message (a message may be only files, with an empty body).
+    attachments = GenericRelation(
+        "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"
+    )
 
     class Meta:
         verbose_name = _("Chatnachricht")

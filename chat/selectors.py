@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from chat.models import Mention, Message, Room, RoomKind, RoomMembership
 from community.models import User
+from files.models import StoredFile
 
 PAGE_SIZE = 100
 
@@ -93,7 +94,12 @@ def room_title(room: Room, *, viewer: User) -> str:
 
 
 def message_list(*, room: Room) -> QuerySet[Message]:
-    return Message.objects.filter(room=room).select_related("author", "room")
+    # Files in one query for a whole page (their extracted text is never shown).
+    return (
+        Message.objects.filter(room=room)
+        .select_related("author", "room")
+        .prefetch_related(Prefetch("attachments", queryset=StoredFile.objects.defer("text")))
+    )
 
 
 def messages_after(*, room: Room, after: int, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from chat.models import MAX_BODY_LENGTH, Message, Room, RoomKind
 from community.models import User
+from files.serializers import AttachmentsField, FileSerializer
 
 MAX_SEQ = 2**63 - 1
 
@@ -20,6 +21,7 @@ class MessageSerializer(serializers.ModelSerializer):
     room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = AuthorSerializer(read_only=True, allow_null=True)
     deleted = serializers.SerializerMethodField()
+    attachments = FileSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
@@ -34,6 +36,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_id",
             "edited_at",
             "deleted",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -151,7 +154,19 @@ class RoomCreateSerializer(serializers.Serializer):
 
 
 class MessageEditSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_BODY_LENGTH, trim_whitespace=False)
+    """PATCH of a message: its text, its files (the whole list), or both."""
+
+    body = serializers.CharField(
+        max_length=MAX_BODY_LENGTH, trim_whitespace=False, required=False, allow_blank=True
+    )
+    attachments = AttachmentsField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"body": ["Dieses Feld ist erforderlich."]}, code="required"
+            )
+        return attrs
 
 
 class MembershipUpdateSerializer(serializers.Serializer):

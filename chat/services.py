@@ -28,7 +28,7 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,8 +56,12 @@ from community.models import Municipality, Role, User
 from core import realtime
 from core.concurrency import check_version
 from core.text import german_slugify
+from files.models import StoredFile
+from files.services import files_attach, files_delete_for
 
 logger = logging.getLogger(__name__)
+# As many files as any object takes (files.FILES_PER_OBJECT); checked before the service.
+FILES_PER_MESSAGE = 10
 
 
 # --- broadcasting -------------------------------------------------------------
@@ -396,14 +400,15 @@ def direct_room_open(*, member: User, others: Iterable[User]) -> Room:
 
 
 # --- messages -------------------------------------------------------------------
-def _validate_message(body, client_id) -> None:
+def _validate_message(body, client_id, *, has_files: bool = False) -> None:
     if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
         raise ValidationError(
             _("client_id muss eine Zeichenkette mit 1 bis 64 Zeichen sein."), code="invalid"
         )
     if "\x00" in client_id:
         raise ValidationError(_("client_id enthält ein Nullzeichen."), code="invalid")
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or (not body.strip() and not has_files):
+        # Only files, with an empty body, is a message too.
         raise ValidationError(_("Die Nachricht ist leer."), code="invalid")
     if "\x00" in body:  # PostgreSQL text cannot hold it
         raise ValidationError(_("Die Nachricht enthält ein Nullzeichen."), code="invalid")
@@ -480,9 +485,41 @@ def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: 
 def _existing(room: Room, author: User, client_id: str) -> Message | None:
     return (
         Message.objects.select_related("author", "room")
+        .prefetch_related("attachments")
         .filter(room=room, author=author, client_id=client_id)
         .first()
     )
+
+
+def _without_files(message: Message) -> Message:
+    """Known to have no files: its payload asks the database nothing about them."""
+    message._prefetched_objects_cache = {"attachments": StoredFile.objects.none()}
+    return message
+
+
+def _with_files(message: Message) -> Message:
+    """Its files as stored now, for the payload (one query)."""
+    if getattr(message, "_prefetched_objects_cache", None):
+        message._prefetched_objects_cache.pop("attachments", None)
+    prefetch_related_objects([message], "attachments")
+    return message
+
+
+def validate_attachment_ids(attachments) -> list[str]:
+    """The ``attachments`` of a socket frame: a list of at most 10 id strings."""
+    if attachments is None:
+        return []
+    if (
+        not isinstance(attachments, list)
+        or len(attachments) > FILES_PER_MESSAGE
+        or not all(isinstance(a, str) and 0 < len(a) <= 64 for a in attachments)
+    ):
+        raise ValidationError(
+            _("attachments ist eine Liste von höchstens %(max)d Datei-IDs."),
+            code="invalid",
+            params={"max": FILES_PER_MESSAGE},
+        )
+    return attachments
 
 
 # One statement, one round trip on PostgreSQL: take the next seq (the UPDATE
@@ -590,7 +627,13 @@ def _store_portable(message: Message) -> None:
 
 
 def message_post(
-    *, room: Room, author: User, body: str, client_id: str, rate_limited: bool = True
+    *,
+    room: Room,
+    author: User,
+    body: str,
+    client_id: str,
+    rate_limited: bool = True,
+    attachments: list | None = None,
 ) -> tuple[Message, bool]:
     """Store a message with the room's next seq; return it and whether it is new.
 
@@ -600,8 +643,11 @@ def message_post(
     A resend is never refused by the rate limit either. Without mentions, on
     PostgreSQL outside any transaction, the rate limit's token, seq and message
     are a single statement in autocommit: one round trip (docs/performance.md).
+    ``attachments``: ids of the author's uploaded files, attached in the same
+    transaction (a file that is not the author's refuses the whole message).
     """
-    _validate_message(body, client_id)
+    attachments = validate_attachment_ids(attachments)
+    _validate_message(body, client_id, has_files=bool(attachments))
     linked, mentioned = _mentions(room, author, body)
     message = Message(
         room=room,
@@ -616,7 +662,7 @@ def message_post(
     postgresql = connection.vendor == "postgresql"
     # A single statement is atomic by itself; a transaction (or a savepoint
     # inside the caller's) only when more than one statement must commit together.
-    single = postgresql and not mentioned and connection.get_autocommit()
+    single = postgresql and not mentioned and not attachments and connection.get_autocommit()
     try:
         if rate_limited and not single and not ratelimit.take_token(author.pk):
             raise _rate_limited()
@@ -630,6 +676,11 @@ def message_post(
                     [Mention(message=message, member_id=pk) for pk in mentioned]
                 )
                 _notify_mentions(room=room, message=message, author=author, member_ids=mentioned)
+            if attachments:
+                files_attach(user=author, ids=attachments, target=message)
+                _with_files(message)
+            else:
+                _without_files(message)
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
@@ -666,7 +717,7 @@ Outbox = list[tuple[str, dict]]
 
 
 def _post_in_thread(
-    room, author, body, client_id, rate_limited, lost
+    room, author, body, client_id, rate_limited, lost, attachments=None
 ) -> tuple[Message, bool, Outbox]:
     """``message_post`` with its broadcasts collected for the loop to send.
 
@@ -688,6 +739,7 @@ def _post_in_thread(
                     body=body,
                     client_id=client_id,
                     rate_limited=rate_limited,
+                    attachments=attachments,
                 )
                 if lost and not created:
                     _send_to_room(room.pk, _message_event(message))
@@ -708,11 +760,15 @@ def _message_event(message: Message) -> dict:
 
 
 async def message_post_async(
-    *, room: Room, author: User, body: str, client_id: str
+    *, room: Room, author: User, body: str, client_id: str, attachments: list | None = None
 ) -> tuple[Message, bool, Outbox]:
     """``message_post`` for the event loop: the message, whether it is new, and
-    the broadcasts the caller sends once it holds them (after the commit)."""
-    _validate_message(body, client_id)
+    the broadcasts the caller sends once it holds them (after the commit).
+    A message with files takes the thread path (files_attach, in its transaction)."""
+    attachments = validate_attachment_ids(attachments)
+    _validate_message(body, client_id, has_files=bool(attachments))
+    if attachments:
+        return await _post_thread(room, author, body, client_id, True, False, attachments)
     fast = connection.vendor == "postgresql" and not candidate_handles(body)
     if not fast:
         return await _post_thread(room, author, body, client_id, True, False)
@@ -742,6 +798,7 @@ async def message_post_async(
         # refused by the room (closed, not a member). The thread path tells which.
         return await _post_thread(room, author, body, client_id, not token, False)
     message.pk, message.seq = pk, seq
+    _without_files(message)
     room.last_seq = max(room.last_seq, message.seq)
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))
@@ -758,22 +815,38 @@ def _lock_message(message: Message) -> Message:
 
 @transaction.atomic
 def message_edit(
-    *, message: Message, body: str, expected_version: int | Collection[int] | None = None
+    *,
+    message: Message,
+    body: str | None = None,
+    attachments: list | None = None,
+    expected_version: int | Collection[int] | None = None,
 ) -> Message:
-    """Change a message's text; with ``expected_version``, one changed meanwhile
-    raises VersionConflict (under the row lock: of two edits from one version
-    only one wins)."""
-    _validate_message(body, message.client_id)
+    """Change a message's text or files; with ``expected_version``, one changed
+    meanwhile raises VersionConflict (under the row lock: of two edits from one
+    version only one wins). ``body`` None keeps the text; ``attachments`` (None:
+    unchanged) replaces the files: those left out are deleted, new ones must be
+    the author's. A message keeps a text or at least one file."""
     message = _lock_message(message)
     check_version(message, expected_version)
     if message.deleted_at is not None:  # deleted meanwhile
         raise ValidationError(_("Diese Nachricht ist gelöscht."), code="deleted")
+    if attachments is not None:
+        attachments = validate_attachment_ids(attachments)
+        has_files = bool(attachments)
+    else:
+        has_files = message.attachments.exists()
+    if body is None:
+        body = message.body
+    _validate_message(body, message.client_id, has_files=has_files)
+    if attachments is not None:
+        files_attach(user=message.author, ids=attachments, target=message)
     message.body = body
     linked = _linked_handles(body)
     message.body_html = render_message(body, handles=linked, erased=_erased_handles(body, linked))
     message.edited_at = timezone.now()
     message.version += 1
     message.save(update_fields=["body", "body_html", "edited_at", "version"])
+    _with_files(message)
     _broadcast_on_commit(
         message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
     )
@@ -789,6 +862,8 @@ def message_delete(*, message: Message) -> Message:
     message.deleted_at = timezone.now()
     message.version += 1
     message.save(update_fields=["body", "body_html", "deleted_at", "version"])
+    files_delete_for(target=message)  # its files go with its text
+    _without_files(message)
     _broadcast_on_commit(
         message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)
     )

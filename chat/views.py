@@ -99,6 +99,7 @@ def send(request, slug):
             author=request.user,
             body=request.POST.get("body", ""),
             client_id=request.POST.get("client_id", ""),
+            attachments=request.POST.getlist("attachments")[:11] or None,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

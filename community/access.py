@@ -158,3 +158,39 @@ def access_api_token(user: User, token_id) -> ApiToken:
         return member_api_tokens(member=user).get(pk=int(token_id))
     except (ApiToken.DoesNotExist, TypeError, ValueError) as exc:
         raise Http404 from exc
+
+
+# --- attached files (registered with files.registry in CommunityConfig.ready) --------
+def can_see_project_files(user: User, project: Project) -> bool:
+    """Whoever may open the project sees its documents (a draft: its municipality, the
+    people asked into it, the administration), asked on every download."""
+    from community.selectors import project_list
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return project_list(viewer=user).filter(pk=project.pk).exists()
+
+
+def is_project_member(user: User, project: Project) -> bool:
+    return project.members.filter(pk=user.pk, is_active=True).exists()
+
+
+def can_add_project_files(user: User, project: Project) -> bool:
+    """Who keeps the project (its municipality's members, the administration) and the
+    people taking part in it, from wherever they are."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return can_edit_project(user, project) or is_project_member(user, project)
+
+
+def can_manage_project_files(user: User, project: Project) -> bool:
+    return can_add_project_files(user, project)
+
+
+def can_see_member_photo(user: User, member: User) -> bool:
+    """A profile photo is seen where the member is: by every active member of the network."""
+    return bool(user.is_authenticated and user.is_active and not member.is_erased)
+
+
+def can_manage_member_photo(user: User, member: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.pk == member.pk)

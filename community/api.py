@@ -98,6 +98,7 @@ class MemberSerializer(serializers.ModelSerializer):
         source="municipality.name", default=None, read_only=True, allow_null=True
     )
     initials = serializers.CharField(read_only=True)
+    photo_url = serializers.CharField(read_only=True, allow_null=True)
     expertise = DeclaredExpertiseSerializer(source="expertise_entries", many=True, read_only=True)
 
     class Meta:
@@ -115,6 +116,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "bio_html",
             "role",
             "expertise",
+            "photo_url",
         ]
         read_only_fields = fields
 
@@ -144,10 +146,17 @@ class MeSerializer(MemberSerializer):
         required=False,
         queryset=Expertise.objects.all(),
     )
+    photo = serializers.UUIDField(
+        source="photo_id",
+        required=False,
+        allow_null=True,
+        help_text="Die ID einer hochgeladenen Bilddatei (wird quadratisch zugeschnitten); "
+        "null entfernt das Foto.",
+    )
 
     class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "learning", "email"]
-        read_only_fields = ["id", "handle", "initials", "email", "bio_html", "role"]
+        fields = [*MemberSerializer.Meta.fields, "learning", "email", "photo"]
+        read_only_fields = ["id", "handle", "initials", "email", "bio_html", "role", "photo_url"]
         extra_kwargs = {"display_name": {"required": False, "allow_blank": False}}
 
 
@@ -524,6 +533,8 @@ class MemberViewSet(viewsets.GenericViewSet):
         data = dict(payload.validated_data)
         declared = data.pop("expertise_entries", None)
         learning = data.pop("learning_interests", None)
+        if "photo_id" in data:
+            data["photo"] = data.pop("photo_id")
         try:
             member = services.member_update_me(
                 member=request.user,

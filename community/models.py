@@ -8,6 +8,7 @@ import hashlib
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -290,6 +291,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="learners",
         verbose_name=_("möchte lernen"),
     )
+    # The profile photo: an uploaded image, cropped to a square (services.members).
+    photo = models.ForeignKey(
+        "files.StoredFile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Foto"),
+    )
+    # The photo is attached to its member (files.registry: every member sees it).
+    attached_files = GenericRelation(
+        "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"
+    )
 
     objects = UserManager()
 
@@ -395,6 +409,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_erased:
             return self.display_name
         return self.display_name.split(" ")[0] if self.display_name else self.email
+
+    @property
+    def photo_url(self) -> str | None:
+        """The square photo (its preview, 256 px), from the id alone: no query per member."""
+        if not self.photo_id:
+            return None
+        return reverse("file_thumbnail", kwargs={"pk": self.photo_id})
 
     @property
     def initials(self) -> str:
@@ -701,6 +722,10 @@ class Project(models.Model):
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
     # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
+    # The project's documents (concept, roll-out plan, slides).
+    attachments = GenericRelation(
+        "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"
+    )
 
     class Meta:
         verbose_name = _("Projekt")

@@ -10,9 +10,10 @@ administrators.
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from community.models import Municipality, Role, User
-from events.models import Audience, Event
+from events.models import Audience, Event, Signup, SignupStatus
 
 # Which events a user may see is ``Event.objects.visible_to(user)`` (events.models).
 
@@ -126,3 +127,35 @@ def access_event(user: User, event_id, queryset=None) -> Event:
         return events.get(pk=parse_id(event_id))
     except Event.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# --- documents ("Unterlagen", registered with files.registry in EventsConfig.ready) ------
+# Organizers (and moderators) attach documents at any time, before and after the
+# event. Participants with a confirmed seat add their own once the event has
+# begun (what they bring or write down there: slides, minutes, photos of the
+# flip chart), never before: until then the event's page is the organizers'.
+# Nobody adds to a cancelled event. Whoever may see the event sees its documents.
+def can_see_event_files(user: User, event: Event) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return Event.objects.visible_to(user).filter(pk=event.pk).exists()
+
+
+def can_manage_event_files(user: User, event: Event) -> bool:
+    """Organizers and moderators remove any document; an uploader their own (files)."""
+    return can_manage_event(user, event)
+
+
+def is_confirmed_participant(user: User, event: Event) -> bool:
+    return Signup.objects.filter(
+        event=event, member_id=user.pk, status=SignupStatus.CONFIRMED
+    ).exists()
+
+
+def can_add_event_files(user: User, event: Event) -> bool:
+    """Organizers at any time; confirmed participants from the event's start on."""
+    if not user.is_authenticated or not user.is_active or event.is_cancelled:
+        return False
+    if can_manage_event(user, event):
+        return True
+    return event.starts_at <= timezone.now() and is_confirmed_participant(user, event)

@@ -38,6 +38,7 @@ from events.serializers import (
     AttendeeSerializer,
     EventFilterSerializer,
     EventSerializer,
+    EventFilesAddSerializer,
     EventWriteSerializer,
     FeedSerializer,
     SignupResultSerializer,
@@ -235,6 +236,35 @@ class EventViewSet(viewsets.GenericViewSet):
         except ValidationError as exc:
             _raise_for(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=EventFilesAddSerializer,
+        responses={200: EventSerializer},
+        description=(
+            "Fügt dem Termin Unterlagen hinzu (Dateien des Mitglieds); die vorhandenen bleiben. "
+            "Die Organisation jederzeit, bestätigte Teilnehmende ab Beginn des Termins."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="attachments")
+    def attachments(self, request, pk=None):
+        event = self._event(pk)
+        payload = EventFilesAddSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not access.can_add_event_files(request.user, event):
+            raise exceptions.PermissionDenied(
+                _(
+                    "Unterlagen fügen die Organisation und, sobald der Termin begonnen hat, "
+                    "die bestätigten Teilnehmenden hinzu."
+                )
+            )
+        try:
+            services.event_files_add(
+                event=event, member=request.user, attachments=payload.validated_data["attachments"]
+            )
+        except ValidationError as exc:
+            _raise_for(exc)
+        event = self._event(pk)
+        return with_etag(Response(EventSerializer(event, context={"request": request}).data), event)
 
     @extend_schema(methods=["GET"], responses=FeedSerializer)
     @extend_schema(methods=["POST"], request=None, responses=FeedSerializer)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Municipality, State
 from core.concurrency import version_field
+from core.forms import AttachmentIdsField
 from events.models import (
     DEFAULT_TIMEZONE,
     Audience,
@@ -173,6 +174,8 @@ class EventForm(forms.Form):
 
     # Editing carries the version it started from (core.concurrency).
     version = version_field()
+    # The documents ("Unterlagen"): ids of uploaded files, hidden inputs.
+    attachments = AttachmentIdsField()
 
     def __init__(self, *args, host_choices=None, audience_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,8 +223,15 @@ def event_initial(event: Event) -> dict:
         "hosting_municipality": event.hosting_municipality,
         "forum_thread": event.forum_thread_id,
         "version": event.version,
+        "attachments": [str(f.pk) for f in event.attachments.all()],
     }
 
 
 class AttendeeAddForm(forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse des Mitglieds"), max_length=254)
+
+
+class EventFilesForm(forms.Form):
+    """Documents a participant adds to an event (hidden inputs of the page's uploader)."""
+
+    attachments = AttachmentIdsField(required=True)

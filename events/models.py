@@ -15,6 +15,7 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Municipality, State, User
 from core.text import OneLineCharField
+from files.models import StoredFile
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 
@@ -115,6 +117,8 @@ class EventQuerySet(models.QuerySet):
                 Prefetch(
                     "agenda_items", queryset=AgendaItem.objects.order_by("order", "starts_at")
                 ),
+                # The documents ("Unterlagen"), without their extracted text.
+                Prefetch("attachments", queryset=StoredFile.objects.defer("text")),
             )
             .annotate(
                 confirmed_count=Count(
@@ -229,6 +233,10 @@ class Event(models.Model):
     updated_at = models.DateTimeField(_("geändert am"), default=dj_timezone.now, editable=False)
     # Raised by every change of this row (core.concurrency): the ETag.
     version = models.PositiveIntegerField(_("Version"), default=1, db_default=1, editable=False)
+    # Documents ("Unterlagen"): slides, minutes (see events.access.can_add_event_files).
+    attachments = GenericRelation(
+        "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"
+    )
 
     objects = EventQuerySet.as_manager()
 

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from community.models import Municipality, State, User
 from events import access
+from files.serializers import AttachmentsField
 from events.models import (
     AgendaItem,
     Event,
@@ -163,6 +164,7 @@ class EventSerializer(serializers.ModelSerializer):
     can_manage = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     ics_url = serializers.SerializerMethodField()
+    attachments = AttachmentsField(read_only=True)
 
     class Meta:
         model = Event
@@ -198,6 +200,7 @@ class EventSerializer(serializers.ModelSerializer):
             "can_manage",
             "url",
             "ics_url",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -254,10 +257,12 @@ class EventWriteSerializer(serializers.ModelSerializer):
     audience_state = serializers.ChoiceField(
         choices=State.choices, required=False, allow_blank=True
     )
+    attachments = AttachmentsField(required=False)
 
     class Meta:
         model = Event
         fields = [
+            "attachments",
             "title",
             "kind",
             "description",
@@ -340,3 +345,9 @@ class EventFilterSerializer(serializers.Serializer):
 
 class FeedSerializer(serializers.Serializer):
     url = serializers.URLField()
+
+
+class EventFilesAddSerializer(serializers.Serializer):
+    """POST …/attachments/: files to add to the event's documents (the others stay)."""
+
+    attachments = AttachmentsField()

@@ -26,8 +26,9 @@ from community.services import search_index_update
 from core import emails, realtime
 from core.concurrency import check_version
 from core.markdown import render_markdown
+from files.services import files_attach
 from events import notify, realtime_events
-from events.access import can_address
+from events.access import can_add_event_files, can_address, can_manage_event
 from events.feeds import feed_token
 from events.models import (
     AgendaItem,
@@ -218,8 +219,12 @@ def event_create(
     forum_thread=None,
     organizers: Iterable[User] = (),
     agenda: Iterable[dict] = (),
+    attachments: list | None = None,
 ) -> Event:
-    """Create an event; its creator is always one of its organizers."""
+    """Create an event; its creator is always one of its organizers.
+
+    ``attachments``: ids of the creator's uploaded files, the event's documents.
+    """
     event = Event(
         title=(title or "").strip(),
         kind=kind,
@@ -247,6 +252,8 @@ def event_create(
     event.save()
     _set_organizers(event=event, organizers=[created_by, *organizers])
     _set_agenda(event=event, agenda=agenda)
+    if attachments:
+        files_attach(user=created_by, ids=attachments, target=event)
     _sync_chat_room(event)
     return event
 
@@ -285,9 +292,13 @@ def event_update(
     agenda: Iterable[dict] | None = None,
     expected_version: int | Collection[int] | None = None,
     by: User | None = None,
+    attachments: list | None = None,
     **fields,
 ) -> Event:
     """Change an event; SEQUENCE grows when calendar programs must update their copy.
+
+    ``attachments`` (by an organizer, ``by``) replaces the list of documents:
+    those left out are deleted, participants' ones included.
 
     A smaller capacity may not drop below the confirmed seats; a larger one
     moves people up from the waiting list at once. With ``expected_version``,
@@ -334,6 +345,17 @@ def event_update(
         _set_organizers(event=locked, organizers=organizers)
     elif {"title", "audience"} & set(fields):
         _reindex_organizers(locked)
+    if attachments is not None:
+        if by is None or not can_manage_event(by, locked):
+            raise ValidationError(
+                {
+                    "attachments": ValidationError(
+                        _("Unterlagen eines Termins ändert seine Organisation."),
+                        code="invalid_attachment",
+                    )
+                }
+            )
+        files_attach(user=by, ids=attachments, target=locked)
     if changed:
         locked.sequence += 1
     locked.updated_at = timezone.now()
@@ -353,6 +375,33 @@ def _sockets_recheck_on_commit(event: Event) -> None:
     """Open pages of the event check whether their member may still see it (4404 if not)."""
     group = realtime.event_group(event.pk)
     realtime.send_on_commit(group, {"type": realtime.SOCKET_RECHECK})
+
+
+@transaction.atomic
+def event_files_add(*, event: Event, member: User, attachments: list) -> Event:
+    """Add documents to an event, keeping the ones it has (see events.access for who).
+
+    For participants, who may not edit the event: organizers, moderators, and
+    confirmed participants once the event has begun. Removing one is deleting
+    the file (its uploader, or the organization).
+    """
+    locked = _lock(event)
+    if not can_add_event_files(member, locked):
+        raise ValidationError(
+            {
+                "attachments": ValidationError(
+                    _(
+                        "Unterlagen fügen die Organisation und, sobald der Termin begonnen "
+                        "hat, die bestätigten Teilnehmenden hinzu."
+                    ),
+                    code="not_allowed",
+                )
+            }
+        )
+    current = [str(pk) for pk in locked.attachments.values_list("pk", flat=True)]
+    new = [str(pk) for pk in attachments if str(pk) not in current]
+    files_attach(user=member, ids=[*current, *new], target=locked)
+    return locked
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/termin.ics", views.event_ics, name="ics"),
     path("<int:pk>/bearbeiten/", views.edit, name="edit"),
+    path("<int:pk>/unterlagen/", views.add_documents, name="add_documents"),
     path("<int:pk>/anmelden/", views.signup, name="signup"),
     path("<int:pk>/abmelden/", views.cancel_signup, name="cancel_signup"),
     path("<int:pk>/teilnehmende/", views.attendees, name="attendees"),

@@ -22,8 +22,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community.models import Municipality, State, User
 from core.addresses import canonical_email
 from core.concurrency import VersionConflict, page_conflict
+from core.forms import attachments_from
 from events import access, feeds, ical, selectors, services
-from events.forms import COMMON_TIMEZONES, AttendeeAddForm, EventForm, event_initial
+from events.forms import (
+    COMMON_TIMEZONES,
+    AttendeeAddForm,
+    EventFilesForm,
+    EventForm,
+    event_initial,
+)
 from events.models import EventFormat, EventKind
 
 PAGE_SIZE = 20
@@ -188,8 +195,32 @@ def detail(request, pk):
         },
         "ws_path": f"/ws/events/{event.pk}/",
         "chat_room": selectors.event_chat_room(event=event, viewer=request.user),
+        # The documents (prefetched with the event) and whether the viewer may add some.
+        "documents": list(event.attachments.all()),
+        "can_add_documents": access.can_add_event_files(request.user, event),
     }
     return render(request, "events/detail.html", context)
+
+
+@require_POST
+def add_documents(request, pk):
+    """Participants (from the start on) and organizers add documents to the event."""
+    event = access.access_event(request.user, pk)
+    if not access.can_add_event_files(request.user, event):
+        raise PermissionDenied
+    form = EventFilesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("attachments", [])))
+        return redirect(event)
+    try:
+        services.event_files_add(
+            event=event, member=request.user, attachments=form.cleaned_data["attachments"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Die Unterlagen sind hinzugefügt."))
+    return redirect(event)
 
 
 @require_POST
@@ -385,12 +416,14 @@ def edit(request, pk):
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
+        data = _form_data(form, request.user)
+        data["attachments"] = attachments_from(form, request.POST)
         try:
             services.event_update(
                 event=event,
                 expected_version=form.cleaned_data["version"],
                 by=request.user,
-                **_form_data(form, request.user),
+                **data,
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

@@ -127,3 +127,17 @@ def access_flag(user, flag_id) -> Flag:
         return Flag.objects.select_related("post", "post__thread").get(pk=_int(flag_id))
     except Flag.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# --- attached files (registered with files.registry in ForumConfig.ready) -----------
+def can_see_post_files(user, post: Post) -> bool:
+    """Who reads the post reads its files: every active member, while the post is
+    visible (a hidden post's files only for the moderators, a deleted one's for nobody)."""
+    if not user.is_authenticated or not user.is_active or post.is_deleted:
+        return False
+    return not post.hidden or is_moderator(user)
+
+
+def can_manage_post_files(user, post: Post) -> bool:
+    """Who may change the post may remove its files."""
+    return can_change_post(user, post)

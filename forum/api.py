@@ -6,7 +6,6 @@ by post number (no OFFSET), in the platform's ``{"count", "next", "previous",
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -19,10 +18,10 @@ from community import access as community_access
 from core.api_pagination import PageNumberPagination
 from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
 from forum import access, selectors, services
-from forum.models import Post
 from forum.serializers import (
     CategorySerializer,
     PostCreateSerializer,
+    PostEditSerializer,
     PostSerializer,
     ReactionRequestSerializer,
     ReasonSerializer,
@@ -87,7 +86,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return selectors.Thread.objects.none()
         return selectors.thread_list(viewer=self.request.user).prefetch_related(
-            Prefetch("posts", queryset=Post.objects.filter(number=1), to_attr="first_posts")
+            selectors.first_posts_prefetch()
         )
 
     def _context(self):
@@ -103,7 +102,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
                     {"q": [_("Höchstens %(max)d Zeichen.") % {"max": SEARCH_MAX_LENGTH}]}
                 )
             threads = selectors.thread_search(viewer=request.user, q=q).prefetch_related(
-                Prefetch("posts", queryset=Post.objects.filter(number=1), to_attr="first_posts")
+                selectors.first_posts_prefetch()
             )
         # No slug holds a NUL (and PostgreSQL text cannot): such a filter finds nothing.
         category = request.query_params.get("category")
@@ -135,6 +134,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
             body=data["body"],
             tags=data.get("tags", []),
             project=project,
+            attachments=data.get("attachments"),
         )
         thread = self.get_queryset().get(pk=thread.pk)
         return Response(
@@ -194,6 +194,7 @@ class ThreadViewSet(viewsets.GenericViewSet):
                 author=request.user,
                 thread=thread,
                 body=payload.validated_data["body"],
+                attachments=payload.validated_data.get("attachments"),
             )
             post = selectors.post_detail(post.pk)
             return Response(
@@ -253,24 +254,27 @@ class PostViewSet(viewsets.GenericViewSet):
         return self._respond(request, self._post(request, pk))
 
     @extend_schema(
-        request=PostCreateSerializer,
+        request=PostEditSerializer,
         parameters=[IF_MATCH, ETAG],
         responses={200: PostSerializer, 412: PRECONDITION_FAILED},
     )
     def partial_update(self, request, pk=None):
-        """Edit the text; with If-Match only if nobody changed the post since that ETag."""
+        """Edit the text or the files; with If-Match only if nobody changed the post since."""
         post = self._post(request, pk)
         if not access.can_change_post(request.user, post):
             raise exceptions.PermissionDenied(
                 _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
             )
-        payload = PostCreateSerializer(data=request.data)
+        payload = PostEditSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if not payload.validated_data:
+            raise exceptions.ValidationError({"body": [_("Dieses Feld ist erforderlich.")]})
         post = _call(
             services.post_update,
             editor=request.user,
             post=post,
-            body=payload.validated_data["body"],
+            body=payload.validated_data.get("body"),
+            attachments=payload.validated_data.get("attachments"),
             expected_version=expected_version(request),
         )
         return self._respond(request, post)

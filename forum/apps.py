@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ForumConfig(AppConfig):
     name = "forum"
     verbose_name = _("Forum")
+
+    def ready(self):
+        from files.registry import register_attachable
+        from forum import access
+        from forum.models import Post
+
+        # Files of a post answer to whoever may read or change the post.
+        register_attachable(
+            Post, can_view=access.can_see_post_files, can_manage=access.can_manage_post_files
+        )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Expertise, Project
 from core.concurrency import version_field
+from core.forms import AttachmentIdsField
 from forum.models import BODY_MAX_LENGTH, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 
 
@@ -36,6 +37,7 @@ class ThreadForm(forms.Form):
     project = forms.ModelChoiceField(
         label=_("Projekt"), queryset=Project.objects.none(), required=False
     )
+    attachments = AttachmentIdsField()
 
     def __init__(self, *args, categories=None, projects=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +62,7 @@ class ThreadEditForm(forms.Form):
 
 class PostForm(forms.Form):
     body = _body_field()
+    attachments = AttachmentIdsField()
 
 
 class PostEditForm(PostForm):

@@ -158,7 +158,11 @@ def render_posts(posts: list, context: dict) -> list[SafeString]:
                 post.hidden_reason,
                 post.pk == thread.solution_id,
                 thread.locked,
-                (author.pk, author.handle, author.display_name) if author else None,
+                (author.pk, author.handle, author.display_name, author.photo_id)
+                if author
+                else None,
+                # The files shown with the post (prefetched): a new or removed one is a new key.
+                tuple(str(f.pk) for f in post.attachments.all()),
                 tuple((r["count"], r["mine"]) for r in post.reaction_summary),
                 post.author_id == context["user_pk"],
                 viewer,

@@ -7,6 +7,7 @@ length of the thread, never an OFFSET.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
@@ -139,8 +140,13 @@ class Post(models.Model):
     hidden_reason = models.CharField(
         _("Grund für das Ausblenden"), max_length=REASON_MAX_LENGTH, blank=True
     )
-    # PostgreSQL: title (A) and text (B), German-stemmed; SQLite keeps an FTS5 table.
+    # PostgreSQL: title (A), text (B) and attached files' text (C), German-stemmed;
+    # SQLite keeps an FTS5 table.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The files attached to the post (a thread's files are its first post's).
+    attachments = GenericRelation(
+        "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"
+    )
 
     class Meta:
         verbose_name = _("Beitrag")

@@ -6,14 +6,25 @@ SQLite: an FTS5 table over Snowball-stemmed text, diacritics folded.
 Deleted and hidden posts are taken out of the index.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from community.search.text import query_terms, stem, stemmed_text
+from files.models import StoredFile
 
 PG_CONFIG = "lotsennetz_german"
 FTS_TABLE = "forum_post_fts"
+# Of the text extracted from a post's attached files (PDF, Word, OpenDocument),
+# this much is indexed: PostgreSQL's tsvector holds at most 1 MB.
+FILE_TEXT_MAX_CHARS = 200_000
+
+
+def _post_type_id() -> int:
+    from forum.models import Post  # late: forum.models is not loaded when this module is
+
+    return ContentType.objects.get_for_model(Post).pk
 
 
 class ForumSearchBackend:
@@ -38,11 +49,22 @@ class PostgresForumSearch(ForumSearchBackend):
                   ELSE setweight(to_tsvector(%s::regconfig,
                          CASE WHEN p.number = 1 THEN t.title ELSE '' END), 'A')
                     || setweight(to_tsvector(%s::regconfig, p.body), 'B')
+                    || setweight(to_tsvector(%s::regconfig, left(coalesce((
+                         SELECT string_agg(f.text, ' ') FROM {files} AS f
+                         WHERE f.attached_type_id = %s AND f.attached_id = p.id
+                       ), ''), %s)), 'C')
                   END
                 FROM forum_thread AS t
                 WHERE t.id = p.thread_id AND p.id = ANY(%s)
-                """,
-                [PG_CONFIG, PG_CONFIG, list(post_ids)],
+                """.format(files=StoredFile._meta.db_table),
+                [
+                    PG_CONFIG,
+                    PG_CONFIG,
+                    PG_CONFIG,
+                    _post_type_id(),
+                    FILE_TEXT_MAX_CHARS,
+                    list(post_ids),
+                ],
             )
 
     def search(self, posts: QuerySet, terms: list[str]) -> QuerySet:
@@ -69,8 +91,21 @@ class SQLiteForumSearch(ForumSearchBackend):
             .select_related("thread")
             .only("pk", "number", "body", "thread__title")
         )
+        texts: dict[int, list[str]] = {}
+        for attached_id, text in StoredFile.objects.filter(
+            attached_type_id=_post_type_id(), attached_id__in=post_ids
+        ).values_list("attached_id", "text"):
+            if text:
+                texts.setdefault(attached_id, []).append(text)
         values = [
-            (p.pk, stemmed_text(p.thread.title if p.number == 1 else ""), stemmed_text(p.body))
+            (
+                p.pk,
+                stemmed_text(p.thread.title if p.number == 1 else ""),
+                # The files' text counts as the post's body here (FTS5 has no third weight).
+                stemmed_text(
+                    p.body + " " + " ".join(texts.get(p.pk, []))[:FILE_TEXT_MAX_CHARS]
+                ),
+            )
             for p in rows
         ]
         with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ the first does.
 """
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,7 +26,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from community.models import Expertise, User
-from community.search.text import query_terms
+from community.search.text import fold, query_terms, stem
+from files.models import StoredFile
 from forum.models import (
     REACTION_SYMBOLS,
     Category,
@@ -38,7 +40,7 @@ from forum.models import (
     Thread,
     ThreadRevision,
 )
-from forum.search import get_backend
+from forum.search import FILE_TEXT_MAX_CHARS, PG_CONFIG, get_backend
 
 # As community/search/postgres.py: shorter words only match exactly.
 TYPO_MIN_LENGTH = 5
@@ -132,18 +134,22 @@ def thread_row(*, viewer: User, thread_id: int) -> Thread | None:
     return thread_list(viewer=viewer).filter(pk=thread_id).first()
 
 
+def first_posts_prefetch() -> Prefetch:
+    """The first post of each thread (its body and files are the thread's), as ``first_posts``."""
+    return Prefetch(
+        "posts",
+        queryset=Post.objects.filter(number=1)
+        .defer("search_vector")
+        .prefetch_related("attachments"),
+        to_attr="first_posts",
+    )
+
+
 def thread_for_broadcast(thread_id: int) -> Thread | None:
     """A thread shaped for ``ThreadSerializer`` (with its first post), for live updates."""
     return (
         Thread.objects.select_related("category", "author", "project")
-        .prefetch_related(
-            "tags",
-            Prefetch(
-                "posts",
-                queryset=Post.objects.filter(number=1).defer("search_vector"),
-                to_attr="first_posts",
-            ),
-        )
+        .prefetch_related("tags", first_posts_prefetch())
         .filter(pk=thread_id)
         .first()
     )
@@ -208,11 +214,15 @@ def page_of_number(number: int, size: int = POSTS_PER_PAGE) -> int:
 
 
 def posts_queryset() -> QuerySet[Post]:
-    # The search vector is the biggest column of a post and no page shows it.
+    # The search vector is the biggest column of a post and no page shows it;
+    # nor the text extracted from its files (only the search reads it).
     return (
         Post.objects.select_related("author", "thread")
         .defer("search_vector")
-        .prefetch_related(Prefetch("reactions", to_attr="reaction_list"))
+        .prefetch_related(
+            Prefetch("reactions", to_attr="reaction_list"),
+            Prefetch("attachments", queryset=StoredFile.objects.defer("text")),
+        )
     )
 
 
@@ -297,6 +307,47 @@ def post_search(*, viewer: User, q: str) -> QuerySet[Post]:
         "thread", "thread__category", "author"
     )
     return get_backend().search(posts, terms).order_by("-rank", "-pk")
+
+
+def attachments_matching(*, posts: list[Post], q: str) -> None:
+    """Set ``post.matched_files``: the attached files whose text matches ``q``.
+
+    The search finds a post by its files' text as by its own; this tells which
+    file it was (one query for a page of results, whatever its length).
+    PostgreSQL asks the same German full-text configuration as the index;
+    SQLite compares word beginnings with the terms' stems (as its FTS5 prefix match).
+    """
+    for post in posts:
+        post.matched_files = []
+    terms = query_terms(q)
+    if not posts or not terms:
+        return
+    files = StoredFile.objects.filter(
+        attached_type__app_label="forum",
+        attached_type__model="post",
+        attached_id__in=[p.pk for p in posts],
+    ).exclude(text="")
+    if connection.vendor == "postgresql":
+        query = " || ".join(["plainto_tsquery(%s::regconfig, %s)"] * len(terms))
+        params = []
+        for term in terms:
+            params += [PG_CONFIG, term]
+        hit = RawSQL(
+            f"to_tsvector(%s::regconfig, left(text, %s)) @@ ({query})",  # noqa: S611 (constants)
+            [PG_CONFIG, FILE_TEXT_MAX_CHARS, *params],
+            output_field=BooleanField(),
+        )
+        found = list(files.annotate(hit=hit).filter(hit=True).defer("text").order_by("pk"))
+    else:
+        stems = [fold(stem(t)) for t in terms if stem(t)]
+        found = []
+        for file in files.order_by("pk"):
+            text = fold(file.text[:FILE_TEXT_MAX_CHARS].lower())
+            if any(re.search(r"\b" + re.escape(s), text) for s in stems):
+                found.append(file)
+    by_post = {p.pk: p for p in posts}
+    for file in found:
+        by_post[file.attached_id].matched_files.append(file)
 
 
 def member_handles(*, q: str, limit: int = 8) -> QuerySet[User]:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from community.access import project_visible_to
 from community.models import Expertise, Project, User
+from files.serializers import AttachmentsField
 from forum.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Post, ReactionKind, Thread
 
 
@@ -55,6 +56,14 @@ class FirstPostBodyField(serializers.CharField):
         return post.body if post else ""
 
 
+class FirstPostAttachmentsField(AttachmentsField):
+    """A thread's ``attachments``: written to the first post, read from it."""
+
+    def get_attribute(self, instance):
+        post = first_post(instance)
+        return post.attachments.all() if post else []
+
+
 class VisibleProjectField(serializers.PrimaryKeyRelatedField):
     """The linked project's id, or null when the viewer may not see that project."""
 
@@ -79,6 +88,7 @@ class ThreadSerializer(serializers.ModelSerializer):
         slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )
     project = VisibleProjectField(queryset=Project.objects.all(), required=False, allow_null=True)
+    attachments = FirstPostAttachmentsField(required=False)
     author = ForumMemberSerializer(read_only=True)
     solution = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     unread_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
@@ -103,6 +113,7 @@ class ThreadSerializer(serializers.ModelSerializer):
             "solution",
             "unread_count",
             "url",
+            "attachments",
         ]
         read_only_fields = [
             "id",
@@ -134,6 +145,7 @@ class PostSerializer(serializers.ModelSerializer):
     is_solution = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    attachments = AttachmentsField(required=False)
 
     class Meta:
         model = Post
@@ -152,8 +164,9 @@ class PostSerializer(serializers.ModelSerializer):
             "is_solution",
             "reactions",
             "url",
+            "attachments",
         ]
-        read_only_fields = [f for f in fields if f != "body"]
+        read_only_fields = [f for f in fields if f not in ("body", "attachments")]
 
     def get_is_solution(self, post) -> bool:
         return post.thread.solution_id == post.pk
@@ -173,11 +186,20 @@ class PostSerializer(serializers.ModelSerializer):
         if post.is_deleted or (post.hidden and not moderator):
             data["body"] = ""
             data["body_html"] = ""
+            data["attachments"] = []
         return data
 
 
 class PostCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_LENGTH)
+    attachments = AttachmentsField(required=False)
+
+
+class PostEditSerializer(serializers.Serializer):
+    """PATCH of a post: the text, the files (the whole list), or both."""
+
+    body = serializers.CharField(max_length=BODY_MAX_LENGTH, required=False)
+    attachments = AttachmentsField(required=False)
 
 
 class ReactionRequestSerializer(serializers.Serializer):
@@ -203,3 +225,4 @@ class ThreadUpdateSerializer(ThreadModerationSerializer):
     tags = serializers.SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Expertise.objects.all()
     )
+    attachments = AttachmentsField(required=False)

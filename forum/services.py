@@ -22,6 +22,7 @@ from community.services import notification_create, notifications_mark_read
 from core import realtime
 from core.concurrency import check_version
 from core.text import validate_one_line
+from files.services import files_attach, files_delete_for
 from forum import access
 from forum.markdown import candidate_handles, render_post
 from forum.models import (
@@ -252,8 +253,12 @@ def thread_create(
     body: str,
     tags: Iterable[Expertise] = (),
     project: Project | None = None,
+    attachments: list | None = None,
 ) -> Thread:
-    """Start a thread with its first post; the author watches it from then on."""
+    """Start a thread with its first post; the author watches it from then on.
+
+    ``attachments``: ids of the author's uploaded files, attached to the first post.
+    """
     if not access.can_start_thread(author, category):
         raise _denied(_("In dieser Kategorie beginnt nur die Moderation neue Themen."))
     errors = {}
@@ -284,9 +289,11 @@ def thread_create(
     post = Post.objects.create(
         thread=thread, number=1, author=author, body=body, body_html=html, created_at=now
     )
+    if attachments:
+        files_attach(user=author, ids=attachments, target=post)
     Subscription.objects.get_or_create(member=author, thread=thread)
     thread_mark_read(member=author, thread=thread, number=1)
-    _index([post.pk])
+    _index([post.pk])  # after attaching: the files' text is part of the post's document
     _fan_out(post=post, actor=author, mentioned=mentioned, new_thread=True)
     transaction.on_commit(lambda: _broadcast_new_thread(thread.pk))
     return thread
@@ -302,8 +309,12 @@ def thread_update(
     pinned: bool | None = None,
     locked: bool | None = None,
     category: Category | None = None,
+    attachments: list | None = None,
 ) -> Thread:
     """Rename or re-tag a thread (its author or a moderator); the old state stays readable.
+
+    ``attachments`` replaces the files of the thread, which are its first post's
+    (``post_update``, with that post's rules).
 
     The title is validated as on creation. Every change keeps a revision (the
     public history of the thread); a moderator changing someone else's thread
@@ -316,6 +327,14 @@ def thread_update(
             moderator=editor, thread=thread, pinned=pinned, locked=locked, category=category
         )
     thread = Thread.objects.select_for_update(of=("self",)).get(pk=thread.pk)
+    if attachments is not None:
+        first = Post.objects.filter(thread=thread, number=1).first()
+        if first is None:
+            raise ValidationError(
+                {"attachments": ValidationError(_("Das Thema hat keinen ersten Beitrag."))},
+                code="invalid",
+            )
+        post_update(editor=editor, post=first, attachments=attachments)
     if title is None and tags is None:
         return thread
     if not access.can_edit_thread(editor, thread):
@@ -361,8 +380,13 @@ def thread_update(
 
 
 @transaction.atomic
-def post_create(*, author: User, thread: Thread, body: str) -> Post:
-    """Reply; numbers stay gapless because the thread row is locked while counting."""
+def post_create(
+    *, author: User, thread: Thread, body: str, attachments: list | None = None
+) -> Post:
+    """Reply; numbers stay gapless because the thread row is locked while counting.
+
+    ``attachments``: ids of the author's uploaded files (refused as a whole if one is not).
+    """
     body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
     thread = (
         Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
@@ -375,6 +399,8 @@ def post_create(*, author: User, thread: Thread, body: str) -> Post:
     post = Post.objects.create(
         thread=thread, number=number, author=author, body=body, body_html=html, created_at=now
     )
+    if attachments:
+        files_attach(user=author, ids=attachments, target=post)
     Thread.objects.filter(pk=thread.pk).update(post_count=number, last_activity_at=now)
     thread.post_count, thread.last_activity_at = number, now
     Subscription.objects.get_or_create(member=author, thread=thread)
@@ -390,13 +416,16 @@ def post_update(
     *,
     editor: User,
     post: Post,
-    body: str,
+    body: str | None = None,
+    attachments: list | None = None,
     expected_version: int | Collection[int] | None = None,
 ) -> Post:
     """Edit a post; the previous text is kept as a revision everybody can see.
 
     With ``expected_version``, a post changed meanwhile raises VersionConflict
     (checked under the row lock, so of two edits from one version only one wins).
+    ``body`` None keeps the text; ``attachments`` (None: unchanged) replaces the
+    list of files: files left out are deleted, new ones must be the editor's.
     """
     post = (
         Post.objects.select_for_update(of=("self",))
@@ -408,8 +437,22 @@ def post_update(
             _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
         )
     check_version(post, expected_version)
-    body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
-    if body == post.body:
+    if body is not None:
+        body = _clean_text(body, field="body", max_length=BODY_MAX_LENGTH)
+    files_changed = False
+    if attachments is not None:
+        before_ids = {str(pk) for pk in post.attachments.values_list("pk", flat=True)}
+        attached = files_attach(user=editor, ids=attachments, target=post)
+        files_changed = {str(f.pk) for f in attached} != before_ids
+    if body is None or body == post.body:
+        if files_changed:
+            post.edited_at = timezone.now()
+            post.version += 1
+            post.save(update_fields=["edited_at", "version"])
+            if editor.pk != post.author_id:
+                _log(moderator=editor, action=ModerationAction.EDIT, post=post)
+            _index([post.pk])
+            _on_commit_broadcast(post.pk, realtime.FORUM_POST_CHANGED)
         return post
     mentioned_before = _render(post.body)[1]
     html, mentioned = _render(body)
@@ -444,6 +487,7 @@ def post_delete(*, member: User, post: Post) -> Post:
     post.deleted_at = timezone.now()
     post.version += 1
     post.save(update_fields=["deleted_at", "version"])
+    files_delete_for(target=post)  # a tombstone keeps no files
     Reaction.objects.filter(post=post).delete()
     Thread.objects.filter(pk=post.thread_id, solution=post).update(solution=None)
     if member.pk != post.author_id:

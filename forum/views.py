@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from community import access as community_access
 from community import selectors as community_selectors
 from core.concurrency import VersionConflict, page_conflict
+from core.forms import attachments_from
 from forum import access, fragments, selectors, services
 from forum.forms import (
     PostEditForm,
@@ -190,6 +191,9 @@ def search(request):
         results = Paginator(
             selectors.post_search(viewer=request.user, q=form.cleaned_data["q"]), 20
         ).get_page(request.GET.get("page"))
+        # Which attached file a hit came from (the text inside PDF, Word, OpenDocument).
+        results.object_list = list(results.object_list)
+        selectors.attachments_matching(posts=results.object_list, q=form.cleaned_data["q"])
     return render(request, "forum/search.html", {"form": form, "page": results})
 
 
@@ -220,6 +224,7 @@ def thread_create(request):
                 body=data["body"],
                 tags=data["tags"],
                 project=data["project"],
+                attachments=data["attachments"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -276,7 +281,10 @@ def reply(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(
-                author=request.user, thread=thread, body=form.cleaned_data["body"]
+                author=request.user,
+                thread=thread,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -294,7 +302,14 @@ def post_edit(request, pk):
         return HttpResponseForbidden(
             _("Nur die Verfasserin, der Verfasser oder die Moderation ändert einen Beitrag.")
         )
-    form = PostEditForm(request.POST or None, initial={"body": post.body, "version": post.version})
+    form = PostEditForm(
+        request.POST or None,
+        initial={
+            "body": post.body,
+            "version": post.version,
+            "attachments": [str(pk) for pk in post.attachments.values_list("pk", flat=True)],
+        },
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,6 +317,7 @@ def post_edit(request, pk):
                 editor=request.user,
                 post=post,
                 body=form.cleaned_data["body"],
+                attachments=attachments_from(form, request.POST),
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:

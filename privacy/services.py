@@ -41,6 +41,8 @@ from community.models import (
     handle_digest,
 )
 from core import realtime
+from files.selectors import files_of_member
+from files.services import files_delete_of_member
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,50 @@ def _unlink_mentions(handle: str) -> set[int]:
     return changed_posts
 
 
+# Where a removed file leaves its mark: the HTML that every page and the API show.
+def _removed_mark_fields() -> dict:
+    from chat.models import Message
+    from events.models import Event
+    from forum.models import Post
+
+    return {Post: "body_html", Message: "body_html", Event: "description_html", Project: "body_html"}
+
+
+def _remove_files(member: User) -> set[int]:
+    """Delete every file the member uploaded (bytes on commit); where one was attached,
+    the object's HTML gets a neutral "Datei entfernt" (no name: that could be personal).
+
+    Returns the ids of the forum posts that lost files (their fragments and search
+    documents are renewed). The profile photo goes too (``User.photo`` is SET_NULL).
+    """
+    from forum.search import get_backend as forum_search
+
+    counts: dict[tuple[int, int], int] = {}
+    for type_id, object_id in files_of_member(member).filter(
+        attached_type__isnull=False
+    ).values_list("attached_type_id", "attached_id"):
+        counts[(type_id, object_id)] = counts.get((type_id, object_id), 0) + 1
+    files_delete_of_member(user=member)
+    with translation.override(settings.LANGUAGE_CODE):
+        mark = escape(translation.gettext("Datei entfernt"))
+    changed_posts: set[int] = set()
+    for model, field in _removed_mark_fields().items():
+        type_id = ContentType.objects.get_for_model(model).pk
+        ids = {object_id: n for (t, object_id), n in counts.items() if t == type_id}
+        if not ids:
+            continue
+        rows = list(model.objects.filter(pk__in=list(ids)).only("pk", field))
+        for row in rows:
+            marks = "".join(f'<p class="file-removed">{mark}</p>' for _ in range(ids[row.pk]))
+            setattr(row, field, getattr(row, field) + marks)
+        model.objects.bulk_update(rows, [field], batch_size=500)
+        if field == "body_html" and model._meta.label_lower == "forum.post":
+            changed_posts.update(row.pk for row in rows)
+    if changed_posts:
+        forum_search().index(sorted(changed_posts))  # their files' text is gone from the index
+    return changed_posts
+
+
 def _forget_forum_fragments(member: User, mentioned_in: set[int]) -> None:
     """After commit: the cached HTML of everything that showed the person's name."""
     from forum import fragments
@@ -192,12 +238,14 @@ def member_erase(*, member: User, by: User | None = None) -> User:
 
     ErasedHandle.objects.get_or_create(digest=handle_digest(member.handle))
     mentioned_in = _unlink_mentions(member.handle)
+    mentioned_in |= _remove_files(member)
     _forget_forum_fragments(member, mentioned_in)
 
     member.email = f"erased-{secrets.token_hex(12)}@{ERASED_EMAIL_DOMAIN}"
     member.handle = f"ehemalig-{secrets.token_hex(8)}"
     member.display_name = ""
     member.department = member.position = member.bio = member.bio_html = ""
+    member.photo = None  # deleted with the member's files (_remove_files)
     member.municipality = None
     member.role = Role.MEMBER
     member.is_active = member.is_staff = member.is_superuser = False

@@ -1,11 +1,11 @@
-"""The member's own data: download everything (JSON) and erase the account."""
+"""The member's own data: download everything (a ZIP: the JSON and the member's files)
+and erase the account."""
 
-import json
+import tempfile
 
 from django import forms
 from django.contrib.auth import logout
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -41,12 +41,11 @@ class EraseAccountForm(forms.Form):
         return password
 
 
-def export_json(data: dict) -> str:
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+export_json = export.export_json
 
 
 def export_filename(member) -> str:
-    return f"lotsennetz-daten-{member.handle}-{timezone.localdate():%Y-%m-%d}.json"
+    return f"lotsennetz-daten-{member.handle}-{timezone.localdate():%Y-%m-%d}.zip"
 
 
 @require_GET
@@ -59,7 +58,15 @@ def privacy_page(request):
 @require_GET
 def privacy_export(request):
     data = export.member_export(member=request.user)
-    response = HttpResponse(export_json(data), content_type="application/json; charset=utf-8")
+    # Built in a temporary file (removed when closed), sent in chunks: never all in memory.
+    out = tempfile.TemporaryFile(prefix="lotsennetz-export-")  # noqa: SIM115 (FileResponse closes it)
+    try:
+        export.write_export_zip(member=request.user, data=data, out=out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = FileResponse(out, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=export_filename(request.user)
     )

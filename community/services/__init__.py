@@ -57,10 +57,12 @@ from community.services.onboarding import (
     signup_email_for_token,
     signup_request,
 )
+from community.services.photos import member_photo_set
 from community.services.projects import (
     PROJECT_FIELDS,
     project_create,
     project_delete,
+    project_files_add,
     project_invitation_accept,
     project_invitation_decline,
     project_update,
@@ -101,6 +103,7 @@ __all__ = [
     "member_access_changed",
     "member_create",
     "member_deactivate",
+    "member_photo_set",
     "member_invite",
     "member_password_set",
     "member_sessions_end",
@@ -121,6 +124,7 @@ __all__ = [
     "notifications_mark_read",
     "project_create",
     "project_delete",
+    "project_files_add",
     "project_invitation_accept",
     "project_invitation_decline",
     "project_update",

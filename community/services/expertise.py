@@ -15,6 +15,10 @@ from community.models import (
     User,
 )
 from community.services.members import member_update_profile
+from community.services.photos import member_photo_set
+
+# ``photo`` not given: the photo stays as it is (None removes it).
+KEEP = object()
 from community.services.search_index import search_index_update
 
 
@@ -65,8 +69,11 @@ def member_update_me(
     bio: str | None = None,
     expertise: dict[str, int] | None = None,
     learning: Iterable[str] | None = None,
+    photo=KEEP,
 ) -> User:
     """A member edits their own profile (``PATCH /api/members/me/``).
+
+    ``photo``: the id of an uploaded image (cropped to a square), or None to remove it.
 
     Only what is given changes: declared expertise ({slug: level}) replaces the
     declared fields, learning wishes replace the wishes, and either one alone
@@ -91,6 +98,8 @@ def member_update_me(
             expertise=expertise,
             learning=None if learning is None else list(learning),
         )
+    if photo is not KEEP:
+        member = member_photo_set(member=member, photo=photo)
     return member
 
 

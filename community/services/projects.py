@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from community.access import can_add_project_files, can_edit_project
 from community.models import (
     Municipality,
     Project,
@@ -21,6 +22,7 @@ from community.services.search_index import search_index_update
 from core.concurrency import check_version
 from core.markdown import render_markdown
 from core.text import validate_one_line
+from files.services import files_attach, files_delete_for
 
 
 @transaction.atomic
@@ -191,8 +193,10 @@ def project_create(
     tools: Iterable[str] = (),
     members: Iterable[User] = (),
     links: Iterable[tuple[str, str]] = (),
+    attachments: list | None = None,
     **fields,
 ) -> Project:
+    """Create a project; ``attachments``: ids of the creator's uploads, its documents."""
     project = Project(municipality=municipality, created_by=created_by)
     members = list(members)
     if created_by is not None and created_by.is_active:
@@ -206,6 +210,12 @@ def project_create(
         links=links,
         by=created_by,
     )
+    if attachments:
+        if created_by is None:
+            raise ValidationError(
+                {"attachments": ValidationError(_("Unbekannte Datei."), code="invalid_attachment")}
+            )
+        files_attach(user=created_by, ids=attachments, target=project)
     search_index_update(member_ids=affected)
     _sync_project_chat_room(project)
     return project
@@ -220,19 +230,52 @@ def project_update(
     links: Iterable[tuple[str, str]] | None = None,
     expected_version: int | Collection[int] | None = None,
     by: User | None = None,
+    attachments: list | None = None,
     **fields,
 ) -> Project:
     """Change a project; with ``expected_version``, one changed meanwhile raises
     VersionConflict (under the row lock: of two edits from one version only one wins).
-    ``members`` lists who should take part (see ``_project_members_set``)."""
+    ``members`` lists who should take part (see ``_project_members_set``).
+    ``attachments`` (by one who keeps the project) replaces its documents: those
+    left out are deleted."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_version(project, expected_version)
     project.version += 1
     affected = _project_apply(
         project=project, fields=fields, tools=tools, members=members, links=links, by=by
     )
+    if attachments is not None:
+        if by is None or not can_edit_project(by, project):
+            raise ValidationError(
+                {
+                    "attachments": ValidationError(
+                        _("Die Unterlagen ändern die Mitglieder der Kommune des Projekts."),
+                        code="invalid_attachment",
+                    )
+                }
+            )
+        files_attach(user=by, ids=attachments, target=project)
     search_index_update(member_ids=affected)
     _sync_project_chat_room(project)
+    return project
+
+
+@transaction.atomic
+def project_files_add(*, project: Project, member: User, attachments: list) -> Project:
+    """Add documents to a project, keeping the ones it has: for its keepers and for
+    the people taking part from other municipalities (who may not edit it)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if not can_add_project_files(member, project):
+        raise ValidationError(
+            {
+                "attachments": ValidationError(
+                    _("Unterlagen fügen die Beteiligten des Projekts hinzu."), code="not_allowed"
+                )
+            }
+        )
+    current = [str(pk) for pk in project.attachments.values_list("pk", flat=True)]
+    new = [str(pk) for pk in attachments if str(pk) not in current]
+    files_attach(user=member, ids=[*current, *new], target=project)
     return project
 
 
@@ -240,6 +283,7 @@ def project_update(
 def project_delete(*, project: Project) -> None:
     affected = list(project.members.values_list("pk", flat=True))
     _close_project_chat_room(project)
+    files_delete_for(target=project)  # its documents go with it
     project.delete()
     search_index_update(member_ids=affected)
 

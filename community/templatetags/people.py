@@ -9,6 +9,26 @@ register = template.Library()
 
 
 @register.simple_tag
+def avatar(member, size: str = "") -> str:
+    """A member's avatar: the square photo, or the initials where there is none.
+
+    ``size``: "" (the normal one) or "large". Decorative (the name stands next to
+    it), so the image has an empty alt text. ``member`` None: a deleted account ("?").
+    """
+    css = "avatar avatar-large" if size == "large" else "avatar"
+    url = getattr(member, "photo_url", None) if member is not None else None
+    if url:
+        return format_html(
+            '<span class="{} avatar-photo" aria-hidden="true"><img src="{}" alt="" '
+            'loading="lazy" width="64" height="64"></span>',
+            css,
+            url,
+        )
+    initials = member.initials if member is not None else "?"
+    return format_html('<span class="{}" aria-hidden="true">{}</span>', css, initials)
+
+
+@register.simple_tag
 def member_card(member, reasons) -> str:
     """A member in a search result: avatar, name, position and place, and why."""
     meta = ", ".join(part for part in (member.position, member.department) if part)
@@ -22,9 +42,8 @@ def member_card(member, reasons) -> str:
             format_html_join(" · ", "{}", ((reason,) for reason in reasons)),
         )
     return format_html(
-        '<li class="member-card"><span class="avatar" aria-hidden="true">{}</span><div>'
-        '<a href="{}">{}</a><p class="meta">{}</p>{}</div></li>',
-        member.initials,
+        '<li class="member-card">{}<div><a href="{}">{}</a><p class="meta">{}</p>{}</div></li>',
+        avatar(member),
         member.get_absolute_url(),
         member.display_name,
         meta,
