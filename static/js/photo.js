@@ -182,17 +182,20 @@ function main() {
 
   // --- saving: the square as a picture of its own, then the profile ----------------------------
   function showPhoto(url) {
-    // Every avatar of this member on the page (the header, this section) shows the new photo.
-    document.querySelectorAll('[data-avatar-member="' + root.dataset.member + '"]').forEach((avatar) => {
+    // The member's own avatars on this page (the header, this section) change at
+    // once, as the avatar tag (community/templatetags/people.py) draws them.
+    document.querySelectorAll(".avatar-link .avatar, .photo-current .avatar").forEach((avatar) => {
       avatar.textContent = "";
       if (url) {
         const image = document.createElement("img");
         image.src = url;
         image.alt = "";
+        image.width = 64;
+        image.height = 64;
         avatar.append(image);
         avatar.classList.add("avatar-photo");
       } else {
-        avatar.textContent = avatar.dataset.initials || "";
+        avatar.textContent = root.dataset.initials || "";
         avatar.classList.remove("avatar-photo");
       }
     });
