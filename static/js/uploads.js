@@ -137,15 +137,13 @@ function hasFiles(transfer) {
   return Boolean(transfer) && Array.prototype.includes.call(transfer.types || [], "Files");
 }
 
-function button(label, hiddenLabel, className) {
+/** A small button whose visible word ("Entfernen") is named for its file ("a.pdf entfernen"). */
+function button(label, name, className) {
   const element = document.createElement("button");
   element.type = "button";
   element.className = "link-button " + className;
-  element.append(label);
-  const extra = document.createElement("span");
-  extra.className = "visually-hidden";
-  extra.textContent = hiddenLabel;
-  element.append(extra);
+  element.textContent = label;
+  element.setAttribute("aria-label", name);
   return element;
 }
 
@@ -266,9 +264,9 @@ export function setupUploader(root) {
     const actions = document.createElement("span");
     actions.className = "upload-actions";
     if (canInsert && textarea && thumbnail && localUrl(file.url)) {
-      actions.append(button(texts.insert, ": " + file.name, "upload-insert"));
+      actions.append(button(texts.insert, format(texts.insertFor, { name: file.name }), "upload-insert"));
     }
-    actions.append(button(texts.remove, ": " + file.name, "upload-remove"));
+    actions.append(button(texts.remove, format(texts.removeFor, { name: file.name }), "upload-remove"));
     item.append(text, hidden, actions);
     return item;
   }
@@ -293,7 +291,7 @@ export function setupUploader(root) {
     progress.setAttribute("aria-label", format(texts.progress, { name: shown }));
     const actions = document.createElement("span");
     actions.className = "upload-actions";
-    const cancel = button(texts.cancel, ": " + shown, "upload-cancel");
+    const cancel = button(texts.cancel, format(texts.cancelFor, { name: shown }), "upload-cancel");
     actions.append(cancel);
     item.append(text, progress, actions);
     list.append(item);

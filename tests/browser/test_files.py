@@ -14,6 +14,7 @@ the events a browser fires (dragenter, dragover, drop; paste).
 import base64
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -116,7 +117,7 @@ def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another
             reply_form = anna.locator("section[aria-labelledby=reply-heading] form")
             item = reply_form.locator(".upload-item", has_text="protokoll.txt")
             expect(item).to_contain_text("Textdatei")
-            expect(item.get_by_role("button", name="Entfernen: protokoll.txt")).to_be_visible()
+            expect(item.get_by_role("button", name="protokoll.txt entfernen")).to_be_visible()
             expect(reply_form.get_by_role("status")).to_have_text("protokoll.txt ist hochgeladen.")
             file_id = item.locator("input[name=attachments]").input_value()
             reply_form.get_by_label("Text", exact=False).first.fill("Hier ist das Protokoll.")
@@ -147,7 +148,9 @@ def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another
 
             picture = erika.get_by_role("list", name="Nachrichten").locator(".attachment-image img")
             expect(picture).to_have_count(1)
-            expect(picture).to_have_attribute("alt", r"Eingefügtes Bild .* in voller Größe öffnen")
+            expect(picture).to_have_attribute(
+                "alt", re.compile(r"^Eingefügtes Bild .*\.png in voller Größe öffnen$")
+            )
             erika.wait_for_function(
                 "() => document.querySelector('.attachment-image img').naturalWidth > 0"
             )
@@ -196,7 +199,7 @@ def test_a_refusal_is_announced_and_a_running_upload_can_be_cancelled(
             # Saving now would lose the file: the form says to wait.
             form.get_by_role("button", name="Speichern").click()
             expect(form.get_by_role("alert")).to_contain_text("Bitte warten Sie")
-            running.get_by_role("button", name="Abbrechen: langsam.txt").click()
+            running.get_by_role("button", name="Hochladen von langsam.txt abbrechen").click()
             expect(running).to_have_count(0)
             expect(form.get_by_role("status")).to_have_text(
                 "Das Hochladen von langsam.txt ist abgebrochen."
