@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+import zlib
 
 import docx as python_docx
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -106,3 +107,61 @@ def windows_exe() -> bytes:
 
 def upload(name: str, data: bytes, content_type="application/octet-stream") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def png_bomb(width=100_000, height=100_000) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels (10 billion by default)."""
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def docm() -> bytes:
+    """A Word file with a macro project inside (named .docx)."""
+    source = zipfile.ZipFile(io.BytesIO(docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            archive.writestr(item, source.read(item.filename))
+        archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\x00" * 512)
+    return out.getvalue()
+
+
+def docx_bomb() -> bytes:
+    """A Word file whose document part would unpack to 300 MB."""
+    source = zipfile.ZipFile(io.BytesIO(docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            archive.writestr(item, source.read(item.filename))
+        with archive.open("word/media/leer.bin", "w", force_zip64=True) as part:
+            block = b"\x00" * (1024 * 1024)
+            for _block in range(300):
+                part.write(block)
+    return out.getvalue()
+
+
+BOUNDARY = "----lotsennetz-test-boundary"
+
+
+def multipart(name: str, data: bytes, *, field="file") -> tuple[bytes, str]:
+    """A multipart body with exactly this file name (test clients shorten long names)."""
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    body = (
+        (
+            f"--{BOUNDARY}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={BOUNDARY}"
