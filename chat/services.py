@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -506,9 +507,14 @@ def _with_files(message: Message) -> Message:
 
 
 def validate_attachment_ids(attachments) -> list[str]:
-    """The ``attachments`` of a socket frame: a list of at most 10 id strings."""
+    """The ``attachments`` of a socket frame (or a form): a list of at most 10 ids.
+
+    Only the shape: whose files they are, ``files_attach`` decides.
+    """
     if attachments is None:
         return []
+    if isinstance(attachments, list):
+        attachments = [str(a) if isinstance(a, uuid.UUID) else a for a in attachments]
     if (
         not isinstance(attachments, list)
         or len(attachments) > FILES_PER_MESSAGE

@@ -36,9 +36,9 @@ from events.models import Event, EventFormat, EventKind
 from events.serializers import (
     AttendeeAddSerializer,
     AttendeeSerializer,
+    EventFilesAddSerializer,
     EventFilterSerializer,
     EventSerializer,
-    EventFilesAddSerializer,
     EventWriteSerializer,
     FeedSerializer,
     SignupResultSerializer,

@@ -16,7 +16,6 @@ from rest_framework import serializers
 
 from community.models import Municipality, State, User
 from events import access
-from files.serializers import AttachmentsField
 from events.models import (
     AgendaItem,
     Event,
@@ -26,6 +25,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
+from files.serializers import AttachmentsField
 
 SIGNUP_RESULT_CHOICES = [
     (SignupStatus.CONFIRMED.value, SignupStatus.CONFIRMED.label),

@@ -26,7 +26,6 @@ from community.services import search_index_update
 from core import emails, realtime
 from core.concurrency import check_version
 from core.markdown import render_markdown
-from files.services import files_attach
 from events import notify, realtime_events
 from events.access import can_add_event_files, can_address, can_manage_event
 from events.feeds import feed_token
@@ -40,6 +39,7 @@ from events.models import (
     SignupStatus,
     validate_timezone,
 )
+from files.services import files_attach
 
 logger = logging.getLogger(__name__)
 

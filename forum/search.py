@@ -50,13 +50,13 @@ class PostgresForumSearch(ForumSearchBackend):
                          CASE WHEN p.number = 1 THEN t.title ELSE '' END), 'A')
                     || setweight(to_tsvector(%s::regconfig, p.body), 'B')
                     || setweight(to_tsvector(%s::regconfig, left(coalesce((
-                         SELECT string_agg(f.text, ' ') FROM {files} AS f
+                         SELECT string_agg(f.text, ' ') FROM files_storedfile AS f
                          WHERE f.attached_type_id = %s AND f.attached_id = p.id
                        ), ''), %s)), 'C')
                   END
                 FROM forum_thread AS t
                 WHERE t.id = p.thread_id AND p.id = ANY(%s)
-                """.format(files=StoredFile._meta.db_table),
+                """,
                 [
                     PG_CONFIG,
                     PG_CONFIG,
@@ -102,9 +102,7 @@ class SQLiteForumSearch(ForumSearchBackend):
                 p.pk,
                 stemmed_text(p.thread.title if p.number == 1 else ""),
                 # The files' text counts as the post's body here (FTS5 has no third weight).
-                stemmed_text(
-                    p.body + " " + " ".join(texts.get(p.pk, []))[:FILE_TEXT_MAX_CHARS]
-                ),
+                stemmed_text(p.body + " " + " ".join(texts.get(p.pk, []))[:FILE_TEXT_MAX_CHARS]),
             )
             for p in rows
         ]

@@ -61,7 +61,7 @@ class FirstPostAttachmentsField(AttachmentsField):
 
     def get_attribute(self, instance):
         post = first_post(instance)
-        return post.attachments.all() if post else []
+        return post.attachments if post else []
 
 
 class VisibleProjectField(serializers.PrimaryKeyRelatedField):

@@ -24,7 +24,6 @@ from community.models import (
     Qualification,
     User,
 )
-
 from files.selectors import files_of_member
 
 EXPORT_FORMAT = "lotsennetz-export/1"

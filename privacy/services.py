@@ -146,7 +146,12 @@ def _removed_mark_fields() -> dict:
     from events.models import Event
     from forum.models import Post
 
-    return {Post: "body_html", Message: "body_html", Event: "description_html", Project: "body_html"}
+    return {
+        Post: "body_html",
+        Message: "body_html",
+        Event: "description_html",
+        Project: "body_html",
+    }
 
 
 def _remove_files(member: User) -> set[int]:
@@ -159,9 +164,11 @@ def _remove_files(member: User) -> set[int]:
     from forum.search import get_backend as forum_search
 
     counts: dict[tuple[int, int], int] = {}
-    for type_id, object_id in files_of_member(member).filter(
-        attached_type__isnull=False
-    ).values_list("attached_type_id", "attached_id"):
+    for type_id, object_id in (
+        files_of_member(member)
+        .filter(attached_type__isnull=False)
+        .values_list("attached_type_id", "attached_id")
+    ):
         counts[(type_id, object_id)] = counts.get((type_id, object_id), 0) + 1
     files_delete_of_member(user=member)
     with translation.override(settings.LANGUAGE_CODE):

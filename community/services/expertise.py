@@ -16,10 +16,10 @@ from community.models import (
 )
 from community.services.members import member_update_profile
 from community.services.photos import member_photo_set
+from community.services.search_index import search_index_update
 
 # ``photo`` not given: the photo stays as it is (None removes it).
 KEEP = object()
-from community.services.search_index import search_index_update
 
 
 @transaction.atomic

@@ -36,3 +36,8 @@ def blobs_before():
 def loose_file(member):
     """An unattached PNG of ``member``."""
     return services.file_upload(uploader=member, upload=samples.upload("bild.png", samples.png()))
+
+
+# The attachment tests (test_attach_*) use the forum's and the chat's fixtures too.
+from tests.chat.conftest import make_token, network_room, private_room, token  # noqa: E402, F401
+from tests.forum.conftest import category, make_thread, other, thread  # noqa: E402, F401
