@@ -4,6 +4,7 @@ Views parse input, check access and call one service; see ../shared/API.md.
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import (
@@ -38,6 +39,8 @@ from core import throttling
 from core.api_pagination import PageNumberPagination
 from core.api_schema import THROTTLED, refusal
 from core.api_versions import ETAG, IF_MATCH, PRECONDITION_FAILED, expected_version, with_etag
+from files.models import StoredFile
+from files.serializers import AttachmentsField
 
 MAX_QUERY_LENGTH = 200
 LEVEL_BY_CODE = {code: level for level, code in LEVEL_CODES.items()}
@@ -282,6 +285,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         ),
     )
     links = LinkListField(required=False, max_length=20)
+    attachments = AttachmentsField(required=False)
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ProjectKind.choices)
     status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
@@ -306,6 +310,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "is_published",
             "created_at",
             "updated_at",
+            "attachments",
         ]
         read_only_fields = ["id", "body_html", "lessons_learned_html", "created_at", "updated_at"]
         extra_kwargs = {
@@ -321,6 +326,12 @@ class ProjectSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(_("Jeder Link braucht eine Adresse (url)."))
             links.append((url, item.get("title", "")))
         return links
+
+
+class ProjectFilesAddSerializer(serializers.Serializer):
+    """POST …/attachments/: files to add to the project's documents (the others stay)."""
+
+    attachments = AttachmentsField()
 
 
 class ProjectFilterSerializer(serializers.Serializer):
@@ -576,7 +587,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
         filters = ProjectFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         projects = selectors.project_search(viewer=request.user, **filters.validated_data)
-        projects = projects.prefetch_related("links", "members")
+        projects = projects.prefetch_related(
+            "links", "members", Prefetch("attachments", queryset=StoredFile.objects.defer("text"))
+        )
         page = self.paginate_queryset(projects)
         return self.get_paginated_response(ProjectSerializer(page, many=True).data)
 
@@ -657,6 +670,34 @@ class ProjectViewSet(viewsets.GenericViewSet):
         except ValidationError as exc:
             _raise_for(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=ProjectFilesAddSerializer,
+        responses={200: ProjectSerializer},
+        description=(
+            "Fügt dem Projekt Unterlagen hinzu (Dateien des Mitglieds); die vorhandenen bleiben. "
+            "Für die Mitglieder der Kommune des Projekts und die Beteiligten."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="attachments")
+    def attachments(self, request, pk=None):
+        project = access.access_project(request.user, pk)
+        payload = ProjectFilesAddSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not access.can_add_project_files(request.user, project):
+            raise exceptions.PermissionDenied(
+                _("Unterlagen fügen die Beteiligten des Projekts hinzu.")
+            )
+        try:
+            services.project_files_add(
+                project=project,
+                member=request.user,
+                attachments=payload.validated_data["attachments"],
+            )
+        except ValidationError as exc:
+            _raise_for(exc)
+        project = self.get_queryset().get(pk=project.pk)
+        return with_etag(Response(ProjectSerializer(project).data), project)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):

@@ -30,6 +30,7 @@ from community.models import (
 )
 from core.addresses import canonical_email
 from core.concurrency import version_field
+from core.forms import ATTACHMENTS_SENT, AttachmentIdsField
 
 
 class LoginForm(AuthenticationForm):
@@ -257,6 +258,8 @@ class ProjectForm(forms.ModelForm):
     )
     # Editing carries the version it started from (core.concurrency).
     version = version_field()
+    # The documents: ids of uploaded files, hidden inputs of the page's uploader.
+    attachments = AttachmentIdsField()
 
     class Meta:
         model = Project
@@ -307,6 +310,7 @@ class ProjectForm(forms.ModelForm):
             self.initial["links"] = "\n".join(
                 f"{link.url} {link.title}".strip() for link in self.instance.links.all()
             )
+            self.initial["attachments"] = [str(f.pk) for f in self.instance.attachments.all()]
 
     def clean_tools(self) -> list[str]:
         names = [n.strip() for n in self.cleaned_data["tools"].split(",") if n.strip()]
@@ -330,7 +334,16 @@ class ProjectForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         data.pop("version", None)  # the edit's precondition (expected_version), not a field
         data["members"] = list(data["members"])
+        # Editing: the files change only when the form sent its list (core.forms).
+        if self.instance.pk and not ("attachments" in self.data or ATTACHMENTS_SENT in self.data):
+            data["attachments"] = None
         return data
+
+
+class DocumentsForm(forms.Form):
+    """Documents added to a project by its people (hidden inputs of the page's uploader)."""
+
+    attachments = AttachmentIdsField(required=True)
 
 
 class ProjectFilterForm(forms.Form):

@@ -44,6 +44,7 @@ from community.search.text import fold, query_terms, stem, words
 from core.addresses import email_domain
 from core.text import german_slugify
 from core.tokens import hash_token
+from files.models import StoredFile
 
 
 def municipality_list() -> QuerySet[Municipality]:
@@ -584,7 +585,9 @@ def project_search(
 
 def project_detail_queryset(*, viewer: User) -> QuerySet[Project]:
     return project_list(viewer=viewer).prefetch_related(
-        "links", Prefetch("members", queryset=User.objects.filter(is_active=True))
+        "links",
+        Prefetch("members", queryset=User.objects.filter(is_active=True)),
+        Prefetch("attachments", queryset=StoredFile.objects.defer("text")),
     )
 
 

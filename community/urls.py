@@ -58,6 +58,7 @@ urlpatterns = [
     path("projekte/neu/", views.project_create, name="project_create"),
     path("projekte/<int:pk>/", views.project_detail, name="project_detail"),
     path("projekte/<int:pk>/bearbeiten/", views.project_edit, name="project_edit"),
+    path("projekte/<int:pk>/unterlagen/", views.project_documents, name="project_documents"),
     path(
         "projekte/<int:pk>/einladung/annehmen/",
         views.project_invitation_answer,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from community import access, selectors, services
 from community.forms import (
     AccountSetupForm,
+    DocumentsForm,
     ExpertiseForm,
     InviteForm,
     LoginForm,
@@ -375,10 +376,34 @@ def project_detail(request, pk):
             "project": project,
             "can_edit": can_edit,
             "chat_room": selectors.project_chat_room(project=project, viewer=request.user),
+            # The documents (prefetched with the project), and who may add some.
+            "documents": list(project.attachments.all()),
+            "can_add_documents": access.can_add_project_files(request.user, project),
             "invitation": selectors.project_invitation_of(project=project, viewer=request.user),
             "invited": selectors.project_invitations_open(project=project) if can_edit else (),
         },
     )
+
+
+@require_http_methods(["POST"])
+def project_documents(request, pk):
+    """The project's people (also from other municipalities) add documents."""
+    project = access.access_project(request.user, pk)
+    if not access.can_add_project_files(request.user, project):
+        raise PermissionDenied
+    form = DocumentsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("attachments", [])))
+        return redirect(project)
+    try:
+        services.project_files_add(
+            project=project, member=request.user, attachments=form.cleaned_data["attachments"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Die Unterlagen sind hinzugefügt."))
+    return redirect(project)
 
 
 @require_http_methods(["POST"])

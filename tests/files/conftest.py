@@ -40,4 +40,5 @@ def loose_file(member):
 
 # The attachment tests (test_attach_*) use the forum's and the chat's fixtures too.
 from tests.chat.conftest import make_token, network_room, private_room, token  # noqa: E402, F401
+from tests.events.conftest import make_event, organizer  # noqa: E402, F401
 from tests.forum.conftest import category, make_thread, other, thread  # noqa: E402, F401
