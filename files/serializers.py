@@ -41,9 +41,7 @@ class FileSerializer(serializers.ModelSerializer):
 class FileUploadSerializer(serializers.Serializer):
     """The multipart body of ``POST /api/files/``: one part ``file``."""
 
-    file = serializers.FileField(
-        allow_empty_file=True, use_url=False, help_text=_("Die Datei (höchstens 25 MiB).")
-    )
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
 
 
 class FileRefusalSerializer(serializers.Serializer):

@@ -6,7 +6,6 @@ the first does.
 """
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,7 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from community.models import Expertise, User
-from community.search.text import fold, query_terms, stem
+from community.search.text import fold, query_terms, stem, words
 from files.models import StoredFile
 from forum.models import (
     REACTION_SYMBOLS,
@@ -309,6 +308,20 @@ def post_search(*, viewer: User, q: str) -> QuerySet[Post]:
     return get_backend().search(posts, terms).order_by("-rank", "-pk")
 
 
+def _text_matches(text: str, stems: list[str]) -> bool:
+    """As SQLite's index matches: a word of the text whose stem begins with a term's stem.
+
+    Only words that begin like a stem are stemmed (Snowball costs ≈ 0.3 ms a word).
+    """
+    heads = {s[:3] for s in stems}
+    for word in set(words(text[:FILE_TEXT_MAX_CHARS])):
+        if any(fold(word).startswith(head) for head in heads):
+            stemmed = stem(word)
+            if any(stemmed.startswith(s) for s in stems):
+                return True
+    return False
+
+
 def attachments_matching(*, posts: list[Post], q: str) -> None:
     """Set ``post.matched_files``: the attached files whose text matches ``q``.
 
@@ -339,12 +352,8 @@ def attachments_matching(*, posts: list[Post], q: str) -> None:
         )
         found = list(files.annotate(hit=hit).filter(hit=True).defer("text").order_by("pk"))
     else:
-        stems = [fold(stem(t)) for t in terms if stem(t)]
-        found = []
-        for file in files.order_by("pk"):
-            text = fold(file.text[:FILE_TEXT_MAX_CHARS].lower())
-            if any(re.search(r"\b" + re.escape(s), text) for s in stems):
-                found.append(file)
+        stems = [stem(t) for t in terms if stem(t)]
+        found = [f for f in files.order_by("pk") if _text_matches(f.text, stems)]
     by_post = {p.pk: p for p in posts}
     for file in found:
         by_post[file.attached_id].matched_files.append(file)

@@ -56,6 +56,7 @@ class FirstPostBodyField(serializers.CharField):
         return post.body if post else ""
 
 
+@extend_schema_field(AttachmentsField())  # the schema of the field it extends
 class FirstPostAttachmentsField(AttachmentsField):
     """A thread's ``attachments``: written to the first post, read from it."""
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import core
 
-APPS = {"community", "forum", "events", "chat"}
+APPS = {"files", "community", "forum", "events", "chat"}
 ROOT = Path(core.__file__).parent.parent
 
 
@@ -52,5 +52,16 @@ def test_no_app_below_privacy_imports_it():
         for path in (ROOT / app).rglob("*.py")
         for name in _all_imports(path)
         if name.split(".")[0] == "privacy"
+    }
+    assert offenders == set()
+
+
+def test_files_knows_no_app_above_it():
+    """files/ sits right above core: apps attach files and register who may see them."""
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "files").rglob("*.py")
+        for name in _all_imports(path)
+        if name.split(".")[0] in (APPS - {"files"}) | {"privacy"}
     }
     assert offenders == set()

@@ -220,3 +220,13 @@ def test_signed_out_uploads_are_refused(api_client, blobs_before):
     response = post(api_client, "x.txt", b"Inhalt\n")
     assert response.status_code in (401, 403)
     assert not StoredFile.objects.exists()
+
+
+def test_refusals_speak_the_member_s_language(member_api):
+    response = member_api.post(
+        "/api/files/",
+        {"file": samples.upload("a.txt", b"")},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.json()["detail"] == "The file is empty."

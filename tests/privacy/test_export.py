@@ -1,6 +1,8 @@
 """A member downloads everything stored about them, and nothing about anyone else."""
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.db import connection
@@ -17,12 +19,15 @@ pytestmark = pytest.mark.django_db
 
 
 def download(client, member) -> tuple[dict, str]:
+    """The export page's ZIP: the JSON (``daten.json``) as before, and the member's files."""
     client.force_login(member)
     response = client.get(reverse("privacy_export"))
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="lotsennetz-daten-')
-    raw = response.content.decode()
+    assert response["Content-Disposition"].endswith('.zip"')
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        raw = archive.read("daten.json").decode()
     return json.loads(raw), raw
 
 
