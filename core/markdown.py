@@ -139,8 +139,21 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# An <img> as nh3 writes it (attribute values in double quotes, never containing one).
+_IMG_TAG = re.compile(r'<img(?:\s+[a-z-]+(?:="[^"]*")?)*\s*/?>')
+
+
+def _drop_sourceless_images(html: str) -> str:
+    """An <img> whose source the filter removed (raw HTML from elsewhere) goes entirely."""
+    return _IMG_TAG.sub(lambda tag: tag.group(0) if ' src="' in tag.group(0) else "", html)
+
+
 def sanitize_html(html: str) -> str:
     """Keep only the allow-list: no scripts, handlers, styles, ids or foreign schemes."""
+    return _drop_sourceless_images(_clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -53,3 +53,10 @@ def test_raw_img_tags_keep_no_foreign_source_and_no_handler(raw):
     html = render_markdown(raw)
     assert "tracker" not in html and "onerror" not in html and "style" not in html
     assert 'src="x"' not in html and "srcset" not in html
+
+
+@pytest.mark.parametrize(
+    "raw", ['<img src="x" onerror="alert(1)">', '<img alt="a>b" src="javascript:alert(1)">']
+)
+def test_a_raw_img_whose_source_is_refused_disappears_entirely(raw):
+    assert "<img" not in render_markdown(raw)
