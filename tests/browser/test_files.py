@@ -292,3 +292,55 @@ def test_documents_of_an_event_are_uploaded_on_its_page_and_listed(
             assert not violations, describe(violations)
         finally:
             context.close()
+
+
+def test_on_a_phone_by_keyboard_a_picture_is_attached_and_placed_in_the_text(
+    chromium, network, axe_script
+):
+    """320 px wide (WCAG 1.4.10), the picker reached and used by keyboard, a long
+    name that wraps, and the picture placed in the text with Markdown."""
+    name = "Dienstanweisung zur E-Akte im Bauamt, Fassung vom Dezember 2026 (Entwurf).png"
+    with daphne() as address:
+        base = f"http://{address}"
+        context = new_context(chromium, base, network["anna"], bypass_csp=True)
+        try:
+            page = context.new_page()
+            page.set_viewport_size({"width": 320, "height": 640})
+            page.goto("/forum/neu/")
+            pick = page.get_by_role("button", name="Dateien anhängen")
+            expect(pick).to_be_visible()  # uploads.js shows the picker
+            pick.focus()
+            with page.expect_file_chooser() as chooser:
+                page.keyboard.press("Enter")
+            chooser.value.set_files(
+                files=[{"name": name, "mimeType": "image/png", "buffer": png(800, 600)}]
+            )
+            item = page.locator(".upload-item")
+            expect(item.locator("img.upload-thumb")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+            violations = blocking(axe_violations(page, axe_script))
+            assert not violations, describe(violations)
+
+            page.get_by_label("Kategorie").select_option(label="Austausch der Lotsen")
+            page.get_by_label("Titel").fill("Die neue Dienstanweisung")
+            text = page.get_by_label("Text", exact=False).first
+            text.fill("So sieht sie aus:")
+            item.get_by_role("button", name=f"Bild {name} in den Text einfügen").click()
+            file_id = item.locator("input[name=attachments]").input_value()
+            assert f"](/dateien/{file_id}/" in text.input_value()
+            expect(page.locator(".composer-preview img")).to_have_count(1)
+            page.get_by_role("button", name="Thema beginnen").click()
+
+            expect(page.get_by_role("heading", level=1)).to_have_text("Die neue Dienstanweisung")
+            first = page.locator("article.post").first
+            expect(first.locator(".post-body img")).to_have_attribute(
+                "src", re.compile(f"^/dateien/{file_id}/")
+            )
+            expect(first.locator(".attachment-image img")).to_have_count(1)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('article.post img')]"
+                ".every((img) => img.complete && img.naturalWidth > 0)"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        finally:
+            context.close()
