@@ -290,6 +290,19 @@ def test_documents_of_an_event_are_uploaded_on_its_page_and_listed(
             expect(documents.locator(".attachment-image img")).to_have_count(1)
             violations = blocking(axe_violations(page, axe_script))
             assert not violations, describe(violations)
+
+            # The organizer removes one in the event's form; the other stays.
+            page.goto(f"/termine/{event.pk}/bearbeiten/")
+            field = page.get_by_role("group", name="Unterlagen")
+            expect(field.locator(".upload-item input[name=attachments]")).to_have_count(2)
+            field.get_by_role("button", name="folien.txt entfernen").click()
+            expect(field.get_by_role("status")).to_have_text("folien.txt ist entfernt.")
+            expect(field.get_by_role("button", name="foto.png entfernen")).to_be_focused()
+            page.get_by_role("button", name="Speichern").click()
+            documents = page.locator("section[aria-labelledby=documents-heading]")
+            expect(documents.locator(".attachment-image img")).to_have_count(1)
+            expect(documents.get_by_role("link", name="folien.txt")).to_have_count(0)
+            assert [f.name for f in event.attachments.all()] == ["foto.png"]
         finally:
             context.close()
 
