@@ -18,6 +18,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from chat import services as chat_services
@@ -35,8 +36,6 @@ MINUTES = b"Protokoll des Netzwerktreffens.\nTOP 1: E-Akte im Bauamt.\n"
 
 
 def png(width: int, height: int, colour=(11, 79, 138)) -> bytes:
-    from PIL import Image
-
     image = Image.new("RGB", (width, height), colour)
     # The left half another colour: a crop that moves shows it.
     image.paste((255, 191, 71), (0, 0, width // 2, height))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from chat import services as chat_services
 from chat.models import RoomKind
+from community import services as community_services
 from community.models import Role
 from events import services as event_services
 from files import services
@@ -162,3 +163,28 @@ def test_the_profile_shows_the_photo_editor_and_the_space_the_files_take(
     upload(member, "gross.png", samples.png(size=(400, 300)))
     html = anna_client.get("/profil/").content.decode()
     assert re.search(r"Ihre Dateien belegen [1-9]\d*(,\d)? (Byte|KB) von 10,0 MB\.", html)
+
+
+def test_a_project_lists_its_documents_and_its_people_get_the_widget(
+    anna_client, member, municipality, make_member, client
+):
+    plan = upload(member, "zeitplan.pdf", samples.pdf())
+    project = community_services.project_create(
+        created_by=member,
+        municipality=municipality,
+        title="E-Akte",
+        kind="tool",
+        attachments=[plan.pk],
+    )
+    html = anna_client.get(f"/projekte/{project.pk}/").content.decode()
+    assert "zeitplan.pdf</a>" in html
+    assert f'action="/projekte/{project.pk}/unterlagen/"' in html
+    assert "data-uploader" in html and "js/uploads.js" in html
+
+    html = anna_client.get(f"/projekte/{project.pk}/bearbeiten/").content.decode()
+    assert f'<li class="upload-item" data-id="{plan.pk}"' in html
+
+    client.force_login(make_member(display_name="Olaf Otto"))  # not taking part
+    html = client.get(f"/projekte/{project.pk}/").content.decode()
+    assert "zeitplan.pdf</a>" in html
+    assert "data-uploader" not in html
