@@ -204,6 +204,22 @@ def test_a_refusal_is_announced_and_a_running_upload_can_be_cancelled(
                 "Das Hochladen von langsam.txt ist abgebrochen."
             )
             assert page.evaluate("document.activeElement.className") == "upload-pick"
+
+            # A form shown again after an error keeps the file that was uploaded.
+            page.unroute("**/api/files/")
+            form.locator(".upload-input").set_input_files(
+                files=[{"name": "protokoll.txt", "mimeType": "text/plain", "buffer": MINUTES}]
+            )
+            expect(form.locator(".upload-item input[name=attachments]")).to_have_count(1)
+            form.get_by_role("button", name="Speichern").click()  # without a text
+            form = page.locator("main form").last
+            expect(form.locator(".field-errors")).to_be_visible()
+            item = form.locator(".upload-item")
+            expect(item).to_contain_text("protokoll.txt")
+            expect(item).to_contain_text("Textdatei")
+            form.get_by_label("Text", exact=False).first.fill("Das Protokoll.")
+            form.get_by_role("button", name="Speichern").click()
+            expect(page.get_by_role("link", name="protokoll.txt")).to_be_visible()
         finally:
             context.close()
 
