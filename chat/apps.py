@@ -7,6 +7,7 @@ class ChatConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self):
+        # late: models can be imported only once the app registry is ready
         from chat import access, checks  # noqa: F401 (checks registers the system checks)
         from chat.models import Message
         from files.registry import register_attachable

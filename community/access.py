@@ -164,7 +164,7 @@ def access_api_token(user: User, token_id) -> ApiToken:
 def can_see_project_files(user: User, project: Project) -> bool:
     """Whoever may open the project sees its documents (a draft: its municipality, the
     people asked into it, the administration), asked on every download."""
-    from community.selectors import project_list
+    from community.selectors import project_list  # late: selectors import this module
 
     if not user.is_authenticated or not user.is_active:
         return False

@@ -7,6 +7,7 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Menschen & Kommunen")
 
     def ready(self):
+        # late: models can be imported only once the app registry is ready
         from community import access, signals
         from community.models import Project, User
         from files.registry import register_attachable

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Termine")
 
     def ready(self):
+        # late: models can be imported only once the app registry is ready
         from events import access
         from events.models import Event
         from files.registry import register_attachable

@@ -8,6 +8,7 @@ and forbidden look the same (Http404).
 
 import uuid
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
 from files import registry
@@ -18,12 +19,20 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _target(file: StoredFile):
+    """The object the file is attached to; None when it is gone (or its model is)."""
+    try:
+        return file.attached_to
+    except (AttributeError, ObjectDoesNotExist):
+        return None
+
+
 def can_view(user, file: StoredFile) -> bool:
     if not _active(user):
         return False
     if not file.is_attached:
         return file.uploader_id == user.pk
-    target = file.attached_to
+    target = _target(file)
     rules = registry.attachable(type(target)) if target is not None else None
     return bool(rules and rules.can_view(user, target))
 
@@ -34,7 +43,7 @@ def can_manage(user, file: StoredFile) -> bool:
         return False
     if file.uploader_id == user.pk:
         return True
-    target = file.attached_to
+    target = _target(file)
     rules = registry.attachable(type(target)) if target is not None else None
     return bool(rules and rules.can_manage(user, target))
 

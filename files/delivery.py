@@ -15,6 +15,7 @@ shown inline, everything else is a download (``Content-Disposition: attachment``
 
 from urllib.parse import quote
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
@@ -25,8 +26,22 @@ from files.storage import files_storage
 NGINX_PREFIX = "/_dateien/"
 
 
-class _ChunkedFileResponse(FileResponse):
+class ChunkedFileResponse(FileResponse):
+    """A FileResponse that daphne sends chunk by chunk.
+
+    Under ASGI Django consumes a synchronous streaming response with
+    ``sync_to_async(list)``, i.e. reads the whole file into memory first. Here
+    each chunk is read in a worker thread when the previous one has been sent.
+    """
+
     block_size = 256 * 1024
+
+    async def __aiter__(self):
+        chunks = iter(self.streaming_content)
+        while (
+            chunk := await sync_to_async(next, thread_sensitive=False)(chunks, None)
+        ) is not None:
+            yield chunk
 
 
 def _disposition(content_type: str, name: str) -> str:
@@ -65,7 +80,7 @@ def deliver(blob_name: str, *, content_type: str, name: str, size: int | None) -
         response["Referrer-Policy"] = "no-referrer"
         return response
     else:
-        response = _ChunkedFileResponse(
+        response = ChunkedFileResponse(
             files_storage.open(blob_name, "rb"), content_type=content_type
         )
         response["Content-Disposition"] = disposition

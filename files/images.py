@@ -15,6 +15,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 THUMBNAIL_BOX = (480, 480)
 MAX_FRAMES = 200
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+# Formats whose animation is kept; a JPEG's further pictures (MPO: depth maps,
+# previews of phones) are dropped with the rest of its metadata.
+_ANIMATED = {"image/png", "image/gif", "image/webp"}
 
 # Never decode what is not all there (Pillow's default, stated because it matters).
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -110,7 +113,8 @@ def process(path: str, content_type: str) -> Processed:
     image = _open(path, content_type)
     try:
         frames, durations = [], []
-        for index in range(getattr(image, "n_frames", 1)):
+        count = getattr(image, "n_frames", 1) if content_type in _ANIMATED else 1
+        for index in range(count):
             image.seek(index)
             image.load()
             frames.append(_without_metadata(image))
@@ -120,7 +124,7 @@ def process(path: str, content_type: str) -> Processed:
         thumbnail = _thumbnail(frames[0])
     except Image.DecompressionBombError as error:
         raise TooManyPixels from error
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as error:
+    except Exception as error:  # decoders raise all kinds on crafted input
         raise Damaged from error
     finally:
         image.close()

@@ -33,6 +33,7 @@ from files import access, images, names, registry, scanning, selectors, types
 from files.errors import FileRefused
 from files.models import StoredFile
 from files.signals import delete_blobs
+from files.storage import files_storage
 from files.text import extract_text
 
 logger = logging.getLogger(__name__)
@@ -292,4 +293,50 @@ def files_purge_unattached(*, older_than: timedelta = timedelta(days=1)) -> int:
         deleted, _per_model = StoredFile.objects.filter(
             attached_type__isnull=True, created_at__lt=cutoff
         ).delete()
+    return deleted
+
+
+def _stored_names(directory: str) -> Iterator[str]:
+    """Every blob name under ``directory`` of the storage, one level of subdirectories deep."""
+    subdirectories, names_here = files_storage.listdir(directory)
+    for name in names_here:
+        yield f"{directory}/{name}" if directory else name
+    for subdirectory in subdirectories:
+        path = f"{directory}/{subdirectory}" if directory else subdirectory
+        _more, names_there = files_storage.listdir(path)
+        for name in names_there:
+            yield f"{path}/{name}"
+
+
+def files_purge_orphaned_blobs(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Bytes in the storage that no row names (a worker stopped between writing the
+    bytes and the row); only those older than ``older_than``, so that an upload in
+    flight keeps its bytes."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for directory in ("", "vorschau"):
+        try:
+            stored = set(_stored_names(directory))
+        except FileNotFoundError:
+            continue
+        if directory == "":
+            stored = {name for name in stored if not name.startswith("vorschau/")}
+        ordered = sorted(stored)
+        for chunk_start in range(0, len(ordered), 500):
+            chunk = ordered[chunk_start : chunk_start + 500]
+            known = set(
+                StoredFile.objects.filter(blob__in=chunk).values_list("blob", flat=True)
+            ) | set(
+                StoredFile.objects.filter(thumbnail__in=chunk).values_list("thumbnail", flat=True)
+            )
+            for name in chunk:
+                if name in known:
+                    continue
+                try:
+                    if files_storage.get_modified_time(name) >= cutoff:
+                        continue
+                except (FileNotFoundError, NotImplementedError):
+                    continue
+                delete_blobs([name])
+                deleted += 1
     return deleted

@@ -44,7 +44,9 @@ def _docx(path: str) -> str:
 def _odt(path: str) -> str:
     document = opendocument.load(path)
     return "\n".join(
-        teletype.extractText(element) for element in document.getElementsByType(odf_text.P)
+        teletype.extractText(element)
+        for kind in (odf_text.H, odf_text.P)
+        for element in document.getElementsByType(kind)
     )
 
 

@@ -7,6 +7,7 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum")
 
     def ready(self):
+        # late: models can be imported only once the app registry is ready
         from files.registry import register_attachable
         from forum import access
         from forum.models import Post

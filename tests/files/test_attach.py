@@ -1,6 +1,9 @@
 """Attaching files to objects, following their access rules; deleting, erasure, the purge."""
 
+import io
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -261,3 +264,21 @@ def test_an_attached_file_s_access_check_costs_the_same_as_a_loose_one(
     assert_constant_queries(
         member_client, file.get_absolute_url(), grow, django_assert_num_queries, status=200
     )
+
+
+def test_bytes_no_row_names_are_purged_once_they_are_a_day_old(member, settings):
+    kept = upload(member, "bleibt.png", samples.png())
+    root = Path(settings.FILES_ROOT)
+    old_orphan, new_orphan = root / "ab" / "abababab", root / "vorschau" / "cd" / "cdcd.webp"
+    for orphan in (old_orphan, new_orphan):
+        orphan.parent.mkdir(parents=True, exist_ok=True)
+        orphan.write_bytes(b"verwaist")
+    day_ago = (timezone.now() - timedelta(days=1, minutes=1)).timestamp()
+    os.utime(old_orphan, (day_ago, day_ago))
+    stale_kept = root / kept.blob.name
+    for path in (stale_kept, root / kept.thumbnail.name):
+        os.utime(path, (day_ago, day_ago))
+    call_command("purge_files", stdout=io.StringIO())
+    assert not old_orphan.exists()
+    assert new_orphan.exists()  # an upload in flight may have written it just now
+    assert stale_kept.exists() and (root / kept.thumbnail.name).exists()

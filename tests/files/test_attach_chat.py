@@ -1,10 +1,14 @@
 """Files in chat messages: over the socket, REST and the page; who sees them; the cost."""
 
+import datetime as dt
+
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from chat import services as chat_services
 from chat.models import Message, RoomKind
+from chat.retention import chat_history_purge
 from tests.chat.conftest import joined, next_of
 from tests.files.attach import gone, statuses, upload
 from tests.queries import assert_constant_queries
@@ -237,3 +241,14 @@ def test_the_chat_page_costs_the_same_with_images(
     assert_constant_queries(
         client, f"/chat/{network_room.slug}/", grow, django_assert_num_queries, status=200
     )
+
+
+@pytest.mark.django_db
+def test_messages_purged_by_the_retention_take_their_files_along(
+    settings, member, network_room, sent
+):
+    message, file = sent
+    settings.CHAT_RETENTION_DAYS = 30
+    chat_history_purge(now=timezone.now() + dt.timedelta(days=31))
+    assert not Message.objects.filter(pk=message.pk).exists()
+    assert gone(file)

@@ -179,3 +179,11 @@ def test_a_deactivated_organizer_loses_the_documents_too(api_client, make_event,
     organizer.is_active = False
     organizer.save(update_fields=["is_active"])
     assert api_status(api_client, organizer, file) == 404
+
+
+def test_an_event_deleted_in_the_admin_takes_its_documents_along(make_event, organizer):
+    event = make_event()
+    file = pdf(organizer)
+    event_services.event_update(event=event, by=organizer, attachments=[file.pk])
+    Event.objects.filter(pk=event.pk).delete()
+    assert gone(file)

@@ -5,7 +5,7 @@ import io
 import zipfile
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from files import names, services
 from files.errors import FileRefused
@@ -45,6 +45,23 @@ def test_a_photo_loses_its_exif_and_gps_position(member_api):
         assert "exif" not in image.info and "comment" not in image.info
         assert image.size == (80, 60)
     assert file.size == len(data)
+
+
+def test_png_and_webp_lose_their_text_and_exif_chunks(member):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("GPS", "50.5536 N, 8.5008 E")
+    info.add_text("Author", "Anna Schmidt")
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (5, 5, 5)).save(out, format="PNG", pnginfo=info)
+    png = services.file_upload(uploader=member, upload=samples.upload("a.png", out.getvalue()))
+    assert b"50.5536" not in stored_bytes(png) and b"Anna" not in stored_bytes(png)
+    exif = Image.Exif()
+    exif[0x010F] = "Kamerahersteller"
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (5, 5, 5)).save(out, format="WEBP", exif=exif)
+    assert b"Kamerahersteller" in out.getvalue()
+    webp = services.file_upload(uploader=member, upload=samples.upload("a.webp", out.getvalue()))
+    assert b"Kamerahersteller" not in stored_bytes(webp) and b"EXIF" not in stored_bytes(webp)
 
 
 def test_the_orientation_the_camera_recorded_is_applied_to_the_pixels(member):
@@ -143,6 +160,16 @@ def _office_zip(kind: str) -> bytes:
         archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
         archive.writestr(main, '<?xml version="1.0"?><root/>')
     return out.getvalue()
+
+
+def test_a_phone_s_multi_picture_jpeg_is_stored_as_its_main_picture(member):
+    out = io.BytesIO()
+    main, depth = Image.new("RGB", (40, 30), (9, 9, 9)), Image.new("RGB", (20, 15), (1, 1, 1))
+    main.save(out, format="MPO", save_all=True, append_images=[depth])
+    file = services.file_upload(uploader=member, upload=samples.upload("IMG_1.jpg", out.getvalue()))
+    with file.blob.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+        assert stored.size == (40, 30)
 
 
 def test_plain_text_and_csv_are_taken_as_they_are(member):

@@ -1,9 +1,12 @@
 """Downloads: headers for every kind, the three delivery modes, who gets 404."""
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.core.files.base import ContentFile
 from django.test import override_settings
 
 from files import delivery, services, types
+from files.storage import files_storage
 from tests.files import samples
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +155,13 @@ def test_the_json_of_a_file_is_hidden_like_its_bytes(member_api, make_member, me
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
     assert member_api.delete(f"/api/files/{loose_file.pk}/").status_code == 404
+
+
+async def test_under_asgi_a_download_is_read_chunk_by_chunk_not_whole(recwarn):
+    blob_name = await sync_to_async(files_storage.save)("ab/gross", ContentFile(b"x" * 1_000_000))
+    response = delivery.deliver(blob_name, content_type="text/plain", name="g.txt", size=1_000_000)
+    sizes = [len(chunk) async for chunk in response]
+    response.close()
+    assert sum(sizes) == 1_000_000
+    assert max(sizes) == delivery.ChunkedFileResponse.block_size < 1_000_000
+    assert not [w for w in recwarn if "synchronous iterators" in str(w.message)]

@@ -1,4 +1,4 @@
-"""Delete uploads that were never attached (run from cron, e.g. nightly)."""
+"""Delete uploads that were never attached, and stored bytes no row names (cron, nightly)."""
 
 from datetime import timedelta
 
@@ -8,7 +8,10 @@ from files import services
 
 
 class Command(BaseCommand):
-    help = "Löscht hochgeladene Dateien, die nach einem Tag noch nirgends angehängt sind."
+    help = (
+        "Löscht hochgeladene Dateien, die nach einem Tag noch nirgends angehängt sind, "
+        "und Inhalte im Speicher, zu denen keine Datei (mehr) gehört."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -16,5 +19,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, hours=24, **options):
-        deleted = services.files_purge_unattached(older_than=timedelta(hours=max(hours, 1)))
+        older_than = timedelta(hours=max(hours, 1))
+        deleted = services.files_purge_unattached(older_than=older_than)
         self.stdout.write(f"{deleted} nicht angehängte Datei(en) gelöscht.")
+        orphans = services.files_purge_orphaned_blobs(older_than=older_than)
+        self.stdout.write(f"{orphans} verwaiste Inhalt(e) im Speicher gelöscht.")
