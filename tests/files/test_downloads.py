@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 from django.core.files.base import ContentFile
 from django.test import override_settings
 
+from community import services as community_services
 from files import delivery, services, types
 from files.storage import files_storage
 from tests.files import samples
@@ -165,3 +166,21 @@ async def test_under_asgi_a_download_is_read_chunk_by_chunk_not_whole(recwarn):
     assert sum(sizes) == 1_000_000
     assert max(sizes) == delivery.ChunkedFileResponse.block_size < 1_000_000
     assert not [w for w in recwarn if "synchronous iterators" in str(w.message)]
+
+
+def test_an_api_client_downloads_with_its_token(client, member, loose_file):
+    token = community_services.member_token(member=member)
+    response = client.get(loose_file.get_absolute_url(), HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    response = client.get(loose_file.get_thumbnail_url(), HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200
+
+
+def test_a_bad_token_is_a_401_and_another_member_s_token_a_404(client, make_member, loose_file):
+    response = client.get(loose_file.get_absolute_url(), HTTP_AUTHORIZATION="Token falsch")
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    other = community_services.member_token(member=make_member())
+    response = client.get(loose_file.get_absolute_url(), HTTP_AUTHORIZATION=f"Token {other}")
+    assert response.status_code == 404
