@@ -413,7 +413,13 @@ export function setupUploader(root) {
     request.addEventListener("load", () => {
       let file = null;
       try { file = JSON.parse(request.responseText); } catch { file = null; }
-      if (request.status === 200 && file && String(file.id) === hidden.value) { chip(file, item); }
+      if (request.status === 200 && file && String(file.id) === hidden.value) {
+        chip(file, item);
+      } else if (request.status === 404) {
+        // Gone (deleted, or purged as never attached): saving it again could only fail.
+        item.remove();
+        changed();
+      }
     });
     request.send();
   }
