@@ -97,13 +97,14 @@ def network(taxonomy, member, make_member, make_municipality):
 
 
 def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another_browser(
-    chromium, network
+    chromium, network, axe_script
 ):
     thread = network["thread"]
     with daphne() as address:
         base = f"http://{address}"
-        anna_context = new_context(chromium, base, network["anna"])
-        erika_context = new_context(chromium, base, network["erika"])
+        # bypass_csp: only so that axe-core can be injected (tests/browser/a11y.py).
+        anna_context = new_context(chromium, base, network["anna"], bypass_csp=True)
+        erika_context = new_context(chromium, base, network["erika"], bypass_csp=True)
         try:
             anna = anna_context.new_page()
             erika = erika_context.new_page()
@@ -132,6 +133,8 @@ def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another
             download = erika_context.request.get(base + href)
             assert download.status == 200
             assert download.body() == MINUTES
+            violations = blocking(axe_violations(erika, axe_script))
+            assert not violations, describe(violations)
 
             # In the chat Anna pastes a screenshot and sends it without a word.
             for page in (anna, erika):
@@ -142,6 +145,8 @@ def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another
             chip = composer.locator(".upload-item")
             expect(chip).to_contain_text("Eingefügtes Bild")
             expect(chip.locator("img.upload-thumb")).to_be_visible()
+            violations = blocking(axe_violations(anna, axe_script))
+            assert not violations, describe(violations)
             anna.locator("#chat-body").press("Enter")
             expect(composer.locator(".upload-item")).to_have_count(0)
 
@@ -158,6 +163,8 @@ def test_a_file_dragged_into_a_reply_and_a_pasted_picture_arrive_live_in_another
             opened = erika_context.request.get(base + full)
             assert opened.status == 200
             assert opened.headers["content-type"] == "image/png"
+            violations = blocking(axe_violations(erika, axe_script))
+            assert not violations, describe(violations)
 
             # And after a reload the server renders the same.
             erika.reload()
