@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_parsers import JSONParser
 from core.api_parsers import MultiPartParser as RefusingMultiPartParser
 from files import access, services
 from files.errors import FileRefused
@@ -30,7 +31,8 @@ def _refused(refusal: FileRefused) -> Response:
 
 
 class FileUploadView(APIView):
-    parser_classes = [RefusingMultiPartParser]
+    # JSON is parsed only to say that the file part is missing (400, not 415).
+    parser_classes = [RefusingMultiPartParser, JSONParser]
 
     @extend_schema(
         operation_id="files_upload",

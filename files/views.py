@@ -31,7 +31,8 @@ def _token_reader(request):
 
 
 def _checked(view):
-    """Find the reader first; a refused token is a 401 as in the API."""
+    """Find the reader first (sign-in before 405, as on every page); a refused token
+    is a 401 as in the API."""
 
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated and get_authorization_header(request):
@@ -41,9 +42,9 @@ def _checked(view):
                 return JsonResponse({"detail": str(refusal.detail)}, status=refusal.status_code)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
+        return require_safe(view)(request, *args, **kwargs)
 
-    return login_not_required(require_safe(wrapper))
+    return login_not_required(wrapper)
 
 
 @_checked

@@ -223,8 +223,14 @@ def test_a_request_without_a_file_part_is_a_400_naming_the_field(member_api):
     assert "file" in response.json()
 
 
-def test_a_json_body_is_refused_415(member_api):
+def test_a_json_body_is_told_that_the_file_part_is_missing(member_api):
     response = member_api.post("/api/files/", {"file": "x"}, format="json")
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_a_body_of_another_media_type_is_refused_415(member_api):
+    response = member_api.generic("POST", "/api/files/", "x", content_type="text/plain")
     assert response.status_code == 415
 
 

@@ -50,6 +50,12 @@ ROWS: dict[str, Row] = {
     "password_reset_complete": Row(lambda w: "/passwort-neu/fertig/"),
     # --- community pages ------------------------------------------------------------------
     "dashboard": Row(lambda w: "/"),
+    "file_download": Row(
+        lambda w: w.file.get_absolute_url(), note="an unattached file: its uploader only"
+    ),
+    "file_thumbnail": Row(
+        lambda w: f"/dateien/{w.file.pk}/vorschau/", note="a PDF has no thumbnail: 404 for all"
+    ),
     "member_list": Row(lambda w: "/menschen/"),
     "member_detail": Row(lambda w: f"/menschen/{_u(w, 'member').handle}/"),
     "profile_edit": Row(lambda w: "/profil/"),
@@ -150,6 +156,10 @@ ROWS: dict[str, Row] = {
         lambda w: f"/api/members/me/tokens/{w.api_token.pk}/", note="own tokens only"
     ),
     "api_notifications": Row(lambda w: "/api/notifications/"),
+    "api_file_upload": Row(lambda w: "/api/files/", note="the body lacks the file: 400"),
+    "api_file_detail": Row(
+        lambda w: f"/api/files/{w.file.pk}/", note="an unattached file: its uploader only"
+    ),
     "api_notifications_read": Row(lambda w: "/api/notifications/read/"),
     "municipality-list": Row(lambda w: "/api/municipalities/"),
     "municipality-detail": Row(lambda w: f"/api/municipalities/{w.wetzlar.slug}/"),
@@ -320,6 +330,8 @@ EXPECT: dict[str, dict[str, str]] = {
     },
     "password_reset_complete": PUBLIC_READ_ONLY,
     "dashboard": {"GET": "LOOOOOOO"},
+    "file_download": {"GET": "LHHHOHHH"},
+    "file_thumbnail": {"GET": "LHHHHHHH"},
     "member_list": {"GET": "LOOOOOOO"},
     "member_detail": {"GET": "LOOOOOOO"},
     "profile_edit": {"GET": "LOOOOOOO", "POST": "LOOOOOOO"},
@@ -400,6 +412,8 @@ EXPECT: dict[str, dict[str, str]] = {
         "DELETE": "NNNNNNNN",
     },
     "api_notifications": {"GET": "LOOOOOOO"},
+    "api_file_upload": {"POST": "LBBBBBBB"},
+    "api_file_detail": {"GET": "LHHHOHHH", "DELETE": "LHHHOHHH"},
     "api_notifications_read": {"POST": "LOOOOOOO"},
     "api_member_tokens": {"GET": "LOOOOOOO"},
     "api_member_token": {"DELETE": "LHHHOHHH"},

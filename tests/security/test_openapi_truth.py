@@ -94,6 +94,7 @@ def _known_path_values(path: str, name: str) -> list:
         "chat/rooms": [world.private_room.slug, world.city_room.slug, world.network_room.slug],
         "events": [world.event.pk],
         "expertise": [world.expertise.slug],
+        "files": [world.file.pk],
         "forum/categories": ["austausch"],
         "forum/posts": [world.post.pk, world.reply.pk],
         "forum/threads": [world.thread.pk],

@@ -18,9 +18,11 @@ from chat.models import RoomKind
 from community import services
 from community.models import Expertise, Role
 from events import services as event_services
+from files import services as file_services
 from forum import services as forum_services
 from forum.models import Category
 from tests.conftest import PASSWORD
+from tests.files import samples
 
 ROLES = (
     "anonymous",
@@ -92,6 +94,7 @@ class World:
     feed_token: str = ""
     api_token: object = None  # the member's
     message_seq: int = 0
+    file: object = None  # the member's upload, not attached to anything yet
 
 
 def build_world() -> World:
@@ -200,4 +203,8 @@ def build_world() -> World:
     w.feed_token = event_services.calendar_feed_token(member=member)
     services.member_token(member=member, label="Matrix")
     w.api_token = member.api_tokens.get(label="Matrix")
+    w.file = file_services.file_upload(
+        uploader=member,
+        upload=samples.upload("Ablauf.pdf", samples.pdf()),
+    )
     return w
