@@ -307,6 +307,8 @@ FILES_STORAGE = os.environ.get("FILES_STORAGE", "local").strip().lower()
 # Seconds a signed download address of the object storage stays valid.
 FILES_SIGNED_URL_SECONDS = env_int("FILES_SIGNED_URL_SECONDS", 60)
 if FILES_STORAGE == "s3":
+    if not os.environ.get("S3_BUCKET"):
+        raise ImproperlyConfigured("FILES_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL, keys).")
     STORAGES["files"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -352,7 +354,7 @@ CLAMAV_HOST = os.environ.get("CLAMAV_HOST", "")
 CLAMAV_PORT = env_int("CLAMAV_PORT", 3310)
 CLAMAV_TIMEOUT = env_int("CLAMAV_TIMEOUT", 60)
 # Uploads beyond this size go to a temporary file, never held in memory whole.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

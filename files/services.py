@@ -38,7 +38,7 @@ from files.text import extract_text
 
 logger = logging.getLogger(__name__)
 
-COPY_CHUNK = 1024 * 1024
+COPY_CHUNK = 256 * 1024
 
 
 def _megabytes(size: int) -> str:

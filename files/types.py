@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import magic
 
 # Bytes libmagic reads; enough for every type of the allow-list.
-SNIFF_BYTES = 1024 * 1024
+SNIFF_BYTES = 256 * 1024
 
 OOXML_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 OOXML_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,6 +1,5 @@
 """Every refused upload: a JSON reason with the right status, and nothing of it kept."""
 
-import os
 import tempfile
 import threading
 import tracemalloc
@@ -21,15 +20,15 @@ def post(api, name: str, data: bytes):
     return api.post("/api/files/", {"file": samples.upload(name, data)}, format="multipart")
 
 
-def temporary_copies() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if "lotsennetz-upload-" in name}
-
-
 @pytest.fixture(autouse=True)
-def _no_temporary_copy_stays():
-    before = temporary_copies()
+def _no_temporary_copy_stays(tmp_path, monkeypatch):
+    """Uploads' temporary files (Django's and our copies) in a directory of this test's
+    own: empty again when the test ends."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     yield
-    assert temporary_copies() <= before
+    assert list(scratch.iterdir()) == []
 
 
 def assert_refused(response, status: int, code: str | None, blobs_before) -> None:
