@@ -18,9 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-DEFAULT_PER_OBJECT = 10
-
 # What a member sees as the type of a file, by its (server-decided) content type.
 KINDS = {
     "application/pdf": _("PDF-Dokument"),
@@ -159,11 +156,11 @@ def upload_texts() -> dict:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "FILES_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.FILES_MAX_BYTES
 
 
 def max_files() -> int:
-    return int(getattr(settings, "FILES_PER_OBJECT", DEFAULT_PER_OBJECT))
+    return settings.FILES_PER_OBJECT
 
 
 @register.inclusion_tag("includes/attachments_field.html")
