@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 
 from chat import services as chat_services
 from chat.models import RoomKind
+from community import services as community_services
 from community.models import User
 from events import services as event_services
 from forum import services as forum_services
@@ -385,5 +386,33 @@ def test_on_a_phone_by_keyboard_a_picture_is_attached_and_placed_in_the_text(
                 ".every((img) => img.complete && img.naturalWidth > 0)"
             )
             assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        finally:
+            context.close()
+
+
+def test_documents_of_a_project_are_uploaded_on_its_page(chromium, network, axe_script):
+    anna = network["anna"]
+    project = community_services.project_create(
+        created_by=anna, municipality=anna.municipality, title="E-Akte im Bauamt", kind="tool"
+    )
+    with daphne() as address:
+        base = f"http://{address}"
+        context = new_context(chromium, base, anna, bypass_csp=True)
+        try:
+            page = context.new_page()
+            page.goto(f"/projekte/{project.pk}/")
+            documents = page.locator("section[aria-labelledby=documents-heading]")
+            drop(
+                page,
+                "section[aria-labelledby=documents-heading] form",
+                [("zeitplan.txt", "text/plain", MINUTES)],
+            )
+            expect(documents.locator(".upload-item input[name=attachments]")).to_have_count(1)
+            violations = blocking(axe_violations(page, axe_script))
+            assert not violations, describe(violations)
+            documents.get_by_role("button", name="Unterlagen hinzufügen").click()
+            expect(page.locator(".messages")).to_contain_text("Die Unterlagen sind hinzugefügt.")
+            expect(documents.get_by_role("link", name="zeitplan.txt")).to_be_visible()
+            assert [f.name for f in project.attachments.all()] == ["zeitplan.txt"]
         finally:
             context.close()
