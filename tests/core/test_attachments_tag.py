@@ -111,3 +111,12 @@ def test_without_a_field_every_given_file_is_shown_with_an_insert_button_for_pic
     assert html.count("upload-insert") == 1
     html = render("{% attachments_field files=files insert=False %}", files=[PICTURE])
     assert "upload-insert" not in html
+
+
+def test_the_widget_speaks_english_on_english_pages():
+    with translation.override("en"):
+        html = Template("{% load attachments %}{% attachments_field %}").render(Context({}))
+        assert human_size(1536) == "1.5 KB"
+    assert ">Attach files</button>" in html
+    assert "Choose, drag here or paste: up to 25.0 MB per file, at most 10 files." in html
+    assert "Please wait until all files are uploaded." in html.replace("&quot;", '"')
