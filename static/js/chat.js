@@ -7,10 +7,12 @@
  * `client_id` until their echo arrives. The server stores a client_id once.
  * No inline script, no third-party request: data comes from data-attributes
  * and the json_script element "chat-strings"; dates follow the page's language
- * (<html lang>). The socket itself is live.js's, the requests api.js's.
+ * (<html lang>). The socket itself is live.js's, the requests api.js's; files
+ * are uploaded by uploads.js and travel as ids in the `message` frame.
  */
 import { connect } from "./live.js";
 import { apiFetch, apiRequest } from "./api.js";
+import { attachmentsElement, pageTexts, uploaderIn } from "./uploads.js";
 
 function main() {
   var root = document.getElementById("chat");
@@ -33,6 +35,8 @@ function main() {
   var composer = document.getElementById("chat-composer");
   var textarea = document.getElementById("chat-body");
   var errorLine = document.getElementById("chat-error");
+  var fileTexts = pageTexts();   // how a file is described (json_script "attachment-texts")
+  var uploader = composer ? uploaderIn(composer) : null;
 
   var RESEND_AFTER_MS = 4000;
   var IDLE_SYNC_MS = 30000;
@@ -109,6 +113,8 @@ function main() {
       body.innerHTML = message.body_html;  // rendered and sanitised by the server (nh3)
     }
     item.append(meta, body);
+    var files = message.deleted ? null : attachmentsElement(message.attachments, fileTexts);
+    if (files) { item.append(files); }
     if (!message.deleted && (own || canModerate)) {
       var actions = document.createElement("div");
       actions.className = "chat-actions";
@@ -185,7 +191,14 @@ function main() {
     var scratch = document.createElement("div");
     scratch.innerHTML = message.body_html;
     var text = scratch.textContent.trim();
+    if (!text && message.attachments && message.attachments.length && fileTexts) {
+      text = fileNames(fileTexts.attachmentOnly, message.attachments);
+    }
     return text.length > 200 ? text.slice(0, 200) + " …" : text;
+  }
+
+  function fileNames(text, files) {
+    return format(text, {names: files.map(function (file) { return file.name; }).join(", ")});
   }
 
   function say(text) {
@@ -202,24 +215,33 @@ function main() {
     delete pending[clientId];
   }
 
-  function submit(body) {
+  function messageFrame(clientId, entry) {
+    var frame = {type: "message", body: entry.body, client_id: clientId};
+    if (entry.files.length) {
+      frame.attachments = entry.files.map(function (file) { return file.id; });
+    }
+    return frame;
+  }
+
+  function submit(body, files) {
     var clientId = newClientId();
     var item = document.createElement("li");
-    item.textContent = body.length > 80 ? body.slice(0, 80) + " …" : body;
+    var shown = body || (fileTexts ? fileNames(fileTexts.attachmentOnly, files) : "");
+    item.textContent = shown.length > 80 ? shown.slice(0, 80) + " …" : shown;
     var note = document.createElement("span");
     note.className = "chat-pending-note";
     note.textContent = " – " + T.sending;
     item.append(note);
     pendingList.append(item);
-    pending[clientId] = {body: body, sentAt: Date.now(), item: item};
-    send({type: "message", body: body, client_id: clientId});
+    pending[clientId] = {body: body, files: files, sentAt: Date.now(), item: item};
+    send(messageFrame(clientId, pending[clientId]));
   }
 
   function resendUnconfirmed() {
     var now = Date.now();
     Object.keys(pending).forEach(function (clientId) {
       var entry = pending[clientId];
-      if (now - entry.sentAt >= RESEND_AFTER_MS && send({type: "message", body: entry.body, client_id: clientId})) {
+      if (now - entry.sentAt >= RESEND_AFTER_MS && send(messageFrame(clientId, entry))) {
         entry.sentAt = now;
       }
     });
@@ -271,6 +293,8 @@ function main() {
           errorLine.textContent = T.rateLimited;   // stays pending, resent shortly
         } else {
           if (frame.client_id && pending[frame.client_id]) {
+            // The files of a refused message go back into the composer.
+            if (uploader && pending[frame.client_id].files.length) { uploader.restore(pending[frame.client_id].files); }
             pending[frame.client_id].item.remove();
             delete pending[frame.client_id];
           }
@@ -424,9 +448,12 @@ function main() {
     composer.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = textarea.value;
-      if (!body.trim()) { return; }
+      if (uploader && uploader.busy()) { return; }   // uploads.js says why
+      var files = uploader ? uploader.files() : [];
+      if (!body.trim() && !files.length) { return; }
       errorLine.textContent = "";
-      submit(body);
+      submit(body.trim() ? body : "", files);
+      if (uploader) { uploader.clear(); }
       textarea.value = "";
       textarea.focus();
     });
@@ -436,6 +463,10 @@ function main() {
         composer.requestSubmit();
       }
     });
+    // A message may be only files: the text is required only without them.
+    if (uploader) {
+      uploader.onChange(function () { textarea.required = uploader.count() === 0; });
+    }
     textarea.addEventListener("input", function () {
       var now = Date.now();
       if (now - lastTypingSent > TYPING_SEND_EVERY_MS && send({type: "typing"})) { lastTypingSent = now; }
