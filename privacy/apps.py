@@ -9,6 +9,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Datenschutz")
 
     def ready(self):
+        # Late: the admin module imports models, which exist only once the apps are loaded.
         from privacy import admin
 
         admin.register_actions()

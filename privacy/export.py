@@ -14,8 +14,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 from django.utils import timezone
 
+from chat.models import Message, RateBucket, RoomMembership
 from community.models import (
     LEVEL_CODES,
+    ApiToken,
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
@@ -23,7 +25,9 @@ from community.models import (
     Qualification,
     User,
 )
+from events.models import CalendarFeed, Signup
 from files.selectors import files_of_member
+from forum.models import Flag, Post, Reaction, ReadState, Subscription, Thread
 from notifications.models import Notification
 
 EXPORT_FORMAT = "lotsennetz-export/1"
@@ -136,8 +140,6 @@ def _community(member: User) -> dict:
 
 
 def _forum(member: User) -> dict:
-    from forum.models import Flag, Post, Reaction, ReadState, Subscription, Thread
-
     return {
         "threads": _rows(
             Thread.objects.filter(author=member).order_by("created_at", "pk"),
@@ -192,8 +194,6 @@ def _forum(member: User) -> dict:
 
 def _chat_rate_limit(member: User) -> dict | None:
     """What the chat's rate limit keeps: messages left then, and when it last took one."""
-    from chat.models import RateBucket
-
     bucket = RateBucket.objects.filter(member=member).values_list("tokens", "stamp").first()
     if bucket is None:
         return None
@@ -205,8 +205,6 @@ def _chat_rate_limit(member: User) -> dict | None:
 
 
 def _chat(member: User) -> dict:
-    from chat.models import Message, RoomMembership
-
     return {
         "rooms": _rows(
             RoomMembership.objects.filter(member=member).order_by("joined_at", "pk"),
@@ -232,8 +230,6 @@ def _chat(member: User) -> dict:
 
 
 def _events(member: User) -> dict:
-    from events.models import CalendarFeed, Signup
-
     feed = CalendarFeed.objects.filter(member=member).values("created_at").first()
     return {
         "signups": _rows(
@@ -307,7 +303,6 @@ def member_export(*, member: User) -> dict:
     Secrets are left out on purpose: password hash, token keys, feed keys.
     A fixed number of queries, whatever the amount of data.
     """
-    from community.models import ApiToken
 
     member = User.objects.select_related("municipality").get(pk=member.pk)
     tokens = list(

@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from chat.models import Mention, Message, RateBucket, Room, RoomKind, RoomMembership
+from community.mentions import erased_member_name
 from community.models import (
     ERASED_EMAIL_DOMAIN,
     ERASED_MEMBER_NAME,
@@ -39,9 +41,18 @@ from community.models import (
     User,
     handle_digest,
 )
+from community.services import (
+    member_sessions_end,
+    member_sockets_changed_on_commit,
+)
 from core import realtime
+from events import services as event_services
+from events.models import CalendarFeed, Event, Signup, SignupStatus
 from files.selectors import files_of_member
 from files.services import files_delete_of_member
+from forum import fragments
+from forum.models import Post, PostRevision, ReadState, Subscription, Thread
+from forum.search import get_backend as forum_search
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -49,9 +60,6 @@ logger = logging.getLogger(__name__)
 
 def _cancel_event_signups(member: User) -> None:
     """Through the events service, so the first person waiting moves up at once."""
-    from events import services as event_services
-    from events.models import Signup, SignupStatus
-
     active = Signup.objects.filter(
         member=member, status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
     ).select_related("event")
@@ -59,15 +67,12 @@ def _cancel_event_signups(member: User) -> None:
         event_services.signup_cancel(event=signup.event, member=member)
     Signup.objects.filter(member=member).delete()
     member.organized_events.clear()
-    from events.models import CalendarFeed
 
     CalendarFeed.objects.filter(member=member).delete()
 
 
 def _leave_chat(member: User) -> None:
     """Leave every room; direct rooms lose the person's name from their stored title."""
-    from chat.models import Mention, RateBucket, RoomKind, RoomMembership
-
     direct = list(
         RoomMembership.objects.filter(member=member, room__kind=RoomKind.DIRECT).values_list(
             "room_id", flat=True
@@ -82,7 +87,6 @@ def _leave_chat(member: User) -> None:
         ):
             name = erased if membership.member_id == member.pk else membership.member.display_name
             names[membership.room_id].append(name)
-        from chat.models import Room
 
         for room_id, people in names.items():
             Room.objects.filter(pk=room_id).update(name=", ".join(sorted(people))[:200])
@@ -99,15 +103,11 @@ def _chat_sockets_recheck(member_id: int) -> None:
 
 
 def _leave_forum(member: User) -> None:
-    from forum.models import ReadState, Subscription
-
     Subscription.objects.filter(member=member).delete()
     ReadState.objects.filter(member=member).delete()
 
 
 def _neutral_name() -> str:
-    from community.mentions import erased_member_name
-
     return escape(erased_member_name())
 
 
@@ -116,8 +116,6 @@ def _unlink_mentions(handle: str) -> set[int]:
 
     Returns the ids of the forum posts changed (their cached fragments go too).
     """
-    from chat.models import Message
-    from forum.models import Post, PostRevision
 
     href = reverse("member_detail", kwargs={"handle": handle})
     link = re.compile(rf'<a href="{re.escape(href)}"[^>]*>[^<]*</a>')
@@ -142,10 +140,6 @@ def _unlink_mentions(handle: str) -> set[int]:
 
 # Where a removed file leaves its mark: the HTML that every page and the API show.
 def _removed_mark_fields() -> dict:
-    from chat.models import Message
-    from events.models import Event
-    from forum.models import Post
-
     return {
         Post: "body_html",
         Message: "body_html",
@@ -161,7 +155,6 @@ def _remove_files(member: User) -> set[int]:
     Returns the ids of the forum posts that lost files (their fragments and search
     documents are renewed). The profile photo goes too (``User.photo`` is SET_NULL).
     """
-    from forum.search import get_backend as forum_search
 
     counts: dict[tuple[int, int], int] = {}
     for type_id, object_id in (
@@ -193,9 +186,6 @@ def _remove_files(member: User) -> set[int]:
 
 def _forget_forum_fragments(member: User, mentioned_in: set[int]) -> None:
     """After commit: the cached HTML of everything that showed the person's name."""
-    from forum import fragments
-    from forum.models import Post, Thread
-
     post_ids = set(Post.objects.filter(author=member).values_list("pk", flat=True))
     post_ids |= mentioned_in
     thread_ids = set(Thread.objects.filter(author=member).values_list("pk", flat=True))
@@ -209,10 +199,6 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     ``by`` is the administrator acting on request (None: the member themself).
     Idempotent: erasing a tombstone again changes nothing.
     """
-    from community.services import (
-        member_sessions_end,
-        member_sockets_changed_on_commit,
-    )
 
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.is_erased:
