@@ -142,6 +142,7 @@ def _list_endpoints(world) -> dict[str, set[str]]:
         },
         "{id}": {
             "/api/events/": str(world.event.pk),
+            "/api/files/": str(world.file.pk),
             "/api/forum/threads/": str(world.thread.pk),
             "/api/forum/posts/": str(world.post.pk),
             "/api/members/": str(world.users["member"].pk),
