@@ -3,10 +3,12 @@
 import asyncio
 import gc
 import io
+import logging
 import os
 import weakref
 from functools import partial
 
+import daphne
 from daphne.http_protocol import WebRequest
 from daphne.server import Server
 
@@ -14,6 +16,10 @@ from daphne.server import Server
 # request's or a chat message's short-lived cycles mostly die before they are
 # promoted, and far fewer collections run mid-request.
 GC_THRESHOLDS = (20_000, 5, 10)
+
+# The daphne release whose Server.create_application _create_application follows.
+DAPHNE_SERIES = "4.2."
+logger = logging.getLogger(__name__)
 
 
 def settle_heap() -> None:
@@ -105,5 +111,17 @@ def _create_application(self, protocol, scope):
 
 def feed_request_bodies_from_disk() -> None:
     """Let daphne hand a request body to the application piece by piece from
-    Twisted's temporary file instead of all at once from memory."""
+    Twisted's temporary file instead of all at once from memory.
+
+    Only on the daphne series the replacement was written from (pyproject pins
+    it): on another, daphne's own method stays, uploads cost memory again, and
+    the log says so.
+    """
+    if not daphne.__version__.startswith(DAPHNE_SERIES):
+        logger.warning(
+            "daphne %s is not %sx: request bodies are read into memory (config/runtime.py)",
+            daphne.__version__,
+            DAPHNE_SERIES,
+        )
+        return
     Server.create_application = _create_application

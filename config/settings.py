@@ -7,6 +7,7 @@ to channels_redis and a Redis cache. See README.md, "Konfiguration".
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -399,6 +400,14 @@ CSP_DIRECTIVES = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+if FILES_DELIVERY == "s3" and os.environ.get("S3_ENDPOINT_URL"):
+    # Pictures placed in posts are redirected to the object storage's signed
+    # address: the page may show images from there (path- and host-style).
+    _s3 = urlsplit(os.environ["S3_ENDPOINT_URL"])
+    CSP_DIRECTIVES["img-src"] += [
+        f"{_s3.scheme}://{_s3.netloc}",
+        f"{_s3.scheme}://{os.environ.get('S3_BUCKET', '')}.{_s3.netloc}",
+    ]
 # Views whose own inline <script>/<style> blocks are allowed by hash (Swagger UI).
 CSP_HASHED_INLINE_VIEWS = {"api_docs"}
 PERMISSIONS_POLICY = (

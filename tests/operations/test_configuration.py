@@ -149,3 +149,21 @@ def test_the_retention_per_room_kind_is_read_from_the_environment():
         CHAT_RETENTION_DAYS_BY_KIND="direct=90, private = 365",
     )
     assert result.stdout.strip() == "{'direct': 90, 'private': 365}", result.stderr
+
+
+def test_pages_may_show_pictures_from_the_object_storage_when_downloads_go_there():
+    result = run_python(
+        SETUP
+        + "from django.conf import settings as s; print(' '.join(s.CSP_DIRECTIVES['img-src']))",
+        DEBUG="1",
+        FILES_STORAGE="s3",
+        FILES_DELIVERY="s3",
+        S3_BUCKET="lotsennetz",
+        S3_ENDPOINT_URL="https://s3.example-cloud.de",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "'self'",
+        "https://s3.example-cloud.de",
+        "https://lotsennetz.s3.example-cloud.de",
+    ]

@@ -8,6 +8,7 @@ import tempfile
 import weakref
 
 import pytest
+from daphne.server import Server
 
 from config import runtime
 from tests.servers import daphne, run_python
@@ -135,3 +136,19 @@ async def test_a_request_body_on_disk_waits_there_until_the_application_reads_it
         if not message["more_body"]:
             break
     assert b"".join(received) == data
+
+
+def test_request_bodies_stay_daphnes_own_on_a_daphne_the_replacement_was_not_written_for(
+    monkeypatch, caplog
+):
+    """The replaced method follows daphne 4.2; on another series daphne's own one stays."""
+    original = Server.create_application
+    monkeypatch.setattr(Server, "create_application", original)
+    monkeypatch.setattr(runtime.daphne, "__version__", "4.3.0")
+    with caplog.at_level("WARNING", logger="config.runtime"):
+        runtime.feed_request_bodies_from_disk()
+    assert Server.create_application is original
+    assert "4.3.0" in caplog.text
+    monkeypatch.setattr(runtime.daphne, "__version__", "4.2.3")
+    runtime.feed_request_bodies_from_disk()
+    assert Server.create_application is runtime._create_application
