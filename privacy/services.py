@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from chat.models import Mention, Message, RateBucket, Room, RoomKind, RoomMembership
+from community import services as community_services
 from community.mentions import erased_member_name
 from community.models import (
     ERASED_EMAIL_DOMAIN,
@@ -40,10 +41,6 @@ from community.models import (
     Role,
     User,
     handle_digest,
-)
-from community.services import (
-    member_sessions_end,
-    member_sockets_changed_on_commit,
 )
 from core import realtime
 from events import services as event_services
@@ -223,9 +220,9 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(member_id)
     ).delete()
-    member_sessions_end(member=member)
+    community_services.member_sessions_end(member=member)
     # Every open socket closes (4401); chat sockets also check their rooms again.
-    member_sockets_changed_on_commit(member_id=member_id, active=False)
+    community_services.member_sockets_changed_on_commit(member_id=member_id, active=False)
     transaction.on_commit(lambda: _chat_sockets_recheck(member_id))
 
     ErasedHandle.objects.get_or_create(digest=handle_digest(member.handle))
