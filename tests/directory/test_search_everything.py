@@ -200,3 +200,66 @@ def test_the_api_costs_the_same_queries_for_more_data(
     assert_constant_queries(
         member_api, f"/api/search/?q={WORD}", grow, django_assert_num_queries, status=200
     )
+
+
+# --- the results page ---------------------------------------------------------------
+def test_every_page_has_the_search_box(member_client):
+    page = member_client.get("/forum/").content.decode()
+    assert 'role="search"' in page and 'action="/suche/"' in page
+    assert 'id="site-search-q"' in page and 'for="site-search-q"' in page
+
+
+def test_the_page_groups_hits_by_kind_and_marks_the_words(member_client, world):
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    for heading in ("Menschen", "Projekte", "Forum", "Termine", "Chat"):
+        assert f">{heading}</h2>" in page
+    assert f"<mark>{WORD}</mark>" in page
+    assert "## Wer" not in page and "Wer kennt das" in page
+
+
+def test_the_page_hides_what_the_member_may_not_open(member_client, world):
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    for hidden in ("Gustav Gegangen", "im Entwurf", "intern", "geheim", "nach dem Gehen"):
+        assert hidden not in page, hidden
+
+
+def test_user_html_in_a_hit_stays_text(member_client, member, taxonomy):
+    forum_services.thread_create(
+        author=member,
+        category=_category(),
+        title=f"<img src=x onerror=alert(1)> {WORD}",
+        body=f"<script>alert(1)</script> {WORD}",
+    )
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    assert "<img src=x" not in page and "<script>alert" not in page
+
+
+@pytest.mark.parametrize(
+    "q", ["x" * 5000, "!!! ???", "der die das", "a\x00b", "enaio:* & !akte", "Москва 東京", ""]
+)
+def test_the_page_answers_odd_queries_without_error(member_client, world, q):
+    response = member_client.get("/suche/", {"q": q, "type": "nonsense"})
+    assert response.status_code == 200
+
+
+def test_the_page_costs_the_same_queries_for_more_data(
+    member_client, world, make_member, django_assert_num_queries
+):
+    stranger = make_member(display_name="Noch Jemand")
+
+    def grow():
+        for n in range(3):
+            services.project_create(
+                created_by=stranger,
+                municipality=stranger.municipality,
+                title=f"{WORD} {n}",
+                kind=ProjectKind.EAKTE,
+                is_published=True,
+            )
+            forum_services.thread_create(
+                author=stranger, category=_category(), title=f"{WORD} {n}", body="Text"
+            )
+
+    assert_constant_queries(
+        member_client, f"/suche/?q={WORD}", grow, django_assert_num_queries, status=200
+    )
