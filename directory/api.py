@@ -4,6 +4,7 @@ Community's ``MemberViewSet`` answers everything else on ``/api/members/``; the
 ranking reads the forum, so the list, and with it the route, lives here.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
@@ -11,6 +12,7 @@ from community import api as community_api
 from community import services
 from community.models import ProjectKind, State
 from core.api_pagination import PageNumberPagination
+from core.search_text import query_terms
 from directory import federated, selectors
 
 
@@ -105,6 +107,13 @@ class SearchQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Nur diese Arten (mehrfach oder durch Komma getrennt); ohne: alle",
     )
+
+    def validate_q(self, value):
+        if not query_terms(value):
+            raise serializers.ValidationError(
+                _("Bitte mindestens ein Wort mit zwei Buchstaben eingeben."), code="no_words"
+            )
+        return value
 
 
 class SearchHitSerializer(serializers.Serializer):
