@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from chat.models import Mention, Message, Room, RoomKind, RoomMembership
+from chat.models import MEMBERSHIP_KINDS, Mention, Message, Room, RoomKind, RoomMembership
 from community.models import User
 from files.models import StoredFile
 
@@ -144,3 +144,67 @@ def object_room_for(*, kind: str, object_id: int, viewer: User) -> Room | None:
         .only("slug", "name")
         .first()
     )
+
+
+# A search looks at most this many matching messages per request (newest first).
+SEARCH_LIMIT = 50
+
+
+def rooms_searchable_by(member: User) -> QuerySet[Room]:
+    """The rooms whose messages a member's search reads: the member's rooms.
+
+    As ``chat.access.can_enter`` (open rooms of the network and the member's
+    city, membership rooms only while a member), minus open rooms the member
+    left, as the room list shows them. Nobody who may not enter a room finds
+    its messages, not even a moderator.
+    """
+    if not member.is_authenticated or not member.is_active:
+        return Room.objects.none()
+    active = RoomMembership.objects.filter(room=OuterRef("pk"), member=member, left_at__isnull=True)
+    left = RoomMembership.objects.filter(room=OuterRef("pk"), member=member, left_at__isnull=False)
+    open_rooms = Q(kind=RoomKind.NETWORK) | Q(
+        kind=RoomKind.MUNICIPALITY, municipality_id=member.municipality_id
+    )
+    return Room.objects.filter(
+        (Q(kind__in=MEMBERSHIP_KINDS) & Q(Exists(active))) | (open_rooms & ~Q(Exists(left)))
+    )
+
+
+def message_search(
+    *, viewer: User, terms: list[str], room: Room | None = None, limit: int = SEARCH_LIMIT
+) -> list[Message]:
+    """Messages of the viewer's rooms (or of one of them) containing every term, newest first.
+
+    Deleted messages stay out. ``room`` must already have passed ``access_room``.
+    Each message comes with its room and, for direct rooms, the room's members
+    (``room_title`` names it without another query).
+    """
+    if not terms:
+        return []
+    messages = Message.objects.filter(deleted_at__isnull=True, room__in=rooms_searchable_by(viewer))
+    if room is not None:
+        messages = messages.filter(room=room)
+    for term in terms:
+        messages = messages.filter(body__icontains=term)
+    return list(
+        messages.select_related("author", "room")
+        .prefetch_related(
+            Prefetch(
+                "room__memberships",
+                queryset=RoomMembership.objects.filter(
+                    room__kind=RoomKind.DIRECT, left_at__isnull=True
+                ).select_related("member"),
+                to_attr="direct_memberships",
+            )
+        )
+        .defer("body_html")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def messages_around(*, room: Room, seq: int, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+    """About ``limit`` messages around ``seq`` (the one a search jumped to), oldest first,
+    and whether older ones exist."""
+    older, has_more = messages_before(room=room, before=seq + 1, limit=limit // 2)
+    newer, _ = messages_after(room=room, after=seq, limit=limit // 2)
+    return older + newer, has_more

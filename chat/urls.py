@@ -8,6 +8,7 @@ urlpatterns = [
     path("direkt/<slug:handle>/", views.direct, name="direct"),
     path("<str:slug>/", views.room, name="room"),
     path("<str:slug>/senden/", views.send, name="send"),
+    path("<str:slug>/suche/", views.search, name="search"),
     path("<str:slug>/stumm/", views.mute, name="mute"),
     path("<str:slug>/verlassen/", views.leave, name="leave"),
     path("<str:slug>/schliessen/", views.close, name="close"),

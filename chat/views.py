@@ -17,8 +17,12 @@ from django.views.decorators.http import require_POST, require_safe
 from chat import access, selectors, services
 from chat.models import MAX_BODY_LENGTH
 from community import access as community_access
+from core.markdown import markdown_to_text
+from core.search_text import query_terms
+from core.snippets import highlight, snippet
 
 PAGE_MESSAGES = 50
+SEARCH_QUERY_LENGTH = 200
 
 
 def _strings() -> dict[str, str]:
@@ -68,9 +72,15 @@ def index(request):
 def room(request, slug):
     room = access.access_room(request.user, slug)
     services.room_open(room=room, member=request.user)
-    rows, has_more = selectors.messages_before(room=room, before=None, limit=PAGE_MESSAGES)
+    anchor = _seq(request.GET.get("nachricht"))
+    if anchor is not None:
+        # A jump from a search: the message amid its neighbours; the socket's sync brings the rest.
+        rows, has_more = selectors.messages_around(room=room, seq=anchor, limit=PAGE_MESSAGES)
+    else:
+        rows, has_more = selectors.messages_before(room=room, before=None, limit=PAGE_MESSAGES)
     rooms = _rooms(request, current=room)
     context = {
+        "anchor": anchor,
         "room": room,
         "title": selectors.room_title(room, viewer=request.user),
         "rooms": rooms,
@@ -87,6 +97,35 @@ def room(request, slug):
         "strings": _strings(),
     }
     return render(request, "chat/room.html", context)
+
+
+def _seq(value) -> int | None:
+    """A message number from the address, or None (anything else is ignored)."""
+    try:
+        seq = int(value)
+    except (TypeError, ValueError):
+        return None
+    return seq if 0 < seq < 2**63 else None
+
+
+@require_safe
+def search(request, slug):
+    """Search in one room; each hit links to the message in its context."""
+    room = access.access_room(request.user, slug)
+    q = " ".join(request.GET.get("q", "").replace("\x00", " ").split())[:SEARCH_QUERY_LENGTH]
+    terms = query_terms(q)
+    hits = selectors.message_search(viewer=request.user, terms=terms, room=room) if terms else []
+    return render(
+        request,
+        "chat/search.html",
+        {
+            "room": room,
+            "title": selectors.room_title(room, viewer=request.user),
+            "q": q,
+            "terms": terms,
+            "hits": [(m, highlight(snippet(markdown_to_text(m.body), terms), terms)) for m in hits],
+        },
+    )
 
 
 @require_POST

@@ -7,6 +7,7 @@ standard, has had its final release and gets no security fixes any more.
 """
 
 import re
+from html import unescape
 
 import markdown
 import nh3
@@ -176,3 +177,20 @@ def render_markdown(text: str, *, extensions=()) -> str:
     if not text or not text.strip():
         return ""
     return sanitize_html(_markdown(extensions).convert(text))
+
+
+# Where one block of text ends and the next begins: a space, not two words glued.
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|blockquote|pre|div)>|<br\s*/?>|<hr\s*/?>", re.I)
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown source as one line of plain text (search snippets, previews).
+
+    python-markdown renders it as for a page, nh3 strips every tag (the text
+    of links and emphasis stays, no ``##``, ``- `` or ``[…](…)`` remains) and
+    the entities are decoded: the result is text to escape, never HTML.
+    """
+    if not text or not text.strip():
+        return ""
+    html = _BLOCK_END.sub(" ", _markdown().convert(text))
+    return " ".join(unescape(nh3.clean(html, tags=set(), strip_comments=True)).split())

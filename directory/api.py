@@ -4,14 +4,16 @@ Community's ``MemberViewSet`` answers everything else on ``/api/members/``; the
 ranking reads the forum, so the list, and with it the route, lives here.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 
 from community import api as community_api
 from community import services
 from community.models import ProjectKind, State
 from core.api_pagination import PageNumberPagination
-from directory import selectors
+from core.search_text import query_terms
+from directory import federated, selectors
 
 
 class MemberSearchResultSerializer(community_api.MemberSerializer):
@@ -92,3 +94,55 @@ class MemberViewSet(community_api.MemberViewSet):
         page = self.paginate_queryset(search.members)
         data = MemberSearchResultSerializer(page, many=True, context={"search": search}).data
         return self.get_paginated_response(data)
+
+
+# --- one search box -----------------------------------------------------------
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=federated.MAX_QUERY_LENGTH,
+        help_text="Suchbegriffe (Pflicht)",
+    )
+    type = serializers.ListField(
+        child=serializers.ChoiceField(choices=federated.KINDS),
+        required=False,
+        help_text="Nur diese Arten (mehrfach oder durch Komma getrennt); ohne: alle",
+    )
+
+    def validate_q(self, value):
+        if not query_terms(value):
+            raise serializers.ValidationError(
+                _("Bitte mindestens ein Wort mit zwei Buchstaben eingeben."), code="no_words"
+            )
+        return value
+
+
+class SearchHitSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=federated.KINDS, read_only=True)
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    snippet = serializers.CharField(read_only=True, help_text="Klartext, kein HTML")
+    url = serializers.CharField(read_only=True)
+    score = serializers.FloatField(read_only=True)
+
+
+class SearchViewSet(viewsets.GenericViewSet):
+    serializer_class = SearchHitSerializer
+
+    @extend_schema(parameters=[SearchQuerySerializer], responses=SearchHitSerializer(many=True))
+    def list(self, request):
+        params = request.query_params
+        data = {}
+        if "q" in params:
+            data["q"] = params["q"]
+        types = [t.strip() for value in params.getlist("type") for t in value.split(",")]
+        if any(types):
+            data["type"] = [t for t in types if t]
+        query = SearchQuerySerializer(data=data)
+        query.is_valid(raise_exception=True)
+        results = federated.search_everything(
+            viewer=request.user,
+            q=query.validated_data["q"],
+            kinds=query.validated_data.get("type"),
+        )
+        page = self.paginate_queryset(results.hits)
+        return self.get_paginated_response(SearchHitSerializer(page, many=True).data)

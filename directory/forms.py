@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Expertise, Level, ProjectKind, ProjectStatus, State
+from community.models import Expertise, Level, Municipality, ProjectKind, ProjectStatus, State
 from community.services import tool_key
 
 
@@ -80,13 +80,18 @@ class MemberFilterForm(forms.Form):
         widget=RememberedSelect,
     )
     tool = forms.CharField(label=_("Werkzeug"), required=False, max_length=100)
-    municipality = forms.SlugField(required=False, widget=forms.HiddenInput)
+    # Was only in the address (links from a municipality's page); now a choice in the form.
+    municipality = forms.ChoiceField(label=_("Kommune"), required=False, widget=RememberedSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expertise"].choices = [
             ("", _("alle Fachgebiete")),
             *Expertise.objects.values_list("slug", "name"),
+        ]
+        self.fields["municipality"].choices = [
+            ("", _("alle Kommunen")),
+            *Municipality.objects.order_by("name", "pk").values_list("slug", "name"),
         ]
 
     def search_filters(self) -> dict:

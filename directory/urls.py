@@ -5,6 +5,7 @@ from django.urls import path
 from directory import views
 
 urlpatterns = [
+    path("suche/", views.search, name="search"),
     path("menschen/", views.member_list, name="member_list"),
     path("fachgebiete/<slug:slug>/", views.expertise_detail, name="expertise_detail"),
     path("projekte/", views.project_list, name="project_list"),

@@ -6,9 +6,12 @@ reads the forum, a project shows its chat room), so they live above them all.
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from community import access, selectors, services
+from directory import federated
 from directory import selectors as directory_selectors
 from directory.forms import MemberFilterForm, ProjectFilterForm
 
@@ -98,3 +101,33 @@ def tool_detail(request, key):
     tool = access.access_tool(request.user, key)
     projects = directory_selectors.tool_usage(viewer=request.user, tool=tool)
     return render(request, "directory/tool_detail.html", {"tool": tool, "projects": projects})
+
+
+SEARCH_KINDS = [
+    ("member", gettext_lazy("Menschen")),
+    ("project", gettext_lazy("Projekte")),
+    ("thread", gettext_lazy("Forum")),
+    ("event", gettext_lazy("Termine")),
+    ("message", gettext_lazy("Chat")),
+]
+
+
+@require_safe
+def search(request):
+    """The header's search box: everything the member may open, grouped by kind."""
+    q = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
+    kinds = [k for k in request.GET.getlist("type") if k in federated.KINDS]
+    context = {"q": q[: federated.MAX_QUERY_LENGTH], "kinds": kinds, "kind_choices": SEARCH_KINDS}
+    if len(q) > federated.MAX_QUERY_LENGTH:
+        context["error"] = _("Die Suche ist zu lang (höchstens %(n)d Zeichen).") % {
+            "n": federated.MAX_QUERY_LENGTH
+        }
+    elif q:
+        results = federated.search_everything(viewer=request.user, q=q, kinds=kinds)
+        if results.terms:
+            labels = dict(SEARCH_KINDS)
+            context["results"] = results
+            context["groups"] = [(kind, labels[kind], hits) for kind, hits in results.by_kind()]
+        else:
+            context["hint"] = _("Bitte mindestens ein Wort mit zwei Buchstaben eingeben.")
+    return render(request, "directory/search.html", context)

@@ -490,7 +490,9 @@ function main() {
     if (document.visibilityState === "visible" && !connection.refused) { sync(); markReadSoon(); }
   });
 
-  log.scrollTop = log.scrollHeight;
+  // A jump from a search (#nachricht-<seq>) shows that message; otherwise the newest.
+  var anchor = log.querySelector(".chat-anchor");
+  if (anchor) { anchor.scrollIntoView({block: "center"}); } else { log.scrollTop = log.scrollHeight; }
   connectionLine.textContent = T.connecting;
   root.dataset.ready = "1";
   start();

@@ -233,3 +233,16 @@ def test_a_deleted_post_keeps_its_text_out_of_the_public_history(client, reply, 
     client.force_login(member)
     page = client.get(f"/forum/beitrag/{reply.pk}/versionen/").content.decode()
     assert "enaio" not in page and "gelöscht" in page
+
+
+def test_search_snippets_are_plain_text_with_the_hit_marked(member_client, make_thread, member):
+    make_thread(
+        member,
+        title="Aktenplan",
+        body="## Vorgehen\n\n- Schritt eins mit [enaio](https://example.org)\n- <b>zwei</b>",
+    )
+    page = member_client.get("/forum/suche/", {"q": "enaio"}).content.decode()
+    snippet = page.split('<ol class="search-results">')[1].split("</ol>")[0]
+    assert "Vorgehen Schritt eins mit <mark>enaio</mark> zwei" in snippet
+    for syntax in ("##", "- Schritt", "](", "<b>"):
+        assert syntax not in snippet

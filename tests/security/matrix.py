@@ -56,6 +56,7 @@ ROWS: dict[str, Row] = {
     "file_thumbnail": Row(
         lambda w: f"/dateien/{w.file.pk}/vorschau/", note="a PDF has no thumbnail: 404 for all"
     ),
+    "search": Row(lambda w: "/suche/?q=Akte"),
     "member_list": Row(lambda w: "/menschen/"),
     "member_detail": Row(lambda w: f"/menschen/{_u(w, 'member').handle}/"),
     "profile_edit": Row(lambda w: "/profil/"),
@@ -125,6 +126,7 @@ ROWS: dict[str, Row] = {
     "chat:direct": Row(lambda w: f"/chat/direkt/{_u(w, 'coordinator').handle}/"),
     "chat:room": Row(lambda w: f"/chat/{w.private_room.slug}/", note="private room"),
     "chat:send": Row(lambda w: f"/chat/{w.private_room.slug}/senden/"),
+    "chat:search": Row(lambda w: f"/chat/{w.private_room.slug}/suche/?q=x", note="private room"),
     "chat:mute": Row(lambda w: f"/chat/{w.private_room.slug}/stumm/"),
     "chat:leave": Row(lambda w: f"/chat/{w.private_room.slug}/verlassen/"),
     "chat:close": Row(lambda w: f"/chat/{w.private_room.slug}/schliessen/"),
@@ -171,6 +173,7 @@ ROWS: dict[str, Row] = {
     "api_notifications_read": Row(lambda w: "/api/notifications/read/"),
     "municipality-list": Row(lambda w: "/api/municipalities/"),
     "municipality-detail": Row(lambda w: f"/api/municipalities/{w.wetzlar.slug}/"),
+    "search-list": Row(lambda w: "/api/search/?q=Akte"),
     "member-list": Row(
         lambda w: "/api/members/",
         body={
@@ -371,6 +374,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "notification_open": {"POST": "LOOOOOOO"},
     "notifications_read": {"POST": "LOOOOOOO"},
     "notification_settings": {"POST": "LOOOOOOO"},
+    "search": {"GET": "LOOOOOOO"},
     "forum:index": {"GET": "LOOOOOOO"},
     "forum:search": {"GET": "LOOOOOOO"},
     "forum:thread_create": {"GET": "LOOOOOOO", "POST": "LOOOOOOO"},
@@ -398,6 +402,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "chat:direct": {"POST": "LOOOOOOO"},
     "chat:room": {"GET": "LHHHOOHH"},
     "chat:send": {"POST": "LHHHOOHH"},
+    "chat:search": {"GET": "LHHHOOHH"},
     "chat:mute": {"POST": "LHHHOOHH"},
     "chat:leave": {"POST": "LHHHOOHH"},
     "chat:close": {"POST": "LHHHHHHH"},
@@ -451,6 +456,7 @@ EXPECT: dict[str, dict[str, str]] = {
         "PATCH": "LFFFFFFO",
         "DELETE": "LFFFFFFN",
     },
+    "search-list": {"GET": "LOOOOOOO"},
     "member-list": {"GET": "LOOOOOOO", "POST": "LFFFFOFO"},
     "member-me": {"GET": "LOOOOOOO", "PATCH": "LOOOOOOO"},
     "member-detail": {"GET": "LOOOOOOO", "PATCH": "LFFFFFFO", "DELETE": "LFFFFFFO"},

@@ -1,0 +1,94 @@
+"""Search in a room and across one's rooms, and the jump to a message in its context."""
+
+import pytest
+
+from chat import services
+from tests.queries import assert_constant_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def _say(room, author, body, n):
+    return services.message_post(
+        room=room, author=author, body=body, client_id=f"c{n}", rate_limited=False
+    )[0]
+
+
+@pytest.fixture
+def other(make_member):
+    return make_member(display_name="Olaf Otto")
+
+
+def test_search_in_a_room_finds_its_messages_and_links_into_context(
+    member_client, member, network_room
+):
+    message = _say(network_room, member, "Wir nutzen **enaio** seit 2023", 1)
+    page = member_client.get("/chat/allgemein/suche/", {"q": "enaio"}).content.decode()
+    assert f"/chat/allgemein/?nachricht={message.seq}#nachricht-{message.seq}" in page
+    assert "Wir nutzen <mark>enaio</mark> seit 2023" in page and "**" not in page
+
+
+def test_the_jump_shows_the_message_among_its_neighbours(member_client, member, network_room):
+    for n in range(1, 131):
+        _say(network_room, member, f"Nachricht {n}", n)
+    page = member_client.get("/chat/allgemein/", {"nachricht": 10}).content.decode()
+    assert 'id="nachricht-10" class="chat-message chat-own chat-anchor"' in page
+    assert 'id="nachricht-1"' in page and 'id="nachricht-130"' not in page
+    # Nonsense in the address: the newest messages, as without it.
+    for value in ("x", "-1", "9" * 40, "\x00"):
+        page = member_client.get("/chat/allgemein/", {"nachricht": value})
+        assert page.status_code == 200 and 'id="nachricht-130"' in page.content.decode()
+
+
+def test_a_private_room_is_not_searchable_by_outsiders(client, member, other):
+    room = services.room_create(created_by=other, name="Geheimrat", slug="geheimrat")
+    _say(room, other, "enaio geheim", 1)
+    client.force_login(member)
+    assert client.get("/chat/geheimrat/suche/", {"q": "enaio"}).status_code == 404
+    page = client.get("/suche/", {"q": "enaio", "type": "message"}).content.decode()
+    assert "geheim" not in page
+
+
+def test_a_member_who_left_no_longer_finds_the_rooms_messages(client, member, other):
+    room = services.room_create(created_by=other, name="Runde", slug="runde", members=[member])
+    _say(room, other, "enaio vorher", 1)
+    client.force_login(member)
+    page = client.get("/suche/", {"q": "enaio", "type": "message"}).content.decode()
+    assert "<mark>enaio</mark> vorher" in page
+    services.room_leave(room=room, member=member)
+    assert client.get("/chat/runde/suche/", {"q": "enaio"}).status_code == 404
+    page = client.get("/suche/", {"q": "enaio", "type": "message"}).content.decode()
+    assert "vorher" not in page
+
+
+def test_another_citys_room_stays_closed(client, member, make_member, make_municipality):
+    elsewhere = make_member(municipality=make_municipality(name="Gießen"))
+    room = services.room_ensure_for_municipality(municipality=elsewhere.municipality)
+    _say(room, elsewhere, "enaio in Gießen", 1)
+    client.force_login(member)
+    assert client.get(f"/chat/{room.slug}/suche/", {"q": "enaio"}).status_code == 404
+    page = client.get("/suche/", {"q": "enaio", "type": "message"}).content.decode()
+    assert "in Gießen" not in page
+
+
+@pytest.mark.parametrize("q", ["x" * 5000, "!!!", "a\x00b", "enaio:* & !x", "Москва", ""])
+def test_odd_queries_answer_200(member_client, network_room, q):
+    assert member_client.get("/chat/allgemein/suche/", {"q": q}).status_code == 200
+
+
+def test_the_room_search_costs_the_same_queries_for_more_messages(
+    member_client, member, network_room, django_assert_num_queries
+):
+    _say(network_room, member, "enaio eins", 1)
+
+    def grow():
+        for n in range(2, 8):
+            _say(network_room, member, f"enaio {n}", n)
+
+    assert_constant_queries(
+        member_client,
+        "/chat/allgemein/suche/?q=enaio",
+        grow,
+        django_assert_num_queries,
+        status=200,
+    )
