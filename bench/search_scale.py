@@ -161,7 +161,7 @@ def fill() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def measure(path: str, texts: list[str], rounds: int) -> list[float] | None:
+def measure(path: str, texts: list[str], rounds: int) -> dict[str, list[float]] | None:
     client = Client(HTTP_X_FORWARDED_PROTO="https", SERVER_NAME="localhost")
     client.force_login(User.objects.get(email=VIEWER_EMAIL))
     first = client.get(path, {"q": texts[0]}, secure=True)
@@ -171,12 +171,12 @@ def measure(path: str, texts: list[str], rounds: int) -> list[float] | None:
         raise SystemExit(f"{path}: {first.status_code} {first.content[:300]!r}")
     for q in texts:  # warm-up
         client.get(path, {"q": q}, secure=True)
-    times = []
+    times: dict[str, list[float]] = {q: [] for q in texts}
     for _round in range(rounds):
         for q in texts:
             t0 = time.perf_counter()
             response = client.get(f"{path}?{urlencode({'q': q})}", secure=True)
-            times.append((time.perf_counter() - t0) * 1000)
+            times[q].append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200, (q, response.status_code)
     return times
 
@@ -197,14 +197,20 @@ def main() -> None:
     )
     texts = [text for text, _need in QUERIES]
     for label, path in (("expertise search", "/api/members/"), ("header search", "/api/search/")):
-        times = measure(path, texts, args.rounds)
-        if times is None:
+        by_text = measure(path, texts, args.rounds)
+        if by_text is None:
             print(f"{label} {path}: not on this branch")
             continue
+        times = [t for ts in by_text.values() for t in ts]
         q = statistics.quantiles(times, n=100)
         print(
             f"{label} {path}: n={len(times)} p50 {statistics.median(times):.1f} ms"
             f"  p95 {q[94]:.1f} ms  p99 {q[98]:.1f} ms  max {max(times):.1f} ms"
+        )
+        slowest = sorted(by_text.items(), key=lambda item: -statistics.median(item[1]))[:6]
+        print(
+            "  slowest (median ms): "
+            + ", ".join(f"{text!r} {statistics.median(ts):.0f}" for text, ts in slowest)
         )
 
 
