@@ -19,12 +19,14 @@ from django.db.models import (
     IntegerField,
     Prefetch,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import RoomKind
@@ -33,14 +35,18 @@ from community.models import (
     Expertise,
     MemberExpertise,
     MemberSearchDocument,
+    Municipality,
     Project,
+    ProjectStatus,
     Tool,
     User,
 )
 from community.selectors import project_list
-from core.search_text import fold, query_terms, stem, words
+from core.search_text import MAX_QUERY_TERMS, fold, stem, words
 from core.text import german_slugify
+from directory.models import SearchSynonym
 from directory.search import get_backend
+from directory.search.base import TextQuery
 from forum.models import Thread
 
 
@@ -64,12 +70,73 @@ class SearchIntent:
     #: The ``expertise`` and ``tool`` filters as ids; None: asked for but unknown.
     expertise_filter: int | None = None
     tool_filter: int | None = None
+    #: Per term, the words and phrases it stands for (synonyms, close words).
+    groups: tuple[tuple[str, ...], ...] = ()
+    #: Tools the query names (not the filter), by the index of the term naming them.
+    named_tools: tuple[tuple[int, int], ...] = ()
+    #: The searcher's municipality: its state breaks ties, nothing more.
+    viewer_municipality_id: int | None = None
 
 
-def _search_intent(*, q: str, expertise: str, tool: str, kind: str) -> SearchIntent:
-    terms = query_terms(q)
-    folded = {fold(t) for t in terms}
-    stems = {stem(t) for t in terms}
+# Words a query is read for at most (a 5,000-character query reads its first ones).
+MAX_QUERY_WORDS = 40
+# Synonyms of up to this many words are recognised in a query ("elektronische Akte").
+MAX_SYNONYM_WORDS = 3
+
+
+def _compact(text: str) -> str:
+    """A spelling's key: "X-Rechnung", "XRechnung" and "x rechnung" are one."""
+    return "".join(fold(w) for w in words(text))
+
+
+def _alternative(text: str) -> str:
+    return " ".join(fold(w) for w in words(text))
+
+
+def _query_groups(q: str) -> list[tuple[str, ...]]:
+    """The terms of a query, each with the spellings the administrators made its synonyms.
+
+    A spelling of the table ("E-Akte", also typed as two words) becomes one term
+    that matches any of its spellings; the other words stand alone, single
+    letters and repeats dropped, at most ``MAX_QUERY_TERMS``.
+    """
+    typed = [w for w in words(q)[:MAX_QUERY_WORDS] if "\x00" not in w]
+    if not typed:
+        return []
+    table: dict[str, list[str]] = {}
+    for synonym in SearchSynonym.objects.only("variants"):
+        variants = [_alternative(v) for v in synonym.variant_list()]
+        for variant in synonym.variant_list():
+            table.setdefault(_compact(variant), []).extend(variants)
+    groups: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(typed):
+        for n in range(min(MAX_SYNONYM_WORDS, len(typed) - i), 0, -1):
+            key = "".join(fold(w) for w in typed[i : i + n])
+            if key in table:
+                phrase = " ".join(typed[i : i + n])
+                groups.append(tuple(dict.fromkeys([phrase, *table[key]])))
+                i += n
+                break
+        else:
+            word = typed[i]
+            if len(word) > 1 or word.isdigit():
+                groups.append((word,))
+            i += 1
+    distinct: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        distinct.setdefault(group[0], group)
+    return list(distinct.values())[:MAX_QUERY_TERMS]
+
+
+def _search_intent(
+    *, groups: tuple[tuple[str, ...], ...], expertise: str, tool: str, kind: str, viewer: User
+) -> SearchIntent:
+    terms = [group[0] for group in groups]
+    # Every word of every alternative, single letters aside ("e" of "e akte").
+    vocabulary = {w for group in groups for a in group for w in words(a) if len(w) > 1}
+    folded = {fold(w) for w in vocabulary}
+    stems = {stem(w) for w in vocabulary}
     expertise_ids = set()
     expertise_filter = None
     for field in Expertise.objects.only("pk", "slug", "name"):
@@ -78,19 +145,32 @@ def _search_intent(*, q: str, expertise: str, tool: str, kind: str) -> SearchInt
             expertise_filter = field.pk
         if field.slug == expertise or (words_of_field & (folded | stems)) - {"e"}:
             expertise_ids.add(field.pk)
-    tool_keys = {german_slugify(t) for t in terms}
+    # A tool's key from any spelling of a term, its words joined or not, or from all terms.
+    keys_by_group: dict[str, set[int]] = {}
+    for index, group in enumerate(groups):
+        for alternative in group:
+            for key in {german_slugify(alternative), _compact(alternative)}:
+                keys_by_group.setdefault(key, set()).add(index)
     if len(terms) > 1:
-        tool_keys.add(german_slugify(" ".join(terms)))
-    if tool:
-        tool_keys.add(tool)
-    tool_ids, tool_filter = set(), None
+        keys_by_group.setdefault(german_slugify(" ".join(terms)), set()).update(range(len(groups)))
+    tool_keys = set(keys_by_group) | ({tool} if tool else set())
+    tool_ids, tool_filter, named = set(), None, set()
     if tool_keys - {""}:
-        for pk, key in Tool.objects.filter(key__in=tool_keys).values_list("pk", "key"):
+        for pk, key in Tool.objects.filter(key__in=tool_keys - {""}).values_list("pk", "key"):
             tool_ids.add(pk)
             if key == tool:
                 tool_filter = pk
+            named |= {(pk, index) for index in keys_by_group.get(key, ())}
     return SearchIntent(
-        terms, frozenset(expertise_ids), frozenset(tool_ids), kind, expertise_filter, tool_filter
+        terms,
+        frozenset(expertise_ids),
+        frozenset(tool_ids),
+        kind,
+        expertise_filter,
+        tool_filter,
+        tuple(groups),
+        tuple(sorted(named)),
+        viewer.municipality_id,
     )
 
 
@@ -165,11 +245,53 @@ def _evidence_score(intent: SearchIntent):
     return Least(total, Value(MAX_EVIDENCE))
 
 
-# How the parts of a directory match add up: a declared expert outranks a
-# passing mention; two projects with the tool outrank a bio that names it.
+def _practice_score(intent: SearchIntent):
+    """Having done it with the tool the query names: running or finished projects with it
+    (at most two count), more for recent ones (this year 1.5, last year 1, then 0.5)."""
+    tools = sorted({pk for pk, _index in intent.named_tools})
+    if not tools:
+        return Value(0)
+    year = timezone.localdate().year
+    parts = []
+    for pk in tools:
+        practice = Least(_json_int("evidence", f"r{pk}"), Value(MAX_PRACTICE)) * WEIGHT_PRACTICE
+        recency = Greatest(
+            Value(0.0), (Value(3) - (Value(year) - _json_int("evidence", f"y{pk}"))) * 0.5
+        )
+        parts.append(practice + recency)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _coverage(conditions: list):
+    """How many terms of the query a document matches, and which (a bit per term)."""
+    if len(conditions) < 2:
+        return Value(len(conditions)), Value((1 << len(conditions)) - 1)
+    count = sum(
+        (Case(When(c, then=Value(1)), default=Value(0)) for c in conditions[1:]),
+        Case(When(conditions[0], then=Value(1)), default=Value(0)),
+    )
+    mask = sum(
+        (Case(When(c, then=Value(1 << i)), default=Value(0)) for i, c in enumerate(conditions)),
+        Value(0),
+    )
+    return count, mask
+
+
+# How the parts of a directory match add up. Each term matched counts most: a
+# person whose profile has "E-Akte" and "enaio" beats one with "E-Akte" alone.
+# Then having done it (a running or finished project with the tool named, 4 each,
+# recent more) outranks a declared level (at most 3 × 1.5), which outranks a
+# passing mention (the text rank, at most 4); any project with the tool or of the
+# kind asked for, and accepted forum answers, add 1 each.
+WEIGHT_COVERAGE = 10.0
 WEIGHT_TEXT = 4.0
 WEIGHT_LEVEL = 1.5
 WEIGHT_EVIDENCE = 1.0
+WEIGHT_PRACTICE = 4.0
+MAX_PRACTICE = 2
 MAX_EVIDENCE = 3
 # Several words must all match; only when that leaves fewer than this many
 # members does any of them do ("enaio Einführung" is about enaio).
@@ -291,27 +413,31 @@ class RankedMembers:
             ranked = _ranked_with_total(documents, start, stop)
         elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
-            ranked = list(documents.values_list("member_id", "score", "matches")[start:stop])
+            ranked = list(
+                documents.values_list("member_id", "score", "matched", "matches")[start:stop]
+            )
         else:
-            ranked = list(documents.values_list("member_id", "score")[start:stop])
+            ranked = list(documents.values_list("member_id", "score", "matched")[start:stop])
         if not ranked:
             return []
         if with_total:
-            self._count = ranked[0][2]
+            self._count = ranked[0][3]
         members = _page_members([row[0] for row in ranked])
         page = []
-        for pk, score, *_matches in ranked:
+        for pk, score, matched, *_matches in ranked:
             member = members.get(pk)
             if member is None:  # deactivated behind the services' back (e.g. in the admin)
                 continue
             member.score = score
+            #: Which terms of the query the member's document matched (a bit per term).
+            member.search_matched = matched
             member.search_projects = member.search_projects or []
             page.append(member)
         return page
 
 
 def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> list[tuple]:
-    """Rows [start:stop] of a ranking as (member_id, score, matches), where ``matches``
+    """Rows [start:stop] of a ranking as (member_id, score, matched, matches), where ``matches``
     counts all documents of the ranking.
 
     ``COUNT(*) OVER ()`` keeps every match until it has counted them all, and
@@ -325,7 +451,7 @@ def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> lis
         (name.lstrip("-"), "DESC" if name.startswith("-") else "ASC")
         for name in documents.query.order_by
     ]
-    columns = list(dict.fromkeys(["member_id", "score", *(name for name, _ in order)]))
+    columns = list(dict.fromkeys(["member_id", "score", "matched", *(name for name, _ in order)]))
     inner = documents.order_by().values(*columns)
     try:
         sql, params = inner.query.get_compiler(using=inner.db).as_sql()
@@ -337,7 +463,7 @@ def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> lis
     limits = connection.ops.limit_offset_sql(start, stop)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, score, COUNT(*) OVER () FROM ({sql} {fence}) AS ranked"  # noqa: S608 (compiled)
+            f"SELECT member_id, score, matched, COUNT(*) OVER () FROM ({sql} {fence}) AS ranked"  # noqa: S608 (compiled)
             f" ORDER BY {ordering} {limits}",
             params,
         )
@@ -395,7 +521,12 @@ def member_search(
     all match unless that finds fewer than ``MIN_ALL_TERMS_HITS``. Each result
     carries ``score``; ``MemberSearch.reasons`` says why it matched.
     """
-    intent = _search_intent(q=q, expertise=expertise, tool=tool, kind=kind)
+    backend = get_backend()
+    groups = _query_groups(q)
+    query = backend.prepare(groups) if groups else TextQuery(())
+    intent = _search_intent(
+        groups=query.groups, expertise=expertise, tool=tool, kind=kind, viewer=viewer
+    )
     documents = _search_documents(
         intent=intent,
         expertise=expertise,
@@ -406,9 +537,8 @@ def member_search(
         tool=tool,
     )
     count = None
+    coverage, matched = Value(0), Value(0)
     if intent.terms:
-        backend = get_backend()
-        query = backend.prepare(intent.terms)
         matching = backend.search(documents, query, all_terms=True)
         if len(query.groups) > 1:
             # Both counts in one query; the wider one only when it serves as fallback.
@@ -427,55 +557,121 @@ def member_search(
             count = all_count
             if all_count < MIN_ALL_TERMS_HITS:
                 matching, count = any_term, any_count
+                coverage, matched = _coverage(backend.group_matches(query))
+            else:
+                matched = Value((1 << len(query.groups)) - 1)
+        else:
+            matched = Value(1)
         documents = matching
     else:
         documents = documents.annotate(text_rank=Value(0.0, output_field=FloatField()))
+    documents = documents.annotate(matched=Cast(matched, IntegerField()))
     if not (intent.terms or intent.expertise_ids or intent.tool_ids or intent.kind):
         # The plain directory: by name, along the index searchdoc_directory.
         documents = documents.annotate(score=Value(0.0, output_field=FloatField())).order_by(
             "display_name", "member_id"
         )
         return MemberSearch(RankedMembers(documents, count=count), intent)
+    if intent.viewer_municipality_id:
+        own_state = Municipality.objects.filter(pk=intent.viewer_municipality_id).values("state")
+        near = Case(When(state=Subquery(own_state[:1]), then=Value(1)), default=Value(0))
+    else:
+        near = Value(0)
     documents = documents.annotate(
         score=ExpressionWrapper(
-            F("text_rank") * WEIGHT_TEXT
+            coverage * WEIGHT_COVERAGE
+            + F("text_rank") * WEIGHT_TEXT
             + _level_score(intent) * WEIGHT_LEVEL
-            + _evidence_score(intent) * WEIGHT_EVIDENCE,
+            + _evidence_score(intent) * WEIGHT_EVIDENCE
+            + _practice_score(intent),
             output_field=FloatField(),
-        )
-    ).order_by("-score", "display_name", "member_id")
+        ),
+        near=Cast(near, IntegerField()),
+    )
+    # Scores a tenth apart are a tie (a longer place name moves the text rank a
+    # little), which the searcher's own state breaks before the finer score does.
+    documents = documents.annotate(band=Round(F("score"), 1)).order_by(
+        "-band", "-near", "-score", "display_name", "member_id"
+    )
     return MemberSearch(RankedMembers(documents, count=count, scored=True), intent)
 
 
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text)} | {fold(w) for w in words(text)}
+
+
+def _project_reason(entry: list) -> str:
+    """ "Projekt: Einführung enaio in Marburg (abgeschlossen 2025)": the place only where the
+    title does not name it already, the state and the year where the document has them."""
+    title, place, _kind, _tools, *rest = entry
+    status, year = [*rest, None, None][:2]
+    text = title
+    if place and not {fold(w) for w in words(place)} & {fold(w) for w in words(title)}:
+        text = _("%(title)s in %(municipality)s") % {"title": title, "municipality": place}
+    if status == ProjectStatus.DONE and year:
+        text += " (" + _("abgeschlossen %(year)s") % {"year": year} + ")"
+    elif status in ProjectStatus.values:
+        text += f" ({ProjectStatus(status).label})"
+    return _("Projekt: %(title)s") % {"title": text}
+
+
+def _project_order(entry: list) -> tuple:
+    """Done or running before planned, recent before old."""
+    rest = entry[4:6]
+    year = rest[1] if len(rest) > 1 and rest[1] else 0
+    return (-year, entry[0])
+
+
 def explain_matches(member: User, intent: SearchIntent, limit: int = 3) -> list[str]:
-    """Why a member matched, for people: "Expert:in: E-Akte/DMS · Projekt: … in Wetzlar"."""
+    """Why a member matched: "Expert:in: E-Akte/DMS · Projekt: Einführung enaio (abgeschlossen
+    2025)", and every term of the query the member's document matched, each once."""
     reasons = []
+    shown = set()  # stems of the words the reasons show
     for entry in member.expertise_entries.all():
         if entry.expertise_id in intent.expertise_ids:
             reasons.append(f"{entry.get_level_display()}: {entry.expertise.name}")
-    folded_terms = {fold(t) for t in intent.terms}
-    stems = {stem(t) for t in intent.terms}
-    for title, place, kind, tool_ids in getattr(member, "search_projects", []):
-        title_words = {stem(w) for w in words(title)}
-        if (
-            set(tool_ids) & intent.tool_ids
-            or (intent.kind and kind == intent.kind)
-            or title_words & stems
-        ):
-            reasons.append(
-                _("Projekt: %(title)s in %(municipality)s")
-                % {"title": title, "municipality": place}
-            )
-    if not reasons:
-        for label, value in (
-            (_("Funktion"), member.position),
-            (_("Fachbereich"), member.department),
-        ):
-            if value and {fold(w) for w in words(value)} & folded_terms:
-                reasons.append(f"{label}: {value}")
-    if not reasons and intent.terms and member.bio:
-        reasons.append(_("erwähnt es in „Über mich“"))
-    return reasons[:limit]
+            shown |= _stems(entry.expertise.name)
+    groups = intent.groups or tuple((t,) for t in intent.terms)
+    term_stems = set().union(*(_stems(a) for g in groups for a in g)) if groups else set()
+    named_tools = {pk for pk, _index in intent.named_tools}
+    tool_terms: set[int] = set()
+    projects = []
+    for entry in getattr(member, "search_projects", []):
+        title, _place, kind, tool_ids = entry[:4]
+        tools = set(tool_ids) & intent.tool_ids
+        if tools or (intent.kind and kind == intent.kind) or _stems(title) & term_stems:
+            projects.append(entry)
+    for entry in sorted(projects, key=_project_order)[:2]:
+        reasons.append(_project_reason(entry))
+        shown |= _stems(entry[0]) | _stems(entry[1] or "")
+        tool_terms |= {i for pk, i in intent.named_tools if pk in entry[3] and pk in named_tools}
+    reasons = reasons[:limit]
+    matched = getattr(member, "search_matched", None)
+    for index, group in enumerate(groups):
+        if matched is not None and not matched & (1 << index):
+            continue  # this term is not in the member's profile (any word did)
+        if index in tool_terms or any(_stems(a) & shown for a in group):
+            continue
+        reason = _term_reason(member, group)
+        if reason and reason not in reasons:
+            reasons.append(reason)
+            shown |= _stems(reason)
+    return reasons
+
+
+def _term_reason(member: User, group: tuple[str, ...]) -> str:
+    """Where a term the reasons do not show yet is in the profile."""
+    group_stems = set().union(*(_stems(a) for a in group))
+    for label, value in (
+        (_("Funktion"), member.position),
+        (_("Fachbereich"), member.department),
+        (_("Kommune"), member.municipality.name if member.municipality else ""),
+    ):
+        if value and _stems(value) & group_stems:
+            return f"{label}: {value}"
+    if member.bio and _stems(member.bio) & group_stems:
+        return _("erwähnt „%(term)s“ in „Über mich“") % {"term": group[0]}
+    return _("erwähnt „%(term)s“") % {"term": group[0]}
 
 
 def tool_usage(*, viewer: User, tool: Tool) -> QuerySet[Project]:

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import translation
+from django.utils import timezone, translation
 
 from community.models import (
     MemberExpertise,
     MemberSearchDocument,
     Project,
     ProjectKind,
+    ProjectStatus,
     User,
 )
 from directory.search import get_backend
@@ -43,8 +44,22 @@ def _document_parts(member: User) -> tuple[str, str, str]:
     return text_a, text_b, text_c
 
 
+def _project_year(project: Project) -> int | None:
+    """The year a project last showed practice: running is now, done is its end; planned none."""
+    if project.status == ProjectStatus.RUNNING:
+        return timezone.localdate().year
+    if project.status == ProjectStatus.DONE:
+        return (project.ended_on or project.updated_at or timezone.now()).year
+    return None
+
+
 def _search_facts(member: User) -> dict:
-    """What ranking and filters read (see MemberSearchDocument), from prefetched rows."""
+    """What ranking and filters read (see MemberSearchDocument), from prefetched rows.
+
+    Besides the counts per tool and kind, ``evidence`` holds per tool the running or
+    finished projects (``r<tool>``) and the latest year of one (``y<tool>``): done
+    beats planned, recent beats old.
+    """
     levels = {f"e{e.expertise_id}": e.level for e in member.expertise_entries.all()}
     evidence: dict[str, int] = {}
     projects = []
@@ -52,10 +67,23 @@ def _search_facts(member: User) -> dict:
         if not project.is_published:
             continue
         tool_ids = sorted(tool.pk for tool in project.tools.all())
-        projects.append([project.title, project.municipality.name, project.kind, tool_ids])
+        year = _project_year(project)
+        projects.append(
+            [
+                project.title,
+                project.municipality.name,
+                project.kind,
+                tool_ids,
+                project.status,
+                year,
+            ]
+        )
         keys = [f"k{project.kind}"]
         for tool in project.tools.all():
             keys += [f"t{tool.pk}", f"k{project.kind}t{tool.pk}"]
+            if year is not None:
+                keys.append(f"r{tool.pk}")
+                evidence[f"y{tool.pk}"] = max(evidence.get(f"y{tool.pk}", 0), year)
         for key in keys:
             evidence[key] = evidence.get(key, 0) + 1
     municipality = member.municipality

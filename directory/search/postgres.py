@@ -15,18 +15,21 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, FloatField, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from community.models import MemberSearchDocument
-from directory.search.base import SearchBackend, TextQuery
+from directory.search.base import (
+    SearchBackend,
+    TextQuery,
+    close_words,
+    typo_candidates,
+    with_close_words,
+)
 
 CONFIG = "lotsennetz_german"
-# Words shorter than this only match exactly; trigram similarity on two or
-# three letters finds noise.
-TYPO_MIN_LENGTH = 5
-# How many close words of the vocabulary one typed word may stand for.
-SIMILAR_WORDS = 5
+# Trigram candidates per typed word, of which rapidfuzz keeps the close ones.
+CANDIDATES = 20
 
 VOCABULARY_ADD = """
     INSERT INTO community_searchword (word)
@@ -35,6 +38,8 @@ VOCABULARY_ADD = """
         'simple', unaccent(concat_ws(' ', d.text_a, d.text_b, d.text_c))
       ))) AS w
     WHERE d.member_id = ANY(%s) AND length(w) >= 4
+      -- never a member's name: a typo must not widen into people
+      AND w <> ALL(tsvector_to_array(to_tsvector('simple', unaccent(d.display_name))))
     ORDER BY w
     ON CONFLICT DO NOTHING
 """
@@ -56,9 +61,9 @@ SIMILAR_SQL = """
     ) k
     CROSS JOIN LATERAL (
       SELECT word FROM community_searchword
-      WHERE k.unknown AND word %%> unaccent(t.term)
-      ORDER BY word_similarity(unaccent(t.term), word) DESC,
-               similarity(unaccent(t.term), word) DESC, word
+      WHERE k.unknown AND (word %%> unaccent(t.term) OR word %% unaccent(t.term))
+      ORDER BY similarity(unaccent(t.term), word) DESC,
+               word_similarity(unaccent(t.term), word) DESC, word
       LIMIT %s
     ) s
 """
@@ -81,29 +86,30 @@ class PostgresSearchBackend(SearchBackend):
             cursor.execute(VOCABULARY_ADD, [list(member_ids)])
 
     def similar_words(self, terms: list[str]) -> dict[str, list[str]]:
-        """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung")."""
-        long_terms = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
-        if not long_terms:
+        """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung",
+        "enaoi" → "enaio"): trigram candidates, of which the edit distance decides."""
+        if not terms:
             return {}
-        similar: dict[str, list[str]] = {}
+        candidates: dict[str, list[str]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(SIMILAR_SQL, [long_terms, SIMILAR_WORDS])
+            cursor.execute(SIMILAR_SQL, [terms, CANDIDATES])
             for term, word in cursor.fetchall():
-                similar.setdefault(term, []).append(word)
-        return similar
+                candidates.setdefault(term, []).append(word)
+        similar = {t: close_words(t, words) for t, words in candidates.items()}
+        return {t: words for t, words in similar.items() if words}
 
-    def prepare(self, terms: list[str]) -> TextQuery:
-        similar = self.similar_words(terms)
-        return TextQuery(
-            tuple(tuple(dict.fromkeys([term, *similar.get(term, [])])) for term in terms)
-        )
+    def prepare(self, groups: list[tuple[str, ...]]) -> TextQuery:
+        return with_close_words(groups, self.similar_words(typo_candidates(groups)))
+
+    def _group_query(self, group: tuple[str, ...]):
+        return reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in group])
+
+    def group_matches(self, query: TextQuery) -> list:
+        return [Q(vector=self._group_query(group)) for group in query.groups]
 
     def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
         # A term matches as itself or as one of the words it may be a typo of.
-        alternatives = [
-            reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in group])
-            for group in query.groups
-        ]
+        alternatives = [self._group_query(group) for group in query.groups]
         tsquery = reduce(and_ if all_terms else or_, alternatives)
         # normalization 32: rank / (rank + 1), between 0 and 1.
         rank = SearchRank(F("vector"), tsquery, normalization=32)

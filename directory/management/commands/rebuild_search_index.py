@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         # Deactivated members too: their documents say so, and the search skips them.
         ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
+        get_backend().vocabulary_clear()
         for start in range(0, len(ids), batch_size):
             search_index_update(member_ids=ids[start : start + batch_size])
         backend = get_backend()

@@ -1,0 +1,186 @@
+"""Relevance of the expertise search (issue 19), the same on every backend.
+
+Specific words beat the broad field, having done it beats a declared level,
+which beats a mention; recent beats old; the searcher's state breaks ties only.
+Synonyms come from the administrators' table, typos are forgiven for every
+word but never widen into names, and bad input is answered at once.
+"""
+
+import datetime as dt
+import time
+
+import pytest
+from django.utils import timezone
+
+from community import services
+from community.models import Level, ProjectKind, ProjectStatus
+from directory import selectors
+from directory.models import SearchSynonym
+from tests.directory.test_search import names
+
+pytestmark = pytest.mark.django_db
+
+
+def _done_project(member, title, tools, *, ended_on=None, status=ProjectStatus.DONE, **fields):
+    return services.project_create(
+        created_by=member,
+        municipality=member.municipality,
+        title=title,
+        kind=fields.pop("kind", ProjectKind.EAKTE),
+        status=status,
+        tools=tools,
+        members=[member],
+        ended_on=ended_on,
+        **fields,
+    )
+
+
+def test_a_member_whose_project_ran_the_tool_beats_a_declared_expert(network, make_member):
+    declared = make_member(display_name="Dirk Deklariert")
+    services.member_set_expertise(member=declared, expertise={"e-akte-dms": Level.EXPERT})
+    doer = make_member(display_name="Marta Macherin")
+    _done_project(doer, "Einführung enaio", ["enaio"], ended_on=timezone.localdate())
+    found = names(network["planner"], q="E-Akte enaio")
+    assert found.index("Marta Macherin") < found.index("Dirk Deklariert")
+    # A planned project with the tool and a lesser level: below the one who did it.
+    assert found.index("Marta Macherin") < found.index("Paul Praktiker")
+    # A declared level above a mere mention in the bio.
+    assert found.index("Dirk Deklariert") < found.index("Bea Beginn")
+
+
+def test_a_declared_level_beats_a_mention_in_the_bio(make_member):
+    declared = make_member(display_name="Lea Level")
+    services.member_set_expertise(member=declared, expertise={"e-akte-dms": Level.EXPERIENCED})
+    make_member(display_name="Anton Anmerkung", bio="E-Akte, E-Akte, immer wieder E-Akte.")
+    assert names(declared, q="E-Akte") == ["Lea Level", "Anton Anmerkung"]
+
+
+def test_recent_practice_ranks_above_old(make_member):
+    today = timezone.localdate()
+    old = make_member(display_name="Alma Alt")
+    _done_project(old, "Scanstraße", ["Regisafe"], ended_on=dt.date(today.year - 9, 6, 1))
+    recent = make_member(display_name="Zora Zuletzt")
+    _done_project(recent, "Scanstraße", ["Regisafe"], ended_on=today)
+    running = make_member(display_name="Rudi Running")
+    _done_project(running, "Scanstraße", ["Regisafe"], status=ProjectStatus.RUNNING)
+    found = names(old, q="Regisafe")
+    assert found.index("Zora Zuletzt") < found.index("Alma Alt")
+    assert found.index("Rudi Running") < found.index("Alma Alt")
+
+
+def test_the_searchers_state_only_breaks_ties(make_municipality, make_member):
+    hessen = make_municipality(name="Gießen", state="HE", domains=["giessen.example"])
+    bayern = make_municipality(name="Hof", state="BY", domains=["hof.example"])
+    far = make_member(municipality=bayern, display_name="Zwilling", bio="Bürgerkonto")
+    near = make_member(municipality=hessen, display_name="Zwilling", bio="Bürgerkonto")
+    expert = make_member(municipality=bayern, display_name="Zed", bio="Bürgerkonto Bürgerkonto")
+    services.member_set_expertise(member=expert, expertise={"ozg-onlinedienste": Level.EXPERT})
+    viewer = make_member(municipality=hessen, display_name="Vera Viewer")
+    found = [m.pk for m in selectors.member_search(viewer=viewer, q="Bürgerkonto OZG").members]
+    assert found.index(near.pk) < found.index(far.pk)
+    assert found[0] == expert.pk  # a better match stays first, whatever its state
+
+
+def test_every_matched_term_shows_in_the_reasons_once(network, make_member):
+    member = make_member(
+        municipality=network["expert"].municipality,
+        display_name="Hanna Hauptamt",
+        department="Bauhof",
+        bio="Wir archivieren mit Regisafe.",
+    )
+    _done_project(member, "Einführung enaio", ["enaio"], ended_on=timezone.localdate())
+    search = selectors.member_search(viewer=network["planner"], q="enaio Bauhof Regisafe Wetzlar")
+    hanna = next(m for m in search.members if m.pk == member.pk)
+    reasons = search.reasons(hanna)
+    text = " · ".join(reasons).lower()
+    for term in ("enaio", "bauhof", "regisafe", "wetzlar"):
+        assert term in text, reasons
+    assert len(reasons) == len(set(reasons))
+    assert "in wetzlar in wetzlar" not in text
+
+
+# --- synonyms ------------------------------------------------------------------------
+def test_the_seeded_synonyms_expand_the_query(network, make_member):
+    make_member(display_name="Xaver Rechner", bio="Wir empfangen X-Rechnung seit 2023.")
+    assert "Xaver Rechner" in names(network["planner"], q="XRechnung")
+    assert "Xaver Rechner" in names(network["planner"], q="X-Rechnung")
+    e_files = {"Erika Expertin", "Paul Praktiker", "Bea Beginn"}
+    assert e_files <= set(names(network["planner"], q="elektronische Akte"))
+    assert e_files <= set(names(network["planner"], q="Dokumentenmanagement"))
+
+
+def test_administrators_add_synonyms_in_the_admin(network, client, admin_member):
+    admin_member.is_superuser = True
+    admin_member.save()
+    client.force_login(admin_member)
+    assert client.get("/admin/directory/searchsynonym/").status_code == 200
+    response = client.post(
+        "/admin/directory/searchsynonym/add/",
+        {"variants": "Dienstplanung, Schichtplanung", "note": "Prozess"},
+    )
+    assert response.status_code == 302
+    assert SearchSynonym.objects.filter(variants__startswith="Dienstplanung").exists()
+    assert names(network["planner"], q="Schichtplanung") == ["Dora Dienstplan"]
+
+
+# --- typos ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("enaoi", "Erika Expertin"),
+        ("Migraton", "Mia Migration"),
+        ("Erfahrungn", "Mia Migration"),
+        ("Dienstplanug", "Dora Dienstplan"),
+    ],
+)
+def test_a_typo_in_any_word_still_finds(network, make_member, typed, expected):
+    make_member(display_name="Mia Mustermann", bio="Erfahrungen mit der Migration der Altdaten.")
+    found = names(network["planner"], q=typed)
+    expected = "Mia Mustermann" if expected == "Mia Migration" else expected
+    assert expected in found
+
+
+def test_a_typo_never_widens_into_a_name(network, make_member):
+    make_member(display_name="Kunigunde Kellermeister")
+    assert names(network["planner"], q="Kellermeistre") == []
+    assert names(network["planner"], q="Kellermeister") == ["Kunigunde Kellermeister"]
+
+
+def test_the_rebuild_forgets_words_no_profile_holds_any_more(network, make_member):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    member = make_member(display_name="Olga Ohnesorg", bio="Zeiterfassung")
+    assert names(network["planner"], q="Zeiterfasung") == ["Olga Ohnesorg"]
+    services.member_update_profile(member=member, bio="")
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert names(network["planner"], q="Zeiterfasung") == []
+    assert names(network["planner"], q="Dienstplanug") == ["Dora Dienstplan"]
+
+
+# --- bad input --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "q",
+    [
+        "E-Akte " * 700,
+        "!!! ??? ... ---",
+        "und oder die der",
+        "enaio:* & !akte | 'x' <-> \"y\"",
+        "akte\x00enaio",
+        "Akte Ακτή акте 文件 enaio",
+        "a" * 5000,
+    ],
+)
+def test_bad_input_is_answered_at_once(network, client, q):
+    started = time.monotonic()
+    found = names(network["planner"], q=q)
+    assert isinstance(found, list)
+    client.force_login(network["planner"])
+    for sent in (q[:200], q):
+        response = client.get("/api/members/", {"q": sent})
+        assert response.status_code in {200, 400}
+        if response.status_code == 400:  # too long, or NUL: a reason, never a 500
+            assert response.json()
+    assert client.get("/menschen/", {"q": q}).status_code == 200
+    assert time.monotonic() - started < 5
