@@ -105,7 +105,8 @@ def _query_groups(q: str) -> list[tuple[str, ...]]:
         return []
     table: dict[str, list[str]] = {}
     for synonym in SearchSynonym.objects.only("variants"):
-        variants = [_alternative(v) for v in synonym.variant_list()]
+        # As written too: PostgreSQL reads "d.velop" as one word, not "d" and "velop".
+        variants = [a for v in synonym.variant_list() for a in (_alternative(v), v.lower())]
         for variant in synonym.variant_list():
             table.setdefault(_compact(variant), []).extend(variants)
     groups: list[tuple[str, ...]] = []

@@ -109,6 +109,13 @@ def test_the_seeded_synonyms_expand_the_query(network, make_member):
     assert e_files <= set(names(network["planner"], q="Dokumentenmanagement"))
 
 
+def test_a_vendor_is_found_in_every_spelling_of_the_table(network, make_member):
+    vendor = make_member(display_name="Valentin Vendor")
+    _done_project(vendor, "Archiv", ["d.velop"], ended_on=timezone.localdate())
+    for typed in ("d.velop", "dvelop", "D.Velop"):
+        assert names(network["planner"], q=typed) == ["Valentin Vendor"], typed
+
+
 def test_administrators_add_synonyms_in_the_admin(network, client, admin_member):
     admin_member.is_superuser = True
     admin_member.save()
