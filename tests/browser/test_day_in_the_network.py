@@ -147,7 +147,7 @@ def test_a_day_in_the_network(chromium, live_server, network_day):
         directory = anna_context.new_page()
         directory.goto("/menschen/")
         directory.get_by_label("Wer kennt sich aus mit …").fill("E-Akte Bauamt")
-        directory.get_by_role("button", name="Suchen").click()
+        directory.get_by_role("main").get_by_role("button", name="Suchen").click()
         found = directory.get_by_role("listitem").filter(has_text="Lena Lotse")
         expect(found).to_contain_text("Expert:in: E-Akte/DMS")
         screenshot(directory, "menschen-suche")

@@ -29,7 +29,7 @@ def test_member_finds_an_expert_and_opens_the_profile(
 
     page.goto("/menschen/")
     page.get_by_label("Wer kennt sich aus mit …").fill("E-Akte enaio")
-    page.get_by_role("button", name="Suchen").click()
+    page.get_by_role("main").get_by_role("button", name="Suchen").click()
     result = page.get_by_role("listitem").filter(has_text="Erika Expertin")
     expect(result).to_contain_text("Expert:in: E-Akte/DMS")
     expect(result).to_contain_text("Projekt: Einführung enaio in Marburg")
