@@ -97,7 +97,9 @@ class Socket:
         self.seen: set[int] = set()
         self.ready = asyncio.Event()
         self.reconnected = 0
+        self.back_at = None  # the ``ready`` after a reconnect
         self.refused: list[str] = []
+        self.server_errors = 0
 
     def _arrived(self, key: str) -> None:
         slot = self.arrivals.setdefault(key, [0, 0.0])
@@ -109,6 +111,8 @@ class Socket:
             try:
                 self.ws = await _open(self.spec["address"], self.spec["path"], self.spec["token"])
             except Exception as exc:  # a refused handshake (5xx) or the process still down
+                status = getattr(getattr(exc, "response", None), "status_code", 0)
+                self.server_errors += status >= 500
                 self.refused.append(type(exc).__name__ + ": " + str(exc)[:80])
                 await asyncio.sleep(random.uniform(0.25, 3.0))
                 continue
@@ -120,6 +124,8 @@ class Socket:
                         continue
                     kind = frame.get("type")
                     if kind == "ready":
+                        if self.reconnected:
+                            self.back_at = time.time()
                         if self.last_seq is not None and frame["last_seq"] > self.last_seq:
                             await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
                         elif self.last_seq is None:
@@ -185,6 +191,8 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
             "sent": sent,
             "cpu": usage.ru_utime + usage.ru_stime,
             "reconnected": sum(s.reconnected for s in sockets),
+            "back_at": [s.back_at for s in sockets if s.back_at],
+            "server_errors": sum(s.server_errors for s in sockets),
             "refused": [r for s in sockets for r in s.refused],
             "last_seq": [s.last_seq for s in sockets],
             "gaps": sum(
@@ -385,7 +393,7 @@ def restart(tokens, args):
         load.wait_joined()
         time.sleep(10)  # messages flow
         port = int(second_started[0].rsplit(":", 1)[1])
-        stopped_at = time.monotonic()
+        stopped_at, stopped_wall = time.monotonic(), time.time()
         second.__exit__(None, None, None)  # the restart: stop the process ...
         log = stack.enter_context(open(ROOT / "var" / "bench-daphne-restarted.log", "w"))
         restarted = subprocess.Popen(
@@ -404,7 +412,11 @@ def restart(tokens, args):
         reports = load.finish()
     arrivals, sent = merge(reports)
     missing = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
+    back = [t - stopped_wall for r in reports for t in r["back_at"]]
     return {
+        "back": len(back),
+        "all_back_after": max(back, default=float("nan")),
+        "server_errors": sum(r["server_errors"] for r in reports),
         "reconnected": sum(r["reconnected"] for r in reports),
         "refused": [x for r in reports for x in r["refused"]][:5],
         "refused_count": sum(len(r["refused"]) for r in reports),
@@ -472,8 +484,10 @@ def main():
     if "restart" in scenarios:
         r = restart(tokens, args)
         print(
-            f"restart: {r['reconnected']} reconnects, {r['refused_count']} refused attempts "
-            f"{r['refused']}, sockets with a gap {r['gaps']}, deliveries missing {r['missing']} "
+            f"restart: {r['back']} sockets back, the last {r['all_back_after']:.1f} s after the "
+            f"stop; {r['refused_count']} attempts refused (the process starting; HTTP 5xx: "
+            f"{r['server_errors']}), e.g. {r['refused'][:1]}; "
+            f"sockets with a gap {r['gaps']}, deliveries missing {r['missing']} "
             f"of {r['messages']} messages, most PostgreSQL connections {r['most_pg_connections']}; "
             f"load processes' CPU {r['load_cpu']:.1f} s",
             flush=True,
