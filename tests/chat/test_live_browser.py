@@ -186,3 +186,48 @@ def test_the_first_reconnects_of_many_pages_spread_over_three_seconds(
     per_second = [sum(1 for d in first if s * 1000 <= d < (s + 1) * 1000) for s in range(3)]
     assert all(200 <= n <= 450 for n in per_second), per_second  # about a third each
     assert delays["later"] == 8000  # then the doubling backoff (1 s · 2^3)
+
+
+def test_a_large_rooms_presence_deltas_update_the_online_line(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+):
+    """Above 100 online the server sends a bounded list once, then deltas (issue 22)."""
+    people = [{"id": n, "display_name": f"Lotse {n:03d}"} for n in range(1, 101)]
+
+    def server(ws):
+        ws.send(json.dumps({"type": "ready", "room": "allgemein", "last_seq": 0}))
+        ws.send(json.dumps({"type": "presence", "online": people, "online_count": 150}))
+
+        def on_message(text):
+            if json.loads(text)["type"] == "typing":
+                ws.send(
+                    json.dumps(
+                        {
+                            "type": "presence",
+                            "joined": [],
+                            "left": [{"id": 1, "display_name": "Lotse 001"}],
+                            "online_count": 149,
+                        }
+                    )
+                )
+
+        ws.on_message(on_message)
+
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            context.route_web_socket(CHAT_SOCKET, server)
+            page.goto("/chat/allgemein/")
+            line = page.locator("#chat-online")
+            expect(line).to_contain_text("Lotse 001, Lotse 002")
+            expect(line).to_contain_text("und 130 weitere (150 insgesamt)")
+            page.get_by_label("Nachricht", exact=True).press_sequentially(
+                "x"
+            )  # typing: the delta comes
+            expect(line).not_to_contain_text("Lotse 001")
+            expect(line).to_contain_text("Lotse 002, Lotse 003")
+            expect(line).to_contain_text("und 129 weitere (149 insgesamt)")
+        finally:
+            context.close()
