@@ -6,6 +6,7 @@ import pytest
 from community import services as community_services
 from community.models import Role
 from tests.events.conftest import in_days  # noqa: F401  (re-exported for the tests)
+from forum import services as forum_services
 from tests.forum.conftest import _category
 
 
@@ -49,3 +50,13 @@ def offenburg_coordinator(make_member, offenburg):
 @pytest.fixture
 def category(db):
     return _category("austausch")
+
+
+@pytest.fixture
+def make_thread(category):
+    def make(author, *, title="Erfahrungen mit der E-Akte", body="Wer hat schon umgestellt?", **kw):
+        return forum_services.thread_create(
+            author=author, category=kw.pop("category", category), title=title, body=body, **kw
+        )
+
+    return make
