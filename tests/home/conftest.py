@@ -5,8 +5,8 @@ import pytest
 
 from community import services as community_services
 from community.models import Role
-from tests.events.conftest import in_days  # noqa: F401  (re-exported for the tests)
 from forum import services as forum_services
+from tests.events.conftest import in_days  # noqa: F401  (re-exported for the tests)
 from tests.forum.conftest import _category
 
 

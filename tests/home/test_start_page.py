@@ -63,9 +63,7 @@ def test_a_new_member_with_nothing_new_is_shown_the_first_steps_with_links(anna_
     assert f'href="{reverse("forum:thread_create")}?kategorie=austausch"' in text
 
 
-def test_the_first_steps_ask_for_the_fields_of_expertise_when_none_are_given(
-    member_client, member
-):
+def test_the_first_steps_ask_for_the_fields_of_expertise_when_none_are_given(member_client, member):
     response = member_client.get(START)
 
     assert f'href="{reverse("expertise_edit")}"' in sections(response)
@@ -169,7 +167,10 @@ def test_marking_a_mention_read_returns_to_the_start_page(anna_client, anna, pet
 def test_a_member_cannot_mark_someone_elses_notification_read(anna_client, peter, make_thread):
     thread = make_thread(peter, title="Digitale Bauanträge")
     foreign = notification_services.notification_create(
-        recipient=peter, kind="forum.reply", text="Eine Antwort für Peter", url=thread.get_absolute_url()
+        recipient=peter,
+        kind="forum.reply",
+        text="Eine Antwort für Peter",
+        url=thread.get_absolute_url(),
     )
 
     response = anna_client.post(reverse("start_notification_read", args=[foreign.pk]))
