@@ -459,3 +459,15 @@ def test_the_start_page_costs_the_same_queries_with_2_and_with_20_items_per_sect
 
     assert made["n"] == 20
     assert sections(response).count('class="notification"') == 7 * 5
+
+
+# --- language --------------------------------------------------------------------------
+def test_the_start_page_speaks_english_to_a_member_who_chose_it(anna_client, anna):
+    from django.conf import settings
+
+    anna_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    text = sections(anna_client.get(START))
+
+    assert "Your first steps" in text
+    assert "Introduce yourself in the forum" in text
