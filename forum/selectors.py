@@ -13,7 +13,6 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -200,10 +199,11 @@ def threads_unread_for(*, viewer: User, limit: int = 5) -> list[Thread]:
 
     The start page's "what is new" (issue 20): newest activity first, one query.
     """
-    watched = Subscription.objects.filter(member=viewer, thread=OuterRef("pk"))
-    written = Post.objects.filter(author=viewer, thread=OuterRef("pk"))
+    # Candidates by the member's own rows (indexed by member and author), not per thread.
+    watched = Subscription.objects.filter(member=viewer, thread__isnull=False).values("thread")
+    written = Post.objects.filter(author=viewer).values("thread")
     threads = Thread.objects.select_related("category").filter(
-        Q(Exists(watched)) | Q(Exists(written))
+        Q(pk__in=watched) | Q(pk__in=written)
     )
     threads = _with_read_state(threads, viewer).filter(unread_count__gt=0)
     return list(threads.order_by("-last_activity_at", "-pk")[:limit])
