@@ -125,9 +125,6 @@ def test_the_start_page_has_no_serious_accessibility_violation_wide_or_narrow(
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
         violations = blocking(axe_violations(page, axe_script))
         assert not violations, describe(violations)
-        page.screenshot(path="/tmp/start-320.png", full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 800})
-        page.screenshot(path="/tmp/start-1280.png", full_page=True)
     finally:
         context.close()
 
