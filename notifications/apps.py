@@ -8,6 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # late: receivers import the models, which need the app registry
-        from notifications import receivers
+        from notifications import push, receivers
 
         receivers.connect()
+        push.connect()
