@@ -122,6 +122,8 @@ class PushSubscriptionListView(generics.ListAPIView):
         },
     )
     def post(self, request):
+        payload = PushSubscriptionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         if not push.push_enabled():
             return Response(
                 {
@@ -132,8 +134,6 @@ class PushSubscriptionListView(generics.ListAPIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        payload = PushSubscriptionRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
         data = payload.validated_data
         subscription, created = push.push_subscription_save(
             member=request.user,
