@@ -1,4 +1,4 @@
-"""The installable web app: manifest, service worker, offline page and favicon are public and hold nothing private."""
+"""The web app pieces (manifest, service worker, offline page, favicon): public, nothing private."""
 
 import json
 import re

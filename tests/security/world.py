@@ -27,7 +27,9 @@ from tests.conftest import PASSWORD
 from tests.files import samples
 
 # A valid P-256 point (the curve's generator) as a browser's push key.
-PUSH_P256DH = "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
+PUSH_P256DH = (
+    "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
+)
 
 ROLES = (
     "anonymous",
