@@ -389,3 +389,41 @@ def test_the_device_list_queries_do_not_grow(
 def _keys() -> dict:
     keys = BrowserKeys()
     return {"p256dh": keys.p256dh, "auth": keys.auth}
+
+
+# --- direct messages (chat) -----------------------------------------------------------
+def test_a_direct_message_reaches_the_other_persons_device_without_its_text(
+    member, make_member, device, service, inline, django_capture_on_commit_callbacks
+):
+    from chat import services as chat_services
+
+    olaf = make_member(display_name="Olaf Otto")
+    room = chat_services.direct_room_open(member=olaf, others=[member])
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _created = chat_services.message_post(
+            room=room, author=olaf, body="Das Passwort ist geheim123", client_id="c1"
+        )
+    assert len(service.received) == 1
+    payload = device.keys.decrypt(service.received[0].body)
+    assert payload == {
+        "title": "Direktnachricht",
+        "body": "Neue Nachricht von Olaf Otto",
+        "url": f"/chat/{room.slug}/#m{message.seq}",
+        "tag": f"chat.room.{room.pk}",
+    }
+    assert b"geheim123" not in service.received[0].body
+
+
+def test_the_author_and_a_muted_conversation_get_no_push(
+    member, make_member, device, service, inline, django_capture_on_commit_callbacks
+):
+    from chat import services as chat_services
+
+    olaf = make_member(display_name="Olaf Otto")
+    room = chat_services.direct_room_open(member=member, others=[olaf])
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_services.message_post(room=room, author=member, body="Hallo", client_id="c1")
+    chat_services.room_membership_update(room=room, member=member, muted=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_services.message_post(room=room, author=olaf, body="Hallo zurück", client_id="c2")
+    assert service.received == []
