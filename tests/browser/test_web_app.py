@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notifications.models import PushSubscription
+from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -148,3 +149,33 @@ def test_the_profile_lists_the_members_devices_and_removes_one(context, member, 
     expect(devices).to_have_count(1)
     expect(devices).to_contain_text("Edge auf Windows")
     assert list(PushSubscription.objects.values_list("label", flat=True)) == ["Edge auf Windows"]
+
+
+def test_the_push_section_with_devices_has_no_serious_accessibility_violation(
+    chromium, live_server, member, settings, axe_script
+):
+    from notifications import push
+
+    settings.VAPID_PUBLIC_KEY = PUBLIC_KEY
+    settings.VAPID_PRIVATE_KEY = "nur-fuer-den-test"
+    settings.VAPID_SUBJECT = "mailto:betrieb@lotsennetz.example"
+    push.push_subscription_save(
+        member=member,
+        endpoint="https://push.example.net/0",
+        p256dh=PUBLIC_KEY,
+        auth="AAAAAAAAAAAAAAAAAAAAAA",
+        user_agent="Firefox/140.0 Android",
+    )
+    context = new_context(chromium, live_server.url, member, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/profil/")
+        section = page.locator("[data-push-devices]")
+        expect(section.get_by_role("listitem")).to_have_count(1)
+        expect(
+            section.get_by_role("button", name="Benachrichtigungen auf diesem Gerät")
+        ).to_be_visible()
+        violations = blocking(axe_violations(page, axe_script))
+        assert not violations, describe(violations)
+    finally:
+        context.close()
