@@ -8,7 +8,11 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # late: receivers import the models, which need the app registry
-        from notifications import push, receivers
+        from notifications import (
+            checks,  # noqa: F401 (registers the system checks)
+            push,
+            receivers,
+        )
 
         receivers.connect()
         push.connect()

@@ -427,3 +427,20 @@ def test_the_author_and_a_muted_conversation_get_no_push(
     with django_capture_on_commit_callbacks(execute=True):
         chat_services.message_post(room=room, author=olaf, body="Hallo zurück", client_id="c2")
     assert service.received == []
+
+
+# --- the operator's settings ------------------------------------------------------------
+def test_the_system_check_accepts_a_pair_from_vapid_keys_and_refuses_a_mix(vapid, settings):
+    from notifications.checks import check_vapid_keys
+
+    assert check_vapid_keys() == []
+    settings.VAPID_PUBLIC_KEY = BrowserKeys().p256dh  # another key's public half
+    assert [m.id for m in check_vapid_keys()] == ["notifications.E001"]
+    settings.VAPID_PRIVATE_KEY = "kein-schluessel!"
+    assert [m.id for m in check_vapid_keys()] == ["notifications.E001"]
+    settings.VAPID_SUBJECT = "betrieb@example.de"
+    assert "notifications.E002" in [m.id for m in check_vapid_keys()]
+    settings.VAPID_SUBJECT = ""
+    assert [m.id for m in check_vapid_keys()] == ["notifications.W001"]
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = ""
+    assert check_vapid_keys() == []
