@@ -14,6 +14,15 @@ export default [
     },
   },
   {
+    // The service worker: a classic script in the worker's scope (core/webapp.py
+    // puts the LOTSENNETZ settings before it).
+    files: ["static/js/sw.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { ...globals.serviceworker, LOTSENNETZ: "readonly" },
+    },
+  },
+  {
     files: ["eslint.config.js"],
     languageOptions: { sourceType: "module", globals: { ...globals.node } },
   },

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import (
     IntegrityError,
@@ -31,7 +32,7 @@ from django.db import (
 )
 from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -61,6 +62,7 @@ from core.concurrency import check_version
 from core.text import german_slugify
 from files.models import StoredFile
 from files.services import files_attach, files_delete_for
+from notifications import push
 from notifications.services import notification_create
 
 logger = logging.getLogger(__name__)
@@ -516,6 +518,33 @@ def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: 
         )
 
 
+def _push_direct(room: Room, message: Message) -> None:
+    """A new direct message goes to the other people's devices (Web Push) unless
+    they muted the conversation: who wrote, never what. Called after the commit;
+    the recipients are read in the push thread (the event loop must not query)."""
+    if room.kind != RoomKind.DIRECT or not push.push_enabled():
+        return
+    author_id = message.author_id
+
+    def recipients() -> set[int]:
+        people = _direct_people(room) - {author_id}
+        muted = RoomMembership.objects.filter(room=room, member_id__in=people, muted=True)
+        return people - set(muted.values_list("member_id", flat=True))
+
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _("Neue Nachricht von %(name)s") % {"name": message.author.display_name}
+        title = _("Direktnachricht")
+    push.push_send(
+        member_ids=recipients,
+        payload={
+            "title": title,
+            "body": body,
+            "url": reverse("chat:room", kwargs={"slug": room.slug}) + f"#m{message.seq}",
+            "tag": f"chat.room.{room.pk}",
+        },
+    )
+
+
 def _existing(room: Room, author: User, client_id: str) -> Message | None:
     return (
         Message.objects.select_related("author", "room")
@@ -723,6 +752,7 @@ def message_post(
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
+            transaction.on_commit(lambda: _push_direct(room, message))
     except (IntegrityError, ValidationError) as exc:
         if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "rate_limited":
             raise
@@ -841,6 +871,7 @@ async def message_post_async(
     room.last_seq = max(room.last_seq, message.seq)
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))
+    _push_direct(room, message)  # committed: the single statement ran in autocommit
     return message, True, outbox
 
 

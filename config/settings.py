@@ -382,6 +382,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Lotsennetz"
 
+# --- Web Push (notifications/push.py) ----------------------------------------
+# The operator's VAPID key pair (base64url: the public key as an uncompressed
+# P-256 point, the private key as its 32 raw bytes; `manage.py vapid_keys` makes
+# one) and a contact for the push services (mailto: or https:). All three or
+# push is off, and the profile says so.
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "").strip()
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "").strip()
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "").strip()
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
+
 # --- Security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import webapp
 from core.health import healthz
 
 # Each app owns its API routes (<app>/api_urls.py) and pages (<app>/urls.py).
@@ -22,6 +23,11 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The installable web app: at the root, so the service worker's scope is the site.
+    path("manifest.webmanifest", webapp.manifest, name="webmanifest"),
+    path("sw.js", webapp.service_worker, name="service_worker"),
+    path("offline/", webapp.offline, name="offline"),
+    path("favicon.ico", webapp.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
     # Switching the language must work on the sign-in page too.

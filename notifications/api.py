@@ -1,11 +1,15 @@
-"""The bell's API: the newest notifications with the unread count, and marking them read."""
+"""The bell's API: the newest notifications, marking them read, and the devices for Web Push."""
 
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications import selectors, services
+from core.api_schema import refusal
+from notifications import push, selectors, services
+from notifications.models import PushSubscription
 from notifications.serializers import NotificationSerializer
 
 
@@ -55,3 +59,100 @@ class NotificationReadView(APIView):
                 raise serializers.ValidationError({"ids": exc.detail}) from exc
         marked = services.notifications_mark_read(member=request.user, ids=ids)
         return Response({"marked": marked})
+
+
+# --- Web Push: this member's devices --------------------------------------------------
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    """One of the member's devices; never its keys, which only the push sender needs."""
+
+    class Meta:
+        model = PushSubscription
+        fields = ["id", "endpoint", "label", "created_at", "last_success_at"]
+        read_only_fields = fields
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(trim_whitespace=False, max_length=100)
+    auth = serializers.CharField(trim_whitespace=False, max_length=100)
+
+
+class PushSubscriptionRequestSerializer(serializers.Serializer):
+    """What ``PushSubscription.toJSON()`` gives in the browser (``expirationTime`` is ignored)."""
+
+    endpoint = serializers.CharField(trim_whitespace=False, max_length=1000)
+    keys = PushKeysSerializer()
+
+
+class PushConfigView(APIView):
+    """Whether Web Push is on, and the VAPID public key to subscribe with."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "PushConfig",
+                {
+                    "enabled": serializers.BooleanField(),
+                    "public_key": serializers.CharField(allow_null=True),
+                },
+            )
+        }
+    )
+    def get(self, request):
+        return Response({"enabled": push.push_enabled(), "public_key": push.public_key() or None})
+
+
+class PushSubscriptionListView(generics.ListAPIView):
+    """The member's devices (GET); POST registers this browser's subscription.
+
+    400 for an endpoint that is no https address or keys that are not base64url
+    of the right length; 409 when push is off on this platform.
+    """
+
+    serializer_class = PushSubscriptionSerializer
+
+    def get_queryset(self):
+        return push.push_subscription_list(member=self.request.user)
+
+    @extend_schema(
+        request=PushSubscriptionRequestSerializer,
+        responses={
+            200: PushSubscriptionSerializer,
+            201: PushSubscriptionSerializer,
+            409: refusal("Push-Benachrichtigungen sind auf dieser Plattform nicht eingerichtet."),
+        },
+    )
+    def post(self, request):
+        payload = PushSubscriptionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not push.push_enabled():
+            return Response(
+                {
+                    "code": "push_disabled",
+                    "detail": _(
+                        "Push-Benachrichtigungen sind auf dieser Plattform nicht eingerichtet."
+                    ),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        data = payload.validated_data
+        subscription, created = push.push_subscription_save(
+            member=request.user,
+            endpoint=data["endpoint"],
+            p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"],
+            user_agent=request.headers.get("User-Agent", "")[:500],
+        )
+        return Response(
+            PushSubscriptionSerializer(subscription).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class PushSubscriptionDetailView(APIView):
+    """Remove one of the member's devices; another member's is missing (404)."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        if not push.push_subscription_delete(member=request.user, pk=pk):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)

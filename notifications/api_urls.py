@@ -9,4 +9,15 @@ urlpatterns = [
         api.NotificationReadView.as_view(),
         name="api_notifications_read",
     ),
+    path("push/", api.PushConfigView.as_view(), name="api_push"),
+    path(
+        "push/subscriptions/",
+        api.PushSubscriptionListView.as_view(),
+        name="api_push_subscriptions",
+    ),
+    path(
+        "push/subscriptions/<int:pk>/",
+        api.PushSubscriptionDetailView.as_view(),
+        name="api_push_subscription",
+    ),
 ]

@@ -8,6 +8,11 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # late: receivers import the models, which need the app registry
-        from notifications import receivers
+        from notifications import (
+            checks,  # noqa: F401 (registers the system checks)
+            push,
+            receivers,
+        )
 
         receivers.connect()
+        push.connect()

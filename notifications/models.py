@@ -70,3 +70,36 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class PushSubscription(models.Model):
+    """One browser of a member that asked for Web Push (RFC 8030): where to send and how to encrypt.
+
+    The endpoint is the push service's address for this browser; whoever knows
+    it can send there, so it is shown to nobody but its member. ``p256dh`` and
+    ``auth`` (base64url, RFC 8291) encrypt each message for that browser alone.
+    """
+
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name=_("Mitglied"),
+    )
+    endpoint = models.CharField(_("Adresse beim Push-Dienst"), max_length=1000)
+    p256dh = models.CharField(_("öffentlicher Schlüssel des Geräts"), max_length=100)
+    auth = models.CharField(_("Geheimnis des Geräts"), max_length=50)
+    label = models.CharField(_("Gerät"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("eingerichtet am"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("zuletzt zugestellt am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Push-Abonnement")
+        verbose_name_plural = _("Push-Abonnements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint"], name="push_subscription_unique_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.endpoint[:60]

@@ -28,7 +28,7 @@ from community.models import (
 from events.models import CalendarFeed, Signup
 from files.selectors import files_of_member
 from forum.models import Flag, Post, Reaction, ReadState, Subscription, Thread
-from notifications.models import Notification
+from notifications.models import Notification, PushSubscription
 
 EXPORT_FORMAT = "lotsennetz-export/1"
 # Inside the ZIP: the JSON as the API gives it, and the member's files in a folder.
@@ -126,6 +126,14 @@ def _community(member: User) -> dict:
         "read_at",
         "emailed_at",
     )
+    # The devices for Web Push, without their keys (secrets of the browser, not data about you).
+    push_devices = _rows(
+        PushSubscription.objects.filter(member=member).order_by("created_at", "pk"),
+        "label",
+        "endpoint",
+        "created_at",
+        "last_success_at",
+    )
     return {
         "expertise": expertise,
         "learning_interests": learning,
@@ -135,6 +143,7 @@ def _community(member: User) -> dict:
         "invitations_sent": invitations_sent,
         "invitations_received": invitations_received,
         "notifications": notifications,
+        "push_devices": push_devices,
         "search_document": search_document,
     }
 

@@ -19,7 +19,7 @@ from community.models import (
 from directory import selectors
 from events.models import CalendarFeed, Signup, SignupStatus
 from forum.models import ReadState, Subscription
-from notifications.models import Notification
+from notifications.models import Notification, PushSubscription
 from privacy import services as services_privacy
 from tests.conftest import PASSWORD
 
@@ -77,6 +77,9 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
     from events import services as event_services
 
     event_services.calendar_feed_token(member=world.anna)
+    PushSubscription.objects.create(
+        member=world.anna, endpoint="https://push.example.net/anna", p256dh="x", auth="y"
+    )
     ratelimit.take_token(world.anna.pk)  # the chat's rate limit remembers her last post
     client.force_login(world.anna)  # an open session elsewhere
     services_privacy.member_erase(member=world.anna)
@@ -95,6 +98,7 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
     assert not Signup.objects.filter(member=anna).exists()
     assert not CalendarFeed.objects.filter(member=anna).exists()
     assert not ApiToken.objects.filter(user=anna).exists()
+    assert not PushSubscription.objects.filter(member=anna).exists()
     assert not [
         s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(anna.pk)
     ]

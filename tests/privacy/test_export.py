@@ -13,6 +13,7 @@ from chat import ratelimit
 from chat import services as chat_services
 from community import services
 from forum import services as forum_services
+from notifications.models import PushSubscription
 from privacy import export as privacy
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,13 @@ def test_export_needs_sign_in(client):
 
 def test_export_holds_everything_stored_about_the_member(client, world):
     ratelimit.take_token(world.anna.pk)  # the chat's rate limit remembers her last post
+    PushSubscription.objects.create(
+        member=world.anna,
+        endpoint="https://push.example.net/anna",
+        p256dh="geheimer-schluessel",
+        auth="geheimnis",
+        label="Firefox auf Android",
+    )
     data, raw = download(client, world.anna)
     account = data["account"]
     assert account["email"] == "anna.schmidt@wetzlar.de"
@@ -91,6 +99,8 @@ def test_export_holds_everything_stored_about_the_member(client, world):
     assert data["events"]["signups"][0]["event_title"] == "Netzwerktreffen Mittelhessen"
     assert data["events"]["signups"][0]["status"] == "confirmed"
     assert "Für Anna" in [n["text"] for n in data["notifications"]]
+    assert [d["label"] for d in data["push_devices"]] == ["Firefox auf Android"]
+    assert "geheimer-schluessel" not in raw
     assert "Anna Schmidt" in data["search_document"]["text_a"]
     assert data["api_token"]["created"]
     assert [set(t) for t in data["api_tokens"]] == [{"label", "created_at", "last_used_at"}]

@@ -35,6 +35,10 @@ ANY = "LNNNNNNN"
 ROWS: dict[str, Row] = {
     # --- public: health, legal pages, language, sign-in and account recovery ---------------
     "healthz": Row(lambda w: "/healthz"),
+    "webmanifest": Row(lambda w: "/manifest.webmanifest"),
+    "service_worker": Row(lambda w: "/sw.js"),
+    "offline": Row(lambda w: "/offline/"),
+    "favicon": Row(lambda w: "/favicon.ico"),
     "legal_impressum": Row(lambda w: "/impressum/"),
     "legal_datenschutz": Row(lambda w: "/datenschutz/"),
     "legal_barrierefreiheit": Row(lambda w: "/barrierefreiheit/"),
@@ -174,6 +178,13 @@ ROWS: dict[str, Row] = {
         lambda w: f"/api/members/me/tokens/{w.api_token.pk}/", note="own tokens only"
     ),
     "api_notifications": Row(lambda w: "/api/notifications/"),
+    "api_push": Row(lambda w: "/api/push/"),
+    "api_push_subscriptions": Row(
+        lambda w: "/api/push/subscriptions/", note="own devices only; empty body: 400"
+    ),
+    "api_push_subscription": Row(
+        lambda w: f"/api/push/subscriptions/{w.push_subscription.pk}/", note="own devices only"
+    ),
     "api_file_upload": Row(lambda w: "/api/files/", note="the body lacks the file: 400"),
     "api_file_detail": Row(
         lambda w: f"/api/files/{w.file.pk}/", note="an unattached file: its uploader only"
@@ -303,6 +314,10 @@ PUBLIC_READ_ONLY = {
 # missing from a row answers ANY: pages that only show take GET and HEAD, nothing else.
 EXPECT: dict[str, dict[str, str]] = {
     "healthz": PUBLIC_READ_ONLY,
+    "webmanifest": PUBLIC_READ_ONLY,
+    "service_worker": PUBLIC_READ_ONLY,
+    "offline": PUBLIC_READ_ONLY,
+    "favicon": PUBLIC_READ_ONLY,
     "legal_impressum": PUBLIC_READ_ONLY,
     "legal_datenschutz": PUBLIC_READ_ONLY,
     "legal_barrierefreiheit": PUBLIC_READ_ONLY,
@@ -448,6 +463,9 @@ EXPECT: dict[str, dict[str, str]] = {
         "DELETE": "NNNNNNNN",
     },
     "api_notifications": {"GET": "LOOOOOOO"},
+    "api_push": {"GET": "LOOOOOOO"},
+    "api_push_subscriptions": {"GET": "LOOOOOOO", "POST": "LBBBBBBB"},
+    "api_push_subscription": {"DELETE": "LHHHOHHH"},
     "api_file_upload": {"POST": "LBBBBBBB"},
     "api_file_detail": {"GET": "LHHHOHHH", "DELETE": "LHHHOHHH"},
     "api_notifications_read": {"POST": "LOOOOOOO"},

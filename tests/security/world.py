@@ -21,9 +21,15 @@ from events import services as event_services
 from files import services as file_services
 from forum import services as forum_services
 from forum.models import Category
+from notifications import push
 from notifications import services as notification_services
 from tests.conftest import PASSWORD
 from tests.files import samples
+
+# A valid P-256 point (the curve's generator) as a browser's push key.
+PUSH_P256DH = (
+    "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
+)
 
 ROLES = (
     "anonymous",
@@ -94,6 +100,7 @@ class World:
     tool: object = None
     feed_token: str = ""
     api_token: object = None  # the member's
+    push_subscription: object = None  # the member's device for Web Push
     message_seq: int = 0
     file: object = None  # the member's upload, not attached to anything yet
 
@@ -204,6 +211,12 @@ def build_world() -> World:
     w.feed_token = event_services.calendar_feed_token(member=member)
     services.member_token(member=member, label="Matrix")
     w.api_token = member.api_tokens.get(label="Matrix")
+    w.push_subscription, _created = push.push_subscription_save(
+        member=member,
+        endpoint="https://push.example.net/matrix",
+        p256dh=PUSH_P256DH,
+        auth="AAAAAAAAAAAAAAAAAAAAAA",
+    )
     w.file = file_services.file_upload(
         uploader=member,
         upload=samples.upload("Ablauf.pdf", samples.pdf()),

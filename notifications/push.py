@@ -1,0 +1,298 @@
+"""Web Push: the bell's news on the member's devices, even with the site closed.
+
+A browser that opted in (``PushSubscription``) gets a short JSON message
+``{title, body, url, tag}`` for the notification kinds in ``PUSH_KINDS`` and for
+direct messages (``push_send`` from chat). What it shows is what the bell shows:
+the notification's one-line text, never a post or a message.
+
+Messages are encrypted for the browser (aes128gcm, RFC 8291) and signed with
+the operator's VAPID key (RFC 8292) by pywebpush; without ``VAPID_PUBLIC_KEY``,
+``VAPID_PRIVATE_KEY`` and ``VAPID_SUBJECT`` push is off. Sending happens after
+the commit on a small thread pool of this process, never in the request: a slow
+push service delays nobody, and each call has a timeout. A subscription the
+push service no longer knows (404, 410) is deleted.
+"""
+
+import base64
+import binascii
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connections, transaction
+from django.db.models import QuerySet
+from django.db.models.signals import post_save
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from pywebpush import WebPushException, webpush
+
+from community.models import User
+from notifications.models import Notification, PushSubscription
+
+logger = logging.getLogger(__name__)
+
+# What reaches a device, and the title it carries there; the body is the bell's text.
+PUSH_KINDS = {
+    "chat.direct": _("Direktnachricht"),
+    "chat.mention": _("Erwähnung im Chat"),
+    "forum.mention": _("Erwähnung im Forum"),
+    "forum.reply": _("Neue Antwort im Forum"),
+    "events.promoted": _("Platz frei: Sie sind nachgerückt"),
+}
+MAX_SUBSCRIPTIONS_PER_MEMBER = 20
+# A push service keeps an undelivered message this long (a device that was off).
+TTL_SECONDS = 24 * 60 * 60
+BODY_LENGTH = 200
+
+_P256DH_BYTES = 65  # an uncompressed P-256 point (RFC 8291, section 3.2)
+_AUTH_BYTES = 16
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+# --- configuration ------------------------------------------------------------------
+def push_enabled() -> bool:
+    """True when the operator configured a VAPID key pair and a contact."""
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY and settings.VAPID_SUBJECT)
+
+
+def public_key() -> str:
+    """The VAPID public key for ``pushManager.subscribe`` (empty when push is off)."""
+    return settings.VAPID_PUBLIC_KEY if push_enabled() else ""
+
+
+# --- subscriptions ------------------------------------------------------------------
+def _b64url_bytes(value: object, field: str, length: int) -> bytes:
+    invalid = ValidationError(
+        {field: ValidationError(_("Kein gültiger Schlüssel."), code="invalid")}
+    )
+    if not isinstance(value, str) or not _BASE64URL.match(value) or len(value) > 100:
+        raise invalid
+    try:
+        raw = base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise invalid from exc
+    if len(raw) != length:
+        raise invalid
+    return raw
+
+
+def _validate_endpoint(endpoint: object) -> str:
+    invalid = ValidationError(
+        {
+            "endpoint": ValidationError(
+                _("Die Adresse muss eine https-Adresse eines Push-Dienstes sein."), code="invalid"
+            )
+        }
+    )
+    if not isinstance(endpoint, str) or not 0 < len(endpoint) <= 1000:
+        raise invalid
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError as exc:
+        raise invalid from exc
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or any(c.isspace() or ord(c) < 32 for c in endpoint)
+    ):
+        raise invalid
+    return endpoint
+
+
+def _validate_keys(p256dh: object, auth: object) -> None:
+    point = _b64url_bytes(p256dh, "p256dh", _P256DH_BYTES)
+    _b64url_bytes(auth, "auth", _AUTH_BYTES)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError as exc:
+        raise ValidationError(
+            {"p256dh": ValidationError(_("Kein gültiger Schlüssel."), code="invalid")}
+        ) from exc
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"))
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A short name for the device list ("Firefox auf Android"), never the whole header."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    if not browser and "Safari/" in user_agent:
+        browser = "Safari"
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if browser and system:
+        return str(_("%(browser)s auf %(system)s") % {"browser": browser, "system": system})
+    return browser or system or str(_("Unbekanntes Gerät"))
+
+
+def push_subscription_save(
+    *, member: User, endpoint: object, p256dh: object, auth: object, user_agent: str = ""
+) -> tuple[PushSubscription, bool]:
+    """Remember this browser for the member; returns it and whether it is new.
+
+    The endpoint names one browser: subscribing it again (e.g. after another
+    member signed in on the same device) moves it to the caller, so nobody
+    receives another member's news on a device they no longer use.
+    """
+    endpoint = _validate_endpoint(endpoint)
+    _validate_keys(p256dh, auth)
+    fields = {"member": member, "p256dh": p256dh, "auth": auth, "label": device_label(user_agent)}
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                others = PushSubscription.objects.filter(member=member).exclude(endpoint=endpoint)
+                if others.count() >= MAX_SUBSCRIPTIONS_PER_MEMBER:
+                    raise ValidationError(
+                        _("Sie haben schon %(n)s Geräte eingerichtet; entfernen Sie zuerst eines.")
+                        % {"n": MAX_SUBSCRIPTIONS_PER_MEMBER},
+                        code="too_many",
+                    )
+                return PushSubscription.objects.update_or_create(endpoint=endpoint, defaults=fields)
+        except IntegrityError:  # the same browser subscribed twice at once
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def push_subscription_list(*, member: User) -> QuerySet[PushSubscription]:
+    return PushSubscription.objects.filter(member=member).order_by("-created_at", "-pk")
+
+
+@transaction.atomic
+def push_subscription_delete(*, member: User, pk: int) -> bool:
+    """Forget one of the member's devices; another member's is not found (False)."""
+    deleted, _rows = PushSubscription.objects.filter(member=member, pk=pk).delete()
+    return bool(deleted)
+
+
+# --- sending ------------------------------------------------------------------------
+def notification_payload(notification: Notification) -> dict:
+    """What a device shows for a bell notification: what the bell shows, nothing more."""
+    return {
+        "title": str(PUSH_KINDS.get(notification.kind, settings.SITE_NAME)),
+        "body": notification.text[:BODY_LENGTH],
+        "url": notification.url if notification.url.startswith("/") else "/",
+        "tag": (notification.thread_key or f"notification.{notification.pk}")[:100],
+    }
+
+
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push")
+_pending: set[Future] = set()
+_pending_lock = threading.Lock()
+
+
+def _in_pool(function: Callable, *args) -> None:
+    """Run in a push thread: its database connection goes back when done."""
+    try:
+        function(*args)
+    except Exception:
+        logger.exception("web push failed")
+    finally:
+        connections.close_all()
+
+
+def _submit(function: Callable, *args) -> None:
+    future = _executor.submit(_in_pool, function, *args)
+    with _pending_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def push_wait(timeout: float = 30) -> None:
+    """Wait for the pushes under way (tests, and a management command before it exits)."""
+    with _pending_lock:
+        pending = list(_pending)
+    for future in pending:
+        future.result(timeout=timeout)
+
+
+def push_send(*, member_ids: Iterable[int] | Callable[[], Iterable[int]], payload: dict) -> None:
+    """Push ``payload`` to every device of these members, off the caller's thread.
+
+    Call it after the commit. ``member_ids`` may be a function, called in the
+    push thread, for callers that must not query (chat's event loop).
+    """
+    if not push_enabled():
+        return
+    _submit(_deliver, member_ids, payload)
+
+
+def _deliver(member_ids, payload: dict) -> None:
+    ids = list(member_ids() if callable(member_ids) else member_ids)
+    if not ids:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        data = json.dumps({key: str(value) for key, value in payload.items()})
+    subscriptions = PushSubscription.objects.filter(member_id__in=ids, member__is_active=True)
+    for subscription in subscriptions:
+        _send_one(subscription, data)
+
+
+def _send_one(subscription: PushSubscription, data: str) -> None:
+    try:
+        webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=data,
+            vapid_private_key=settings.VAPID_PRIVATE_KEY,
+            # pywebpush adds aud (the endpoint's origin) and exp to this dict.
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            timeout=settings.PUSH_TIMEOUT_SECONDS,
+            ttl=TTL_SECONDS,
+        )
+    except WebPushException as exc:
+        if exc.status_code in (404, 410):
+            # The browser unsubscribed or the subscription expired: never again.
+            PushSubscription.objects.filter(
+                pk=subscription.pk, endpoint=subscription.endpoint
+            ).delete()
+        else:
+            logger.warning("push service refused a message (status %s)", exc.status_code or "none")
+        return
+    except requests.RequestException as exc:
+        logger.warning("push service unreachable: %s", type(exc).__name__)
+        return
+    PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
+
+
+def _notification_saved(sender, instance: Notification, created: bool, **kwargs) -> None:
+    """A new bell notification of a pushed kind goes to the member's devices on commit."""
+    if not created or instance.kind not in PUSH_KINDS or not push_enabled():
+        return
+    payload = notification_payload(instance)
+    recipient_id = instance.recipient_id
+    transaction.on_commit(lambda: push_send(member_ids=[recipient_id], payload=payload))
+
+
+def connect() -> None:
+    # Until notifications.services sends its own signal for new notifications,
+    # every Notification row created is one the bell shows.
+    post_save.connect(
+        _notification_saved, sender=Notification, dispatch_uid="notifications-push-on-save"
+    )

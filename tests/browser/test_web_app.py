@@ -1,0 +1,181 @@
+"""The platform as a web app in Chromium: manifest, service worker, offline page, push opt-in.
+
+The push opt-in: the test grants the notifications permission; Chromium then
+asks its own push service (Google's FCM) for a subscription, which cannot be
+reached from here (no network, background networking off). The page must say
+so clearly and store nothing; a subscription that the browser does hand out
+reaches the server as the API test shows (tests/notifications/test_push.py).
+"""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from notifications.models import PushSubscription
+from tests.browser.a11y import axe_violations, blocking, describe, new_context
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PUBLIC_KEY = (
+    "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
+)
+
+
+@pytest.fixture
+def context(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, locale="de-DE")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+def sign_in(page, member):
+    page.goto("/anmelden/")
+    page.get_by_label("E-Mail-Adresse").fill(member.email)
+    page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
+
+
+def worker_ready(page) -> str:
+    """Wait until the service worker controls the page; return its script address."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    return page.evaluate("navigator.serviceWorker.controller.scriptURL")
+
+
+def test_the_manifest_is_linked_and_valid(context, live_server):
+    page = context.new_page()
+    page.goto("/anmelden/")
+    href = page.locator('link[rel="manifest"]').get_attribute("href")
+    response = page.request.get(href)
+    assert response.ok
+    assert response.headers["content-type"] == "application/manifest+json"
+    manifest = json.loads(response.text())
+    assert manifest["name"] == "Lotsennetz"
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        image = page.request.get(icon["src"])
+        assert image.ok and image.headers["content-type"] == "image/png"
+        assert image.body()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_worker_registers_and_the_offline_page_shows_without_network(context, member):
+    page = context.new_page()
+    sign_in(page, member)
+    assert worker_ready(page).endswith("/sw.js")
+    page.goto("/forum/")
+    context.set_offline(True)
+    page.goto("/termine/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keine Verbindung")
+    expect(page.get_by_role("link", name="Zur Übersicht")).to_be_visible()
+    # What the worker keeps: the shell and the offline page, never a member's page.
+    kept = page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) {
+                    urls.push(new URL(request.url).pathname);
+                }
+            }
+            return urls;
+        }"""
+    )
+    assert "/offline/" in kept
+    assert all(url == "/offline/" or url.startswith("/static/") for url in kept), kept
+    context.set_offline(False)
+    page.goto("/termine/")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Keine Verbindung")
+
+
+def test_the_profile_says_when_push_is_off(context, member, settings):
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = settings.VAPID_SUBJECT = ""
+    page = context.new_page()
+    sign_in(page, member)
+    page.goto("/profil/")
+    section = page.locator("[data-push-devices]")
+    expect(section).to_contain_text("Push-Benachrichtigungen sind auf dieser Plattform nicht")
+    expect(section.get_by_role("button")).to_have_count(0)
+
+
+def test_opting_in_asks_the_browsers_push_service_and_says_what_happened(context, member, settings):
+    settings.VAPID_PUBLIC_KEY = PUBLIC_KEY
+    settings.VAPID_PRIVATE_KEY = "nur-fuer-den-test"
+    settings.VAPID_SUBJECT = "mailto:betrieb@lotsennetz.example"
+    context.grant_permissions(["notifications"])
+    page = context.new_page()
+    sign_in(page, member)
+    page.goto("/profil/")
+    worker_ready(page)
+    section = page.locator("[data-push-devices]")
+    expect(section.get_by_text("Noch kein Gerät eingerichtet.")).to_be_visible()
+    section.get_by_role("button", name="Benachrichtigungen auf diesem Gerät").click()
+    status = section.get_by_role("status")
+    expect(status).not_to_have_text("Einen Moment …", timeout=30_000)
+    if PushSubscription.objects.filter(member=member).exists():
+        # A browser that reached its push service: the device is listed.
+        expect(status).to_have_text("Dieses Gerät ist eingerichtet.")
+        expect(section.get_by_role("listitem")).to_contain_text("(dieses Gerät)")
+    else:
+        expect(status).to_contain_text(
+            "Der Push-Dienst Ihres Browsers hat dieses Gerät nicht angenommen"
+        )
+        expect(section.get_by_text("Noch kein Gerät eingerichtet.")).to_be_visible()
+
+
+def test_the_profile_lists_the_members_devices_and_removes_one(context, member, settings):
+    from notifications import push
+
+    settings.VAPID_PUBLIC_KEY = PUBLIC_KEY
+    settings.VAPID_PRIVATE_KEY = "nur-fuer-den-test"
+    settings.VAPID_SUBJECT = "mailto:betrieb@lotsennetz.example"
+    for n, agent in enumerate(["Firefox/140.0 Android", "Windows Edg/140"]):
+        push.push_subscription_save(
+            member=member,
+            endpoint=f"https://push.example.net/{n}",
+            p256dh=PUBLIC_KEY,
+            auth="AAAAAAAAAAAAAAAAAAAAAA",
+            user_agent=agent,
+        )
+    page = context.new_page()
+    sign_in(page, member)
+    page.goto("/profil/")
+    devices = page.locator("[data-push-devices]").get_by_role("listitem")
+    expect(devices).to_have_count(2)
+    page.get_by_role("button", name="Gerät „Firefox auf Android“ entfernen").click()
+    expect(devices).to_have_count(1)
+    expect(devices).to_contain_text("Edge auf Windows")
+    assert list(PushSubscription.objects.values_list("label", flat=True)) == ["Edge auf Windows"]
+
+
+def test_the_push_section_with_devices_has_no_serious_accessibility_violation(
+    chromium, live_server, member, settings, axe_script
+):
+    from notifications import push
+
+    settings.VAPID_PUBLIC_KEY = PUBLIC_KEY
+    settings.VAPID_PRIVATE_KEY = "nur-fuer-den-test"
+    settings.VAPID_SUBJECT = "mailto:betrieb@lotsennetz.example"
+    push.push_subscription_save(
+        member=member,
+        endpoint="https://push.example.net/0",
+        p256dh=PUBLIC_KEY,
+        auth="AAAAAAAAAAAAAAAAAAAAAA",
+        user_agent="Firefox/140.0 Android",
+    )
+    context = new_context(chromium, live_server.url, member, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/profil/")
+        section = page.locator("[data-push-devices]")
+        expect(section.get_by_role("listitem")).to_have_count(1)
+        expect(
+            section.get_by_role("button", name="Benachrichtigungen auf diesem Gerät")
+        ).to_be_visible()
+        violations = blocking(axe_violations(page, axe_script))
+        assert not violations, describe(violations)
+    finally:
+        context.close()
