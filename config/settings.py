@@ -391,6 +391,19 @@ VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "").strip()
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "").strip()
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "").strip()
 PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
+# Where subscriptions may point: the browsers' push services (a leading dot
+# admits subdomains). A member's browser names the endpoint, so without this
+# list a member could make the platform send requests to any host, internal
+# ones included. Comma-separated in PUSH_SERVICE_HOSTS to replace the list.
+PUSH_SERVICE_HOSTS = [
+    host.strip().lower()
+    for host in (
+        os.environ.get("PUSH_SERVICE_HOSTS")
+        or "fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
+        "web.push.apple.com,.push.apple.com,.notify.windows.com"
+    ).split(",")
+    if host.strip()
+]
 
 # --- Security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

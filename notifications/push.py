@@ -107,7 +107,25 @@ def _validate_endpoint(endpoint: object) -> str:
         or any(c.isspace() or ord(c) < 32 for c in endpoint)
     ):
         raise invalid
+    if not push_service_allowed(parts.hostname):
+        raise ValidationError(
+            {
+                "endpoint": ValidationError(
+                    _("Diese Adresse gehört zu keinem bekannten Push-Dienst."),
+                    code="unknown_service",
+                )
+            }
+        )
     return endpoint
+
+
+def push_service_allowed(host: str) -> bool:
+    """Only the browsers' push services (settings.PUSH_SERVICE_HOSTS) receive requests."""
+    host = host.lower().rstrip(".")
+    for allowed in settings.PUSH_SERVICE_HOSTS:
+        if (allowed.startswith(".") and host.endswith(allowed)) or host == allowed:
+            return True
+    return False
 
 
 def _validate_keys(p256dh: object, auth: object) -> None:
@@ -253,6 +271,8 @@ def _deliver(member_ids, payload: dict) -> None:
 
 
 def _send_one(subscription: PushSubscription, data: str) -> None:
+    if not push_service_allowed(urlsplit(subscription.endpoint).hostname or ""):
+        return  # stored before the operator narrowed PUSH_SERVICE_HOSTS
     try:
         webpush(
             subscription_info={

@@ -58,3 +58,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # A daphne process started by a test serves the test database as its own.
 if os.environ.get("LOTSENNETZ_CHILD_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["LOTSENNETZ_CHILD_DATABASE_NAME"]
+# The tests' push services (tests/notifications/pushservice.py on 127.0.0.1, and
+# push.example.net for stored subscriptions that are never sent to).
+PUSH_SERVICE_HOSTS = [*PUSH_SERVICE_HOSTS, "push.example.net", "127.0.0.1"]  # noqa: F405

@@ -5,6 +5,7 @@ each test decrypts what the platform sent with the browser's own key.
 """
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -444,3 +445,36 @@ def test_the_system_check_accepts_a_pair_from_vapid_keys_and_refuses_a_mix(vapid
     assert [m.id for m in check_vapid_keys()] == ["notifications.W001"]
     settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = ""
     assert check_vapid_keys() == []
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://10.0.0.1/wpush/abc",
+        "https://localhost/wpush/abc",
+        "https://169.254.169.254/latest/meta-data",
+        "https://intranet.example.org/wpush/abc",
+        "https://fcm.googleapis.com.evil.example/fcm/send/abc",
+        "https://evilpush.apple.com.example/abc",
+    ],
+)
+def test_a_subscription_may_point_only_to_a_known_push_service(member_api, vapid, endpoint):
+    """The browser names the endpoint; without a list of push services a member could
+    make the platform send requests to any host, internal ones included."""
+    response = member_api.post("/api/push/subscriptions/", _body(endpoint), format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["endpoint"]
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com/fcm/send/abc:def",
+        "https://updates.push.services.mozilla.com/wpush/v2/gAAA",
+        "https://web.push.apple.com/QGx",
+        "https://db5p.notify.windows.com/w/?token=abc",
+    ],
+)
+def test_the_browsers_push_services_are_known(endpoint):
+    assert push.push_service_allowed(urlsplit(endpoint).hostname)
