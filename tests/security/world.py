@@ -94,6 +94,7 @@ class World:
     tool: object = None
     feed_token: str = ""
     api_token: object = None  # the member's
+    passkey: object = None  # the member's
     message_seq: int = 0
     file: object = None  # the member's upload, not attached to anything yet
 
@@ -204,6 +205,8 @@ def build_world() -> World:
     w.feed_token = event_services.calendar_feed_token(member=member)
     services.member_token(member=member, label="Matrix")
     w.api_token = member.api_tokens.get(label="Matrix")
+    # A stored passkey as py_webauthn would leave it (no authenticator in this world).
+    w.passkey = member.passkeys.create(credential_id="matrix", public_key=b"-", name="Matrix")
     w.file = file_services.file_upload(
         uploader=member,
         upload=samples.upload("Ablauf.pdf", samples.pdf()),
