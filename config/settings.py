@@ -245,6 +245,9 @@ SIGNUP_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5)
 SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 100)
 SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60)
+# Earlier keys: what they signed or sealed (core.sealing: authenticator secrets,
+# recovery codes) stays valid while the operator rotates SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # Second factor (issue 21): who must have one before reaching anything but its set-up
 # page: "roles" (administrators, staff, moderators, coordinators), "all" or "none".
 SECOND_FACTOR_REQUIRED_FOR = os.environ.get("SECOND_FACTOR_REQUIRED_FOR", "roles").strip().lower()

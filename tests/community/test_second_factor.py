@@ -9,8 +9,10 @@ from django.test import Client
 
 from community import services
 from community.models import ApiToken, RecoveryCode, Role, TotpDevice
+from privacy import services as privacy_services
 from tests.community.second_factor_helpers import oathtool, with_authenticator
 from tests.conftest import PASSWORD
+from tests.queries import assert_constant_queries
 
 SIGN_IN = "/anmelden/"
 SECOND_STEP = "/anmelden/zweiter-faktor/"
@@ -305,3 +307,42 @@ def test_the_new_endpoints_are_in_the_openapi_schema(member_client):
     token = schema["paths"]["/api/auth/token/"]["post"]
     assert "401" in token["responses"]
     assert ApiToken._meta.get_field("second_factor")
+
+
+def test_erasing_the_account_removes_every_factor(member, clock):
+    with_authenticator(member, clock)
+    member.passkeys.create(credential_id="abc", public_key=b"x", name="Laptop")
+    privacy_services.member_erase(member=member)
+    assert not TotpDevice.objects.filter(user=member).exists()
+    assert not RecoveryCode.objects.filter(user=member).exists()
+    assert not member.passkeys.exists()
+
+
+def test_the_factor_page_needs_the_same_queries_with_more_passkeys(
+    member_client, member, clock, django_assert_num_queries
+):
+    with_authenticator(member, clock)
+    member.passkeys.create(credential_id="a", public_key=b"x", name="Eins")
+
+    def grow():
+        for n in range(5):
+            member.passkeys.create(credential_id=f"b{n}", public_key=b"x", name=f"Schlüssel {n}")
+
+    assert_constant_queries(member_client, MANAGE, grow, django_assert_num_queries, status=200)
+
+
+def test_the_token_list_needs_the_same_queries_with_more_tokens(
+    api_client, member, clock, django_assert_num_queries
+):
+    secret, _codes = with_authenticator(member, clock)
+    key = token_request(api_client, member, otp=clock.code(secret)).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    def grow():
+        for _n in range(5):
+            services.member_token(member=member, second_factor=True)
+
+    response = assert_constant_queries(
+        api_client, "/api/members/me/tokens/", grow, django_assert_num_queries, status=200
+    )
+    assert all(token["second_factor"] for token in response.json()["results"])
