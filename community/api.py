@@ -435,6 +435,23 @@ class MemberTotpView(APIView):
         },
     )
     def post(self, request):
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if (
+            token is not None
+            and not token.second_factor
+            and services.member_has_second_factor(request.user)
+        ):
+            # A key issued on the password alone must not replace the factor it skipped.
+            raise exceptions.ValidationError(
+                {
+                    "detail": _(
+                        "Ihr Konto hat schon einen zweiten Faktor. Ersetzen Sie ihn mit "
+                        "einem Zugangsschlüssel, der mit zweitem Faktor ausgestellt wurde, "
+                        "oder im Profil."
+                    )
+                },
+                code="second_factor_exists",
+            )
         _device, secret = services.totp_begin(member=request.user)
         uri = services.totp_provisioning_uri(member=request.user, secret=secret)
         return Response({"secret": secret, "otpauth_url": uri})

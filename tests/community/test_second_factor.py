@@ -346,3 +346,17 @@ def test_the_token_list_needs_the_same_queries_with_more_tokens(
         api_client, "/api/members/me/tokens/", grow, django_assert_num_queries, status=200
     )
     assert all(token["second_factor"] for token in response.json()["results"])
+
+
+def test_a_key_issued_on_the_password_alone_cannot_replace_the_authenticator(
+    api_client, member, clock
+):
+    old_key = token_request(api_client, member).json()["token"]  # before the factor
+    secret, _codes = with_authenticator(member, clock)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {old_key}")
+    assert api_client.post("/api/members/me/totp/").status_code == 400
+    assert not TotpDevice.objects.filter(user=member, confirmed_at__isnull=True).exists()
+    api_client.credentials()
+    new_key = token_request(api_client, member, otp=clock.code(secret)).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {new_key}")
+    assert api_client.post("/api/members/me/totp/").status_code == 200
