@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import ApiToken, Passkey
+from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,3 +87,41 @@ def test_without_the_authenticator_a_recovery_code_from_the_set_up_signs_in(
     page.get_by_role("textbox", name="Code").fill(first_code)
     page.get_by_role("button", name="Bestätigen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen, Anna")
+
+
+def test_the_second_factor_pages_have_no_serious_accessibility_violation(
+    chromium, live_server, member, axe_script
+):
+    """The factor page (with a passkey and an app), the app's set-up with its QR code,
+    the recovery codes and the sign-in's second step, at 1280 and at 320 pixels."""
+    member.passkeys.create(credential_id="a11y", public_key=b"-", name="Dienstlaptop")
+    context = new_context(chromium, live_server.url, member, bypass_csp=True)
+    try:
+        page = context.new_page()
+        checked = []
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto("/profil/zweiter-faktor/")
+            checked.append(("factors", blocking(axe_violations(page, axe_script))))
+            page.get_by_role("button", name="Authenticator-App einrichten").click()
+            expect(page.locator(".totp-qr svg")).to_be_visible()
+            checked.append(("app set-up", blocking(axe_violations(page, axe_script))))
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        anonymous = new_context(chromium, live_server.url, bypass_csp=True)
+        try:
+            step = anonymous.new_page()
+            step.goto("/anmelden/")
+            step.get_by_label("E-Mail-Adresse").fill(member.email)
+            step.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
+            step.get_by_role("button", name="Anmelden").click()
+            expect(step.get_by_role("heading", level=1)).to_have_text("Anmelden: zweiter Faktor")
+            checked.append(("second step", blocking(axe_violations(step, axe_script))))
+            step.get_by_role("textbox", name="Code").fill("123")
+            step.get_by_role("button", name="Bestätigen").click()
+            checked.append(("second step, error", blocking(axe_violations(step, axe_script))))
+        finally:
+            anonymous.close()
+        wrong = [f"{name}:\n{describe(v)}" for name, v in checked if v]
+        assert not wrong, "\n".join(wrong)
+    finally:
+        context.close()
