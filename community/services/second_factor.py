@@ -339,3 +339,13 @@ def passkey_remove(*, passkey: Passkey) -> None:
     member = passkey.user
     passkey.delete()
     _forget_recovery_codes_without_factor(member)
+
+
+@transaction.atomic
+def second_factor_reset(*, member: User) -> None:
+    """Remove every factor of a member who lost them (by an administrator, on request);
+    the member signs in with the password alone and, if their role requires it, sets up
+    a new one at once."""
+    TotpDevice.objects.filter(user=member).delete()
+    Passkey.objects.filter(user=member).delete()
+    RecoveryCode.objects.filter(user=member).delete()

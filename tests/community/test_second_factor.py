@@ -360,3 +360,21 @@ def test_a_key_issued_on_the_password_alone_cannot_replace_the_authenticator(
     new_key = token_request(api_client, member, otp=clock.code(secret)).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {new_key}")
     assert api_client.post("/api/members/me/totp/").status_code == 200
+
+
+def test_an_administrator_removes_the_factor_of_a_member_who_lost_it(
+    client, member, make_member, clock
+):
+    with_authenticator(member, clock)
+    admin = make_member(role=Role.ADMIN)
+    admin.is_staff = True
+    admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin)
+    response = client.post(
+        "/admin/community/user/",
+        {"action": "second_factor_reset", "_selected_action": [member.pk]},
+    )
+    assert response.status_code == 302
+    assert not services.member_has_second_factor(member)
+    assert not RecoveryCode.objects.filter(user=member).exists()
