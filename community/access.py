@@ -9,6 +9,7 @@ from community.models import (
     ApiToken,
     Expertise,
     Municipality,
+    Passkey,
     Project,
     ProjectInvitation,
     Qualification,
@@ -187,3 +188,13 @@ def can_see_member_photo(user: User, member: User) -> bool:
 
 def can_manage_member_photo(user: User, member: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.pk == member.pk)
+
+
+def access_passkey(user: User, passkey_id):
+    """One of the user's own passkeys; anyone else's is missing (404)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return Passkey.objects.select_related("user").get(pk=int(passkey_id), user=user)
+    except (Passkey.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404 from exc

@@ -80,8 +80,18 @@ class MemberChangeForm(NormalisedEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
+@admin.action(description=_("Zweiten Faktor entfernen (Gerät verloren)"))
+def second_factor_reset(modeladmin, request, queryset):
+    """For a member who lost authenticator and recovery codes, after checking who asks."""
+    for member in queryset:
+        services.second_factor_reset(member=member)
+        modeladmin.log_change(request, member, _("Zweiter Faktor entfernt."))
+    modeladmin.message_user(request, _("Der zweite Faktor ist entfernt."))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    actions = [second_factor_reset]
     form = MemberChangeForm
     add_form = MemberCreationForm
     list_display = ["display_name", "email", "municipality", "role", "is_active", "date_joined"]
@@ -154,10 +164,10 @@ class UserAdmin(DjangoUserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """API tokens can be seen and revoked (deleted) here, never created or read back."""
 
-    list_display = ["user", "label", "created_at", "last_used_at"]
+    list_display = ["user", "label", "created_at", "last_used_at", "second_factor"]
     search_fields = ["user__email", "user__display_name", "label"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "label", "created_at", "last_used_at"]
+    readonly_fields = ["user", "label", "created_at", "last_used_at", "second_factor"]
     exclude = ["key_hash"]
 
     def has_add_permission(self, request):

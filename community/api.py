@@ -6,7 +6,7 @@ Views parse input, check access and call one service; see ../shared/API.md.
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import (
     exceptions,
     generics,
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import access, selectors, services
-from community.backends import sign_in
+from community.backends import second_factor_check, sign_in
 from community.models import (
     LEVEL_CODES,
     ApiToken,
@@ -176,12 +176,36 @@ class MemberAdminUpdateSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
+class OtpField(serializers.CharField):
+    """A current authenticator code (6 digits) or an unused recovery code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", services.OTP_MAX_LENGTH)
+        kwargs.setdefault(
+            "help_text", "6 Ziffern aus der Authenticator-App oder ein Wiederherstellungscode."
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):  # a JSON number would lose leading zeros
+            raise serializers.ValidationError(services.otp_shape_message(), code="otp_malformed")
+        value = super().to_internal_value(data)
+        if not services.otp_well_formed(value):
+            raise serializers.ValidationError(services.otp_shape_message(), code="otp_malformed")
+        return value
+
+
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     label = serializers.CharField(
         max_length=services.API_TOKEN_LABEL_LENGTH, required=False, allow_blank=True
     )
+    otp = OtpField(required=False)
+
+
+class TotpConfirmSerializer(serializers.Serializer):
+    otp = OtpField()
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -191,7 +215,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "label", "created_at", "last_used_at", "current"]
+        fields = ["id", "label", "created_at", "last_used_at", "current", "second_factor"]
         read_only_fields = fields
 
     def get_current(self, token) -> bool:
@@ -326,6 +350,26 @@ def _raise_for(exc: ValidationError):
 
 
 # --- views ------------------------------------------------------------------
+OTP_REFUSAL = OpenApiResponse(
+    inline_serializer(
+        "OtpRefusal",
+        {
+            "code": serializers.ChoiceField(choices=["otp_required", "otp_invalid"]),
+            "detail": serializers.CharField(),
+        },
+    ),
+    description="Zweiter Faktor fehlt oder stimmt nicht.",
+)
+
+
+def _otp_refused(code: str, detail: str) -> Response:
+    return Response(
+        {"code": code, "detail": detail},
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": "Token"},
+    )
+
+
 class AuthTokenView(APIView):
     """Exchange e-mail and password for the member's API token."""
 
@@ -336,11 +380,16 @@ class AuthTokenView(APIView):
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            401: OTP_REFUSAL,
             # Without authentication classes DRF answers a failed sign-in with 403.
             403: refusal("E-Mail-Adresse oder Passwort stimmen nicht."),
             429: THROTTLED,
         },
         auth=[],
+        description=(
+            "For an account with a second factor, the call without `otp` answers 401 "
+            '`{"code": "otp_required"}`; with a wrong `otp` 401 `{"code": "otp_invalid"}`.'
+        ),
     )
     def post(self, request):
         payload = TokenRequestSerializer(data=request.data)
@@ -352,12 +401,82 @@ class AuthTokenView(APIView):
             if exc.code == "throttled":
                 raise exceptions.Throttled(detail=exc.messages[0]) from exc
             raise exceptions.AuthenticationFailed(detail=exc.messages[0]) from exc
-        response = Response(
-            {"token": services.member_token(member=user, label=data.get("label", ""))}
+        with_second_factor = services.member_has_second_factor(user)
+        if with_second_factor:
+            if "otp" not in data:
+                return _otp_refused(
+                    "otp_required", _("Dieses Konto verlangt einen zweiten Faktor (otp).")
+                )
+            try:
+                second_factor_check(request=request, member=user, otp=data["otp"])
+            except ValidationError as exc:
+                if exc.code == "throttled":
+                    raise exceptions.Throttled(detail=exc.messages[0]) from exc
+                return _otp_refused("otp_invalid", exc.messages[0])
+        token = services.member_token(
+            member=user, label=data.get("label", ""), second_factor=with_second_factor
         )
+        response = Response({"token": token})
         # A client that keeps cookies is a known device of the account, as a browser is.
         throttling.set_device_cookie(response, request=request, email=user.email)
         return response
+
+
+class MemberTotpView(APIView):
+    """Start setting up an authenticator app: a new, unconfirmed secret."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "TotpSetup",
+                {"secret": serializers.CharField(), "otpauth_url": serializers.CharField()},
+            )
+        },
+    )
+    def post(self, request):
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if (
+            token is not None
+            and not token.second_factor
+            and services.member_has_second_factor(request.user)
+        ):
+            # A key issued on the password alone must not replace the factor it skipped.
+            raise exceptions.ValidationError(
+                {
+                    "detail": _(
+                        "Ihr Konto hat schon einen zweiten Faktor. Ersetzen Sie ihn mit "
+                        "einem Zugangsschlüssel, der mit zweitem Faktor ausgestellt wurde, "
+                        "oder im Profil."
+                    )
+                },
+                code="second_factor_exists",
+            )
+        _device, secret = services.totp_begin(member=request.user)
+        uri = services.totp_provisioning_uri(member=request.user, secret=secret)
+        return Response({"secret": secret, "otpauth_url": uri})
+
+
+class MemberTotpConfirmView(APIView):
+    """Confirm the authenticator with a current code; the recovery codes are shown once."""
+
+    @extend_schema(
+        request=TotpConfirmSerializer,
+        responses={
+            200: inline_serializer(
+                "TotpConfirmed",
+                {"recovery_codes": serializers.ListField(child=serializers.CharField())},
+            )
+        },
+    )
+    def post(self, request):
+        payload = TotpConfirmSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            codes = services.totp_confirm(member=request.user, otp=payload.validated_data["otp"])
+        except ValidationError as exc:
+            raise exceptions.ValidationError({"otp": exc.messages}, code=exc.code) from exc
+        return Response({"recovery_codes": codes})
 
 
 class MemberTokenListView(generics.ListAPIView):

@@ -15,6 +15,12 @@ router.register("projects", api.ProjectViewSet, basename="project")
 urlpatterns = [
     path("auth/token/", api.AuthTokenView.as_view(), name="api_token"),
     path("members/me/tokens/", api.MemberTokenListView.as_view(), name="api_member_tokens"),
+    path("members/me/totp/", api.MemberTotpView.as_view(), name="api_member_totp"),
+    path(
+        "members/me/totp/confirm/",
+        api.MemberTotpConfirmView.as_view(),
+        name="api_member_totp_confirm",
+    ),
     path(
         "members/me/tokens/<int:pk>/",
         api.MemberTokenDetailView.as_view(),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from community.models import User
+from community.services.second_factor import member_has_second_factor, second_factor_code_use
 from core import throttling
 from core.addresses import canonical_email
 
@@ -56,7 +57,10 @@ def sign_in(*, request, email: str, password: str) -> User:
         raise ValidationError(
             _("E-Mail-Adresse oder Passwort stimmen nicht."), code="invalid_login"
         )
-    throttling.signin_reset(email=email, device=device)
+    # With a second factor the lockout lifts only after the code: else knowing the
+    # password would reset the count of wrong codes before each new round of guesses.
+    if not member_has_second_factor(user):
+        throttling.signin_reset(email=email, device=device)
     return user
 
 
@@ -72,3 +76,32 @@ def password_check(*, request, member: User, password: str) -> None:
         throttling.signin_failed(email=email, address=address, device=device)
         raise ValidationError(_("Das Passwort stimmt nicht."), code="password_incorrect")
     throttling.signin_reset(email=email, device=device)
+
+
+def second_factor_check(*, request, member: User, otp: str) -> str:
+    """Check a second-factor code (authenticator or recovery) on the sign-in throttle.
+
+    A wrong code counts as a wrong password would: five per account (or per known
+    browser) and the door closes for a quarter of an hour. Returns the kind of code.
+    """
+    email = member.email_canonical or canonical_email(member.email)
+    address, device = _throttle_for(request, email)
+    try:
+        kind = second_factor_code_use(member=member, otp=otp)
+    except ValidationError:
+        throttling.signin_failed(email=email, address=address, device=device)
+        raise
+    throttling.signin_reset(email=email, device=device)
+    return kind
+
+
+def second_factor_failed(*, request, member: User) -> None:
+    """A failed passkey check counts on the same throttle as a wrong code."""
+    email = member.email_canonical or canonical_email(member.email)
+    address, device = _throttle_for(request, email)
+    throttling.signin_failed(email=email, address=address, device=device)
+
+
+def second_factor_throttled(*, request, member: User) -> None:
+    """Raise the throttle's ValidationError if this account is locked right now."""
+    _throttle_for(request, member.email_canonical or canonical_email(member.email))

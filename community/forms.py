@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from community import services
-from community.backends import password_check, sign_in
+from community.backends import password_check, second_factor_check, sign_in
 from community.models import (
     Level,
     Municipality,
@@ -68,6 +68,15 @@ class AdminLoginForm(AdminAuthenticationForm):
         if email and password:
             self.user_cache = sign_in(request=self.request, email=email, password=password)
             self.confirm_login_allowed(self.user_cache)
+            if services.member_has_second_factor(self.user_cache):
+                # The admin login knows no second step: such accounts use the sign-in page.
+                raise ValidationError(
+                    _(
+                        "Ihr Konto ist mit einem zweiten Faktor geschützt. Bitte melden Sie "
+                        "sich über die Anmeldeseite an."
+                    ),
+                    code="second_factor",
+                )
         return self.cleaned_data
 
 
@@ -338,3 +347,86 @@ class DocumentsForm(forms.Form):
     """Documents added to a project by its people (hidden inputs of the page's uploader)."""
 
     attachments = AttachmentIdsField(required=True)
+
+
+# --- second factor (issue 21) ---------------------------------------------------------------
+class OtpField(forms.CharField):
+    """A code from the authenticator app, or a recovery code; its shape is checked here."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Code"))
+        kwargs.setdefault("max_length", services.OTP_MAX_LENGTH)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not services.otp_well_formed(value):
+            raise ValidationError(services.otp_shape_message(), code="otp_malformed")
+
+
+class SecondFactorCodeForm(forms.Form):
+    """The second step of signing in: a code, checked on the sign-in throttle."""
+
+    otp = OtpField(
+        help_text=_(
+            "Die 6 Ziffern aus Ihrer Authenticator-App oder einer Ihrer Wiederherstellungscodes."
+        )
+    )
+
+    def __init__(self, *args, request, member: User, **kwargs):
+        self.request = request
+        self.member = member
+        super().__init__(*args, **kwargs)
+        self.fields["otp"].widget.attrs["autofocus"] = True
+
+    def clean_otp(self):
+        otp = self.cleaned_data["otp"]
+        second_factor_check(request=self.request, member=self.member, otp=otp)
+        return otp
+
+
+class TotpConfirmForm(forms.Form):
+    otp = OtpField(
+        label=_("Code aus der App"),
+        help_text=_("Die 6 Ziffern, die Ihre Authenticator-App jetzt zeigt."),
+    )
+
+
+class FactorChangeForm(forms.Form):
+    """Removing a factor or renewing recovery codes: the password or a current code."""
+
+    password = forms.CharField(
+        label=_("Passwort"),
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp = OtpField(label=_("oder ein aktueller Code"), required=False)
+
+    def __init__(self, *args, request, member: User, **kwargs):
+        self.request = request
+        self.member = member
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        password = self.cleaned_data.get("password")
+        otp = self.cleaned_data.get("otp")
+        if self.errors:
+            return self.cleaned_data
+        if password:
+            password_check(request=self.request, member=self.member, password=password)
+        elif otp:
+            second_factor_check(request=self.request, member=self.member, otp=otp)
+        else:
+            raise ValidationError(
+                _("Bitte bestätigen Sie mit Ihrem Passwort oder einem aktuellen Code."),
+                code="required",
+            )
+        return self.cleaned_data

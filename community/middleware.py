@@ -5,8 +5,18 @@ legal pages) are the exceptions. API views are left to Django REST framework,
 which answers 401/403 with a JSON reason instead of a redirect.
 """
 
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from rest_framework.authentication import get_authorization_header
 from rest_framework.views import APIView
+
+from community import services
+from community.authentication import key_from_authorization, request_token
 
 
 class ClosedNetworkMiddleware(LoginRequiredMiddleware):
@@ -15,3 +25,78 @@ class ClosedNetworkMiddleware(LoginRequiredMiddleware):
         if isinstance(view_class, type) and issubclass(view_class, APIView):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+# Pages a member who still needs a second factor may reach: setting it up, signing out.
+SECOND_FACTOR_FREE_PAGES = {"logout", "set_language"}
+SECOND_FACTOR_FREE_API = {"api_token", "api_member_totp", "api_member_totp_confirm"}
+
+
+def _is_api_view(view_func) -> bool:
+    view_class = getattr(view_func, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+def _acting_member(request, api: bool):
+    """The member the view will act for: a valid token's (API) or the session's."""
+    if api and key_from_authorization(get_authorization_header(request)):
+        token = request_token(request)
+        return token.user if token is not None else None
+    user = request.user
+    return user if user.is_authenticated else None
+
+
+class SecondFactorRequiredMiddleware:
+    """Members whose role requires a second factor reach only its set-up until they have one.
+
+    Pages redirect to ``/profil/zweiter-faktor/``; the API answers 403
+    ``{"code": "second_factor_required"}`` except for the endpoints that set one up
+    (../shared/API.md). Public pages (``login_not_required``) stay public.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        api = _is_api_view(view_func)
+        if not api and not getattr(view_func, "login_required", True):
+            return None
+        match = request.resolver_match
+        name = match.view_name if match is not None else ""
+        if api and name in SECOND_FACTOR_FREE_API:
+            return None
+        if not api and (name in SECOND_FACTOR_FREE_PAGES or name.startswith("second_factor")):
+            return None
+        member = _acting_member(request, api)
+        if member is None or not services.second_factor_missing(member):
+            return None
+        if api:
+            return JsonResponse(
+                {
+                    "code": "second_factor_required",
+                    "detail": _(
+                        "Ihre Rolle verlangt einen zweiten Faktor. Richten Sie zuerst eine "
+                        "Authenticator-App ein (POST /api/members/me/totp/)."
+                    ),
+                },
+                status=403,
+            )
+        return redirect("second_factor_manage")
+
+
+@database_sync_to_async
+def _socket_needs_second_factor(user) -> bool:
+    return bool(user is not None and user.is_authenticated and services.second_factor_missing(user))
+
+
+class SecondFactorSocketMiddleware(BaseMiddleware):
+    """WebSockets of a member who still needs a second factor authenticate nobody:
+    every consumer then refuses them (4401), as it refuses a socket without a session."""
+
+    async def __call__(self, scope, receive, send):
+        if await _socket_needs_second_factor(scope.get("user")):
+            scope = {**scope, "user": AnonymousUser()}
+        return await super().__call__(scope, receive, send)

@@ -504,6 +504,13 @@ class ApiToken(models.Model):
     label = models.CharField(_("Bezeichnung"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
     last_used_at = models.DateTimeField(_("zuletzt benutzt"), default=timezone.now)
+    second_factor = models.BooleanField(
+        _("mit zweitem Faktor"),
+        default=False,
+        help_text=_(
+            "Ausgestellt nach Passwort und Code (Authenticator-App oder Wiederherstellung)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("API-Zugangsschlüssel")
@@ -869,3 +876,88 @@ class MemberSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.member_id)
+
+
+# --- second factor (issue 21) ---------------------------------------------------------------
+class TotpDevice(models.Model):
+    """An authenticator app (RFC 6238). The secret is stored encrypted with a key derived
+    from SECRET_KEY (community.second_factor): a database dump alone holds no usable secret.
+
+    A member has at most one confirmed authenticator and at most one being set up; a
+    used time step is remembered, so a code cannot be replayed within its window.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="totp_devices", verbose_name=_("Mitglied")
+    )
+    secret_encrypted = models.TextField(_("Geheimnis (verschlüsselt)"), editable=False)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("zuletzt benutzter Zeitschritt"), null=True)
+
+    class Meta:
+        verbose_name = _("Authenticator-App")
+        verbose_name_plural = _("Authenticator-Apps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(confirmed_at__isnull=False),
+                name="totp_one_confirmed_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="totp_one_pending_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only a keyed hash (HMAC with
+    SECRET_KEY) is stored, and a used code is kept with its time so it never works again."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("Mitglied")
+    )
+    code_hash = models.CharField(_("Code-Hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    used_at = models.DateTimeField(_("benutzt am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Wiederherstellungscode")
+        verbose_name_plural = _("Wiederherstellungscodes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "code_hash"], name="recovery_code_unique_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (passkey or security key): its public key and signature count."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="passkeys", verbose_name=_("Mitglied")
+    )
+    credential_id = models.CharField(
+        _("Kennung des Schlüssels"), max_length=1400, unique=True, editable=False
+    )
+    public_key = models.BinaryField(_("öffentlicher Schlüssel"))
+    sign_count = models.PositiveBigIntegerField(_("Signaturzähler"), default=0)
+    name = OneLineCharField(_("Bezeichnung"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("zuletzt benutzt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Passkey")
+        verbose_name_plural = _("Passkeys")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.user)

@@ -17,10 +17,13 @@ from community.models import (
     Invitation,
     MemberExpertise,
     Municipality,
+    Passkey,
     Project,
     ProjectInvitation,
+    RecoveryCode,
     Role,
     Tool,
+    TotpDevice,
     User,
 )
 from core.addresses import email_domain
@@ -207,3 +210,24 @@ def invitation_for_token(token: str) -> Invitation | None:
     if invitation is None or not invitation.is_open:
         return None
     return invitation
+
+
+def member_second_factors(*, member: User) -> dict:
+    """What protects the member's sign-in: the authenticator app, passkeys, unused codes."""
+    return {
+        "totp": TotpDevice.objects.filter(user=member, confirmed_at__isnull=False).first(),
+        "passkeys": list(Passkey.objects.filter(user=member).order_by("created_at", "pk")),
+        "recovery_left": RecoveryCode.objects.filter(user=member, used_at__isnull=True).count(),
+    }
+
+
+def member_pending_totp(*, member: User) -> TotpDevice | None:
+    """The authenticator app being set up, not yet confirmed."""
+    return TotpDevice.objects.filter(user=member, confirmed_at__isnull=True).first()
+
+
+def active_member_by_pk(pk) -> User | None:
+    """An active member by primary key, or None for anything else."""
+    if not isinstance(pk, int):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()

@@ -6,6 +6,44 @@ from community import views
 urlpatterns = [
     path("anmelden/", views.LoginView.as_view(), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("anmelden/zweiter-faktor/", views.second_factor_signin, name="second_factor_signin"),
+    path(
+        "anmelden/zweiter-faktor/passkey/optionen/",
+        views.second_factor_signin_passkey_options,
+        name="second_factor_signin_passkey_options",
+    ),
+    path(
+        "anmelden/zweiter-faktor/passkey/",
+        views.second_factor_signin_passkey,
+        name="second_factor_signin_passkey",
+    ),
+    path("profil/zweiter-faktor/", views.second_factor_manage, name="second_factor_manage"),
+    path("profil/zweiter-faktor/app/", views.totp_setup, name="second_factor_totp_setup"),
+    path(
+        "profil/zweiter-faktor/app/entfernen/",
+        views.totp_remove,
+        name="second_factor_totp_remove",
+    ),
+    path(
+        "profil/zweiter-faktor/passkeys/optionen/",
+        views.passkey_register_options,
+        name="second_factor_passkey_options",
+    ),
+    path(
+        "profil/zweiter-faktor/passkeys/",
+        views.passkey_register,
+        name="second_factor_passkey_register",
+    ),
+    path(
+        "profil/zweiter-faktor/passkeys/<int:pk>/entfernen/",
+        views.passkey_remove,
+        name="second_factor_passkey_remove",
+    ),
+    path(
+        "profil/zweiter-faktor/wiederherstellungscodes/",
+        views.recovery_codes_renew,
+        name="second_factor_recovery_codes",
+    ),
     path("registrieren/", views.signup, name="signup"),
     path("registrieren/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("einladung/<str:token>/", views.invitation_accept, name="invitation_accept"),

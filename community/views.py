@@ -1,24 +1,32 @@
 """Pages of the community app: sign-in and the ways in, dashboard, profiles."""
 
+import base64
+import json
+import time
+
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotFound, HttpResponseServerError
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponseServerError, JsonResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.template import loader
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, selectors, services
+from community import access, backends, selectors, services
 from community.forms import (
     AccountSetupForm,
     DocumentsForm,
     ExpertiseForm,
+    FactorChangeForm,
     InviteForm,
     LoginForm,
     MemberPasswordResetForm,
@@ -26,8 +34,10 @@ from community.forms import (
     ProjectForm,
     QualificationForm,
     ResettingSetPasswordForm,
+    SecondFactorCodeForm,
     SignupForm,
     ThrottledPasswordChangeForm,
+    TotpConfirmForm,
 )
 from core import throttling
 from core.api_errors import (
@@ -59,6 +69,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        member = form.get_user()
+        if services.member_has_second_factor(member):
+            # Not signed in yet: the code step (second_factor_signin) completes it.
+            self.request.session.cycle_key()
+            _pending_start(self.request, member, self.get_redirect_url())
+            return redirect("second_factor_signin")
         response = super().form_valid(form)
         # This browser is now a known device of the account (core.throttling).
         throttling.set_device_cookie(response, request=self.request, email=form.get_user().email)
@@ -416,3 +432,262 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return api_server_error(request)
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+# --- second factor (issue 21) ------------------------------------------------------------
+# Between password and code the session holds only the member's id and a deadline;
+# it is signed in (login(), new session key) once the second step succeeds.
+PENDING_KEY = "second_factor_pending"
+PASSKEY_CHALLENGE_KEY = "second_factor_passkey_challenge"
+
+
+def _pending_start(request, member, next_url: str) -> None:
+    request.session[PENDING_KEY] = {
+        "member": member.pk,
+        "until": int(time.time()) + settings.SECOND_FACTOR_PENDING_SECONDS,
+        "next": next_url,
+    }
+
+
+def _pending_member(request):
+    """The member who gave the right password a moment ago, or None (expired, gone)."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None
+    member = selectors.active_member_by_pk(pending.get("member"))
+    return member
+
+
+def _safe_next(request, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _complete_sign_in(request, member):
+    next_url = _safe_next(request, (request.session.get(PENDING_KEY) or {}).get("next"))
+    request.session.pop(PENDING_KEY, None)
+    request.session.pop(PASSKEY_CHALLENGE_KEY, None)
+    login(request, member, backend=BACKEND)
+    return next_url
+
+
+def _relying_party(request) -> tuple[str, str]:
+    """WebAuthn's RP ID (the host name passkeys are bound to) and the expected origin."""
+    host = request.get_host()
+    rp_id = settings.WEBAUTHN_RP_ID or host.rsplit(":", 1)[0].strip("[]")
+    return rp_id, f"{request.scheme}://{host}"
+
+
+def _json_body(request) -> dict | None:
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _json_error(message: str, status: int = 400, code: str = "invalid") -> JsonResponse:
+    return JsonResponse({"detail": message, "code": code}, status=status)
+
+
+def _challenge_store(request, challenge: bytes) -> None:
+    request.session[PASSKEY_CHALLENGE_KEY] = {
+        "challenge": base64.urlsafe_b64encode(challenge).decode(),
+        "until": int(time.time()) + settings.SECOND_FACTOR_PENDING_SECONDS,
+    }
+
+
+def _challenge_take(request) -> bytes | None:
+    """The challenge the server issued last, once: a second answer to it is refused."""
+    stored = request.session.pop(PASSKEY_CHALLENGE_KEY, None)
+    if not isinstance(stored, dict) or stored.get("until", 0) < time.time():
+        return None
+    return base64.urlsafe_b64decode(stored["challenge"])
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def second_factor_signin(request):
+    """The second step of signing in: a code (app or recovery) or a passkey."""
+    member = _pending_member(request)
+    if member is None:
+        request.session.pop(PENDING_KEY, None)
+        messages.error(request, _("Die Anmeldung ist abgelaufen. Bitte beginnen Sie noch einmal."))
+        return redirect("login")
+    form = SecondFactorCodeForm(request.POST or None, request=request, member=member)
+    if request.method == "POST" and form.is_valid():
+        next_url = _complete_sign_in(request, member)
+        response = redirect(next_url)
+        throttling.set_device_cookie(response, request=request, email=member.email)
+        return response
+    return render(
+        request,
+        "community/second_factor_signin.html",
+        {"form": form, "factors": selectors.member_second_factors(member=member)},
+    )
+
+
+@login_not_required
+@require_http_methods(["POST"])
+def second_factor_signin_passkey_options(request):
+    member = _pending_member(request)
+    if member is None:
+        return _json_error(_("Die Anmeldung ist abgelaufen."), 403, "expired")
+    options, challenge = services.passkey_authentication_options(
+        member=member, rp_id=_relying_party(request)[0]
+    )
+    _challenge_store(request, challenge)
+    return HttpResponse(options, content_type="application/json")
+
+
+@login_not_required
+@require_http_methods(["POST"])
+def second_factor_signin_passkey(request):
+    member = _pending_member(request)
+    if member is None:
+        return _json_error(_("Die Anmeldung ist abgelaufen."), 403, "expired")
+    credential, challenge = _json_body(request), _challenge_take(request)
+    if credential is None or challenge is None:
+        return _json_error(_("Die Anfrage ist ungültig."))
+    rp_id, origin = _relying_party(request)
+    try:
+        backends.second_factor_throttled(request=request, member=member)
+        services.passkey_use(
+            member=member, credential=credential, challenge=challenge, rp_id=rp_id, origin=origin
+        )
+    except ValidationError as exc:
+        if exc.code != "throttled":
+            backends.second_factor_failed(request=request, member=member)
+        return _json_error(exc.messages[0], 429 if exc.code == "throttled" else 400, exc.code)
+    next_url = _complete_sign_in(request, member)
+    response = JsonResponse({"redirect": next_url})
+    throttling.set_device_cookie(response, request=request, email=member.email)
+    return response
+
+
+@require_safe
+def second_factor_manage(request):
+    """The member's factors; for required roles without one, the only reachable page."""
+    return render(
+        request,
+        "community/second_factor.html",
+        {
+            "factors": selectors.member_second_factors(member=request.user),
+            "required": services.second_factor_required(request.user),
+            "change_form": FactorChangeForm(request=request, member=request.user),
+        },
+    )
+
+
+def _totp_setup_page(request, form, secret: str, status: int = 200):
+    uri = services.totp_provisioning_uri(member=request.user, secret=secret)
+    qr_svg = segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title=_("QR-Code für die Authenticator-App")
+    )
+    return render(
+        request,
+        "community/totp_setup.html",
+        {
+            "form": form,
+            "secret": secret,
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "qr_svg": mark_safe(qr_svg),  # noqa: S308 - segno's own SVG of our own URI
+            "otpauth_url": uri,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def totp_setup(request):
+    """POST without a code starts (or restarts) setting up; with a code it confirms."""
+    pending = selectors.member_pending_totp(member=request.user)
+    if request.method == "GET" or "otp" not in request.POST:
+        if request.method == "POST" or pending is None:
+            pending, _secret = services.totp_begin(member=request.user)
+        return _totp_setup_page(request, TotpConfirmForm(), services.totp_secret(pending))
+    form = TotpConfirmForm(request.POST)
+    if pending is None:
+        return redirect("second_factor_manage")
+    if form.is_valid():
+        try:
+            codes = services.totp_confirm(member=request.user, otp=form.cleaned_data["otp"])
+        except ValidationError as exc:
+            _apply_errors(form, exc, {"__all__": "otp"})
+        else:
+            messages.success(request, _("Die Authenticator-App ist eingerichtet."))
+            return render(request, "community/recovery_codes.html", {"codes": codes})
+    return _totp_setup_page(request, form, services.totp_secret(pending), status=400)
+
+
+def _confirmed_change(request):
+    form = FactorChangeForm(request.POST, request=request, member=request.user)
+    if form.is_valid():
+        return True
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return False
+
+
+@require_http_methods(["POST"])
+def totp_remove(request):
+    if _confirmed_change(request):
+        services.totp_remove(member=request.user)
+        messages.success(request, _("Die Authenticator-App ist entfernt."))
+    return redirect("second_factor_manage")
+
+
+@require_http_methods(["POST"])
+def passkey_remove(request, pk):
+    passkey = access.access_passkey(request.user, pk)
+    if _confirmed_change(request):
+        services.passkey_remove(passkey=passkey)
+        messages.success(request, _("Der Passkey ist entfernt."))
+    return redirect("second_factor_manage")
+
+
+@require_http_methods(["POST"])
+def recovery_codes_renew(request):
+    if not services.member_has_second_factor(request.user):
+        return redirect("second_factor_manage")
+    if not _confirmed_change(request):
+        return redirect("second_factor_manage")
+    codes = services.recovery_codes_renew(member=request.user)
+    return render(request, "community/recovery_codes.html", {"codes": codes})
+
+
+@require_http_methods(["POST"])
+def passkey_register_options(request):
+    options, challenge = services.passkey_registration_options(
+        member=request.user, rp_id=_relying_party(request)[0]
+    )
+    _challenge_store(request, challenge)
+    return HttpResponse(options, content_type="application/json")
+
+
+@require_http_methods(["POST"])
+def passkey_register(request):
+    data, challenge = _json_body(request), _challenge_take(request)
+    if data is None or challenge is None or not isinstance(data.get("credential"), dict):
+        return _json_error(_("Die Anfrage ist ungültig."))
+    name = data.get("name") if isinstance(data.get("name"), str) else ""
+    rp_id, origin = _relying_party(request)
+    had_factor = services.member_has_second_factor(request.user)
+    try:
+        services.passkey_register(
+            member=request.user,
+            credential=data["credential"],
+            challenge=challenge,
+            rp_id=rp_id,
+            origin=origin,
+            name=name,
+        )
+    except ValidationError as exc:
+        return _json_error(exc.messages[0], code=exc.code or "invalid")
+    body = {"redirect": reverse("second_factor_manage")}
+    if not had_factor:  # the first factor: a set of recovery codes comes with it
+        body["recovery_codes"] = services.recovery_codes_renew(member=request.user)
+    messages.success(request, _("Der Passkey ist gespeichert."))
+    return JsonResponse(body, status=201)

@@ -18,6 +18,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from community.middleware import SecondFactorSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from config.runtime import (  # noqa: E402
     feed_request_bodies_from_disk,
@@ -32,7 +33,9 @@ application = ProtocolTypeRouter(
         # Oversized uploads are refused before Django reads their body.
         "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            AuthMiddlewareStack(
+                TokenAuthMiddleware(SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.middleware.ClosedNetworkMiddleware",
+    "community.middleware.SecondFactorRequiredMiddleware",
     "config.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,6 +246,18 @@ SIGNUP_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5)
 SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 100)
 SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60)
+# Earlier keys: what they signed or sealed (core.sealing: authenticator secrets,
+# recovery codes) stays valid while the operator rotates SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+# Second factor (issue 21): who must have one before reaching anything but its set-up
+# page: "roles" (administrators, staff, moderators, coordinators), "all" or "none".
+SECOND_FACTOR_REQUIRED_FOR = os.environ.get("SECOND_FACTOR_REQUIRED_FOR", "roles").strip().lower()
+if SECOND_FACTOR_REQUIRED_FOR not in {"roles", "all", "none"}:
+    raise ImproperlyConfigured("SECOND_FACTOR_REQUIRED_FOR must be roles, all or none.")
+# Between password and code: how long the half-done sign-in waits, in seconds.
+SECOND_FACTOR_PENDING_SECONDS = env_int("SECOND_FACTOR_PENDING_SECONDS", 5 * 60)
+# WebAuthn relying party: the host name passkeys are bound to (empty: the request's host).
+WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "").strip()
 # API tokens expire after this many days without use (0: never).
 API_TOKEN_IDLE_DAYS = env_int("API_TOKEN_IDLE_DAYS", 90)
 # Rate limits of config/middleware.py, (requests, window in seconds): sign-up and

@@ -35,10 +35,13 @@ from community.models import (
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
+    Passkey,
     Project,
     ProjectInvitation,
     Qualification,
+    RecoveryCode,
     Role,
+    TotpDevice,
     User,
     handle_digest,
 )
@@ -214,6 +217,10 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     Project.objects.filter(created_by=member).update(created_by=None)
     Invitation.objects.filter(member=member).delete()
     Invitation.objects.filter(invited_by=member).update(invited_by=None)
+    # The second factor (issue 21): authenticator, passkeys, recovery codes.
+    TotpDevice.objects.filter(user=member).delete()
+    Passkey.objects.filter(user=member).delete()
+    RecoveryCode.objects.filter(user=member).delete()
     Notification.objects.filter(recipient=member).delete()
     # Others' notifications about this member carry the name in their text.
     Notification.objects.filter(actor=member).delete()

@@ -13,6 +13,10 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "x" * 50)
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", "lotsennetz-test")
 os.environ.setdefault("CACHE_KEY_PREFIX", "lotsennetz-test")
+# The suite's coordinators, moderators and admins are signed in by force_login all
+# over; the requirement of a second factor is tested on its own with "roles"
+# (tests/community/test_second_factor*.py). Production's default is "roles".
+os.environ.setdefault("SECOND_FACTOR_REQUIRED_FOR", "none")
 
 from config.settings import *  # noqa: F403
 from config.settings import BASE_DIR, DATABASES

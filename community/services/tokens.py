@@ -16,7 +16,7 @@ API_TOKEN_LABEL_LENGTH = 100
 
 
 @transaction.atomic
-def member_token(*, member: User, label: str = "") -> str:
+def member_token(*, member: User, label: str = "", second_factor: bool = False) -> str:
     """A new API token for the member; only its hash is stored, the key is shown once.
 
     A member keeps at most ``API_TOKENS_PER_MEMBER`` tokens (the least recently
@@ -24,7 +24,10 @@ def member_token(*, member: User, label: str = "") -> str:
     """
     key = secrets.token_hex(20)
     ApiToken.objects.create(
-        user=member, key_hash=hash_token(key), label=(label or "").strip()[:API_TOKEN_LABEL_LENGTH]
+        user=member,
+        key_hash=hash_token(key),
+        label=(label or "").strip()[:API_TOKEN_LABEL_LENGTH],
+        second_factor=second_factor,
     )
     tokens = ApiToken.objects.filter(user=member)
     cutoff = idle_cutoff()

@@ -52,6 +52,16 @@ ROWS: dict[str, Row] = {
     "password_reset_done": Row(lambda w: "/passwort-vergessen/gesendet/"),
     "password_reset_confirm": Row(lambda w: "/passwort-neu/MQ/ungueltig/"),
     "password_reset_complete": Row(lambda w: "/passwort-neu/fertig/"),
+    "second_factor_signin": Row(
+        lambda w: "/anmelden/zweiter-faktor/", note="without a password first: back to sign-in"
+    ),
+    "second_factor_signin_passkey_options": Row(
+        lambda w: "/anmelden/zweiter-faktor/passkey/optionen/",
+        note="without a password first: 403",
+    ),
+    "second_factor_signin_passkey": Row(
+        lambda w: "/anmelden/zweiter-faktor/passkey/", note="without a password first: 403"
+    ),
     # --- community pages ------------------------------------------------------------------
     "dashboard": Row(lambda w: "/"),
     "start_thread_read": Row(
@@ -77,6 +87,23 @@ ROWS: dict[str, Row] = {
     "api_token_revoke": Row(
         lambda w: f"/profil/zugangsschluessel/{w.api_token.pk}/widerrufen/",
         note="own tokens only",
+    ),
+    "second_factor_manage": Row(lambda w: "/profil/zweiter-faktor/"),
+    "second_factor_totp_setup": Row(lambda w: "/profil/zweiter-faktor/app/"),
+    "second_factor_totp_remove": Row(
+        lambda w: "/profil/zweiter-faktor/app/entfernen/", note="own only; needs password or code"
+    ),
+    "second_factor_passkey_options": Row(lambda w: "/profil/zweiter-faktor/passkeys/optionen/"),
+    "second_factor_passkey_register": Row(
+        lambda w: "/profil/zweiter-faktor/passkeys/", note="no authenticator's answer: 400"
+    ),
+    "second_factor_passkey_remove": Row(
+        lambda w: f"/profil/zweiter-faktor/passkeys/{w.passkey.pk}/entfernen/",
+        note="own passkeys only; needs password or code",
+    ),
+    "second_factor_recovery_codes": Row(
+        lambda w: "/profil/zweiter-faktor/wiederherstellungscodes/",
+        note="needs password or code",
     ),
     "qualification_add": Row(lambda w: "/profil/qualifizierung/"),
     "qualification_confirm": Row(lambda w: f"/qualifizierung/{w.qualification.pk}/bestaetigen/"),
@@ -176,6 +203,10 @@ ROWS: dict[str, Row] = {
     "api_member_tokens": Row(lambda w: "/api/members/me/tokens/", note="own tokens only"),
     "api_member_token": Row(
         lambda w: f"/api/members/me/tokens/{w.api_token.pk}/", note="own tokens only"
+    ),
+    "api_member_totp": Row(lambda w: "/api/members/me/totp/", note="a new, unconfirmed secret"),
+    "api_member_totp_confirm": Row(
+        lambda w: "/api/members/me/totp/confirm/", note="no code sent: 400"
     ),
     "api_notifications": Row(lambda w: "/api/notifications/"),
     "api_push": Row(lambda w: "/api/push/"),
@@ -471,6 +502,29 @@ EXPECT: dict[str, dict[str, str]] = {
     "api_notifications_read": {"POST": "LOOOOOOO"},
     "api_member_tokens": {"GET": "LOOOOOOO"},
     "api_member_token": {"DELETE": "LHHHOHHH"},
+    "api_member_totp": {"POST": "LOOOOOOO"},
+    "api_member_totp_confirm": {"POST": "LBBBBBBB"},
+    # Public (the half-signed-in have no session yet): other methods are 405 for all.
+    "second_factor_signin": {
+        "GET": "LLLLLLLL",
+        "POST": "LLLLLLLL",
+        **dict.fromkeys(["PUT", "PATCH", "DELETE"], "NNNNNNNN"),
+    },
+    "second_factor_signin_passkey_options": {
+        "POST": "LFFFFFFF",
+        **dict.fromkeys(["GET", "PUT", "PATCH", "DELETE"], "NNNNNNNN"),
+    },
+    "second_factor_signin_passkey": {
+        "POST": "LFFFFFFF",
+        **dict.fromkeys(["GET", "PUT", "PATCH", "DELETE"], "NNNNNNNN"),
+    },
+    "second_factor_manage": {"GET": "LOOOOOOO"},
+    "second_factor_totp_setup": {"GET": "LOOOOOOO", "POST": "LOOOOOOO"},
+    "second_factor_totp_remove": {"POST": "LOOOOOOO"},
+    "second_factor_passkey_options": {"POST": "LOOOOOOO"},
+    "second_factor_passkey_register": {"POST": "LBBBBBBB"},
+    "second_factor_passkey_remove": {"POST": "LHHHOHHH"},
+    "second_factor_recovery_codes": {"POST": "LOOOOOOO"},
     "municipality-list": {
         "GET": "LOOOOOOO",
         "POST": "LFFFFFFB",

@@ -101,6 +101,7 @@ class World:
     feed_token: str = ""
     api_token: object = None  # the member's
     push_subscription: object = None  # the member's device for Web Push
+    passkey: object = None  # the member's
     message_seq: int = 0
     file: object = None  # the member's upload, not attached to anything yet
 
@@ -217,6 +218,8 @@ def build_world() -> World:
         p256dh=PUSH_P256DH,
         auth="AAAAAAAAAAAAAAAAAAAAAA",
     )
+    # A stored passkey as py_webauthn would leave it (no authenticator in this world).
+    w.passkey = member.passkeys.create(credential_id="matrix", public_key=b"-", name="Matrix")
     w.file = file_services.file_upload(
         uploader=member,
         upload=samples.upload("Ablauf.pdf", samples.pdf()),
