@@ -267,7 +267,6 @@ def test_phone_chat_keeps_the_composer_at_the_bottom_and_the_rooms_one_tap_away(
         room_list = page.get_by_role("navigation", name="Räume")
         expect(rooms).to_have_attribute("aria-expanded", "false")
         expect(room_list).to_be_hidden()
-        screenshot(page, "chat-handy")
         # One tap shows the rooms in the room's place; Escape (or the button) brings it back.
         rooms.click()
         expect(rooms).to_have_attribute("aria-expanded", "true")
