@@ -22,7 +22,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.core.exceptions import ValidationError
 
-from chat import access, hub, presence, selectors, services
+from chat import access, coalesce, hub, presence, presence_relay, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
 from community.models import User
@@ -35,6 +35,12 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
 ERROR_CODES = {"rate_limited", "too_long", "invalid"}
 TYPING_EVERY_SECONDS = 2.0
+#: Above this many people online nobody's typing is shown (as in Zulip's large
+#: streams): a hint to 2,000 sockets per keystroke pause is noise and load.
+TYPING_MAX_ONLINE = presence.LIST_LIMIT
+#: In smaller rooms a process passes on at most this many typing hints per
+#: room and second (on top of one per sender every TYPING_EVERY_SECONDS).
+TYPING_PER_ROOM_PER_SECOND = 5
 MAX_SEQ = 2**63 - 1  # a bigint; anything larger would be a database error
 
 
@@ -56,13 +62,29 @@ def _may_stay(user_id: int, slug: str) -> User | None:
 
 
 @database_sync_to_async
-def _last_seq(room_id: int) -> int:
+def _fetch_last_seq(room_id: int) -> int:
     return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
 
 
-def _history_sync(room, after):
-    messages, has_more = selectors.messages_after(room=room, after=after)
-    return [message_payload(m) for m in messages], has_more
+@database_sync_to_async
+def _fetch_history(key: tuple[int, int]) -> str:
+    """The ``history`` frame for (room, after), encoded once for every socket asking."""
+    room_id, after = key
+    messages, has_more = selectors.messages_after(room=Room(pk=room_id), after=after)
+    frame = {
+        "type": "history",
+        "messages": [message_payload(m) for m in messages],
+        "has_more": has_more,
+    }
+    return json.dumps(frame, separators=(",", ":"))
+
+
+async def _last_seq(room_id: int) -> int:
+    return await coalesce.coalescer("last_seq", _fetch_last_seq).get(room_id)
+
+
+async def _history(room_id: int, after: int) -> str:
+    return await coalesce.coalescer("history", _fetch_history).get((room_id, after))
 
 
 # Room events that reach the socket as a frame with the message in it.
@@ -72,9 +94,6 @@ _FRAMES = {realtime.CHAT_MESSAGE: "message", realtime.CHAT_MESSAGE_CHANGED: "mes
 def _frame(event: dict) -> str:
     frame = {"type": _FRAMES[event["type"]], "message": event["message"]}
     return json.dumps(frame, separators=(",", ":"))
-
-
-_history = database_sync_to_async(_history_sync)
 
 
 class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
@@ -131,7 +150,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         self.group = realtime.chat_room_group(room.pk)
         self.user_group = realtime.chat_user_group(user.pk)
         self.last_typing = 0.0
-        self.online: list[dict] = []
+        self.relay = presence_relay.relay()
         self.hub = hub.room_hub(hub.room_layer())
         await self.hub.join(room.pk, self.inbox)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
@@ -140,51 +159,31 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         await self.send_json(
             {"type": "ready", "room": room.slug, "last_seq": await _last_seq(room.pk)}
         )
-        await self._presence_changed()
-        self.heartbeat = asyncio.ensure_future(self._heartbeat())
+        try:
+            online, count = await self.relay.join(room.pk, self)
+        except Exception:
+            logger.warning("chat presence unavailable", exc_info=True)
+        else:
+            await self.send_json(presence_relay.list_frame(online, count))
 
     async def disconnect(self, code):
         await self.leave_lifetime()
         if self.room is None:
             return
-        if getattr(self, "heartbeat", None) is not None:
-            self.heartbeat.cancel()
         await self.hub.leave(self.room.pk, self.inbox)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)
-        with contextlib.suppress(Exception):
-            await presence.store().leave(self.room.pk, self.me, self.channel_name)
-            await self._broadcast_presence()
-
-    async def _heartbeat(self):
-        """Keep this socket's presence fresh and notice who vanished meanwhile."""
-        while True:
-            await asyncio.sleep(presence.heartbeat_interval())
-            try:
-                # Join again: after a Redis restart the group would be gone (idempotent).
-                await self.hub.refresh(self.room.pk)
-                await self.channel_layer.group_add(self.user_group, self.channel_name)
-                for group in self.lifetime_groups:
-                    await self.channel_layer.group_add(group, self.channel_name)
-                await presence.store().beat(self.room.pk, self.me, self.channel_name)
-                online = await presence.store().online(self.room.pk)
-                if online != self.online:
-                    self.online = online
-                    await self.send_json({"type": "presence", "online": online})
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("chat presence heartbeat failed", exc_info=True)
-
-    async def _presence_changed(self):
         try:
-            await presence.store().beat(self.room.pk, self.me, self.channel_name)
-            await self._broadcast_presence()
+            await self.relay.leave(self.room.pk, self)
         except Exception:
             logger.warning("chat presence unavailable", exc_info=True)
 
-    async def _broadcast_presence(self):
-        online = await presence.store().online(self.room.pk)
-        await hub.group_send(self.group, {"type": realtime.CHAT_PRESENCE, "online": online})
+    async def refresh_groups(self):
+        """Join the member's groups again: a Redis restart forgets them (idempotent).
+        Called by the process's presence heartbeat (chat.presence_relay), not by a
+        task of each socket's own."""
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        for group in self.lifetime_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
 
     # --- frames from the client ---------------------------------------------------
     async def send_json(self, content):
@@ -211,6 +210,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             "message": self.on_message,
             "sync": self.on_sync,
             "typing": self.on_typing,
+            "presence": self.on_presence,
         }.get(content.get("type"))
         if handler is None:
             await self.error("invalid", "Unbekannter type.")
@@ -253,14 +253,26 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
             await self.error("invalid", "after muss eine ganze Zahl ≥ 0 sein.")
             return
-        messages, has_more = await _history(self.room, after)
-        await self.send_json({"type": "history", "messages": messages, "has_more": has_more})
+        await self.send(text_data=await _history(self.room.pk, after))
+
+    async def on_presence(self, content):
+        try:
+            online, count = await presence.store().snapshot(self.room.pk)
+        except Exception:
+            logger.warning("chat presence unavailable", exc_info=True)
+            await self.error("invalid", "Anwesenheit ist gerade nicht verfügbar.")
+            return
+        await self.send_json(presence_relay.list_frame(online, count))
 
     async def on_typing(self, content):
         now = time.monotonic()
         if now - self.last_typing < TYPING_EVERY_SECONDS:
             return  # typing is a hint; a flood of it is dropped, never stored
         self.last_typing = now
+        if self.relay.count(self.room.pk) > TYPING_MAX_ONLINE:
+            return
+        if not self.relay.allow_typing(self.room.pk, TYPING_PER_ROOM_PER_SECOND):
+            return
         try:
             await hub.group_send(
                 self.group,
@@ -281,8 +293,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             await self.send_json({"type": "typing", "user": event["user"]})
 
     async def chat_presence(self, event):
-        self.online = event["online"]
-        await self.send_json({"type": "presence", "online": event["online"]})
+        await self.send(text_data=event["frame"])
 
     async def chat_room_closed(self, event):
         self.room.is_closed = True

@@ -80,6 +80,12 @@ def room_list_for(*, member: User) -> QuerySet[Room]:
     )
 
 
+def rooms_with_unread(*, member: User, limit: int = 5) -> list[Room]:
+    """Rooms the member is in, not muted, with unread messages; mentions first (start page)."""
+    rooms = room_list_for(member=member).filter(is_member=True, unread__gt=0, muted=False)
+    return list(rooms.order_by("-mentions", "-unread", "pk")[:limit])
+
+
 def room_title(room: Room, *, viewer: User) -> str:
     """A direct conversation is named after the others in it."""
     if room.kind != RoomKind.DIRECT:

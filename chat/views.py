@@ -39,6 +39,7 @@ def _strings() -> dict[str, str]:
         "newMessage": _("Neue Nachricht von %(name)s: %(text)s"),
         "typing": _("%(names)s schreibt …"),
         "online": _("Online: %(names)s"),
+        "onlineMore": _("Online: %(names)s und %(more)s weitere (%(count)s insgesamt)"),
         "connecting": _("Verbindung wird aufgebaut …"),
         "reconnecting": _("Verbindung unterbrochen. Neuer Versuch in %(seconds)s Sekunden …"),
         "refused": _("Kein Zugang zu diesem Raum. Bitte laden Sie die Seite neu."),

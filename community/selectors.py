@@ -15,6 +15,7 @@ from community.models import (
     EmailDomain,
     Expertise,
     Invitation,
+    MemberExpertise,
     Municipality,
     Project,
     ProjectInvitation,
@@ -77,6 +78,52 @@ def project_list(*, viewer: User) -> QuerySet[Project]:
         | Q(Exists(ProjectInvitation.objects.filter(project=OuterRef("pk"), member=viewer.pk)))
         | Q(Exists(Project.members.through.objects.filter(project=OuterRef("pk"), user=viewer.pk)))
     )
+
+
+def fields_of(*, member: User) -> QuerySet[Expertise]:
+    """The fields a member declared expertise in or wants to learn (a subquery of ids)."""
+    return Expertise.objects.filter(
+        Q(Exists(MemberExpertise.objects.filter(expertise=OuterRef("pk"), member=member.pk)))
+        | Q(
+            Exists(
+                User.learning_interests.through.objects.filter(
+                    expertise=OuterRef("pk"), user=member.pk
+                )
+            )
+        )
+    ).values("pk")
+
+
+def members_new_in_fields(*, viewer: User, since, limit: int = 5) -> list[User]:
+    """Active members who joined since ``since`` with expertise in one of the viewer's fields."""
+    in_fields = MemberExpertise.objects.filter(
+        member=OuterRef("pk"), expertise__in=fields_of(member=viewer)
+    )
+    members = (
+        member_list(viewer=viewer)
+        .filter(Exists(in_fields), date_joined__gte=since)
+        .exclude(pk=viewer.pk)
+        .order_by("-date_joined", "-pk")
+    )
+    return list(members[:limit])
+
+
+def projects_new_in_fields(*, viewer: User, since, limit: int = 5) -> list[Project]:
+    """Projects the viewer may open, started on the platform since ``since``, with someone
+    taking part who has expertise in one of the viewer's fields; not the viewer's own."""
+    in_fields = MemberExpertise.objects.filter(
+        member__projects=OuterRef("pk"), expertise__in=fields_of(member=viewer)
+    )
+    mine = Project.members.through.objects.filter(project=OuterRef("pk"), user=viewer.pk)
+    projects = (
+        Project.objects.select_related("municipality")
+        .filter(pk__in=project_list(viewer=viewer).values("pk"))
+        .filter(Exists(in_fields), created_at__gte=since)
+        .exclude(Exists(mine))
+        .exclude(created_by=viewer.pk)
+        .order_by("-created_at", "-pk")
+    )
+    return list(projects[:limit])
 
 
 def project_invitation_of(*, project: Project, viewer: User):

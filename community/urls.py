@@ -4,7 +4,6 @@ from django.urls import path
 from community import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("anmelden/", views.LoginView.as_view(), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path("registrieren/", views.signup, name="signup"),

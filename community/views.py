@@ -166,12 +166,7 @@ def signup_confirm(request, token):
     return render(request, "community/signup_confirm.html", {"form": form, "email": email})
 
 
-# --- the network --------------------------------------------------------------
-@require_safe
-def dashboard(request):
-    return render(request, "community/dashboard.html")
-
-
+# --- the network (the start page is home.views.dashboard) -----------------------
 @require_safe
 def member_detail(request, handle):
     member = access.access_member_by_handle(request.user, handle)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "chat",
     "privacy",
     "directory",
+    "home",
 ]
 
 MIDDLEWARE = [

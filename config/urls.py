@@ -32,6 +32,7 @@ urlpatterns = [
     path("termine/", include("events.urls")),
     path("", include("privacy.urls")),
     path("", include("directory.urls")),
+    path("", include("home.urls")),
     path("", include("community.urls")),
     path("", include("notifications.urls")),
 ]

@@ -36,6 +36,7 @@ from forum.models import (
     PostRevision,
     ReactionKind,
     ReadState,
+    Subscription,
     Thread,
     ThreadRevision,
 )
@@ -191,6 +192,26 @@ def latest_threads(*, viewer: User, limit: int = 10) -> list[Thread]:
         Thread.objects.select_related("category", "author").prefetch_related("tags"), viewer
     )
     return list(threads.order_by("-last_activity_at", "-pk")[:limit])
+
+
+def threads_unread_for(*, viewer: User, limit: int = 5) -> list[Thread]:
+    """Threads the viewer watches or wrote in that have posts the viewer has not read.
+
+    The start page's "what is new" (issue 20): newest activity first, one query.
+    """
+    # Candidates by the member's own rows (indexed by member and author), not per thread.
+    watched = Subscription.objects.filter(member=viewer, thread__isnull=False).values("thread")
+    written = Post.objects.filter(author=viewer).values("thread")
+    threads = Thread.objects.select_related("category").filter(
+        Q(pk__in=watched) | Q(pk__in=written)
+    )
+    threads = _with_read_state(threads, viewer).filter(unread_count__gt=0)
+    return list(threads.order_by("-last_activity_at", "-pk")[:limit])
+
+
+def thread_for_member(*, thread_id: int) -> Thread | None:
+    """A thread by id: every member reads every thread (forum.access)."""
+    return Thread.objects.filter(pk=thread_id).first()
 
 
 def threads_for_tag(*, viewer: User, tag: Expertise, limit: int = 10) -> list[Thread]:

@@ -280,9 +280,7 @@ function main() {
         showTyping();
         break;
       case "presence":
-        onlineLine.textContent = format(T.online, {
-          names: frame.online.map(function (u) { return u.display_name; }).join(", ")
-        });
+        showOnline(frame);
         break;
       case "room_closed":
         if (composer) { composer.hidden = true; }
@@ -302,6 +300,28 @@ function main() {
         }
         break;
     }
+  }
+
+  // Who is online: the whole list (at most 100, with online_count) after ready and in
+  // small rooms; in large rooms deltas (joined, left) applied to the list we have.
+  var online = {};
+  var onlineCount = 0;
+  function showOnline(frame) {
+    if (frame.online) {
+      online = {};
+      frame.online.forEach(function (u) { online[u.id] = u.display_name; });
+    }
+    (frame.left || []).forEach(function (u) { delete online[u.id]; });
+    (frame.joined || []).forEach(function (u) {
+      if (Object.keys(online).length < 100) { online[u.id] = u.display_name; }
+    });
+    var names = Object.keys(online).map(function (id) { return online[id]; });
+    names.sort(function (a, b) { return a.localeCompare(b); });
+    onlineCount = typeof frame.online_count === "number" ? frame.online_count : names.length;
+    var shown = names.slice(0, 20);
+    onlineLine.textContent = onlineCount > shown.length
+      ? format(T.onlineMore, {names: shown.join(", "), more: onlineCount - shown.length, count: onlineCount})
+      : format(T.online, {names: shown.join(", ")});
   }
 
   function showTyping() {

@@ -28,6 +28,21 @@ export function backoffDelay(attempt, { base = 1000, cap = 30000, floor = 250, r
   return Math.max(floor, Math.floor(random() * ceiling));
 }
 
+/**
+ * The delay before retry number `attempt` (0: the first after a loss).
+ *
+ * When a server process restarts, all its sockets lose their connection in the
+ * same instant; if they all came back within one second they would knock at
+ * once. So the first retry is spread evenly over `spread` milliseconds (3 s),
+ * later ones follow the backoff above.
+ */
+export function reconnectDelay(attempt, { spread = 3000, floor = 250, random = Math.random, ...backoff } = {}) {
+  if (attempt <= 0) {
+    return floor + Math.floor(random() * Math.max(0, spread - floor));
+  }
+  return backoffDelay(attempt, { floor, random, ...backoff });
+}
+
 /** The ws(s):// URL of a path on this page's own host. */
 export function socketUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -45,6 +60,9 @@ export function socketUrl(path) {
  *   onRefused(code)          the server refused (4401, 4403, 4404, ...): no more retries
  *   onGiveUp()               maxAttempts retries in a row failed
  *   base, cap                backoff in milliseconds (1 s doubling up to 30 s)
+ *   spread                   the first retry comes at a random moment within this
+ *                            many milliseconds (3 s), so that the sockets of a
+ *                            restarted server do not all come back at once
  *   maxAttempts              retries in a row before giving up (unlimited by default)
  *   stableMs                 a socket open this long resets the backoff (5 s)
  *
@@ -59,6 +77,7 @@ export function connect({
   onGiveUp = () => {},
   base = 1000,
   cap = 30000,
+  spread = 3000,
   maxAttempts = Infinity,
   stableMs = 5000,
 } = {}) {
@@ -100,7 +119,7 @@ export function connect({
         onGiveUp();
         return;
       }
-      const delay = backoffDelay(attempts, { base, cap });
+      const delay = reconnectDelay(attempts, { base, cap, spread });
       attempts += 1;
       onRetry(delay, attempts);
       timer = window.setTimeout(open, delay);

@@ -102,8 +102,8 @@ def test_after_an_abnormal_close_the_room_reconnects_with_backoff_and_resumes_wi
             log = page.get_by_role("list", name="Nachrichten")
             expect(log).to_contain_text("Während des Abbruchs", timeout=15_000)
             assert len(opened) == 2
-            # Full jitter within the first step: at least the floor, at most one second.
-            assert 0.2 <= opened[1] - opened[0] <= 1.5
+            # The first retry comes at a random moment within the first three seconds.
+            assert 0.2 <= opened[1] - opened[0] <= 3.5
             assert syncs == [1]  # resumed after the last message it had
             seqs = log.locator("li").evaluate_all("items => items.map(i => +i.dataset.seq)")
             assert seqs == [1, 2]
@@ -155,5 +155,79 @@ def test_chat_dates_follow_the_pages_language(
             page.goto("/chat/allgemein/")
             time_element = page.locator('#chat-log li[data-seq="1"] time')
             expect(time_element).to_have_text(expected)
+        finally:
+            context.close()
+
+
+def test_the_first_reconnects_of_many_pages_spread_over_three_seconds(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+):
+    """After a server restart all its sockets lose their connection at once; their
+    first retries must not all come within the same second (issue 22)."""
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            page.goto("/chat/allgemein/")
+            delays = page.evaluate(
+                """async () => {
+                  const live = await import("/static/js/live.js");
+                  const first = Array.from({length: 1000}, () => live.reconnectDelay(0));
+                  const later = live.reconnectDelay(3, {random: () => 1});
+                  return {first, later};
+                }"""
+            )
+        finally:
+            context.close()
+    first = delays["first"]
+    assert min(first) >= 250
+    assert max(first) < 3000
+    per_second = [sum(1 for d in first if s * 1000 <= d < (s + 1) * 1000) for s in range(3)]
+    assert all(200 <= n <= 450 for n in per_second), per_second  # about a third each
+    assert delays["later"] == 8000  # then the doubling backoff (1 s · 2^3)
+
+
+def test_a_large_rooms_presence_deltas_update_the_online_line(
+    chromium,  # noqa: F811
+    network_room,
+    member,
+):
+    """Above 100 online the server sends a bounded list once, then deltas (issue 22)."""
+    people = [{"id": n, "display_name": f"Lotse {n:03d}"} for n in range(1, 101)]
+
+    def server(ws):
+        ws.send(json.dumps({"type": "ready", "room": "allgemein", "last_seq": 0}))
+        ws.send(json.dumps({"type": "presence", "online": people, "online_count": 150}))
+
+        def on_message(text):
+            if json.loads(text)["type"] == "typing":
+                ws.send(
+                    json.dumps(
+                        {
+                            "type": "presence",
+                            "joined": [],
+                            "left": [{"id": 1, "display_name": "Lotse 001"}],
+                            "online_count": 149,
+                        }
+                    )
+                )
+
+        ws.on_message(on_message)
+
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            context.route_web_socket(CHAT_SOCKET, server)
+            page.goto("/chat/allgemein/")
+            line = page.locator("#chat-online")
+            expect(line).to_contain_text("Lotse 001, Lotse 002")
+            expect(line).to_contain_text("und 130 weitere (150 insgesamt)")
+            page.get_by_label("Nachricht", exact=True).press_sequentially(
+                "x"
+            )  # typing: the delta comes
+            expect(line).not_to_contain_text("Lotse 001")
+            expect(line).to_contain_text("Lotse 002, Lotse 003")
+            expect(line).to_contain_text("und 129 weitere (149 insgesamt)")
         finally:
             context.close()

@@ -1,18 +1,278 @@
-"""Presence expires by itself: a socket that vanished without closing drops out."""
+"""Presence that scales (issue 22): one shared roster per room, deltas in large
+rooms, a bounded list, one heartbeat per process and room, and sockets that
+vanished without closing swept out after the TTL."""
 
 import asyncio
 
-from chat import presence
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings as django_settings
+
+from chat import coalesce, presence, presence_relay
+from tests.chat.conftest import joined, next_of
+
+ROOM = 987654
 
 
-async def test_a_socket_that_vanished_without_closing_drops_out_after_the_ttl(settings):
+def person(n: int, name: str | None = None) -> dict:
+    return {"id": n, "display_name": name or f"Person {n:04d}"}
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request):
+    if request.param == "redis" and not django_settings.REDIS_URL:
+        pytest.skip("REDIS_URL not set: the Redis store runs in the PostgreSQL + Redis phase")
+    made = (
+        presence.MemoryPresence()
+        if request.param == "memory"
+        else presence.RedisPresence(django_settings.REDIS_URL, f"presence-test-{id(request)}")
+    )
+    yield made
+    if request.param == "redis":
+        client, _scripts = made._client()
+        await client.delete(*made._keys(ROOM))
+
+
+async def test_a_member_with_two_sockets_is_counted_once_and_leaves_with_the_last(store):
+    first = await store.join(ROOM, person(1, "Anna"), "a-phone")
+    assert [p["display_name"] for p in first.joined] == ["Anna"] and first.count == 1
+    second = await store.join(ROOM, person(1, "Anna"), "a-laptop")
+    assert not second and second.count == 1  # no change to tell anyone
+    assert not await store.leave(ROOM, ["a-phone"])
+    gone = await store.leave(ROOM, ["a-laptop"])
+    assert gone.left == [person(1, "Anna")] and gone.count == 0
+
+
+async def test_joining_twice_with_the_same_socket_changes_nothing(store):
+    await store.join(ROOM, person(1), "s1")
+    again = await store.join(ROOM, person(1), "s1")
+    assert not again and again.count == 1
+    assert (await store.leave(ROOM, ["s1"])).count == 0
+
+
+async def test_the_list_is_bounded_and_sorted_by_name_with_the_total_count(store):
+    for n in range(presence.LIST_LIMIT + 30):
+        await store.join(ROOM, person(n, f"Name {n:04d}"), f"s{n}")
+    await store.join(ROOM, person(9999, "ärztin, Aaltje"), "s-aa")
+    online, count = await store.snapshot(ROOM)
+    assert count == presence.LIST_LIMIT + 31
+    assert len(online) == presence.LIST_LIMIT
+    assert online[0] == person(9999, "ärztin, Aaltje") or online[0]["display_name"] == "Name 0000"
+    names = [p["display_name"] for p in online]
+    assert names == sorted(names, key=str.casefold)
+    await store.leave(ROOM, [f"s{n}" for n in range(presence.LIST_LIMIT + 30)] + ["s-aa"])
+    assert await store.snapshot(ROOM) == ([], 0)
+
+
+async def test_a_socket_that_vanished_without_closing_is_swept_out_after_the_ttl(store, settings):
     settings.CHAT_PRESENCE_TTL = 0.3
-    store = presence.store()
-    room_id = 987654
-    await store.beat(room_id, {"id": 1, "display_name": "Weg"}, "channel-weg")
-    await store.beat(room_id, {"id": 2, "display_name": "Da"}, "channel-da")
-    assert [u["id"] for u in await store.online(room_id)] == [2, 1]
+    await store.join(ROOM, person(1, "Weg"), "channel-weg")
+    await store.join(ROOM, person(2, "Da"), "channel-da")
     await asyncio.sleep(0.4)
-    await store.beat(room_id, {"id": 2, "display_name": "Da"}, "channel-da")
-    assert [u["id"] for u in await store.online(room_id)] == [2]
-    await store.leave(room_id, {"id": 2, "display_name": "Da"}, "channel-da")
+    assert await store.beat(ROOM, ["channel-da"]) == []
+    swept = await store.sweep(ROOM)
+    assert swept.left == [person(1, "Weg")] and swept.count == 1
+    assert (await store.snapshot(ROOM))[0] == [person(2, "Da")]
+    await store.leave(ROOM, ["channel-da"])
+
+
+async def test_a_heartbeat_names_the_sockets_the_room_has_forgotten(store):
+    await store.join(ROOM, person(1), "known")
+    assert await store.beat(ROOM, ["known", "forgotten"]) == ["forgotten"]
+    await store.leave(ROOM, ["known"])
+
+
+# --- the process's relay ----------------------------------------------------------------
+class FakeStore(presence.MemoryPresence):
+    """Counts the calls a heartbeat makes."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    async def beat(self, room_id, channels):
+        self.calls.append(("beat", len(channels)))
+        return await super().beat(room_id, channels)
+
+    async def sweep(self, room_id):
+        self.calls.append(("sweep", 0))
+        return await super().sweep(room_id)
+
+
+class FakeSocket:
+    def __init__(self, n: int):
+        self.me = person(n)
+        self.channel_name = f"socket-{n}"
+        self.refreshed = 0
+
+    async def refresh_groups(self):
+        self.refreshed += 1
+
+
+async def test_one_heartbeat_per_process_and_room_whatever_the_number_of_sockets(
+    monkeypatch, settings
+):
+    settings.CHAT_PRESENCE_HEARTBEAT = 3600  # the test ticks by hand
+    fake = FakeStore()
+    monkeypatch.setattr(presence, "_store", fake)
+    sent = []
+
+    async def group_send(group, event):
+        sent.append(event)
+
+    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
+    relay = presence_relay.Relay()
+    sockets = [FakeSocket(n) for n in range(50)]
+    for socket in sockets:
+        await relay.join(ROOM, socket)
+    fake.calls.clear()
+    await relay.tick()
+    assert fake.calls == [("beat", 50), ("sweep", 0)]  # one call each, not fifty
+    assert all(s.refreshed == 1 for s in sockets)
+    relay.ticker.cancel()
+
+
+async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch, settings):
+    settings.CHAT_PRESENCE_DELTA_SECONDS = 0.05
+    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
+    monkeypatch.setattr(presence, "LIST_LIMIT", 3)
+    sent = []
+
+    async def group_send(group, event):
+        sent.append(presence_relay.json.loads(event["frame"]))
+
+    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
+    relay = presence_relay.Relay()
+    for n in range(3):
+        await relay.join(ROOM, FakeSocket(n))
+    assert [len(f["online"]) for f in sent] == [1, 2, 3]  # small: the whole list at once
+    sent.clear()
+    for n in range(3, 10):
+        await relay.join(ROOM, FakeSocket(n))
+    await relay.leave(ROOM, FakeSocket(4))
+    assert sent == []  # gathered
+    await asyncio.sleep(0.2)
+    assert len(sent) == 1, sent
+    delta = sent[0]
+    assert "online" not in delta
+    assert [p["id"] for p in delta["joined"]] == [3, 5, 6, 7, 8, 9]
+    assert [p["id"] for p in delta["left"]] == [4]
+    assert delta["online_count"] == 9
+    relay.ticker.cancel()
+
+
+# --- sockets ----------------------------------------------------------------------------
+pytestmark_sockets = pytest.mark.django_db(transaction=True)
+
+
+@pytestmark_sockets
+async def test_a_socket_gets_the_bounded_list_with_the_count_after_ready_and_on_request(
+    network_room, make_member, make_token, token, monkeypatch
+):
+    monkeypatch.setattr(presence, "LIST_LIMIT", 1)
+    other = await database_sync_to_async(make_member)(display_name="Ben Berger")
+    ben, _ = await joined(await database_sync_to_async(make_token)(other), "allgemein")
+    anna, _ = await joined(token, "allgemein")
+    first = await next_of(anna, "presence")
+    assert first["online_count"] == 2 and len(first["online"]) == 1
+    await anna.send_json_to({"type": "presence"})
+    while True:  # a delta about Anna herself may come first
+        frame = await next_of(anna, "presence")
+        if "online" in frame:
+            break
+    assert frame["online_count"] == 2 and len(frame["online"]) == 1
+    await anna.disconnect()
+    await ben.disconnect()
+
+
+@pytestmark_sockets
+async def test_in_a_room_with_more_than_the_limit_online_typing_is_not_passed_on(
+    network_room, make_member, make_token, token, monkeypatch
+):
+    from chat import consumers
+
+    monkeypatch.setattr(consumers, "TYPING_MAX_ONLINE", 1)
+    other = await database_sync_to_async(make_member)(display_name="Ben Berger")
+    ben, _ = await joined(await database_sync_to_async(make_token)(other), "allgemein")
+    anna, _ = await joined(token, "allgemein")
+    while not await ben.receive_nothing(timeout=0.3):  # Anna's arrival
+        await ben.receive_json_from()
+    await anna.send_json_to({"type": "typing"})
+    while not await ben.receive_nothing(timeout=0.5):
+        frame = await ben.receive_json_from()
+        assert frame["type"] != "typing", frame
+    await anna.disconnect()
+    await ben.disconnect()
+
+
+def test_a_process_passes_on_only_a_few_typing_hints_per_room_and_second():
+    relay = presence_relay.Relay()
+    relay.rooms[ROOM] = presence_relay._Room()
+    allowed = [relay.allow_typing(ROOM, 5) for _ in range(20)]
+    assert allowed.count(True) == 5
+
+
+# --- coalescing -------------------------------------------------------------------------
+async def test_many_askers_of_the_same_key_share_few_queries_each_started_after_they_asked():
+    started = []
+
+    async def fetch(key):
+        started.append(key)
+        number = len(started)
+        await asyncio.sleep(0.05)
+        return number
+
+    many = coalesce.Coalescer(fetch)
+    first = asyncio.ensure_future(many.get("room"))
+    await asyncio.sleep(0.01)  # the first query runs
+    later = [asyncio.ensure_future(many.get("room")) for _ in range(200)]
+    answers = await asyncio.gather(first, *later)
+    assert len(started) == 2  # 201 askers, two queries
+    assert answers[0] == 1
+    assert set(answers[1:]) == {2}  # those who came while query 1 ran got query 2
+    assert await many.get("other") == 3
+
+
+async def test_a_failed_query_fails_its_askers_and_the_next_asker_gets_a_fresh_one():
+    calls = []
+
+    async def fetch(key):
+        calls.append(key)
+        if len(calls) == 1:
+            raise ConnectionError("database gone")
+        return "ok"
+
+    many = coalesce.Coalescer(fetch)
+    with pytest.raises(ConnectionError):
+        await many.get("room")
+    assert await many.get("room") == "ok"
+
+
+@pytestmark_sockets
+async def test_a_mass_reconnect_asks_the_database_once_per_room_and_position(
+    network_room, member, token, monkeypatch
+):
+    from chat import consumers
+    from chat import services as chat_services
+
+    await database_sync_to_async(chat_services.message_post)(
+        room=network_room, author=member, body="Vor dem Neustart", client_id="c1"
+    )
+    fetched = []
+    original = consumers._fetch_history
+
+    async def counting(key):
+        fetched.append(key)
+        await asyncio.sleep(0.1)  # a busy database
+        return await original(key)
+
+    monkeypatch.setattr(consumers, "_fetch_history", counting)
+    sockets = [(await joined(token, "allgemein"))[0] for _ in range(12)]
+    for ws in sockets:
+        await ws.send_json_to({"type": "sync", "after": 0})
+    for ws in sockets:
+        history = await next_of(ws, "history")
+        assert [m["body"] for m in history["messages"]] == ["Vor dem Neustart"]
+    assert len(fetched) <= 3, fetched  # not twelve
+    for ws in sockets:
+        await ws.disconnect()

@@ -48,11 +48,16 @@ def _all_imports(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("top, beside", [("privacy", "directory"), ("directory", "privacy")])
-def test_no_app_below_the_top_floor_imports_it(top, beside):
+TOP_FLOOR = ("privacy", "directory", "home")
+
+
+@pytest.mark.parametrize("top", TOP_FLOOR)
+def test_no_app_below_the_top_floor_imports_it(top):
+    """Nor does one top-floor app import another (home, the start page, joined in issue 20)."""
+    beside = [app for app in TOP_FLOOR if app != top]
     offenders = {
         f"{path.relative_to(ROOT)}: {name}"
-        for app in ["core", *sorted(APPS), beside]
+        for app in ["core", *sorted(APPS), *beside]
         for path in (ROOT / app).rglob("*.py")
         for name in _all_imports(path)
         if name.split(".")[0] == top
@@ -88,7 +93,7 @@ def test_core_imports_no_app_even_late():
 )
 def test_projects_and_the_demo_command_name_no_app_above_community(module):
     """The project room follows hooks that chat connects; each app seeds its own demo."""
-    above = {"forum", "chat", "events", "directory", "notifications", "privacy"}
+    above = {"forum", "chat", "events", "directory", "notifications", "privacy", "home"}
     names = {name for name in _all_imports(ROOT / module) if name.split(".")[0] in above}
     assert names == set()
 

@@ -50,6 +50,14 @@ ROWS: dict[str, Row] = {
     "password_reset_complete": Row(lambda w: "/passwort-neu/fertig/"),
     # --- community pages ------------------------------------------------------------------
     "dashboard": Row(lambda w: "/"),
+    "start_thread_read": Row(
+        lambda w: f"/start/thema/{w.thread.pk}/gelesen/", note="every member reads every thread"
+    ),
+    "start_notification_read": Row(
+        lambda w: f"/start/benachrichtigung/{w.notification.pk}/gelesen/",
+        note="marks only the member's own notification read",
+    ),
+    "start_event_signup": Row(lambda w: f"/start/termin/{w.event.pk}/anmelden/"),
     "file_download": Row(
         lambda w: w.file.get_absolute_url(), note="an unattached file: its uploader only"
     ),
@@ -351,6 +359,9 @@ EXPECT: dict[str, dict[str, str]] = {
     },
     "password_reset_complete": PUBLIC_READ_ONLY,
     "dashboard": {"GET": "LOOOOOOO"},
+    "start_thread_read": {"POST": "LOOOOOOO"},
+    "start_notification_read": {"POST": "LOOOOOOO"},
+    "start_event_signup": {"POST": "LHHHOOOO"},
     "file_download": {"GET": "LHHHOHHH"},
     "file_thumbnail": {"GET": "LHHHHHHH"},
     "member_list": {"GET": "LOOOOOOO"},

@@ -1,0 +1,499 @@
+"""The whole network in one room (issue 22): 2,000 sockets, the chat beside the bare stack.
+
+Three scenarios, each run against the bare re-broadcasting consumer
+(bench/bare_consumer.py on the rooms' pub/sub layer: the stack's floor) and
+the chat (config.asgi:application), on the same daphne processes, Redis and
+sockets, in one run:
+
+1. ``fanout``: one room, N sockets over the daphne processes, S senders at
+   one message a second each: the time from sending until the *last* of the N
+   recipients has the message (p50/p99 over the messages), and how many
+   deliveries were lost.
+2. ``idle``: for each size (500, 1,000, 2,000) the sockets join within 10 s
+   and then sit idle (presence on): daphne CPU and Redis commands per second
+   during the idle phase, and resident memory per socket.
+3. ``restart`` (chat only): the room as in 1 with messages flowing; one of the
+   two daphne processes is stopped and started again; its sockets reconnect as
+   the browser does (the first retry at a random moment within 3 s) and ask
+   ``sync`` from the last ``seq`` they saw: the time until all are back and
+   caught up without a gap, the most PostgreSQL connections seen, and any
+   refused handshake (5xx).
+
+The sockets are held by several load processes (``--load-processes``): one
+Python process cannot drive 2,000 sockets on its own. Their CPU is printed,
+so a reader can tell where the machine's limit is.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_chat_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/1 \\
+    .venv/bin/python bench/chat_room.py --sockets 2000 --scenario fanout,idle,restart
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import random
+import resource
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.chat_settings")
+
+from bench.chat_load import (  # noqa: E402
+    cpu_seconds,
+    daphne,
+    ensure_database,
+    forget_groups,
+    prepare,
+)
+
+MAX_SOCKETS = 2000
+ROOM = "bench-0"
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pct(samples: list[float], p: float) -> float:
+    samples = sorted(samples)
+    return samples[min(len(samples) - 1, int(len(samples) * p))] if samples else float("nan")
+
+
+# --- the load processes -------------------------------------------------------------------------
+async def _open(address: str, path: str, token: str):
+    import websockets
+
+    return await websockets.connect(
+        f"ws://{address}{path}",
+        additional_headers={"Authorization": f"Token {token}"},
+        origin=f"http://{address}",
+        max_queue=None,
+        ping_interval=None,
+        open_timeout=60,
+    )
+
+
+class Socket:
+    """One recipient: notes when each message arrived, and keeps the chat's seq run."""
+
+    def __init__(self, spec: dict, chat: bool, arrivals: dict):
+        self.spec = spec
+        self.chat = chat
+        self.arrivals = arrivals  # key -> [count, latest arrival]
+        self.ws = None
+        self.last_seq = None
+        self.seen: set[int] = set()
+        self.ready = asyncio.Event()
+        self.reconnected = 0
+        self.back_at = None  # the ``ready`` after a reconnect
+        self.refused: list[str] = []
+        self.server_errors = 0
+
+    def _arrived(self, key: str) -> None:
+        slot = self.arrivals.setdefault(key, [0, 0.0])
+        slot[0] += 1
+        slot[1] = max(slot[1], time.time())
+
+    async def run(self, reconnect: bool) -> None:
+        while True:
+            try:
+                self.ws = await _open(self.spec["address"], self.spec["path"], self.spec["token"])
+            except Exception as exc:  # a refused handshake (5xx) or the process still down
+                status = getattr(getattr(exc, "response", None), "status_code", 0)
+                self.server_errors += status >= 500
+                self.refused.append(type(exc).__name__ + ": " + str(exc)[:80])
+                await asyncio.sleep(random.uniform(0.25, 3.0))
+                continue
+            try:
+                async for text in self.ws:
+                    frame = json.loads(text)
+                    if not self.chat:
+                        self._arrived(frame["key"])
+                        continue
+                    kind = frame.get("type")
+                    if kind == "ready":
+                        if self.reconnected:
+                            self.back_at = time.time()
+                        if self.last_seq is not None and frame["last_seq"] > self.last_seq:
+                            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+                        elif self.last_seq is None:
+                            self.last_seq = frame["last_seq"]
+                        self.ready.set()
+                    elif kind in {"message", "history"}:
+                        messages = [frame["message"]] if kind == "message" else frame["messages"]
+                        for message in messages:
+                            if message["seq"] not in self.seen:
+                                self.seen.add(message["seq"])
+                                self._arrived(message["client_id"])
+                            self.last_seq = max(self.last_seq or 0, message["seq"])
+                        if kind == "history" and frame["has_more"]:
+                            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+            except Exception:  # a lost connection: the reconnect below
+                pass
+            if not reconnect:
+                return
+            self.reconnected += 1
+            await asyncio.sleep(random.uniform(0.25, 3.0))  # as static/js/live.js
+
+
+async def _hold(specs, chat, control, results, senders: int, send_seconds: float):
+    arrivals: dict[str, list] = {}
+    sockets = [Socket(spec, chat, arrivals) for spec in specs]
+    join_seconds = specs[0]["join_seconds"] if specs else 0
+    tasks = []
+    began = time.monotonic()
+    for n, sock in enumerate(sockets):
+        due = began + join_seconds * n / max(1, len(sockets))
+        await asyncio.sleep(max(0, due - time.monotonic()))
+        tasks.append(asyncio.ensure_future(sock.run(reconnect=sock.spec.get("reconnect", False))))
+    deadline = time.monotonic() + 120
+    while sum(s.ws is not None for s in sockets) < len(sockets) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    control.put(("joined", len(specs)))
+    sent: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    if senders:
+        await loop.run_in_executor(None, results["go"].wait)  # every process has joined
+        counter = 0
+        end = time.time() + send_seconds
+        while time.time() < end:
+            tick = time.time()
+            for sock in sockets[:senders]:
+                counter += 1
+                key = f"{secrets.token_hex(3)}-{counter}"
+                sent[key] = time.time()
+                frame = (
+                    {"type": "message", "body": f"Nachricht {counter}", "client_id": key}
+                    if chat
+                    else {"key": key}
+                )
+                with contextlib.suppress(Exception):
+                    await sock.ws.send(json.dumps(frame))
+            await asyncio.sleep(max(0, tick + 1 - time.time()))
+    # Wait for the parent's word to finish (it decides when the phase is over).
+    await loop.run_in_executor(None, results["stop"].wait)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["queue"].put(
+        {
+            "arrivals": arrivals,
+            "sent": sent,
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "reconnected": sum(s.reconnected for s in sockets),
+            "back_at": [s.back_at for s in sockets if s.back_at],
+            "server_errors": sum(s.server_errors for s in sockets),
+            "refused": [r for s in sockets for r in s.refused],
+            "last_seq": [s.last_seq for s in sockets],
+            "gaps": sum(
+                1
+                for s in sockets
+                if s.chat and s.seen and len(s.seen) != max(s.seen) - min(s.seen) + 1
+            ),
+        }
+    )
+    for task in tasks:
+        task.cancel()
+    for sock in sockets:
+        if sock.ws is not None:
+            with contextlib.suppress(Exception):
+                await sock.ws.close()
+
+
+def _load_process(specs, chat, control, queue, stop, go, senders, send_seconds):
+    events = {"queue": queue, "stop": stop, "go": go}
+    asyncio.run(_hold(specs, chat, control, events, senders, send_seconds))
+
+
+class Load:
+    """The load processes of one phase."""
+
+    def __init__(self, specs, chat, processes, senders=0, send_seconds=0.0):
+        context = multiprocessing.get_context("fork")
+        self.control = context.Queue()
+        self.queue = context.Queue()
+        self.stop = context.Event()
+        self.go = context.Event()
+        shares = [specs[n::processes] for n in range(processes)]
+        self.processes = [
+            context.Process(
+                target=_load_process,
+                args=(
+                    share,
+                    chat,
+                    self.control,
+                    self.queue,
+                    self.stop,
+                    self.go,
+                    senders if n == 0 else 0,
+                    send_seconds,
+                ),
+                daemon=True,
+            )
+            for n, share in enumerate(shares)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def wait_joined(self, settle: float = 5.0) -> None:
+        """Until every socket is in; then, after the joins' presence frames settled, go."""
+        for _ in self.processes:
+            self.control.get(timeout=300)
+        time.sleep(settle)
+        self.go.set()
+
+    def finish(self) -> list[dict]:
+        self.stop.set()
+        reports = [self.queue.get(timeout=300) for _ in self.processes]
+        for process in self.processes:
+            process.join(10)
+        return reports
+
+
+def specs_for(addresses, tokens, path, sockets, join_seconds, reconnect=False):
+    return [
+        {
+            "address": addresses[n % len(addresses)],
+            "path": path,
+            "token": tokens[n],
+            "join_seconds": join_seconds,
+            "reconnect": reconnect,
+            "process_index": n % len(addresses),
+        }
+        for n in range(sockets)
+    ]
+
+
+def merge(reports):
+    arrivals: dict[str, list] = {}
+    sent: dict[str, float] = {}
+    for report in reports:
+        sent.update(report["sent"])
+        for key, (count, latest) in report["arrivals"].items():
+            slot = arrivals.setdefault(key, [0, 0.0])
+            slot[0] += count
+            slot[1] = max(slot[1], latest)
+    return arrivals, sent
+
+
+# --- the scenarios --------------------------------------------------------------------------------
+STACKS = {
+    "bare": ("bench.bare_consumer:application", f"/ws/bare/{ROOM}/", False),
+    "chat": ("config.asgi:application", f"/ws/chat/{ROOM}/", True),
+}
+
+
+def environment(name: str) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.chat_settings", PYTHONUNBUFFERED="1")
+    env["DB_POOL_MAX_SIZE"] = env.get("DB_POOL_MAX_SIZE", "20")
+    if name == "bare":
+        env["BARE_CHANNEL_LAYER"] = "chat_rooms"  # the rooms' pub/sub layer, as the chat
+    return env
+
+
+def fanout(name, tokens, args):
+    app, path, chat = STACKS[name]
+    forget_groups()
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(daphne(app, environment(name))) for _ in range(2)]
+        addresses = [a for a, _log, _pid in started]
+        pids = [pid for _a, _log, pid in started]
+        specs = specs_for(addresses, tokens, path, args.sockets, args.join_seconds)
+        load = Load(specs, chat, args.load_processes, args.senders, args.seconds)
+        load.wait_joined()
+        cpu0 = sum(cpu_seconds(p) for p in pids)
+        time.sleep(args.seconds + 10)  # sending, then draining
+        reports = load.finish()
+        cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+    arrivals, sent = merge(reports)
+    last = [arrivals[k][1] - t for k, t in sent.items() if k in arrivals]
+    lost = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
+    return {
+        "messages": len(sent),
+        "deliveries": sum(arrivals.get(k, [0])[0] for k in sent),
+        "lost": lost,
+        "p50": pct(last, 0.5) * 1000,
+        "p99": pct(last, 0.99) * 1000,
+        "daphne_cpu": cpu,
+        "load_cpu": sum(r["cpu"] for r in reports),
+    }
+
+
+def redis_commands() -> int:
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        return int(client.info("stats")["total_commands_processed"])
+    finally:
+        client.close()
+
+
+def idle(name, tokens, size, args):
+    app, path, chat = STACKS[name]
+    forget_groups()
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(daphne(app, environment(name))) for _ in range(2)]
+        addresses = [a for a, _log, _pid in started]
+        pids = [pid for _a, _log, pid in started]
+        time.sleep(2)
+        rss0 = sum(rss_kib(p) for p in pids)
+        specs = specs_for(addresses, tokens, path, size, 10.0)
+        load = Load(specs, chat, args.load_processes)
+        load.wait_joined()
+        time.sleep(3)  # the joins' presence frames settle
+        cpu0, redis0, t0 = sum(cpu_seconds(p) for p in pids), redis_commands(), time.monotonic()
+        time.sleep(args.idle_seconds)
+        elapsed = time.monotonic() - t0
+        cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+        commands = redis_commands() - redis0
+        rss = sum(rss_kib(p) for p in pids) - rss0
+        reports = load.finish()
+    return {
+        "size": size,
+        "cpu_per_minute": cpu * 60 / elapsed,
+        "redis_per_second": commands / elapsed,
+        "kib_per_socket": rss / size,
+        "load_cpu": sum(r["cpu"] for r in reports),
+    }
+
+
+def pg_connections(database: str) -> int:
+    import psycopg
+
+    admin = urlparse(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]
+        ).fetchone()[0]
+
+
+def restart(tokens, args):
+    app, path, chat = STACKS["chat"]
+    database = urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
+    forget_groups()
+    env = environment("chat")
+    with contextlib.ExitStack() as stack:
+        first = stack.enter_context(daphne(app, env))
+        second = daphne(app, env)
+        second_started = second.__enter__()
+        addresses = [first[0], second_started[0]]
+        specs = specs_for(addresses, tokens, path, args.sockets, args.join_seconds, reconnect=True)
+        load = Load(specs, chat, args.load_processes, args.senders, args.seconds)
+        load.wait_joined()
+        time.sleep(10)  # messages flow
+        port = int(second_started[0].rsplit(":", 1)[1])
+        stopped_at, stopped_wall = time.monotonic(), time.time()
+        second.__exit__(None, None, None)  # the restart: stop the process ...
+        log = stack.enter_context(open(ROOT / "var" / "bench-daphne-restarted.log", "w"))
+        restarted = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port), app],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # ... and start it again on the same port
+        stack.callback(restarted.terminate)
+        most_connections = 0
+        while time.monotonic() - stopped_at < args.seconds:
+            most_connections = max(most_connections, pg_connections(database))
+            time.sleep(0.5)
+        time.sleep(10)  # the last messages arrive
+        reports = load.finish()
+    arrivals, sent = merge(reports)
+    missing = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
+    back = [t - stopped_wall for r in reports for t in r["back_at"]]
+    return {
+        "back": len(back),
+        "all_back_after": max(back, default=float("nan")),
+        "server_errors": sum(r["server_errors"] for r in reports),
+        "reconnected": sum(r["reconnected"] for r in reports),
+        "refused": [x for r in reports for x in r["refused"]][:5],
+        "refused_count": sum(len(r["refused"]) for r in reports),
+        "gaps": sum(r["gaps"] for r in reports),
+        "missing": missing,
+        "messages": len(sent),
+        "most_pg_connections": most_connections,
+        "load_cpu": sum(r["cpu"] for r in reports),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=60, help="sending, per stack")
+    parser.add_argument("--join-seconds", type=float, default=20)
+    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--idle-sizes", default="500,1000,2000")
+    parser.add_argument("--load-processes", type=int, default=4)
+    parser.add_argument("--scenario", default="fanout,idle,restart")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.idle_sizes.split(",") if s.strip()]
+    if not 1 <= args.sockets <= MAX_SOCKETS or any(not 1 <= s <= MAX_SOCKETS for s in sizes):
+        parser.error(f"1..{MAX_SOCKETS} sockets")
+    for url in (os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")):
+        if urlparse(url).hostname not in {"127.0.0.1", "localhost"}:
+            parser.error("DATABASE_URL and REDIS_URL must point to 127.0.0.1")
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and the load inherit it
+    ensure_database(os.environ["DATABASE_URL"])
+    tokens, _slugs = prepare(max([args.sockets, *sizes]), 1)
+    print(
+        f"{args.sockets} sockets in one room over 2 daphne processes, {args.load_processes} "
+        f"load processes; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    scenarios = {s.strip() for s in args.scenario.split(",")}
+    if "fanout" in scenarios:
+        found = {}
+        for name in ("bare", "chat"):
+            found[name] = r = fanout(name, tokens, args)
+            print(
+                f"fanout {name:4}: {r['messages']} messages, {r['deliveries']} deliveries, "
+                f"lost {r['lost']}; until the last recipient p50 {r['p50']:.0f} ms, "
+                f"p99 {r['p99']:.0f} ms; daphne CPU {r['daphne_cpu']:.1f} s, "
+                f"load processes' CPU {r['load_cpu']:.1f} s; "
+                f"load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
+    if "idle" in scenarios:
+        for size in sizes:
+            found = {name: idle(name, tokens, size, args) for name in ("bare", "chat")}
+            for name, r in found.items():
+                print(
+                    f"idle {size:5} {name:4}: daphne CPU {r['cpu_per_minute']:.2f} s per minute, "
+                    f"Redis {r['redis_per_second']:.0f} commands/s, "
+                    f"{r['kib_per_socket']:.1f} KiB per socket; "
+                    f"load processes' CPU {r['load_cpu']:.1f} s",
+                    flush=True,
+                )
+            ratio = found["chat"]["kib_per_socket"] / max(found["bare"]["kib_per_socket"], 0.1)
+            print(f"idle {size:5} chat/bare memory per socket {ratio:.2f}×")
+    if "restart" in scenarios:
+        r = restart(tokens, args)
+        print(
+            f"restart: {r['back']} sockets back, the last {r['all_back_after']:.1f} s after the "
+            f"stop; {r['refused_count']} attempts refused (the process starting; HTTP 5xx: "
+            f"{r['server_errors']}), e.g. {r['refused'][:1]}; "
+            f"sockets with a gap {r['gaps']}, deliveries missing {r['missing']} "
+            f"of {r['messages']} messages, most PostgreSQL connections {r['most_pg_connections']}; "
+            f"load processes' CPU {r['load_cpu']:.1f} s",
+            flush=True,
+        )
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

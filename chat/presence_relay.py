@@ -1,0 +1,207 @@
+"""A process's part in presence: one heartbeat for all its sockets, changes sent once.
+
+Every socket used to run a heartbeat task of its own that also re-read the
+room's whole online list; a quiet socket now costs no task at all. Per event
+loop (daphne: per process) one ticker refreshes the heartbeats of all the
+process's sockets of a room in one call, sweeps out sockets whose process
+vanished, and re-joins the groups a Redis restart would have forgotten.
+
+Changes go to the room's group as one event with the frame already encoded
+(each process writes the same text to its sockets). In rooms with at most
+``LIST_LIMIT`` people online that frame is the whole (short) list, at once;
+in larger rooms it is a delta, and the process collects its joins and leaves
+for ``DELTA_SECONDS`` before it sends one: a mass reconnect of a thousand
+sockets makes a few frames per second for each socket, not a thousand.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import weakref
+
+from django.conf import settings
+
+from chat import hub, presence
+from core import realtime
+
+logger = logging.getLogger(__name__)
+
+#: How long a process gathers joins and leaves of a large room into one delta.
+DELTA_SECONDS = 1.0
+
+
+def delta_seconds() -> float:
+    return getattr(settings, "CHAT_PRESENCE_DELTA_SECONDS", DELTA_SECONDS)
+
+
+def encode(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"))
+
+
+def list_frame(online: list[dict], count: int) -> dict:
+    return {"type": "presence", "online": online, "online_count": count}
+
+
+class _Room:
+    def __init__(self) -> None:
+        self.sockets: dict[str, object] = {}  # channel name → consumer
+        self.joined: dict[int, dict] = {}  # gathered for the next delta
+        self.left: dict[int, dict] = {}
+        self.count = 0
+        self.flush: asyncio.TimerHandle | None = None
+        self.typing_second = 0
+        self.typing_sent = 0
+
+
+class Relay:
+    """The sockets of one event loop, by room."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[int, _Room] = {}
+        self.ticker: asyncio.Task | None = None
+
+    # --- sockets come and go -------------------------------------------------------------
+    async def join(self, room_id: int, consumer) -> tuple[list[dict], int]:
+        """Count the socket in; returns the list (bounded) and count it should show."""
+        room = self.rooms.setdefault(room_id, _Room())
+        room.sockets[consumer.channel_name] = consumer
+        self._start_ticker()
+        change = await presence.store().join(room_id, consumer.me, consumer.channel_name)
+        online, count = await presence.store().snapshot(room_id)
+        await self.changed(room_id, change, online=online)
+        return online, count
+
+    async def leave(self, room_id: int, consumer) -> None:
+        room = self.rooms.get(room_id)
+        if room is not None:
+            room.sockets.pop(consumer.channel_name, None)
+            if not room.sockets and not room.joined and not room.left:
+                self._forget(room_id)
+        change = await presence.store().leave(room_id, [consumer.channel_name])
+        await self.changed(room_id, change)
+
+    def count(self, room_id: int) -> int:
+        room = self.rooms.get(room_id)
+        return room.count if room is not None else 0
+
+    def allow_typing(self, room_id: int, per_second: int) -> bool:
+        """At most ``per_second`` typing hints of a room leave this process per second."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            return False
+        second = int(time.monotonic())
+        if second != room.typing_second:
+            room.typing_second, room.typing_sent = second, 0
+        if room.typing_sent >= per_second:
+            return False
+        room.typing_sent += 1
+        return True
+
+    def _forget(self, room_id: int) -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is not None and room.flush is not None:
+            room.flush.cancel()
+
+    # --- telling the room -----------------------------------------------------------------
+    async def changed(
+        self, room_id: int, change: presence.Change, online: list[dict] | None = None
+    ) -> None:
+        room = self.rooms.get(room_id)
+        if room is not None:
+            room.count = change.count
+        if not change:
+            return
+        if change.count <= presence.LIST_LIMIT:
+            if room is not None:  # the whole list supersedes what was gathered
+                room.joined.clear()
+                room.left.clear()
+            if online is None or len(online) != change.count:
+                online, _count = await presence.store().snapshot(room_id)
+            await self._send(room_id, list_frame(online, change.count))
+            return
+        if room is None:  # the last local socket left a large room: tell it now
+            await self._send(
+                room_id,
+                {
+                    "type": "presence",
+                    "joined": change.joined,
+                    "left": change.left,
+                    "online_count": change.count,
+                },
+            )
+            return
+        for person in change.joined:
+            room.left.pop(person["id"], None)
+            room.joined[person["id"]] = person
+        for person in change.left:
+            room.joined.pop(person["id"], None)
+            room.left[person["id"]] = person
+        if room.flush is None:
+            loop = asyncio.get_running_loop()
+            room.flush = loop.call_later(
+                delta_seconds(), lambda: asyncio.ensure_future(self._flush(room_id))
+            )
+
+    async def _flush(self, room_id: int) -> None:
+        room = self.rooms.get(room_id)
+        if room is None:
+            return
+        room.flush = None
+        joined, left = list(room.joined.values()), list(room.left.values())
+        room.joined.clear()
+        room.left.clear()
+        if not room.sockets:
+            self._forget(room_id)
+        if joined or left:
+            frame = {"type": "presence", "joined": joined, "left": left}
+            await self._send(room_id, {**frame, "online_count": room.count})
+
+    async def _send(self, room_id: int, frame: dict) -> None:
+        event = {"type": realtime.CHAT_PRESENCE, "frame": encode(frame)}
+        try:
+            await hub.group_send(realtime.chat_room_group(room_id), event)
+        except Exception:
+            logger.warning("chat presence broadcast failed", exc_info=True)
+
+    # --- the heartbeat ------------------------------------------------------------------------
+    def _start_ticker(self) -> None:
+        if self.ticker is None or self.ticker.done():
+            self.ticker = asyncio.ensure_future(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        while self.rooms:
+            await asyncio.sleep(presence.heartbeat_interval())
+            await self.tick()
+        self.ticker = None
+
+    async def tick(self) -> None:
+        """One heartbeat for every room with sockets here."""
+        for room_id, room in list(self.rooms.items()):
+            try:
+                sockets = dict(room.sockets)
+                if sockets:
+                    # After a Redis restart or a sweep during a stall: count them in again.
+                    for channel in await presence.store().beat(room_id, list(sockets)):
+                        consumer = sockets[channel]
+                        change = await presence.store().join(room_id, consumer.me, channel)
+                        await self.changed(room_id, change)
+                await self.changed(room_id, await presence.store().sweep(room_id))
+                await hub.room_hub(hub.room_layer()).refresh(room_id)
+                for consumer in sockets.values():
+                    await consumer.refresh_groups()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("chat presence heartbeat failed", exc_info=True)
+
+
+_relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay]" = weakref.WeakKeyDictionary()
+
+
+def relay() -> Relay:
+    loop = asyncio.get_running_loop()
+    current = _relays.get(loop)
+    if current is None:
+        current = _relays[loop] = Relay()
+    return current
