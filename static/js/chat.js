@@ -513,6 +513,13 @@ function main() {
   // A jump from a search (#nachricht-<seq>) shows that message; otherwise the newest.
   var anchor = log.querySelector(".chat-anchor");
   if (anchor) { anchor.scrollIntoView({block: "center"}); } else { log.scrollTop = log.scrollHeight; }
+  // The log changes height (the room's head wraps, a phone turns, the room list opens): whoever
+  // was reading the newest messages still sees them.
+  if (window.ResizeObserver) {
+    var stuck = !anchor;
+    log.addEventListener("scroll", function () { stuck = nearBottom(); });
+    new ResizeObserver(function () { if (stuck) { log.scrollTop = log.scrollHeight; } }).observe(log);
+  }
   connectionLine.textContent = T.connecting;
   root.dataset.ready = "1";
   start();

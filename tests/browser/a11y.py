@@ -96,10 +96,12 @@ def tab_to(page, locator, *, backwards: bool = False, limit: int = 80) -> None:
     raise AssertionError(f"{locator} not reached with {key} in {limit} steps")
 
 
-def screenshot(page, name: str) -> None:
-    """A full-page picture for the README, overwritten on every run (fixed names)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """A picture for the README (the whole page, or what the screen shows), overwritten on
+    every run (fixed names)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
+    path = str(SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=path, full_page=full_page, animations="disabled")
 
 
 # WCAG 1.4.11: the edge of a form field or button against what is behind it, 3:1.

@@ -218,6 +218,9 @@ def test_a_day_in_the_network(chromium, live_server, network_day):
             )
             expect(lena.locator("#chat-pending li")).to_have_count(0)
             screenshot(lena, "chat")
+            lena.set_viewport_size({"width": 390, "height": 844})  # the same chat on a phone
+            screenshot(lena, "chat-handy", full_page=False)
+            lena.set_viewport_size({"width": 1280, "height": 800})
 
             # The meeting: the calendar, the sign-up, the feed.
             lena.goto("/termine/")
