@@ -117,13 +117,17 @@ def project_search(
     if state:
         projects = projects.filter(municipality__state=state)
     for term in query_terms(q)[:6]:
+        # The tools as a subquery: a join would repeat a project per matching tool.
+        named = Project.tools.through.objects.filter(
+            project=OuterRef("pk"), tool__name__icontains=term
+        )
         projects = projects.filter(
             Q(title__icontains=term)
             | Q(body__icontains=term)
             | Q(lessons_learned__icontains=term)
-            | Q(tools__name__icontains=term)
+            | Q(Exists(named))
         )
-    return projects.distinct()
+    return projects
 
 
 def project_detail_queryset(*, viewer: User) -> QuerySet[Project]:
