@@ -18,7 +18,14 @@ from directory import federated
 from directory.federated import PER_KIND, Hit, _why
 from events.models import Event
 
-INDEXES = ["chat_message_body_trgm", "events_event_title_trgm", "events_event_description_trgm"]
+INDEXES = [
+    "chat_message_body_trgm",
+    "events_event_title_trgm",
+    "events_event_description_trgm",
+    "community_project_title_trgm",
+    "community_project_body_trgm",
+    "community_project_lessons_learned_trgm",
+]
 
 
 def _project_search(viewer, terms):
