@@ -1,20 +1,24 @@
 """The header search's query shapes before its indexes and ranking (``22e25ae``), for
 ``bench/search_scale.py`` to measure beside the current ones in the same run.
 
-Projects and events newest first, capped at ``PER_KIND`` and scored by their
+The member ranking computing its band inside the ranked subquery (the score
+twice per match) and the header search's member page ordered by Django's own
+query. Projects and events newest first, capped at ``PER_KIND`` and scored by their
 position; chat messages newest first by ``created_at`` with every term as
 ``icontains``. ``INDEXES`` are the indexes added since; the benchmark drops
 them inside a transaction it rolls back, so the old shapes run as they ran.
 """
 
-from django.db.models import Prefetch, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, Window
 
 from chat.models import Message, RoomKind, RoomMembership
 from chat.selectors import room_title, rooms_searchable_by
 from community.selectors import project_list
 from core.markdown import markdown_to_text
 from core.snippets import matched_words, snippet
-from directory import federated
+from directory import federated, selectors
 from directory.federated import PER_KIND, Hit, _why
 from events.models import Event
 
@@ -118,3 +122,52 @@ def messages(viewer, q, terms):
 
 
 SEARCHES = {**federated.SEARCHES, "project": projects, "event": events, "message": messages}
+
+
+def _ranked_with_total(documents, start, stop):
+    order = [
+        (name.lstrip("-"), "DESC" if name.startswith("-") else "ASC")
+        for name in documents.query.order_by
+    ]
+    columns = list(dict.fromkeys(["member_id", "score", "matched", *(name for name, _ in order)]))
+    inner = documents.order_by().values(*columns)
+    try:
+        sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    except EmptyResultSet:
+        return []
+    qn = connection.ops.quote_name
+    ordering = ", ".join(f"{qn(name)} {direction}" for name, direction in order)
+    limits = connection.ops.limit_offset_sql(start, stop)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT member_id, score, matched, COUNT(*) OVER () FROM ({sql} OFFSET 0) AS ranked"
+            f" ORDER BY {ordering} {limits}",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _load(self, start, stop, *, with_total=False):
+    documents = self.documents
+    if with_total and self.scored:
+        ranked = _ranked_with_total(documents, start, stop)
+    elif with_total:
+        documents = documents.annotate(matches=Window(Count("*")))
+        ranked = list(documents.values_list("member_id", "score", "matched", "matches")[start:stop])
+    else:
+        ranked = list(documents.values_list("member_id", "score", "matched")[start:stop])
+    if not ranked:
+        return []
+    if with_total:
+        self._count = ranked[0][3]
+    members = selectors._page_members([row[0] for row in ranked])
+    page = []
+    for pk, score, matched, *_matches in ranked:
+        member = members.get(pk)
+        if member is None:
+            continue
+        member.score = score
+        member.search_matched = matched
+        member.search_projects = member.search_projects or []
+        page.append(member)
+    return page

@@ -1,22 +1,28 @@
-"""Search at national scale: 50,000 members, 20,000 projects, 200,000 forum posts
-and 1,000,000 chat messages on PostgreSQL; p50/p95 of the expertise search and,
-where the branch has it, of the header search ``GET /api/search/``.
+"""Search at national scale: 50,000 members, 20,000 projects, 200,000 forum posts,
+1,000,000 chat messages and 10,000 events on PostgreSQL; p50/p95/p99 and the
+query counts of the expertise search ``GET /api/members/`` and of the header
+search ``GET /api/search/``, each as it is now ("jetzt") and as it was before
+issue 19's indexes and query shapes ("vorher"), in one run.
 
-    createdb -h 127.0.0.1 -U postgres lotsennetz_bench_scale
+    createdb -h 127.0.0.1 -U postgres lotsennetz_bench_s19
     export DJANGO_SETTINGS_MODULE=config.settings \\
-        DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_bench_scale
+        DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_bench_s19
     DEBUG=1 .venv/bin/python manage.py migrate
-    .venv/bin/python bench/search_scale.py --fill     # members/projects, then posts, messages
-    .venv/bin/python bench/search_scale.py            # measure
+    .venv/bin/python bench/search_scale.py --fill     # ≈ 15 min on 2 busy cores
+    .venv/bin/python bench/search_scale.py --kinds    # measure (--kinds: each kind alone)
 
 ``--fill`` runs ``bench/generate_network.py`` when the database has no members
-yet, then adds the forum (20,000 threads of 10 posts, indexed by the forum's
-own backend in one UPDATE) and the chat (200 network rooms of 5,000 messages)
-with ``bulk_create`` in batches. Measuring runs with the production settings
-(``DEBUG`` off), signed in as the benchmark's viewer with ``force_login``,
-through Django's test ``Client`` and the whole middleware stack: every
-question of the judged set (``tests/directory/judged/queries.py``) three times
-after one warm-up round.
+yet, then adds what is missing: the forum (20,000 threads of 10 posts, indexed
+by the forum's own backend in one UPDATE), the chat (200 network rooms of
+5,000 messages) and the events, with ``bulk_create`` in batches; a filled
+database is reused. Measuring runs with the production settings (``DEBUG``
+off, PostgreSQL, Redis from ``REDIS_URL``), signed in as the benchmark's
+viewer with ``force_login``, through Django's test ``Client`` and the whole
+middleware stack: every question of the judged set
+(``tests/directory/judged/queries.py``) ``--rounds`` times after one warm-up
+round, "vorher" and "jetzt" alternating round by round. "vorher" runs the old
+query shapes of ``bench/search_before.py`` with the new indexes dropped in a
+transaction that is rolled back.
 """
 
 import argparse
@@ -47,6 +53,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
 from directory import federated  # noqa: E402
+from directory.selectors import RankedMembers  # noqa: E402
 from events.models import Audience, Event  # noqa: E402
 from forum.models import Category, Post, Thread  # noqa: E402
 from forum.search import PostgresForumSearch  # noqa: E402
@@ -208,22 +215,23 @@ def fill() -> None:
 
 @contextlib.contextmanager
 def shape(mode: str):
-    """``jetzt``: the code as it is. ``vorher``: the header search's old query shapes
-    (``bench/search_before.py``) without the indexes added since, dropped inside a
-    transaction that is rolled back afterwards."""
+    """``jetzt``: the code as it is. ``vorher``: the old query shapes of the header
+    search and the member ranking (``bench/search_before.py``) without the indexes
+    added since, dropped inside a transaction that is rolled back afterwards."""
     if mode == "jetzt":
         yield
         return
-    saved = federated.SEARCHES
+    saved = federated.SEARCHES, RankedMembers._load
     with transaction.atomic():
         with connection.cursor() as cursor:
             for name in search_before.INDEXES:
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
         federated.SEARCHES = search_before.SEARCHES
+        RankedMembers._load = search_before._load
         try:
             yield
         finally:
-            federated.SEARCHES = saved
+            federated.SEARCHES, RankedMembers._load = saved
             transaction.set_rollback(True)
 
 
