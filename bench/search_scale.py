@@ -1,25 +1,32 @@
-"""Search at national scale: 50,000 members, 20,000 projects, 200,000 forum posts
-and 1,000,000 chat messages on PostgreSQL; p50/p95 of the expertise search and,
-where the branch has it, of the header search ``GET /api/search/``.
+"""Search at national scale: 50,000 members, 20,000 projects, 200,000 forum posts,
+1,000,000 chat messages and 10,000 events on PostgreSQL; p50/p95/p99 and the
+query counts of the expertise search ``GET /api/members/`` and of the header
+search ``GET /api/search/``, each as it is now ("jetzt") and as it was before
+issue 19's indexes and query shapes ("vorher"), in one run.
 
-    createdb -h 127.0.0.1 -U postgres lotsennetz_bench_scale
+    createdb -h 127.0.0.1 -U postgres lotsennetz_bench_s19
     export DJANGO_SETTINGS_MODULE=config.settings \\
-        DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_bench_scale
+        DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_bench_s19
     DEBUG=1 .venv/bin/python manage.py migrate
-    .venv/bin/python bench/search_scale.py --fill     # members/projects, then posts, messages
-    .venv/bin/python bench/search_scale.py            # measure
+    .venv/bin/python bench/search_scale.py --fill     # ≈ 15 min on 2 busy cores
+    .venv/bin/python bench/search_scale.py --kinds    # measure (--kinds: each kind alone)
 
 ``--fill`` runs ``bench/generate_network.py`` when the database has no members
-yet, then adds the forum (20,000 threads of 10 posts, indexed by the forum's
-own backend in one UPDATE) and the chat (200 network rooms of 5,000 messages)
-with ``bulk_create`` in batches. Measuring runs with the production settings
-(``DEBUG`` off), signed in as the benchmark's viewer with ``force_login``,
-through Django's test ``Client`` and the whole middleware stack: every
-question of the judged set (``tests/directory/judged/queries.py``) three times
-after one warm-up round.
+yet, then adds what is missing: the forum (20,000 threads of 10 posts, indexed
+by the forum's own backend in one UPDATE), the chat (200 network rooms of
+5,000 messages) and the events, with ``bulk_create`` in batches; a filled
+database is reused. Measuring runs with the production settings (``DEBUG``
+off, PostgreSQL, Redis from ``REDIS_URL``), signed in as the benchmark's
+viewer with ``force_login``, through Django's test ``Client`` and the whole
+middleware stack: every question of the judged set
+(``tests/directory/judged/queries.py``) ``--rounds`` times after one warm-up
+round, "vorher" and "jetzt" alternating round by round. "vorher" runs the old
+query shapes of ``bench/search_before.py`` with the new indexes dropped in a
+transaction that is rolled back.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import random
@@ -37,11 +44,17 @@ import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+import search_before  # noqa: E402 (bench/, beside this script)
+from django.core.signals import request_finished, request_started  # noqa: E402
+from django.db import close_old_connections, connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from chat.models import Message, Room, RoomKind  # noqa: E402
-from community.models import User  # noqa: E402
+from community.models import Municipality, Project, User  # noqa: E402
+from directory import federated  # noqa: E402
+from directory.selectors import RankedMembers  # noqa: E402
+from events.models import Audience, Event  # noqa: E402
 from forum.models import Category, Post, Thread  # noqa: E402
 from forum.search import PostgresForumSearch  # noqa: E402
 from tests.directory.judged.queries import QUERIES  # noqa: E402
@@ -51,6 +64,7 @@ N_THREADS = 20_000
 POSTS_PER_THREAD = 10
 N_ROOMS = 200
 MESSAGES_PER_ROOM = 5_000
+N_EVENTS = 10_000
 BATCH = 10_000
 VIEWER_EMAIL = "bench.viewer@bench.example"
 
@@ -141,6 +155,41 @@ def fill_chat(rng: random.Random, authors: list[int]) -> None:
     print(f"  {N_ROOMS} rooms, {N_ROOMS * MESSAGES_PER_ROOM} messages", flush=True)
 
 
+EVENT_KINDS = ["Netzwerktreffen", "Werkstatt", "Webinar", "Sprechstunde", "Schulung"]
+
+
+def fill_events(rng: random.Random, authors: list[int]) -> None:
+    """N_EVENTS events from two years back to one ahead, most for the whole network."""
+    now = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
+    municipalities = list(Municipality.objects.values_list("pk", "state"))
+    rows = []
+    for i in range(N_EVENTS):
+        starts = now + datetime.timedelta(hours=rng.randint(-2 * 365 * 24, 365 * 24))
+        host, state = rng.choice(municipalities)
+        audience = rng.choices(
+            [Audience.NETWORK, Audience.STATE, Audience.MUNICIPALITY], [7, 2, 1]
+        )[0]
+        subject = rng.choice(SUBJECTS)
+        description = text(rng, rng.randint(2, 6))
+        rows.append(
+            Event(
+                uid=f"bench-{i}@bench.example",
+                title=f"{rng.choice(EVENT_KINDS)}: {subject}"[:200],
+                description=description,
+                description_html=f"<p>{description}</p>",
+                hosting_municipality_id=host,
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=2),
+                audience=audience,
+                audience_state=state if audience == Audience.STATE else "",
+                audience_municipality_id=host if audience == Audience.MUNICIPALITY else None,
+                created_by_id=rng.choice(authors),
+            )
+        )
+    Event.objects.bulk_create(rows, batch_size=BATCH)
+    print(f"  {N_EVENTS} events", flush=True)
+
+
 def fill() -> None:
     if "bench" not in connection.settings_dict["NAME"]:
         raise SystemExit("--fill only on a database whose name contains 'bench'")
@@ -157,61 +206,121 @@ def fill() -> None:
     if not Message.objects.exists():
         fill_chat(rng, authors)
         print(f"{time.perf_counter() - started:7.1f} s  chat", flush=True)
+    if not Event.objects.exists():
+        fill_events(random.Random(SEED + 1), authors)
+        print(f"{time.perf_counter() - started:7.1f} s  events", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
-def measure(path: str, texts: list[str], rounds: int) -> dict[str, list[float]] | None:
+@contextlib.contextmanager
+def shape(mode: str):
+    """``jetzt``: the code as it is. ``vorher``: the old query shapes of the header
+    search and the member ranking (``bench/search_before.py``) without the indexes
+    added since, dropped inside a transaction that is rolled back afterwards."""
+    if mode == "jetzt":
+        yield
+        return
+    saved = federated.SEARCHES, RankedMembers._load
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name in search_before.INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        federated.SEARCHES = search_before.SEARCHES
+        RankedMembers._load = search_before._load
+        try:
+            yield
+        finally:
+            federated.SEARCHES, RankedMembers._load = saved
+            transaction.set_rollback(True)
+
+
+def percentiles(times: list[float]) -> str:
+    q = statistics.quantiles(times, n=100)
+    return (
+        f"n={len(times)} p50 {statistics.median(times):6.1f} ms  p95 {q[94]:6.1f} ms"
+        f"  p99 {q[98]:6.1f} ms  max {max(times):6.1f} ms"
+    )
+
+
+def measure(paths: list[tuple[str, str]], modes: list[str], texts: list[str], rounds: int):
+    """Each (path, mode) ``rounds`` times over all texts after one warm-up round,
+    the modes alternating round by round so that they share the machine's load."""
     client = Client(HTTP_X_FORWARDED_PROTO="https", SERVER_NAME="localhost")
     client.force_login(User.objects.get(email=VIEWER_EMAIL))
-    first = client.get(path, {"q": texts[0]}, secure=True)
-    if first.status_code == 404:
-        return None
-    if first.status_code != 200:
-        raise SystemExit(f"{path}: {first.status_code} {first.content[:300]!r}")
-    for q in texts:  # warm-up
-        client.get(path, {"q": q}, secure=True)
-    times: dict[str, list[float]] = {q: [] for q in texts}
-    for _round in range(rounds):
-        for q in texts:
-            t0 = time.perf_counter()
-            response = client.get(f"{path}?{urlencode({'q': q})}", secure=True)
-            times[q].append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200, (q, response.status_code)
-    return times
+    times = {(p, m): {q: [] for q in texts} for p in paths for m in modes}
+    queries = {(p, m): set() for p in paths for m in modes}
+    for round_ in range(rounds + 1):
+        for path, label in paths:
+            for mode in modes:
+                with shape(mode):
+                    for q in texts:
+                        t0 = time.perf_counter()
+                        with CaptureQueriesContext(connection) as captured:
+                            response = client.get(f"{path}?{urlencode({'q': q})}", secure=True)
+                        elapsed = (time.perf_counter() - t0) * 1000
+                        assert response.status_code == 200, (path, q, response.status_code)
+                        if round_:  # the first round warms up
+                            times[(path, label), mode][q].append(elapsed)
+                            queries[(path, label), mode].add(len(captured))
+    return times, queries
+
+
+def kinds_alone(texts: list[str], modes: list[str], rounds: int) -> None:
+    """Each kind of the header search on its own (``search_everything(kinds=[kind])``)."""
+    viewer = User.objects.get(email=VIEWER_EMAIL)
+    for kind in federated.KINDS:
+        for mode in modes:
+            times = []
+            with shape(mode):
+                for round_ in range(rounds + 1):
+                    for q in texts:
+                        t0 = time.perf_counter()
+                        federated.search_everything(viewer=viewer, q=q, kinds=[kind])
+                        if round_:
+                            times.append((time.perf_counter() - t0) * 1000)
+            print(f"  {kind:8} {mode:6} {percentiles(times)}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fill", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--kinds", action="store_true", help="also each kind on its own")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("The scale benchmark needs PostgreSQL (set DATABASE_URL).")
     if args.fill:
         fill()
         return
+    # As Django's own test runner: one connection throughout (a transaction of the
+    # "vorher" shape must outlive the requests it spans).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     print(
-        f"members {User.objects.count()}, threads {Thread.objects.count()},"
-        f" posts {Post.objects.count()}, chat messages {Message.objects.count()}"
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()},"
+        f" members {User.objects.count()}, projects {Project.objects.count()},"
+        f" threads {Thread.objects.count()}, posts {Post.objects.count()},"
+        f" chat messages {Message.objects.count()}, events {Event.objects.count()}",
+        flush=True,
     )
     texts = [text for text, _need in QUERIES]
-    for label, path in (("expertise search", "/api/members/"), ("header search", "/api/search/")):
-        by_text = measure(path, texts, args.rounds)
-        if by_text is None:
-            print(f"{label} {path}: not on this branch")
-            continue
-        times = [t for ts in by_text.values() for t in ts]
-        q = statistics.quantiles(times, n=100)
-        print(
-            f"{label} {path}: n={len(times)} p50 {statistics.median(times):.1f} ms"
-            f"  p95 {q[94]:.1f} ms  p99 {q[98]:.1f} ms  max {max(times):.1f} ms"
-        )
+    modes = ["vorher", "jetzt"]
+    paths = [("/api/members/", "Expertensuche"), ("/api/search/", "Kopfsuche")]
+    times, queries = measure(paths, modes, texts, args.rounds)
+    for (path, label), mode in times:
+        by_text = times[(path, label), mode]
+        flat = [t for ts in by_text.values() for t in ts]
+        counts = sorted(queries[(path, label), mode])
+        print(f"{label} {path} {mode:6}: {percentiles(flat)}  queries {counts}")
         slowest = sorted(by_text.items(), key=lambda item: -statistics.median(item[1]))[:6]
         print(
             "  slowest (median ms): "
             + ", ".join(f"{text!r} {statistics.median(ts):.0f}" for text, ts in slowest)
         )
+    if args.kinds:
+        kinds_alone(texts, modes, args.rounds)
+    print(f"load at the end {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ of queries, however many hits it has.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from chat.selectors import message_search, room_title
-from community.models import User
+from community.models import Project, User
 from community.selectors import project_search
 from core.markdown import markdown_to_text
 from core.search_text import query_terms
@@ -31,6 +32,8 @@ KINDS = ("member", "project", "thread", "event", "message")
 # Hits per kind: enough for the first pages of the merged list, a fixed cost per kind.
 PER_KIND = 20
 MAX_QUERY_LENGTH = 200
+# Terms a kind filters on at most (each is one more condition to meet).
+MAX_TERMS = 6
 
 
 @dataclass
@@ -110,13 +113,49 @@ def _members(viewer: User, q: str, terms: list[str]) -> list[Hit]:
     return hits
 
 
+def _term_count(field: str, terms: list[str]):
+    """How many of the terms ``field`` holds (case-insensitive substrings, as the filters)."""
+    counts = [
+        Case(When(**{f"{field}__icontains": t}, then=Value(1)), default=Value(0)) for t in terms
+    ]
+    return sum(counts[1:], counts[0])
+
+
+def _recency(days: float, scale: float) -> float:
+    """1 today, ½ after ``scale`` days, towards 0 beyond."""
+    return 1.0 / (1.0 + abs(days) / scale)
+
+
 def _projects(viewer: User, q: str, terms: list[str]) -> list[Hit]:
-    projects = project_search(viewer=viewer, q=q).order_by("-updated_at", "-pk")[:PER_KIND]
+    """Matching projects, ranked in the database: a term in the title counts 2, one in
+    a tool's name 1 (the description holds the rest); then recently changed before
+    long untouched."""
+    tool_hits = [
+        Case(
+            When(
+                Exists(
+                    Project.tools.through.objects.filter(
+                        project=OuterRef("pk"), tool__name__icontains=t
+                    )
+                ),
+                then=Value(1),
+            ),
+            default=Value(0),
+        )
+        for t in terms[:MAX_TERMS]
+    ]
+    projects = (
+        project_search(viewer=viewer, q=q)
+        .annotate(
+            hits_rank=_term_count("title", terms[:MAX_TERMS]) * 2 + sum(tool_hits[1:], tool_hits[0])
+        )
+        .order_by("-hits_rank", "-updated_at", "-pk")[:PER_KIND]
+    )
+    now = timezone.now()
     hits = []
     for project in projects:
         text = markdown_to_text(project.body + "\n\n" + project.lessons_learned)
-        # Title hits weigh more than hits in the text.
-        title_hit = bool(matched_words(project.title, terms))
+        age = (now - project.updated_at).total_seconds() / 86400
         hits.append(
             Hit(
                 "project",
@@ -124,7 +163,8 @@ def _projects(viewer: User, q: str, terms: list[str]) -> list[Hit]:
                 project.title,
                 snippet(text, terms),
                 project.get_absolute_url(),
-                (2.0 if title_hit else 1.0) / (1 + len(hits) * 0.05),
+                # Whole steps per term in the title or tools, recency below one step.
+                1.0 + project.hits_rank + 0.5 * _recency(age, 365),
                 reason=_why(project.title + " " + text, terms),
                 meta=project.municipality.name if project.municipality_id else "",
                 terms=terms,
@@ -157,13 +197,28 @@ def _threads(viewer: User, q: str, terms: list[str]) -> list[Hit]:
 
 
 def _events(viewer: User, q: str, terms: list[str]) -> list[Hit]:
+    """Matching events, ranked in the database: more terms in the title first (the
+    description holds the rest), then the coming ones, soonest first, then the past,
+    latest first.
+
+    Each term must be in the title or the description; on PostgreSQL the trigram
+    indexes of both (events migration 0004) answer that.
+    """
+    now = timezone.now()
     events = Event.objects.visible_to(viewer).select_related("hosting_municipality")
-    for term in terms[:6]:
+    for term in terms[:MAX_TERMS]:
         events = events.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    events = events.annotate(
+        title_hits=_term_count("title", terms[:MAX_TERMS]),
+        coming=Case(When(ends_at__gte=now, then=Value(1)), default=Value(0)),
+        coming_start=Case(When(ends_at__gte=now, then=F("starts_at"))),
+    ).order_by(
+        "-title_hits", "-coming", F("coming_start").asc(nulls_last=True), "-starts_at", "-pk"
+    )
     hits = []
-    for event in events.order_by("-starts_at", "-pk")[:PER_KIND]:
+    for event in events[:PER_KIND]:
         text = markdown_to_text(event.description)
-        title_hit = bool(matched_words(event.title, terms))
+        days = (event.starts_at - now).total_seconds() / 86400
         hits.append(
             Hit(
                 "event",
@@ -171,7 +226,8 @@ def _events(viewer: User, q: str, terms: list[str]) -> list[Hit]:
                 event.title,
                 snippet(text, terms),
                 event.get_absolute_url(),
-                (2.0 if title_hit else 1.0) / (1 + len(hits) * 0.05),
+                # Whole steps per term in the title; coming and near below one step.
+                1.0 + 2 * event.title_hits + 0.5 * event.coming + 0.4 * _recency(days, 30),
                 reason=_why(event.title + " " + text, terms),
                 meta=event.starts_at.date().isoformat(),
                 terms=terms,
@@ -182,7 +238,7 @@ def _events(viewer: User, q: str, terms: list[str]) -> list[Hit]:
 
 def _messages(viewer: User, q: str, terms: list[str]) -> list[Hit]:
     hits = []
-    for message in message_search(viewer=viewer, terms=terms[:6], limit=PER_KIND):
+    for message in message_search(viewer=viewer, terms=terms[:MAX_TERMS], limit=PER_KIND):
         text = markdown_to_text(message.body)
         url = reverse("chat:room", kwargs={"slug": message.room.slug})
         hits.append(
@@ -192,7 +248,7 @@ def _messages(viewer: User, q: str, terms: list[str]) -> list[Hit]:
                 room_title(message.room, viewer=viewer),
                 snippet(text, terms),
                 f"{url}?nachricht={message.seq}#nachricht-{message.seq}",
-                1.0 / (1 + len(hits) * 0.05),
+                message.search_score,
                 reason=_why(text, terms),
                 meta=message.author.display_name if message.author_id else "",
                 terms=terms,

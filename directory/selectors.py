@@ -299,6 +299,8 @@ MAX_EVIDENCE = 3
 MIN_ALL_TERMS_HITS = 10
 # Counting stops here: a search does not walk 17,000 matches to say how many.
 COUNT_LIMIT = 1000
+# Scores this close are one band (a tie the searcher's state breaks): a tenth.
+BAND_DIGITS = 1
 
 
 def _search_documents(
@@ -410,8 +412,8 @@ class RankedMembers:
 
     def _load(self, start: int, stop: int | None, *, with_total: bool = False) -> list[User]:
         documents = self.documents
-        if with_total and self.scored:
-            ranked = _ranked_with_total(documents, start, stop)
+        if self.scored:
+            ranked = _ranked_with_total(documents, start, stop, with_total=with_total)
         elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
             ranked = list(
@@ -437,7 +439,9 @@ class RankedMembers:
         return page
 
 
-def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> list[tuple]:
+def _ranked_with_total(
+    documents: QuerySet, start: int, stop: int | None, *, with_total: bool = True
+) -> list[tuple]:
     """Rows [start:stop] of a ranking as (member_id, score, matched, matches), where ``matches``
     counts all documents of the ranking.
 
@@ -452,7 +456,15 @@ def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> lis
         (name.lstrip("-"), "DESC" if name.startswith("-") else "ASC")
         for name in documents.query.order_by
     ]
-    columns = list(dict.fromkeys(["member_id", "score", "matched", *(name for name, _ in order)]))
+    # The band is rounded from the score out here: computed in the subquery, as
+    # Django writes it, it would repeat the whole score (a ts_rank and the JSON
+    # reads per match) a second time.
+    # As Django's Round writes it on each database.
+    score = "score" if connection.vendor == "sqlite" else "CAST(score AS NUMERIC(1000, 15))"
+    derived = {"band": f"ROUND({score}, {BAND_DIGITS}) AS band"}
+    columns = list(
+        dict.fromkeys(["member_id", "score", "matched", *(n for n, _ in order if n not in derived)])
+    )
     inner = documents.order_by().values(*columns)
     try:
         sql, params = inner.query.get_compiler(using=inner.db).as_sql()
@@ -462,9 +474,12 @@ def _ranked_with_total(documents: QuerySet, start: int, stop: int | None) -> lis
     qn = connection.ops.quote_name
     ordering = ", ".join(f"{qn(name)} {direction}" for name, direction in order)
     limits = connection.ops.limit_offset_sql(start, stop)
+    extra = "".join(f", {derived[n]}" for n, _ in order if n in derived)
+    total = "COUNT(*) OVER ()" if with_total else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, score, matched, COUNT(*) OVER () FROM ({sql} {fence}) AS ranked"  # noqa: S608 (compiled)
+            f"SELECT member_id, score, matched, {total} FROM"  # noqa: S608 (compiled)
+            f" (SELECT *{extra} FROM ({sql} {fence}) AS scored {fence}) AS ranked"
             f" ORDER BY {ordering} {limits}",
             params,
         )
@@ -591,7 +606,7 @@ def member_search(
     )
     # Scores a tenth apart are a tie (a longer place name moves the text rank a
     # little), which the searcher's own state breaks before the finer score does.
-    documents = documents.annotate(band=Round(F("score"), 1)).order_by(
+    documents = documents.annotate(band=Round(F("score"), BAND_DIGITS)).order_by(
         "-band", "-near", "-score", "display_name", "member_id"
     )
     return MemberSearch(RankedMembers(documents, count=count, scored=True), intent)

@@ -71,9 +71,55 @@ def test_another_citys_room_stays_closed(client, member, make_member, make_munic
     assert "in Gießen" not in page
 
 
-@pytest.mark.parametrize("q", ["x" * 5000, "!!!", "a\x00b", "enaio:* & !x", "Москва", ""])
-def test_odd_queries_answer_200(member_client, network_room, q):
-    assert member_client.get("/chat/allgemein/suche/", {"q": q}).status_code == 200
+ODD_QUERIES = [
+    "x" * 5000,
+    "!!!",
+    ".,;:-_!?()[]{}",
+    "a\x00b",
+    "enaio\x00akte",
+    "enaio:* & !x",
+    '& | ! :* "',
+    '"unbalanced',
+    "der die das und",
+    "Москва",
+    "Москва enaio 東京 مرحبا",
+    "",
+]
+
+
+@pytest.mark.parametrize("q", ODD_QUERIES)
+def test_odd_queries_answer_200(member_client, member, network_room, q):
+    _say(network_room, member, "enaio und die Akte", 1)
+    response = member_client.get("/chat/allgemein/suche/", {"q": q})
+    assert response.status_code == 200
+    page = response.content.decode()
+    # A hit, "nothing found", or the hint to type a word (an empty field: just the form).
+    assert not q or (
+        "nachricht=1" in page
+        or "Nichts gefunden." in page
+        or "mindestens ein Wort mit zwei Buchstaben" in page
+    )
+
+
+def test_a_long_query_is_cut_and_still_finds(member_client, member, network_room):
+    _say(network_room, member, "Wir nutzen enaio", 1)
+    page = member_client.get("/chat/allgemein/suche/", {"q": "enaio " * 1000}).content.decode()
+    assert "nachricht=1" in page
+
+
+def test_punctuation_only_asks_for_a_word(member_client, member, network_room):
+    _say(network_room, member, "!!! ???", 1)
+    page = member_client.get("/chat/allgemein/suche/", {"q": "!!! ???"}).content.decode()
+    assert "mindestens ein Wort mit zwei Buchstaben" in page and "nachricht=1" not in page
+
+
+def test_whole_words_come_before_parts_of_words(member_client, member, network_room):
+    part = _say(network_room, member, "Die Papierakten sind weg", 1)
+    whole = _say(network_room, member, "Die Akte liegt im Amt", 2)
+    newest_part = _say(network_room, member, "Noch mehr Papierakten", 3)
+    page = member_client.get("/chat/allgemein/suche/", {"q": "akte"}).content.decode()
+    positions = [page.index(f"nachricht={m.seq}#") for m in (whole, newest_part, part)]
+    assert positions == sorted(positions)
 
 
 def test_the_room_search_costs_the_same_queries_for_more_messages(

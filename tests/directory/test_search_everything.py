@@ -155,6 +155,9 @@ def test_type_narrows_to_the_kinds_asked_for(member_api, world):
         {"q": "   "},
         {"q": "x" * 5000},
         {"q": "a\x00b"},
+        {"q": WORD + "\x00"},
+        {"q": "enaio " * 1000},
+        {"q": '& | ! :* "'},
         {"q": "!!! ??? ..."},
         {"q": WORD, "type": "x"},
     ],
@@ -174,6 +177,8 @@ def test_bad_input_gets_400_with_a_reason(member_api, params):
         "enaio:* & !akte",
         "Москва E-Akte 東京 مرحبا",
         '"unbalanced',
+        f'{WORD} & | ! :* "',
+        f"Москва {WORD} 東京",
     ],
 )
 def test_odd_queries_answer_200(member_api, world, q):
@@ -242,11 +247,75 @@ def test_user_html_in_a_hit_stays_text(member_client, member, taxonomy):
 
 
 @pytest.mark.parametrize(
-    "q", ["x" * 5000, "!!! ???", "der die das", "a\x00b", "enaio:* & !akte", "Москва 東京", ""]
+    "q",
+    [
+        "x" * 5000,
+        "!!! ???",
+        "der die das",
+        "a\x00b",
+        f"{WORD}\x00",
+        "enaio:* & !akte",
+        '& | ! :* "',
+        "Москва 東京",
+        f"Москва {WORD} مرحبا",
+        "",
+    ],
 )
 def test_the_page_answers_odd_queries_without_error(member_client, world, q):
     response = member_client.get("/suche/", {"q": q, "type": "nonsense"})
     assert response.status_code == 200
+    page = response.content.decode()
+    if q:  # a hit, "nothing found", or why the query was not run
+        assert (
+            'class="search-hit' in page
+            or "Nichts gefunden." in page
+            or "mindestens ein Wort" in page
+            or "Die Suche ist zu lang" in page
+        )
+
+
+def test_the_api_ranks_title_matches_above_text_matches(member_api, member, make_member):
+    """Projects and events: the word in the title beats the word in the text, even when
+    the text match is newer; among title matches the coming event comes first."""
+    stranger = make_member(display_name="Noch Jemand", role=Role.COORDINATOR)
+    in_title = services.project_create(
+        created_by=stranger,
+        municipality=stranger.municipality,
+        title=f"{WORD} im Titel",
+        kind=ProjectKind.EAKTE,
+        is_published=True,
+    )
+    in_text = services.project_create(
+        created_by=stranger,
+        municipality=stranger.municipality,
+        title="Etwas anderes",
+        body=f"Hier steht das {WORD} nur im Text.",
+        kind=ProjectKind.EAKTE,
+        is_published=True,
+    )
+    now = timezone.now()
+
+    def event(title, description, days):
+        starts = now + dt.timedelta(days=days)
+        return event_services.event_create(
+            created_by=stranger,
+            title=title,
+            description=description,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            hosting_municipality=stranger.municipality,
+        )
+
+    text_soon = event("Treffen", f"Es geht um das {WORD}.", 1)
+    title_later = event(f"{WORD} später", "", 60)
+    title_soon = event(f"{WORD} bald", "", 3)
+    title_past = event(f"{WORD} vorbei", "", -3)
+    found = member_api.get("/api/search/", {"q": WORD, "type": "project,event"}).json()
+    order = [(r["type"], r["id"]) for r in found["results"]]
+    projects = [pk for kind, pk in order if kind == "project"]
+    events = [pk for kind, pk in order if kind == "event"]
+    assert projects == [in_title.pk, in_text.pk]
+    assert events == [title_soon.pk, title_later.pk, title_past.pk, text_soon.pk]
 
 
 def test_the_page_costs_the_same_queries_for_more_data(
