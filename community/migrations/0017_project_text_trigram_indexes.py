@@ -30,7 +30,7 @@ def run(statements_by_vendor):
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("community", "0015_user_photo")]
+    dependencies = [("community", "0016_second_factor")]
 
     operations = [
         migrations.RunPython(
