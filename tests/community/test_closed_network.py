@@ -21,6 +21,16 @@ PUBLIC_URL_NAMES = {
     "healthz",
     "admin:login",
     "admin:logout",
+    # The second step of signing in: only with a password already given in this
+    # session (tests/community/test_second_factor.py); POST only.
+    "second_factor_signin",
+    "second_factor_signin_passkey_options",
+    "second_factor_signin_passkey",
+    # The installable web app's shell: nothing personal (tests/core/test_webapp.py).
+    "webmanifest",
+    "service_worker",
+    "offline",
+    "favicon",
 }
 SAMPLE_VALUES = {
     "int": "1",
