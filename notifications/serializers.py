@@ -6,7 +6,10 @@ from notifications.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    """``text`` says what happened; a collapsed entry says how many (``display_text``)."""
+
     is_read = serializers.BooleanField(read_only=True)
+    text = serializers.CharField(source="display_text", read_only=True)
 
     class Meta:
         model = Notification
