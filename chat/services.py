@@ -535,6 +535,7 @@ def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: 
         thread_title=room.name,
         actor=author,
         object_key=_message_key(message.pk),
+        at=message.created_at,
     )
 
 
@@ -553,6 +554,7 @@ def _notify_direct(*, room: Room, message: Message, author: User, mentioned: lis
         thread_key=_room_key(room.pk),
         thread_title=room.name,
         actor=author,
+        at=message.created_at,
     )
 
 

@@ -177,6 +177,7 @@ def _notify(
         thread_title=post.thread.title,
         actor=actor,
         object_key=object_key,
+        at=post.created_at,
     )
 
 
@@ -185,8 +186,9 @@ def _post_key(post: Post) -> str:
     return f"forum.post.{post.pk}"
 
 
-def _notify_mentions(*, post: Post, actor: User, mentioned: list[User]) -> set[int]:
-    """A mention is personal: its own entry, never collapsed (one statement for all)."""
+def _notify_mentions(*, post: Post, actor: User, mentioned: list[User], at=None) -> set[int]:
+    """A mention is personal: its own entry, never collapsed (one statement for all).
+    ``at``: the post's time for a new post; an edit's mentions are new now."""
     thread = post.thread
     notified = {actor.pk}
     told = [m.pk for m in mentioned if m.pk not in notified]
@@ -201,6 +203,7 @@ def _notify_mentions(*, post: Post, actor: User, mentioned: list[User]) -> set[i
             thread_title=thread.title,
             actor=actor,
             object_key=_post_key(post),
+            at=at,
         )
     return notified | set(told)
 
@@ -225,7 +228,7 @@ def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool
     """
     thread = post.thread
     name = actor.display_name
-    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned)
+    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned, at=post.created_at)
     text = (
         _("Neues Thema von %(name)s: „%(title)s“")
         if new_thread
@@ -239,6 +242,7 @@ def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool
         thread_key=thread.notification_key,
         thread_title=thread.title,
         actor=actor,
+        at=post.created_at,
     )
 
 

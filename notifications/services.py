@@ -185,6 +185,7 @@ def notify_members(
     actor: User | None = None,
     object_key: str = "",
     mailed_elsewhere: bool = False,
+    at=None,
 ) -> list[int]:
     """Tell many members about one event in one statement; returns the entries' ids.
 
@@ -195,7 +196,8 @@ def notify_members(
     cost of an event does not grow with the number of members told. Bells,
     mails and the ``notification_changed`` signal follow on commit
     (``_deliver``). This and ``notification_create`` are where entries are
-    made; Web Push hooks in through the signal.
+    made; Web Push hooks in through the signal. ``at``: when the event
+    happened (the post's time; default now), the entry's ``created_at``.
     """
     collapsing = kind in COLLAPSING_KINDS
     if collapsing and not thread_key:
@@ -204,7 +206,7 @@ def notify_members(
     if source is None:
         return []
     source_sql, source_params = source
-    now = timezone.now()
+    now = at or timezone.now()
     table = Notification._meta.db_table
     users = User._meta.db_table
     values = [
@@ -251,6 +253,7 @@ def notification_create(
     actor: User | None = None,
     mailed_elsewhere: bool = False,
     object_key: str = "",
+    at=None,
 ) -> Notification | None:
     """Tell one member about something; nobody is notified of their own doing.
 
@@ -273,9 +276,10 @@ def notification_create(
             actor=actor,
             object_key=object_key,
             mailed_elsewhere=mailed_elsewhere,
+            at=at,
         )
         return Notification.objects.filter(pk__in=ids).first()
-    now = timezone.now()
+    now = at or timezone.now()
     notification = Notification.objects.create(
         recipient=recipient,
         actor=actor,
