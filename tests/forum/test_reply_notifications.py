@@ -122,12 +122,6 @@ def test_a_mention_stays_its_own_entry(thread, member, other):
     assert kinds == [("forum.mention", 1), ("forum.reply", 2)]
 
 
-def _reply_queries(thread, author) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        reply(thread, author)
-    return len(queries.captured_queries)
-
-
 def test_a_replys_queries_do_not_grow_with_the_watchers(
     make_thread, member, other, make_member, watchers, django_capture_on_commit_callbacks
 ):
@@ -145,9 +139,11 @@ def test_a_replys_queries_do_not_grow_with_the_watchers(
         reply(many, other)
     counts = {}
     for target in (few, many):
-        with CaptureQueriesContext(connection) as queries:
-            with django_capture_on_commit_callbacks(execute=True):
-                reply(target, other)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            reply(target, other)
         counts[target.title] = len(queries.captured_queries)
     assert counts["Wenige"] == counts["Viele"]
     assert Notification.objects.filter(thread_key=many.notification_key).count() == 21
@@ -160,9 +156,11 @@ def test_a_replys_queries_do_not_grow_with_the_watchers(
             services.subscription_set(member=person, watch=True, thread=target)
     firsts = []
     for target in (fresh_few, fresh_many):
-        with CaptureQueriesContext(connection) as queries:
-            with django_capture_on_commit_callbacks(execute=True):
-                reply(target, other)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            reply(target, other)
         firsts.append(len(queries.captured_queries))
     assert firsts[0] == firsts[1]
 
