@@ -107,7 +107,7 @@ def _mail_immediately(notifications: list[Notification]) -> None:
         cursor.execute(
             f"UPDATE {table} SET emailed_at = %s"  # noqa: S608 (constants; values are parameters)
             f" WHERE id IN ({marks}) AND emailed_at IS NULL RETURNING id",
-            [timezone.now(), *candidates],
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *candidates],
         )
         claimed = [candidates[row[0]] for row in cursor.fetchall()]
     keyed = [n for n in claimed if n.thread_key]
@@ -209,6 +209,8 @@ def notify_members(
     now = at or timezone.now()
     table = Notification._meta.db_table
     users = User._meta.db_table
+    # As the ORM stores it (SQLite compares datetimes as text: no offset there).
+    now = connection.ops.adapt_datetimefield_value(now)
     values = [
         actor.pk if actor is not None else None,
         kind[:40],
