@@ -61,17 +61,19 @@ def _deliver(notification_ids: list[int]) -> None:
     counts = selectors.notification_unread_counts(
         member_ids=[n.recipient_id for n in notifications]
     )
+    # One serializer for all rows: its fields are built once, not per member.
+    payloads = NotificationSerializer(notifications, many=True).data
     realtime.group_send_many(
         [
             (
                 realtime.user_group(n.recipient_id),
                 {
                     "type": realtime.NOTIFICATION_NEW,
-                    "notification": NotificationSerializer(n).data,
+                    "notification": payload,
                     "unread_count": counts.get(n.recipient_id, 0),
                 },
             )
-            for n in notifications
+            for n, payload in zip(notifications, payloads, strict=True)
         ]
     )
     _mail_immediately(notifications)
