@@ -189,6 +189,11 @@ def measure(way: str, watchers: int, people: list[User], replies: int) -> dict:
     }
 
 
+def de(number: float) -> str:
+    """A whole number the German way: 1.600."""
+    return f"{number:,.0f}".replace(",", ".")
+
+
 def table(results: list[dict]) -> str:
     lines = [
         "| Beobachtende | Weg | erste Antwort: ms (davon Live-Versand), Abfragen "
@@ -197,10 +202,10 @@ def table(results: list[dict]) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r['watchers']:,} | {r['way']} "
-            f"| {r['first_ms']:,.0f} ({r['first_live_ms']:,.0f}), {r['first_queries']:,} "
-            f"| {r['median_ms']:,.0f} ({r['live_ms']:,.0f}) | {r['queries']:,} "
-            f"| {r['rows']:,} nach {r['replies']} Antworten |".replace(",", ".")
+            f"| {de(r['watchers'])} | {r['way']} "
+            f"| {de(r['first_ms'])} ({de(r['first_live_ms'])}), {de(r['first_queries'])} "
+            f"| {de(r['median_ms'])} ({de(r['live_ms'])}) | {de(r['queries'])} "
+            f"| {de(r['rows'])} nach {r['replies']} Antworten |"
         )
     return "\n".join(lines)
 

@@ -14,11 +14,28 @@ from community.models import EmailFrequency, User
 from core import emails, realtime
 from notifications import selectors
 from notifications.models import COLLAPSING_KINDS, Notification
-from notifications.serializers import NotificationSerializer
+from notifications.serializers import notification_payloads
 from notifications.signals import notification_changed
 
-
 # --- delivery (after commit) --------------------------------------------------------
+# What the live bell and the signal's receivers read of an entry.
+PAYLOAD_FIELDS = (
+    "id",
+    "recipient_id",
+    "actor_id",
+    "kind",
+    "text",
+    "url",
+    "thread_key",
+    "thread_title",
+    "object_key",
+    "item_count",
+    "created_at",
+    "read_at",
+    "emailed_at",
+)
+
+
 def _push_counts(*, recipient_ids: Collection[int], action: str) -> None:
     """After commit: the unread count of these members changed (read or withdrawn)."""
     recipient_ids = sorted(set(recipient_ids))
@@ -46,14 +63,15 @@ def _push_counts(*, recipient_ids: Collection[int], action: str) -> None:
 def _deliver(notification_ids: list[int]) -> None:
     """After commit: ring the bells and mail those who want it immediately.
 
-    A constant number of queries however many members are told: the entries
-    with their recipients, their unread counts, and (for immediate mails) one
-    claim and one look for a mail already sent in the conversation. Then one
-    hop to the channel layer for all bells, and the signal for Web Push.
+    A constant number of queries however many members are told: the entries,
+    their recipients' unread counts, the entries to mail with their recipients,
+    and (when there are any) one claim and one look for a mail already sent in
+    the conversation. Then one hop to the channel layer for all bells, and the
+    signal for Web Push (entries without their recipients: ``recipient_ids``).
     """
     notifications = list(
         Notification.objects.filter(pk__in=notification_ids)
-        .select_related("recipient")
+        .only(*PAYLOAD_FIELDS)
         .order_by("recipient_id", "pk")
     )
     if not notifications:
@@ -61,8 +79,7 @@ def _deliver(notification_ids: list[int]) -> None:
     counts = selectors.notification_unread_counts(
         member_ids=[n.recipient_id for n in notifications]
     )
-    # One serializer for all rows: its fields are built once, not per member.
-    payloads = NotificationSerializer(notifications, many=True).data
+    payloads = notification_payloads(notifications)
     realtime.group_send_many(
         [
             (
@@ -76,30 +93,34 @@ def _deliver(notification_ids: list[int]) -> None:
             for n, payload in zip(notifications, payloads, strict=True)
         ]
     )
-    _mail_immediately(notifications)
+    _mail_immediately(notification_ids)
     notification_changed.send(
         sender=Notification,
         action="new",
         notifications=notifications,
+        payloads=payloads,
         recipient_ids=sorted({n.recipient_id for n in notifications}),
         unread_counts=counts,
     )
 
 
-def _mail_immediately(notifications: list[Notification]) -> None:
+def _mail_immediately(notification_ids: list[int]) -> None:
     """One mail per unread conversation for members who want mails immediately.
 
     While an earlier mail of the same conversation is unread, later
     notifications join the bell, not the inbox. The claim (``emailed_at``) is
     one UPDATE … RETURNING, so two deliveries never mail the same entry twice.
+    Only the entries to mail come with their recipients (one query).
     """
     candidates = {
         n.pk: n
-        for n in notifications
-        if n.emailed_at is None
-        and n.read_at is None
-        and n.recipient.is_active
-        and n.recipient.email_notifications == EmailFrequency.IMMEDIATELY
+        for n in Notification.objects.filter(
+            pk__in=notification_ids,
+            emailed_at__isnull=True,
+            read_at__isnull=True,
+            recipient__is_active=True,
+            recipient__email_notifications=EmailFrequency.IMMEDIATELY,
+        ).select_related("recipient")
     }
     if not candidates:
         return

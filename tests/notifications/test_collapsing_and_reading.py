@@ -11,6 +11,7 @@ from config.asgi import application
 from core import realtime
 from notifications import selectors, services
 from notifications.models import Notification
+from notifications.serializers import NotificationSerializer, notification_payloads
 from notifications.signals import notification_changed
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,14 @@ def rung(monkeypatch):
 def test_a_collapsing_kind_needs_its_conversation(member):
     with pytest.raises(ValueError, match="thread_key"):
         services.notify_members(recipients=[member.pk], kind="forum.reply", text="x", url="/")
+
+
+def test_the_live_payload_is_the_apis_row(member, other, notify):
+    notify(member, thread="a")
+    notify(member, thread="a")
+    notify(member, kind="forum.mention", thread="b")
+    rows = list(Notification.objects.order_by("pk"))
+    assert notification_payloads(rows) == NotificationSerializer(rows, many=True).data
 
 
 def test_mentions_never_collapse(member, other, notify):
@@ -85,7 +94,8 @@ def test_the_signal_follows_the_commit_with_the_entries(
     (said,) = heard
     assert said["action"] == "new"
     assert [n.pk for n in said["notifications"]] == [note.pk]
-    assert said["notifications"][0].recipient == member
+    assert said["notifications"][0].recipient_id == member.pk
+    assert said["payloads"][0]["id"] == note.pk
     assert said["unread_counts"] == {member.pk: 1}
     with django_capture_on_commit_callbacks(execute=True):
         services.notifications_mark_read(member=member)
