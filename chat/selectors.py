@@ -250,3 +250,28 @@ def messages_around(*, room: Room, seq: int, limit: int = PAGE_SIZE) -> tuple[li
     older, has_more = messages_before(room=room, before=seq + 1, limit=limit // 2)
     newer, _ = messages_after(room=room, after=seq, limit=limit // 2)
     return older + newer, has_more
+
+
+def unread_room_count(*, member: User) -> int:
+    """How many of the member's rooms hold messages they have not read (the
+    navigation's "Chat" item): one COUNT, however many rooms and messages.
+
+    The member's rooms as the room list shows them, among those with a
+    membership row (rooms opened or joined; open rooms never visited count
+    not): membership rooms while a member, the network's rooms, and the room
+    of the member's own municipality. Muted and left rooms stay out.
+    """
+    if not member.is_authenticated or not member.is_active:
+        return 0
+    can_open = (
+        Q(room__kind__in=MEMBERSHIP_KINDS)
+        | Q(room__kind=RoomKind.NETWORK)
+        | Q(room__kind=RoomKind.MUNICIPALITY, room__municipality_id=member.municipality_id)
+    )
+    return RoomMembership.objects.filter(
+        can_open,
+        member=member,
+        left_at__isnull=True,
+        muted=False,
+        room__last_seq__gt=F("last_read_seq"),
+    ).count()

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 from asgiref.sync import async_to_sync, sync_to_async
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import (
     IntegrityError,
@@ -32,7 +31,7 @@ from django.db import (
 )
 from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,8 +61,12 @@ from core.concurrency import check_version
 from core.text import german_slugify
 from files.models import StoredFile
 from files.services import files_attach, files_delete_for
-from notifications import push
-from notifications.services import notification_create
+from notifications.services import (
+    notifications_mark_read,
+    notifications_uncount,
+    notifications_withdraw,
+    notify_members,
+)
 
 logger = logging.getLogger(__name__)
 # As many files as any object takes (files.FILES_PER_OBJECT); checked before the service.
@@ -315,6 +318,8 @@ def room_remove_members(*, room: Room, members: Iterable[User]) -> None:
     )
     if room.by_membership:
         _access_changed_on_commit(member_ids=ids, room_id=room.pk)
+        # What they can no longer open leaves their bell too.
+        notifications_withdraw(thread_key=_room_key(room.pk), recipient_ids=ids)
 
 
 @transaction.atomic
@@ -325,6 +330,7 @@ def room_leave(*, room: Room, member: User) -> None:
     membership.save(update_fields=["left_at"])
     if room.by_membership:
         _access_changed_on_commit(member_ids=[member.pk], room_id=room.pk)
+        notifications_withdraw(thread_key=_room_key(room.pk), recipient_ids=[member.pk])
 
 
 @transaction.atomic
@@ -339,12 +345,14 @@ def room_visit(*, room: Room, member: User) -> RoomMembership:
 
 @transaction.atomic
 def room_open(*, room: Room, member: User) -> RoomMembership:
-    """The member opens the room's page: it is (back) in their list and read."""
+    """The member opens the room's page: it is (back) in their list and read,
+    and so are the bell's entries of it (mentions, direct messages)."""
     membership = room_visit(room=room, member=member)
     latest = Room.objects.filter(pk=room.pk).values_list("last_seq", flat=True).first() or 0
     if membership.last_read_seq < latest:
         membership.last_read_seq = latest
         membership.save(update_fields=["last_read_seq"])
+    notifications_mark_read(member=member, thread_key=_room_key(room.pk))
     return membership
 
 
@@ -363,6 +371,8 @@ def room_membership_update(
         fields.append("last_read_seq")
     if fields:
         membership.save(update_fields=fields)
+    if last_read_seq is not None and membership.last_read_seq >= room.last_seq:
+        notifications_mark_read(member=member, thread_key=_room_key(room.pk))  # read to the end
     return membership
 
 
@@ -497,51 +507,54 @@ def _mentions(room: Room, author: User, body: str) -> tuple[set[str], list[int]]
     return linked, list(readers.values_list("pk", flat=True))
 
 
+def _room_key(room_id: int) -> str:
+    """The bell's conversation of a room: its mentions and direct messages."""
+    return f"chat.room.{room_id}"
+
+
+def _message_key(message_id: int) -> str:
+    """What a mention's entry is about: deleting the message withdraws it."""
+    return f"chat.message.{message_id}"
+
+
+def _room_url(room: Room, seq: int) -> str:
+    return reverse("chat:room", kwargs={"slug": room.slug}) + f"#m{seq}"
+
+
 def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: list[int]) -> None:
-    """One bell notification per mentioned member, except where the room is muted."""
-    muted = set(
-        RoomMembership.objects.filter(room=room, member_id__in=member_ids, muted=True).values_list(
-            "member_id", flat=True
-        )
+    """One bell entry per mentioned member (who can read the room, ``_mentions``),
+    except where the room is muted; one statement for all of them."""
+    muted = RoomMembership.objects.filter(room=room, muted=True).values("member_id")
+    notify_members(
+        recipients=User.objects.filter(pk__in=member_ids).exclude(pk__in=muted).values("pk"),
+        kind="chat.mention",
+        text=_("%(author)s hat Sie im Chat „%(room)s“ erwähnt")
+        % {"author": author.display_name, "room": room.name},
+        url=_room_url(room, message.seq),
+        thread_key=_room_key(room.pk),
+        thread_title=room.name,
+        actor=author,
+        object_key=_message_key(message.pk),
+        at=message.created_at,
     )
-    url = reverse("chat:room", kwargs={"slug": room.slug}) + f"#m{message.seq}"
-    for member in User.objects.filter(pk__in=set(member_ids) - muted):
-        notification_create(
-            recipient=member,
-            kind="chat.mention",
-            text=_("%(author)s hat Sie im Chat „%(room)s“ erwähnt")
-            % {"author": author.display_name, "room": room.name},
-            url=url,
-            thread_key=f"chat.room.{room.pk}",
-            thread_title=room.name,
-            actor=author,
-        )
 
 
-def _push_direct(room: Room, message: Message) -> None:
-    """A new direct message goes to the other people's devices (Web Push) unless
-    they muted the conversation: who wrote, never what. Called after the commit;
-    the recipients are read in the push thread (the event loop must not query)."""
-    if room.kind != RoomKind.DIRECT or not push.push_enabled():
-        return
-    author_id = message.author_id
-
-    def recipients() -> set[int]:
-        people = _direct_people(room) - {author_id}
-        muted = RoomMembership.objects.filter(room=room, member_id__in=people, muted=True)
-        return people - set(muted.values_list("member_id", flat=True))
-
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _("Neue Nachricht von %(name)s") % {"name": message.author.display_name}
-        title = _("Direktnachricht")
-    push.push_send(
-        member_ids=recipients,
-        payload={
-            "title": title,
-            "body": body,
-            "url": reverse("chat:room", kwargs={"slug": room.slug}) + f"#m{message.seq}",
-            "tag": f"chat.room.{room.pk}",
-        },
+def _notify_direct(*, room: Room, message: Message, author: User, mentioned: list[int]) -> None:
+    """A direct message rings its people's bells as a mention does, collapsed into
+    one entry per person and conversation ("3 neue Direktnachrichten …"). Only
+    who is in the conversation now and has not muted it; a mention wins."""
+    notify_members(
+        recipients=RoomMembership.objects.filter(room=room, left_at__isnull=True, muted=False)
+        .exclude(member_id__in=[author.pk, *mentioned])
+        .values("member_id"),
+        kind="chat.direct",
+        text=_("%(author)s hat Ihnen eine Direktnachricht geschrieben")
+        % {"author": author.display_name},
+        url=_room_url(room, message.seq),
+        thread_key=_room_key(room.pk),
+        thread_title=room.name,
+        actor=author,
+        at=message.created_at,
     )
 
 
@@ -730,7 +743,14 @@ def message_post(
     postgresql = connection.vendor == "postgresql"
     # A single statement is atomic by itself; a transaction (or a savepoint
     # inside the caller's) only when more than one statement must commit together.
-    single = postgresql and not mentioned and not attachments and connection.get_autocommit()
+    direct = room.kind == RoomKind.DIRECT  # rings the bells of the others (_notify_direct)
+    single = (
+        postgresql
+        and not mentioned
+        and not attachments
+        and not direct
+        and connection.get_autocommit()
+    )
     try:
         if rate_limited and not single and not ratelimit.take_token(author.pk):
             raise _rate_limited()
@@ -744,6 +764,8 @@ def message_post(
                     [Mention(message=message, member_id=pk) for pk in mentioned]
                 )
                 _notify_mentions(room=room, message=message, author=author, member_ids=mentioned)
+            if direct:
+                _notify_direct(room=room, message=message, author=author, mentioned=mentioned)
             if attachments:
                 files_attach(user=author, ids=attachments, target=message)
                 _with_files(message)
@@ -752,7 +774,6 @@ def message_post(
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
-            transaction.on_commit(lambda: _push_direct(room, message))
     except (IntegrityError, ValidationError) as exc:
         if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "rate_limited":
             raise
@@ -838,7 +859,11 @@ async def message_post_async(
     _validate_message(body, client_id, has_files=bool(attachments))
     if attachments:
         return await _post_thread(room, author, body, client_id, True, False, attachments)
-    fast = connection.vendor == "postgresql" and not candidate_handles(body)
+    fast = (
+        connection.vendor == "postgresql"
+        and not candidate_handles(body)
+        and room.kind != RoomKind.DIRECT  # a direct message also rings bells
+    )
     if not fast:
         return await _post_thread(room, author, body, client_id, True, False)
     message = Message(
@@ -871,7 +896,6 @@ async def message_post_async(
     room.last_seq = max(room.last_seq, message.seq)
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))
-    _push_direct(room, message)  # committed: the single statement ran in autocommit
     return message, True, outbox
 
 
@@ -923,6 +947,21 @@ def message_edit(
     return message
 
 
+def _withdraw_notifications(*, message: Message) -> None:
+    """A deleted message takes back what it told: its mentions' entries go, and
+    in a direct conversation the others' entries count it no more."""
+    notifications_withdraw(object_key=_message_key(message.pk))
+    kind = Room.objects.filter(pk=message.room_id).values_list("kind", flat=True).first()
+    if kind == RoomKind.DIRECT:
+        mentioned = Mention.objects.filter(message=message).values_list("member_id", flat=True)
+        notifications_uncount(
+            kind="chat.direct",
+            thread_key=_room_key(message.room_id),
+            at=message.created_at,
+            exclude_recipient_ids={message.author_id, *mentioned} - {None},
+        )
+
+
 @transaction.atomic
 def message_delete(*, message: Message) -> Message:
     """Remove the text, keep the seq: a deleted message leaves no gap."""
@@ -933,6 +972,7 @@ def message_delete(*, message: Message) -> Message:
     message.version += 1
     message.save(update_fields=["body", "body_html", "deleted_at", "version"])
     files_delete_for(target=message)  # its files go with its text
+    _withdraw_notifications(message=message)
     _without_files(message)
     _broadcast_on_commit(
         message.room_id, realtime.CHAT_MESSAGE_CHANGED, message=message_payload(message)

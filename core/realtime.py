@@ -1,6 +1,7 @@
 """Channels group names and event types, defined once for the whole platform,
 and the one helper that sends to a group (now or when the transaction commits)."""
 
+import asyncio
 import hashlib
 import logging
 
@@ -22,6 +23,38 @@ def group_send(group: str, event: dict) -> None:
         logger.exception("live delivery to %s failed", group)
 
 
+# Sends of one ``group_send_many`` in flight at once (each takes a pooled connection).
+SEND_MANY_CONCURRENCY = 50
+
+
+def group_send_many(sends: list[tuple[str, dict]]) -> None:
+    """Deliver many live events (one per group) in a single hop to the event loop.
+
+    ``group_send`` per member costs a thread hop each; a reply watched by
+    1,600 members rings 1,600 bells through this one call instead. A failure
+    loses nothing (pages reload from the database).
+    """
+    layer = get_channel_layer()
+    if layer is None or not sends:
+        return
+
+    async def send_all():
+        for start in range(0, len(sends), SEND_MANY_CONCURRENCY):
+            chunk = sends[start : start + SEND_MANY_CONCURRENCY]
+            results = await asyncio.gather(
+                *(layer.group_send(group, event) for group, event in chunk),
+                return_exceptions=True,
+            )
+            for (group, _event), result in zip(chunk, results, strict=True):
+                if isinstance(result, Exception):
+                    logger.error("live delivery to %s failed", group, exc_info=result)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        logger.exception("live delivery to %d groups failed", len(sends))
+
+
 def send_on_commit(group: str, event: dict) -> None:
     """Deliver a live event once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: group_send(group, event))
@@ -30,6 +63,9 @@ def send_on_commit(group: str, event: dict) -> None:
 # Event types sent through the channel layer (the ``type`` key names the
 # consumer method that handles them: "notification.new" -> notification_new).
 NOTIFICATION_NEW = "notification.new"
+# The member's unread count changed without a new entry (read, withdrawn):
+# {"unread_count": n}.
+NOTIFICATION_COUNT = "notification.count"
 
 
 def user_group(user_id: int) -> str:

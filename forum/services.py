@@ -44,7 +44,13 @@ from forum.models import (
 from forum.search import get_backend
 from forum.selectors import post_for_broadcast, thread_for_broadcast
 from forum.serializers import PostSerializer, ThreadSerializer
-from notifications.services import notification_create, notifications_mark_read
+from notifications.services import (
+    notification_create,
+    notifications_mark_read,
+    notifications_uncount,
+    notifications_withdraw,
+    notify_members,
+)
 
 logger = logging.getLogger(__name__)
 MAX_TAGS = 5
@@ -159,7 +165,9 @@ def _broadcast_new_thread(thread_id: int) -> None:
     )
 
 
-def _notify(*, recipient: User, kind: str, text: str, post: Post, actor: User | None) -> None:
+def _notify(
+    *, recipient: User, kind: str, text: str, post: Post, actor: User | None, object_key: str = ""
+) -> None:
     notification_create(
         recipient=recipient,
         kind=kind,
@@ -168,59 +176,89 @@ def _notify(*, recipient: User, kind: str, text: str, post: Post, actor: User | 
         thread_key=post.thread.notification_key,
         thread_title=post.thread.title,
         actor=actor,
+        object_key=object_key,
+        at=post.created_at,
     )
 
 
-def _notify_mentions(*, post: Post, actor: User, mentioned: list[User]) -> set[int]:
+def _post_key(post: Post) -> str:
+    """What a mention's notification is about: deleting the post withdraws it."""
+    return f"forum.post.{post.pk}"
+
+
+def _notify_mentions(*, post: Post, actor: User, mentioned: list[User], at=None) -> set[int]:
+    """A mention is personal: its own entry, never collapsed (one statement for all).
+    ``at``: the post's time for a new post; an edit's mentions are new now."""
     thread = post.thread
-    name = actor.display_name
     notified = {actor.pk}
-    for member in mentioned:
-        if member.pk in notified:
-            continue
-        notified.add(member.pk)
-        _notify(
-            recipient=member,
+    told = [m.pk for m in mentioned if m.pk not in notified]
+    if told:
+        notify_members(
+            recipients=told,
             kind="forum.mention",
             text=_("%(name)s hat Sie in „%(title)s“ erwähnt.")
-            % {"name": name, "title": thread.title},
-            post=post,
+            % {"name": actor.display_name, "title": thread.title},
+            url=post.get_absolute_url(),
+            thread_key=thread.notification_key,
+            thread_title=thread.title,
             actor=actor,
+            object_key=_post_key(post),
+            at=at,
         )
-    return notified
+    return notified | set(told)
 
 
-def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool) -> None:
-    """One notification per person per post: a mention wins over a watched reply."""
-    thread = post.thread
-    name = actor.display_name
-    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned)
+def _watchers(*, thread: Thread, new_thread: bool, notified: set[int]):
+    """Who watches the thread, its category or one of its tags, as a query of ids."""
     watching = Q(category_id=thread.category_id) | Q(tag__in=thread.tags.all())
     if not new_thread:
         watching |= Q(thread=thread)
-    watcher_ids = (
-        set(
-            Subscription.objects.filter(watching, member__is_active=True).values_list(
-                "member_id", flat=True
-            )
-        )
-        - notified
+    return (
+        Subscription.objects.filter(watching, member__is_active=True)
+        .exclude(member_id__in=notified)
+        .values("member_id")
     )
-    if not watcher_ids:
-        return
+
+
+def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool) -> None:
+    """A mention wins over a watched reply; watchers hear in one statement, however many.
+
+    Replies collapse into one entry per watcher and thread ("5 neue Antworten
+    in „…“", notifications.services.notify_members); a new thread is one entry each.
+    """
+    thread = post.thread
+    name = actor.display_name
+    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned, at=post.created_at)
     text = (
         _("Neues Thema von %(name)s: „%(title)s“")
         if new_thread
         else _("%(name)s hat in „%(title)s“ geantwortet.")
     ) % {"name": name, "title": thread.title}
-    for member in User.objects.filter(pk__in=watcher_ids).order_by("pk"):
-        _notify(
-            recipient=member,
-            kind="forum.new_thread" if new_thread else "forum.reply",
-            text=text,
-            post=post,
-            actor=actor,
-        )
+    notify_members(
+        recipients=_watchers(thread=thread, new_thread=new_thread, notified=notified),
+        kind="forum.new_thread" if new_thread else "forum.reply",
+        text=text,
+        url=post.get_absolute_url(),
+        thread_key=thread.notification_key,
+        thread_title=thread.title,
+        actor=actor,
+        at=post.created_at,
+    )
+
+
+def _withdraw_notifications(*, post: Post) -> None:
+    """A deleted post takes back what it told: its mentions' entries go, and the
+    watchers' collapsed reply entries that counted it count one less."""
+    notifications_withdraw(object_key=_post_key(post))
+    if post.number == 1:
+        return  # the thread's first post was no reply
+    mentioned = {m.pk for m in _render(post.body)[1]}
+    notifications_uncount(
+        kind="forum.reply",
+        thread_key=post.thread.notification_key,
+        at=post.created_at,
+        exclude_recipient_ids={post.author_id, *mentioned} - {None},
+    )
 
 
 def _log(
@@ -480,6 +518,7 @@ def post_delete(*, member: User, post: Post) -> Post:
             _("Nur die Verfasserin, der Verfasser oder die Moderation löscht einen Beitrag.")
         )
     PostRevision.objects.create(post=post, editor=member, body=post.body, body_html=post.body_html)
+    _withdraw_notifications(post=post)
     post.deleted_at = timezone.now()
     post.version += 1
     post.save(update_fields=["deleted_at", "version"])
@@ -762,22 +801,21 @@ def _notify_moderators_of_flag(*, flag: Flag, post: Post, member: User) -> None:
     thread = post.thread
     moderators = User.objects.filter(
         Q(role__in=[Role.MODERATOR, Role.ADMIN]) | Q(is_superuser=True), is_active=True
-    ).order_by("pk")
+    )
     text = _("%(name)s hat einen Beitrag in „%(title)s“ gemeldet: %(reason)s") % {
         "name": member.display_name,
         "title": thread.title,
         "reason": flag.reason,
     }
-    for moderator in moderators:
-        notification_create(
-            recipient=moderator,
-            kind="forum.flag",
-            text=text,
-            url=reverse("forum:moderation") + f"#meldung-{flag.pk}",
-            thread_key=FLAG_NOTIFICATION_KEY,
-            thread_title=_("Meldungen an die Moderation"),
-            actor=member,
-        )
+    notify_members(
+        recipients=moderators.values("pk"),
+        kind="forum.flag",
+        text=text,
+        url=reverse("forum:moderation") + f"#meldung-{flag.pk}",
+        thread_key=FLAG_NOTIFICATION_KEY,
+        thread_title=_("Meldungen an die Moderation"),
+        actor=member,
+    )
 
 
 def moderation_visit(*, moderator: User) -> None:

@@ -1,7 +1,9 @@
 """The notification socket: the bell in the header, delivered live.
 
 Every open page of a member joins that member's group; services send
-``notification.new`` events to it on commit. It closes (4401) when the
+``notification.new`` events to it on commit (frame ``notification`` with
+the entry and ``unread_count``), and ``notification.count`` when entries were
+read or withdrawn (frame ``count`` with ``unread_count``). It closes (4401) when the
 session or token that opened it ends, or the member is deactivated.
 """
 
@@ -40,4 +42,11 @@ class NotificationConsumer(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": "invalid", "detail": "read-only socket"})
 
     async def notification_new(self, event):
-        await self.send_json({"type": "notification", "notification": event["notification"]})
+        frame = {"type": "notification", "notification": event["notification"]}
+        if "unread_count" in event:
+            frame["unread_count"] = event["unread_count"]
+        await self.send_json(frame)
+
+    async def notification_count(self, event):
+        """Read or withdrawn elsewhere: the bell shows the new count."""
+        await self.send_json({"type": "count", "unread_count": event["unread_count"]})

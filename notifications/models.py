@@ -7,15 +7,40 @@ moving the model here changed no row (issue 17).
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.models import User
+
+# Kinds that collapse into one entry per member and conversation (thread_key),
+# as Discourse does: "5 neue Antworten in „…“", not five rows. Everything else
+# (mentions above all: a mention is personal) stays one entry per event.
+COLLAPSING_KINDS = ("chat.direct", "forum.reply")
+# The text of a collapsed entry counting more than one event; for one, the
+# stored ``text`` (which names who did it) is shown.
+# Lazy with the number named "count": translated when shown, in the reader's language.
+COLLAPSED_TEXTS = {
+    "chat.direct": ngettext_lazy(
+        "%(count)d neue Direktnachricht in „%(title)s“",
+        "%(count)d neue Direktnachrichten in „%(title)s“",
+        "count",
+    ),
+    "forum.reply": ngettext_lazy(
+        "%(count)d neue Antwort in „%(title)s“",
+        "%(count)d neue Antworten in „%(title)s“",
+        "count",
+    ),
+}
 
 
 class Notification(models.Model):
     """Something a member should know about: shown by the bell, mailed per their choice.
 
     ``thread_key`` (e.g. ``forum.thread.12``) bundles notifications of one
-    conversation, so e-mails and digests never carry one mail per post.
+    conversation, so e-mails and digests never carry one mail per post. Kinds in
+    ``COLLAPSING_KINDS`` keep one row per member and conversation: ``item_count``
+    events since ``since`` (when it last became unread), ``created_at`` the
+    latest. ``object_key`` (e.g. ``forum.post.7``) names what a single entry is
+    about, so deleting that withdraws it.
     """
 
     recipient = models.ForeignKey(
@@ -37,6 +62,9 @@ class Notification(models.Model):
     url = models.CharField(_("Ziel"), max_length=500)
     thread_key = models.CharField(_("Gesprächsfaden"), max_length=100, blank=True)
     thread_title = models.CharField(_("Titel des Gesprächsfadens"), max_length=200, blank=True)
+    object_key = models.CharField(_("Gegenstand"), max_length=100, blank=True, default="")
+    item_count = models.PositiveIntegerField(_("Anzahl"), default=1)
+    since = models.DateTimeField(_("ungelesen seit"), default=timezone.now)
     created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
     read_at = models.DateTimeField(_("gelesen am"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("per E-Mail gesendet am"), null=True, blank=True)
@@ -62,10 +90,34 @@ class Notification(models.Model):
                 condition=models.Q(emailed_at__isnull=True, read_at__isnull=True),
                 name="notification_unmailed",
             ),
+            models.Index(
+                fields=["object_key"],
+                condition=~models.Q(object_key=""),
+                name="notification_object",
+            ),
+        ]
+        constraints = [
+            # The upsert of notifications.services.notify_members relies on it.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "thread_key"],
+                condition=models.Q(kind__in=COLLAPSING_KINDS),
+                name="notification_one_per_conversation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(item_count__gte=1), name="notification_item_count_gte_1"
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return self.display_text
+
+    @property
+    def display_text(self) -> str:
+        """What the bell says: a collapsed entry of several events says how many."""
+        collapsed = COLLAPSED_TEXTS.get(self.kind)
+        if collapsed is None or self.item_count <= 1:
+            return self.text
+        return collapsed % {"count": self.item_count, "title": self.thread_title}
 
     @property
     def is_read(self) -> bool:

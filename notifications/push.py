@@ -29,13 +29,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import QuerySet
-from django.db.models.signals import post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from pywebpush import WebPushException, webpush
 
 from community.models import User
 from notifications.models import Notification, PushSubscription
+from notifications.signals import notification_changed
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def notification_payload(notification: Notification) -> dict:
     """What a device shows for a bell notification: what the bell shows, nothing more."""
     return {
         "title": str(PUSH_KINDS.get(notification.kind, settings.SITE_NAME)),
-        "body": notification.text[:BODY_LENGTH],
+        "body": notification.display_text[:BODY_LENGTH],
         "url": notification.url if notification.url.startswith("/") else "/",
         "tag": (notification.thread_key or f"notification.{notification.pk}")[:100],
     }
@@ -301,18 +301,37 @@ def _send_one(subscription: PushSubscription, data: str) -> None:
     PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
 
 
-def _notification_saved(sender, instance: Notification, created: bool, **kwargs) -> None:
-    """A new bell notification of a pushed kind goes to the member's devices on commit."""
-    if not created or instance.kind not in PUSH_KINDS or not push_enabled():
+def _notifications_changed(sender, action: str, notifications=(), **kwargs) -> None:
+    """New or renewed bell entries of a pushed kind go to their members' devices.
+
+    ``notification_changed`` comes after the commit, once per batch (a reply may
+    renew 1,600 entries): one job for the push threads, whose one query finds
+    all the devices."""
+    if action != "new" or not push_enabled():
         return
-    payload = notification_payload(instance)
-    recipient_id = instance.recipient_id
-    transaction.on_commit(lambda: push_send(member_ids=[recipient_id], payload=payload))
+    with translation.override(settings.LANGUAGE_CODE):
+        items = [
+            (n.recipient_id, {k: str(v) for k, v in notification_payload(n).items()})
+            for n in notifications
+            if n.kind in PUSH_KINDS
+        ]
+    if items:
+        _submit(_deliver_many, items)
+
+
+def _deliver_many(items: list[tuple[int, dict]]) -> None:
+    by_member: dict[int, list[str]] = {}
+    for member_id, payload in items:
+        by_member.setdefault(member_id, []).append(json.dumps(payload))
+    subscriptions = PushSubscription.objects.filter(
+        member_id__in=list(by_member), member__is_active=True
+    )
+    for subscription in subscriptions:
+        for data in by_member[subscription.member_id]:
+            _send_one(subscription, data)
 
 
 def connect() -> None:
-    # Until notifications.services sends its own signal for new notifications,
-    # every Notification row created is one the bell shows.
-    post_save.connect(
-        _notification_saved, sender=Notification, dispatch_uid="notifications-push-on-save"
+    notification_changed.connect(
+        _notifications_changed, sender=Notification, dispatch_uid="notifications-push"
     )

@@ -1,61 +1,269 @@
 """Notifications (the bell; shared by forum, chat and events) and their e-mails."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.models import EmailFrequency, User
 from core import emails, realtime
-from notifications.models import Notification
-from notifications.serializers import NotificationSerializer
+from notifications import selectors
+from notifications.models import COLLAPSING_KINDS, Notification
+from notifications.serializers import notification_payloads
+from notifications.signals import notification_changed
+
+# --- delivery (after commit) --------------------------------------------------------
+# What the live bell and the signal's receivers read of an entry.
+PAYLOAD_FIELDS = (
+    "id",
+    "recipient_id",
+    "actor_id",
+    "kind",
+    "text",
+    "url",
+    "thread_key",
+    "thread_title",
+    "object_key",
+    "item_count",
+    "created_at",
+    "read_at",
+    "emailed_at",
+)
 
 
-def _notification_deliver(notification_id: int) -> None:
-    """After commit: ring the bell and, for "immediately", mail once per thread."""
-    notification = (
-        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    )
-    if notification is None:
+def _push_counts(*, recipient_ids: Collection[int], action: str) -> None:
+    """After commit: the unread count of these members changed (read or withdrawn)."""
+    recipient_ids = sorted(set(recipient_ids))
+    if not recipient_ids:
         return
-    realtime.group_send(
-        realtime.user_group(notification.recipient_id),
-        {
-            "type": realtime.NOTIFICATION_NEW,
-            "notification": NotificationSerializer(notification).data,
-        },
+    counts = selectors.notification_unread_counts(member_ids=recipient_ids)
+    realtime.group_send_many(
+        [
+            (
+                realtime.user_group(pk),
+                {"type": realtime.NOTIFICATION_COUNT, "unread_count": counts.get(pk, 0)},
+            )
+            for pk in recipient_ids
+        ]
     )
-    recipient = notification.recipient
-    if recipient.email_notifications != EmailFrequency.IMMEDIATELY:
+    notification_changed.send(
+        sender=Notification,
+        action=action,
+        notifications=[],
+        recipient_ids=recipient_ids,
+        unread_counts=counts,
+    )
+
+
+def _deliver(notification_ids: list[int]) -> None:
+    """After commit: ring the bells and mail those who want it immediately.
+
+    A constant number of queries however many members are told: the entries,
+    their recipients' unread counts, the entries to mail with their recipients,
+    and (when there are any) one claim and one look for a mail already sent in
+    the conversation. Then one hop to the channel layer for all bells, and the
+    signal for Web Push (entries without their recipients: ``recipient_ids``).
+    """
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids)
+        .only(*PAYLOAD_FIELDS)
+        .order_by("recipient_id", "pk")
+    )
+    if not notifications:
         return
-    # One mail per unread conversation: while an earlier mail of the same
-    # thread is unread, later notifications join the bell, not the inbox.
-    claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    counts = selectors.notification_unread_counts(
+        member_ids=[n.recipient_id for n in notifications]
     )
-    already_mailed = (
-        notification.thread_key
-        and Notification.objects.filter(
-            recipient=recipient,
-            thread_key=notification.thread_key,
+    payloads = notification_payloads(notifications)
+    realtime.group_send_many(
+        [
+            (
+                realtime.user_group(n.recipient_id),
+                {
+                    "type": realtime.NOTIFICATION_NEW,
+                    "notification": payload,
+                    "unread_count": counts.get(n.recipient_id, 0),
+                },
+            )
+            for n, payload in zip(notifications, payloads, strict=True)
+        ]
+    )
+    _mail_immediately(notification_ids)
+    notification_changed.send(
+        sender=Notification,
+        action="new",
+        notifications=notifications,
+        payloads=payloads,
+        recipient_ids=sorted({n.recipient_id for n in notifications}),
+        unread_counts=counts,
+    )
+
+
+def _mail_immediately(notification_ids: list[int]) -> None:
+    """One mail per unread conversation for members who want mails immediately.
+
+    While an earlier mail of the same conversation is unread, later
+    notifications join the bell, not the inbox. The claim (``emailed_at``) is
+    one UPDATE … RETURNING, so two deliveries never mail the same entry twice.
+    Only the entries to mail come with their recipients (one query).
+    """
+    candidates = {
+        n.pk: n
+        for n in Notification.objects.filter(
+            pk__in=notification_ids,
+            emailed_at__isnull=True,
             read_at__isnull=True,
-            emailed_at__isnull=False,
-        )
-        .exclude(pk=notification.pk)
-        .exists()
-    )
-    if not claimed or already_mailed:
+            recipient__is_active=True,
+            recipient__email_notifications=EmailFrequency.IMMEDIATELY,
+        ).select_related("recipient")
+    }
+    if not candidates:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        emails.send(
-            to=recipient.email,
-            template="notifications/email/notification",
-            context={"member": recipient, "notification": notification},
+    table = Notification._meta.db_table
+    marks = ", ".join(["%s"] * len(candidates))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET emailed_at = %s"  # noqa: S608 (constants; values are parameters)
+            f" WHERE id IN ({marks}) AND emailed_at IS NULL RETURNING id",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *candidates],
         )
+        claimed = [candidates[row[0]] for row in cursor.fetchall()]
+    keyed = [n for n in claimed if n.thread_key]
+    mailed_before = set()
+    if keyed:
+        mailed_before = set(
+            Notification.objects.filter(
+                recipient_id__in={n.recipient_id for n in keyed},
+                thread_key__in={n.thread_key for n in keyed},
+                read_at__isnull=True,
+                emailed_at__isnull=False,
+            )
+            .exclude(pk__in=[n.pk for n in claimed])
+            .values_list("recipient_id", "thread_key")
+        )
+    for notification in claimed:
+        if (notification.recipient_id, notification.thread_key) in mailed_before:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            emails.send(
+                to=notification.recipient.email,
+                template="notifications/email/notification",
+                context={"member": notification.recipient, "notification": notification},
+            )
+
+
+# --- creating and updating: the one place where the bell learns of something -----------
+def _recipients_sql(recipients) -> tuple[str, list] | None:
+    """``recipients`` as SQL for ``IN (…)``: a query of member ids, or ids."""
+    if isinstance(recipients, QuerySet):
+        sql, params = recipients.order_by().query.sql_with_params()
+        return sql, list(params)
+    ids = sorted({int(pk) for pk in recipients})
+    if not ids:
+        return None
+    return ", ".join(["%s"] * len(ids)), ids
+
+
+_COLUMNS = (
+    "recipient_id, actor_id, kind, text, url, thread_key, thread_title, object_key,"
+    " item_count, since, created_at, read_at, emailed_at"
+)
+
+
+def _collapse_sql(table: str) -> str:
+    """On a conflict with the member's entry of this conversation: count one more.
+
+    An unread entry keeps its start (``since``) and link (the first unread
+    event) and counts on; a read one starts over at one, unread and unmailed.
+    Either way it tells of the latest event (actor, text, time).
+    """
+    kinds = ", ".join(f"'{kind}'" for kind in COLLAPSING_KINDS)
+    unread = f"{table}.read_at IS NULL"
+    return (
+        f" ON CONFLICT (recipient_id, kind, thread_key) WHERE kind IN ({kinds}) DO UPDATE SET"
+        f" item_count = CASE WHEN {unread} THEN {table}.item_count + 1 ELSE 1 END,"
+        f" since = CASE WHEN {unread} THEN {table}.since ELSE excluded.since END,"
+        f" url = CASE WHEN {unread} THEN {table}.url ELSE excluded.url END,"
+        f" emailed_at = CASE WHEN {unread} THEN {table}.emailed_at ELSE excluded.emailed_at END,"
+        " actor_id = excluded.actor_id, text = excluded.text,"
+        " thread_title = excluded.thread_title, object_key = excluded.object_key,"
+        " created_at = excluded.created_at, read_at = NULL"
+    )
+
+
+@transaction.atomic
+def notify_members(
+    *,
+    recipients,
+    kind: str,
+    text: str,
+    url: str,
+    thread_key: str = "",
+    thread_title: str = "",
+    actor: User | None = None,
+    object_key: str = "",
+    mailed_elsewhere: bool = False,
+    at=None,
+) -> list[int]:
+    """Tell many members about one event in one statement; returns the entries' ids.
+
+    ``recipients``: a query of member ids (e.g. ``….values("member_id")``) or
+    ids; inactive members and the actor are left out. For ``COLLAPSING_KINDS``
+    it is one ``INSERT … ON CONFLICT DO UPDATE`` on the entry of each member
+    and conversation (``thread_key``), otherwise one ``INSERT … SELECT``: the
+    cost of an event does not grow with the number of members told. Bells,
+    mails and the ``notification_changed`` signal follow on commit
+    (``_deliver``). This and ``notification_create`` are where entries are
+    made; Web Push hooks in through the signal. ``at``: when the event
+    happened (the post's time; default now), the entry's ``created_at``.
+    """
+    collapsing = kind in COLLAPSING_KINDS
+    if collapsing and not thread_key:
+        raise ValueError("collapsing notifications need a thread_key")
+    source = _recipients_sql(recipients)
+    if source is None:
+        return []
+    source_sql, source_params = source
+    now = at or timezone.now()
+    table = Notification._meta.db_table
+    users = User._meta.db_table
+    # As the ORM stores it (SQLite compares datetimes as text: no offset there).
+    now = connection.ops.adapt_datetimefield_value(now)
+    values = [
+        actor.pk if actor is not None else None,
+        kind[:40],
+        text[:300],
+        url[:500],
+        thread_key[:100],
+        thread_title[:200],
+        object_key[:100],
+        now,
+        now,
+        now if mailed_elsewhere else None,
+    ]
+    sql = (
+        f"INSERT INTO {table} ({_COLUMNS})"  # noqa: S608 (constants; values are parameters)
+        " SELECT u.id, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s"
+        f" FROM {users} u WHERE u.is_active AND u.id IN ({source_sql})"
+    )
+    params = [*values, *source_params]
+    if actor is not None:
+        sql += " AND u.id <> %s"
+        params.append(actor.pk)
+    if collapsing:
+        sql += _collapse_sql(table)
+    sql += " RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        transaction.on_commit(lambda: _deliver(ids))
+    return ids
 
 
 @transaction.atomic
@@ -69,16 +277,34 @@ def notification_create(
     thread_title: str = "",
     actor: User | None = None,
     mailed_elsewhere: bool = False,
-):
-    """Tell a member about something; nobody is notified of their own doing.
+    object_key: str = "",
+    at=None,
+) -> Notification | None:
+    """Tell one member about something; nobody is notified of their own doing.
 
     The bell rings and the e-mail (if the member wants it immediately) leaves
     only once the transaction has committed. ``mailed_elsewhere``: the caller
     sends its own e-mail for this, so neither an immediate mail nor a digest
-    repeats it.
+    repeats it. A collapsing kind counts into the member's entry of the
+    conversation (``notify_members``).
     """
     if not recipient.is_active or (actor is not None and actor.pk == recipient.pk):
         return None
+    if kind in COLLAPSING_KINDS:
+        ids = notify_members(
+            recipients=[recipient.pk],
+            kind=kind,
+            text=text,
+            url=url,
+            thread_key=thread_key,
+            thread_title=thread_title,
+            actor=actor,
+            object_key=object_key,
+            mailed_elsewhere=mailed_elsewhere,
+            at=at,
+        )
+        return Notification.objects.filter(pk__in=ids).first()
+    now = at or timezone.now()
     notification = Notification.objects.create(
         recipient=recipient,
         actor=actor,
@@ -87,23 +313,83 @@ def notification_create(
         url=url[:500],
         thread_key=thread_key[:100],
         thread_title=thread_title[:200],
-        emailed_at=timezone.now() if mailed_elsewhere else None,
+        object_key=object_key[:100],
+        since=now,
+        created_at=now,
+        emailed_at=now if mailed_elsewhere else None,
     )
-    transaction.on_commit(lambda: _notification_deliver(notification.pk))
+    transaction.on_commit(lambda: _deliver([notification.pk]))
     return notification
 
 
+# --- reading and withdrawing ---------------------------------------------------------
 @transaction.atomic
 def notifications_mark_read(
     *, member: User, ids: Iterable[int] | None = None, thread_key: str = ""
 ) -> int:
-    """Mark the member's notifications read: these ids, one thread, or all."""
+    """Mark the member's notifications read: these ids, one thread, or all.
+
+    When something was unread, the member's open pages learn the new count on
+    commit (one COUNT); an UPDATE that touches nothing sends nothing.
+    """
     unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     if thread_key:
         unread = unread.filter(thread_key=thread_key)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        transaction.on_commit(lambda: _push_counts(recipient_ids=[member.pk], action="read"))
+    return marked
+
+
+@transaction.atomic
+def notifications_withdraw(
+    *,
+    object_key: str = "",
+    thread_key: str = "",
+    recipient_ids: Collection[int] | None = None,
+) -> int:
+    """Take back the entries about something gone: one object (a deleted
+    mention's post or message), or a conversation for these members (who lost
+    the room). Returns how many went."""
+    if not object_key and not (thread_key and recipient_ids is not None):
+        raise ValueError("name an object_key, or a thread_key and its recipients")
+    rows = Notification.objects.all()
+    if object_key:
+        rows = rows.filter(object_key=object_key)
+    if thread_key:
+        rows = rows.filter(thread_key=thread_key, recipient_id__in=list(recipient_ids))
+    told = set(rows.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
+    deleted = rows.delete()[0]
+    if told:
+        transaction.on_commit(lambda: _push_counts(recipient_ids=told, action="withdrawn"))
+    return deleted
+
+
+@transaction.atomic
+def notifications_uncount(
+    *, kind: str, thread_key: str, at, exclude_recipient_ids: Collection[int] = ()
+) -> int:
+    """One event of collapsed entries was taken back (a deleted reply or direct message).
+
+    Every unread entry of the conversation whose count includes it (unread
+    since no later than ``at``) counts one less, and one that counted only it
+    goes. ``exclude_recipient_ids``: who was never counted (the author, the
+    mentioned). Constant queries, however many members. Returns entries changed.
+    """
+    if kind not in COLLAPSING_KINDS:
+        raise ValueError(f"{kind} does not collapse")
+    rows = Notification.objects.filter(
+        kind=kind, thread_key=thread_key, read_at__isnull=True, since__lte=at
+    ).exclude(recipient_id__in=list(exclude_recipient_ids))
+    told = set(rows.values_list("recipient_id", flat=True))
+    if not told:
+        return 0
+    gone = rows.filter(item_count__lte=1).delete()[0]
+    fewer = rows.filter(item_count__gt=1).update(item_count=F("item_count") - 1)
+    transaction.on_commit(lambda: _push_counts(recipient_ids=told, action="withdrawn"))
+    return gone + fewer
 
 
 @transaction.atomic
@@ -143,11 +429,12 @@ def notification_digest_send(*, frequency: str, now=None) -> int:
         for n in items:
             key = n.thread_key or f"single.{n.pk}"
             bundle = bundles.setdefault(
-                key, {"title": n.thread_title or n.text, "url": n.url, "count": 0, "texts": []}
+                key,
+                {"title": n.thread_title or n.display_text, "url": n.url, "count": 0, "texts": []},
             )
-            bundle["count"] += 1
+            bundle["count"] += n.item_count  # a collapsed entry counts its replies
             if len(bundle["texts"]) < 3:
-                bundle["texts"].append(n.text)
+                bundle["texts"].append(n.display_text)
         with transaction.atomic():
             claimed = Notification.objects.filter(
                 pk__in=[n.pk for n in items], emailed_at__isnull=True

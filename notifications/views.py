@@ -14,9 +14,14 @@ from notifications import selectors, services
 
 @require_http_methods(["GET"])
 def notification_list(request):
+    """The bell's list. What it shows counts as seen: those entries are marked
+    read (one UPDATE) and still shown as new this once."""
     page = Paginator(selectors.notification_list(member=request.user), 30).get_page(
         request.GET.get("page")
     )
+    unread = [n.pk for n in page.object_list if not n.is_read]
+    if unread:
+        services.notifications_mark_read(member=request.user, ids=unread)
     return render(
         request,
         "notifications/notifications.html",

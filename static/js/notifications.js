@@ -1,4 +1,6 @@
-// The bell in the header: raise the unread count when a notification arrives live (live.js).
+// The bell in the header: show the unread count the server sends live (live.js).
+// A new or collapsed entry ("5 neue Antworten …") comes with the new count; so does
+// reading or withdrawing entries in another tab.
 import { connect } from "./live.js";
 
 function main() {
@@ -10,14 +12,25 @@ function main() {
   live.setAttribute("role", "status");
   bell.appendChild(live);
 
+  function show(n) {
+    count.textContent = String(n);
+    count.hidden = n <= 0;
+  }
+
   // Refused or signed out (4401, 4403, 4404): live.js does not ask again.
   connect({
     path: bell.dataset.socket,
     onMessage: function (data) {
+      if (data.type === "count" && typeof data.unread_count === "number") {
+        show(data.unread_count);
+        return;
+      }
       if (data.type !== "notification" || !data.notification) { return; }
-      var n = parseInt(count.textContent, 10) || 0;
-      count.textContent = String(n + 1);
-      count.hidden = false;
+      if (typeof data.unread_count === "number") {
+        show(data.unread_count);
+      } else {
+        show((parseInt(count.textContent, 10) || 0) + 1);
+      }
       live.textContent = data.notification.text;
       document.dispatchEvent(new CustomEvent("lotsennetz:notification", { detail: data.notification }));
     }
