@@ -408,7 +408,7 @@ def test_a_direct_message_reaches_the_other_persons_device_without_its_text(
     payload = device.keys.decrypt(service.received[0].body)
     assert payload == {
         "title": "Direktnachricht",
-        "body": "Neue Nachricht von Olaf Otto",
+        "body": "Olaf Otto hat Ihnen eine Direktnachricht geschrieben",
         "url": f"/chat/{room.slug}/#m{message.seq}",
         "tag": f"chat.room.{room.pk}",
     }
