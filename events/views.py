@@ -450,7 +450,12 @@ def feed_settings(request):
         messages.success(request, _("Die Abo-Adresse ist erneuert; die alte gilt nicht mehr."))
         return redirect("events:feed_settings")
     token = services.calendar_feed_token(member=request.user)
-    return render(request, "events/feed_settings.html", {"feed_url": feeds.feed_url(token)})
+    feed_url = feeds.feed_url(token)
+    # webcal:// opens the subscription dialog of the calendar program directly.
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(
+        request, "events/feed_settings.html", {"feed_url": feed_url, "webcal_url": webcal_url}
+    )
 
 
 @login_not_required
