@@ -90,9 +90,7 @@ def test_a_digest_sent_by_cron_names_the_address_last_served(
     client.force_login(member)
     assert client.get("/", HTTP_HOST=HOST).status_code == 200
     community_member = make_member(display_name="Dora Digest")
-    notifications.email_notifications_set(
-        member=community_member, frequency=EmailFrequency.DAILY
-    )
+    notifications.email_notifications_set(member=community_member, frequency=EmailFrequency.DAILY)
     notifications.notification_create(
         recipient=community_member,
         actor=member,
