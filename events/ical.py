@@ -16,6 +16,7 @@ import icalendar
 from django.utils.translation import gettext as _
 
 from community.models import User
+from core.markdown import markdown_to_plain_text
 from core.site import absolute_url
 from events import access
 from events.models import Event, EventFormat, SignupStatus
@@ -49,7 +50,7 @@ def _location(event: Event) -> str:
 def _description(event: Event, online_url: str) -> str:
     lines = []
     if event.description:
-        lines.append(event.description)
+        lines.append(markdown_to_plain_text(event.description))  # calendars show no Markdown
     if event.agenda_items.all():
         lines.append(_("Programm:"))
         for item in event.agenda_items.all():

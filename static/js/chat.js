@@ -228,6 +228,7 @@ function main() {
     var item = document.createElement("li");
     var shown = body || (fileTexts ? fileNames(fileTexts.attachmentOnly, files) : "");
     item.textContent = shown.length > 80 ? shown.slice(0, 80) + " …" : shown;
+    item.style.whiteSpace = "pre-line";   // its line breaks, as the sent message will show them
     var note = document.createElement("span");
     note.className = "chat-pending-note";
     note.textContent = " – " + T.sending;
