@@ -15,7 +15,12 @@ def _body_field(label=None):
         max_length=BODY_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(
-            attrs={"rows": 10, "data-forum-composer": "1", "maxlength": BODY_MAX_LENGTH}
+            attrs={
+                "rows": 10,
+                "data-forum-composer": "1",
+                "data-markdown-composer": "1",  # toolbar and draft (static/js/composer.js)
+                "maxlength": BODY_MAX_LENGTH,
+            }
         ),
         help_text=_("Markdown; @kürzel erwähnt ein Mitglied."),
     )
