@@ -37,6 +37,9 @@ class ThreadForm(forms.Form):
         queryset=Expertise.objects.all(),
         to_field_name="slug",
         required=False,
+        # Checkboxes, not a multi-select (which needs Ctrl+click); filterable by
+        # static/js/choices.js.
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Bis zu fünf; so findet man das Thema auch auf der Seite des Fachgebiets."),
     )
     project = forms.ModelChoiceField(
@@ -61,6 +64,9 @@ class ThreadEditForm(forms.Form):
         queryset=Expertise.objects.all(),
         to_field_name="slug",
         required=False,
+        # Checkboxes, not a multi-select (which needs Ctrl+click); filterable by
+        # static/js/choices.js.
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Bis zu fünf."),
     )
 
