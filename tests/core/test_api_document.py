@@ -19,9 +19,12 @@ MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 def repository_files():
     for path in ROOT.rglob("*"):
-        if path.is_file() and not SKIP_DIRS.intersection(path.relative_to(ROOT).parts):
-            if path.suffix in TEXT_SUFFIXES or path.name in {"Makefile", "run"}:
-                yield path
+        if (
+            path.is_file()
+            and not SKIP_DIRS.intersection(path.relative_to(ROOT).parts)
+            and (path.suffix in TEXT_SUFFIXES or path.name in {"Makefile", "run"})
+        ):
+            yield path
 
 
 def test_nothing_in_the_repository_names_the_shared_contract_beside_it():
