@@ -25,6 +25,8 @@ from babel.dates import (
 from django.conf import settings
 from django.utils import timezone, translation
 
+NARROW_NO_BREAK_SPACE = "\u202f"
+
 
 def babel_locale() -> str:
     """The active language as a Babel locale ("de", "en")."""
@@ -49,8 +51,12 @@ def time_short(value: dt.datetime | dt.time, zone=None) -> str:
     """ "14:00" / "2:00 PM"."""
     if isinstance(value, dt.datetime):
         value = _local(value, zone)
-        return format_time(value, "short", tzinfo=value.tzinfo, locale=babel_locale())
-    return format_time(value, "short", locale=babel_locale())
+        text = format_time(value, "short", tzinfo=value.tzinfo, locale=babel_locale())
+    else:
+        text = format_time(value, "short", locale=babel_locale())
+    # CLDR 42+ puts a narrow no-break space before "PM"; browsers differ (Chromium
+    # writes a plain space), so both sides write a plain one (static/js/chat.js).
+    return text.replace(NARROW_NO_BREAK_SPACE, " ")
 
 
 def date_medium(value: dt.date | dt.datetime, zone=None) -> str:

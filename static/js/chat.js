@@ -88,7 +88,8 @@ function main() {
 
   // --- rendering -------------------------------------------------------------------
   function formatTime(iso) {
-    return stampFormat.format(new Date(iso));
+    // A plain space where CLDR has a narrow one ("2:00 PM"), as the server writes it.
+    return stampFormat.format(new Date(iso)).replace(/\u202f/g, " ");
   }
 
   function fill(item, message) {

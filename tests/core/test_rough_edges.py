@@ -51,10 +51,8 @@ def test_dates_follow_the_language_as_the_browser_writes_them():
         assert dates.datetime_short(STARTS) == "16.12.2037, 14:00"
         assert dates.month_name(12) == "Dezember"
     with translation.override("en"):
-        assert dates.when(STARTS, end) == (
-            "Wednesday, December 16, 2037, 2:00\u202fPM – 5:00\u202fPM"
-        )
-        assert dates.datetime_short(STARTS) == "Dec 16, 2037, 2:00\u202fPM"
+        assert dates.when(STARTS, end) == ("Wednesday, December 16, 2037, 2:00 PM – 5:00 PM")
+        assert dates.datetime_short(STARTS) == "Dec 16, 2037, 2:00 PM"
         assert dates.month_name(12) == "December"
         assert dates.weekday_names()[0] == "Monday"
 
@@ -100,8 +98,8 @@ def thread_and_room(member):
 
 def test_an_english_event_page_reads_english(english, meeting):
     html = english.get(f"/termine/{meeting.pk}/").content.decode()
-    assert "Wednesday, December 16, 2037, 2:00\u202fPM – 5:00\u202fPM" in html
-    assert "Tuesday, December 15, 2037, 2:00\u202fPM" in html  # the signup deadline
+    assert "Wednesday, December 16, 2037, 2:00 PM – 5:00 PM" in html
+    assert "Tuesday, December 15, 2037, 2:00 PM" in html  # the signup deadline
     assert " h " not in html and "Dezember" not in html
     assert ">Sign up for this event</button>" in html
     assert ">Sign in<" not in html
@@ -111,7 +109,7 @@ def test_the_english_month_view_names_the_month_in_english(english, meeting):
     html = english.get("/termine/monat/2037/12/").content.decode()
     assert "<title>Month view December 2037 – Lotsennetz</title>" in html
     assert "Dezember" not in html and "Montag" not in html
-    assert "2:00\u202fPM Netzwerktreffen" in html
+    assert "2:00 PM Netzwerktreffen" in html
 
 
 def test_a_german_event_page_keeps_uhr(member_client, meeting):
