@@ -218,6 +218,7 @@ def markdown_to_text(text: str) -> str:
 _PLAIN_AROUND_BLOCKS = re.compile(
     r"\s*(</?(?:ul|ol|li|p|table|thead|tbody|tr|t[dh]|h[1-6]|blockquote|hr|pre)\b[^>]*>)\s*", re.I
 )
+_ANY_LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _PLAIN_PARAGRAPH_END = re.compile(r"</(?:p|h[1-6]|blockquote|pre|ul|ol|table)>|<hr\s*/?>", re.I)
 _PLAIN_LINE_END = re.compile(r"</(?:li|tr)>|<br\s*/?>", re.I)
 _PLAIN_LIST_ITEM = re.compile(r"<li(?:\s[^>]*)?>", re.I)
@@ -246,6 +247,8 @@ def markdown_to_plain_text(text: str) -> str:
     """
     if not text or not text.strip():
         return ""
+    # Every kind of line break (CR, VT, FF, NEL, U+2028 …) is one, as the author saw it.
+    text = _ANY_LINE_BREAK.sub("\n", text)
     html = _PLAIN_AROUND_BLOCKS.sub(r"\1", render_markdown(text))
     html = _PLAIN_LINK.sub(_link_as_text, html)
     html = _PLAIN_LIST_ITEM.sub("- ", html)
