@@ -1,7 +1,7 @@
 """REST API of the chat: rooms, message history, and what the chat page needs.
 
 Views parse input, check access (chat.access; a missing and a forbidden room
-are both 404) and call one service; see ../shared/API.md.
+are both 404) and call one service; see docs/api.md.
 """
 
 from django.utils.http import urlencode

@@ -1,4 +1,4 @@
-"""The chat socket, speaking ../shared/API.md exactly.
+"""The chat socket, speaking docs/api.md exactly.
 
 It parses frames, checks access and calls one service; delivery guarantees
 are the services' (stored before broadcast) and the clients' (``seq`` gaps are

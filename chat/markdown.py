@@ -27,7 +27,11 @@ def _renderer():
     md = getattr(_local, "md", None)
     if md is None:
         _local.known, _local.found, _local.erased = set(), [], set()
-        md = _local.md = _markdown([MentionExtension(_local.known, _local.found, _local.erased)])
+        # nl2br: a chat message is typed line by line (Shift+Enter), not in paragraphs;
+        # each line break the author made stays one (<br>).
+        md = _local.md = _markdown(
+            [MentionExtension(_local.known, _local.found, _local.erased), "nl2br"]
+        )
     return md
 
 

@@ -23,7 +23,7 @@ from django.conf import settings
 
 HEARTBEAT_SECONDS = 15
 TTL_SECONDS = 40  # a vanished socket drops out after at most TTL + one heartbeat < 60 s
-#: The most names a ``presence`` frame lists (../shared/API.md); above it, deltas.
+#: The most names a ``presence`` frame lists (docs/api.md); above it, deltas.
 LIST_LIMIT = 100
 #: Stale sockets one sweep removes at most (the next sweep takes the rest).
 SWEEP_LIMIT = 1000

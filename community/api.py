@@ -1,6 +1,6 @@
 """REST API of the community app: tokens, municipalities, members.
 
-Views parse input, check access and call one service; see ../shared/API.md.
+Views parse input, check access and call one service; see docs/api.md.
 """
 
 from django.core.exceptions import ValidationError

@@ -51,7 +51,7 @@ class SecondFactorRequiredMiddleware:
 
     Pages redirect to ``/profil/zweiter-faktor/``; the API answers 403
     ``{"code": "second_factor_required"}`` except for the endpoints that set one up
-    (../shared/API.md). Public pages (``login_not_required``) stay public.
+    (docs/api.md). Public pages (``login_not_required``) stay public.
     """
 
     def __init__(self, get_response):

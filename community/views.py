@@ -47,6 +47,7 @@ from core.api_errors import (
     api_server_error,
 )
 from core.concurrency import VersionConflict, page_conflict
+from core.site import site_url
 
 BACKEND = "community.backends.EmailBackend"
 
@@ -89,7 +90,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def get_extra_email_context(self):
-        return {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
+        return {"site_url": site_url(), "site_name": settings.SITE_NAME}
 
     def form_valid(self, form):
         self.extra_email_context = self.get_extra_email_context()

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.middleware.ClosedNetworkMiddleware",
@@ -392,8 +393,11 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lotsennetz <noreply@lotsennetz.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The address links in e-mails point to (no request exists when cron sends).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address links in e-mails, .ics files and feeds point to (core/site.py): set
+# explicitly, it always wins; otherwise links follow the address a request came
+# to, and outside a request (cron) the last one served, then this default.
+SITE_URL_EXPLICIT = bool(os.environ.get("SITE_URL", "").strip())
+SITE_URL = (os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Lotsennetz"
 
 # --- Web Push (notifications/push.py) ----------------------------------------

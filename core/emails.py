@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from core.site import site_url
+
 logger = logging.getLogger(__name__)
 _NOT_IN_HEADERS = re.compile(
     r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
@@ -25,7 +27,7 @@ def header_line(value: str) -> str:
 
 
 def send(*, to: str, template: str, context: dict) -> None:
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    context = {"site_name": settings.SITE_NAME, "site_url": site_url(), **context}
     subject = header_line(render_to_string(f"{template}_subject.txt", context))
     body = render_to_string(f"{template}.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -12,6 +12,7 @@ from html import unescape
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
@@ -106,6 +107,20 @@ class _OwnImagesOnlyExtension(Extension):
         md.treeprocessors.register(_OwnImagesOnly(md), "lotsennetz_own_images_only", 4)
 
 
+class _StrikethroughExtension(Extension):
+    """``~~text~~`` is struck through (``<del>``), as in GitHub's and most editors' Markdown.
+
+    python-markdown has no such syntax of its own; its SimpleTagInlineProcessor
+    does the work (higher priority than ``**``/``*``, so emphasis inside works;
+    code spans, at a higher one still, keep their tildes).
+    """
+
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(
+            SimpleTagInlineProcessor(r"(~{2})(?!~)(.+?)(?<!~)~{2}", "del"), "lotsennetz_del", 75
+        )
+
+
 def _markdown(extensions=()) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
@@ -114,6 +129,7 @@ def _markdown(extensions=()) -> markdown.Markdown:
             "sane_lists",
             _DemoteHeadingsExtension(),
             _OwnImagesOnlyExtension(),
+            _StrikethroughExtension(),
             *extensions,
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
@@ -194,3 +210,51 @@ def markdown_to_text(text: str) -> str:
         return ""
     html = _BLOCK_END.sub(" ", _markdown().convert(text))
     return " ".join(unescape(nh3.clean(html, tags=set(), strip_comments=True)).split())
+
+
+# Plain text from the sanitised HTML (well-formed, as nh3 writes it): paragraphs,
+# headings, lists, tables and code end with an empty line; items, rows and breaks
+# with a line end; a list item starts with a dash, table cells are set apart by " | ".
+_PLAIN_AROUND_BLOCKS = re.compile(
+    r"\s*(</?(?:ul|ol|li|p|table|thead|tbody|tr|t[dh]|h[1-6]|blockquote|hr|pre)\b[^>]*>)\s*", re.I
+)
+_ANY_LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_PLAIN_PARAGRAPH_END = re.compile(r"</(?:p|h[1-6]|blockquote|pre|ul|ol|table)>|<hr\s*/?>", re.I)
+_PLAIN_LINE_END = re.compile(r"</(?:li|tr)>|<br\s*/?>", re.I)
+_PLAIN_LIST_ITEM = re.compile(r"<li(?:\s[^>]*)?>", re.I)
+_PLAIN_CELL_END = re.compile(r"</t[dh]>", re.I)
+_PLAIN_TABLE_TAG = re.compile(r"</?(?:table|thead|tbody|tr|td|th)\b[^>]*>", re.I)
+# A link as the allow-list writes it: its text, then its address if that says more.
+_PLAIN_LINK = re.compile(r'<a\s[^>]*?href="([^"]*)"[^>]*>(.*?)</a>', re.I | re.S)
+
+
+def _link_as_text(match: re.Match) -> str:
+    href, label = unescape(match.group(1)), match.group(2)
+    shown = unescape(nh3.clean(label, tags=set())).strip()
+    if not href or href in (shown, f"mailto:{shown}") or href.startswith("/"):
+        return label
+    return f"{label} ({match.group(1)})"
+
+
+def markdown_to_plain_text(text: str) -> str:
+    """Markdown source as plain text with its lines (calendar files, e-mails).
+
+    Unlike ``markdown_to_text`` (one line, for snippets) paragraphs stay apart
+    by an empty line, line breaks and list items keep their own lines (items
+    start with "- "), table cells are separated by " | ", and a link keeps its
+    address in brackets. No ``**``, ``~~``, ``#`` or ``[…](…)`` remains; the
+    result is text, never HTML.
+    """
+    if not text or not text.strip():
+        return ""
+    # Every kind of line break (CR, VT, FF, NEL, U+2028 …) is one, as the author saw it.
+    text = _ANY_LINE_BREAK.sub("\n", text)
+    html = _PLAIN_AROUND_BLOCKS.sub(r"\1", render_markdown(text))
+    html = _PLAIN_LINK.sub(_link_as_text, html)
+    html = _PLAIN_LIST_ITEM.sub("- ", html)
+    html = _PLAIN_CELL_END.sub(" | ", html)
+    html = _PLAIN_PARAGRAPH_END.sub("\n\n", html)
+    html = _PLAIN_TABLE_TAG.sub("", _PLAIN_LINE_END.sub("\n", html))
+    plain = unescape(nh3.clean(html, tags=set(), strip_comments=True))
+    lines = [" ".join(line.split()).removesuffix(" |") for line in plain.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,4 +1,4 @@
-"""REST API of the events app, as ../shared/API.md describes it.
+"""REST API of the events app, as docs/api.md describes it.
 
 - ``/api/events/``: GET (filters ``from``, ``to``; also ``kind``, ``event_format``,
   ``state``, ``mine``), POST for organizers-to-be: coordinators (events hosted

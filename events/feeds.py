@@ -5,12 +5,12 @@ key (events.services) kills the old URL at once. The token is the feed's only
 credential, so an unknown, renewed or forged one finds nobody.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import CharField, Exists, QuerySet, Subquery
 from django.urls import reverse
 
 from community.models import User
+from core.site import absolute_url
 from events import ical
 from events.models import CalendarFeed, Event, active_signups_of, organizer_rows_of
 
@@ -27,7 +27,7 @@ def feed_token(key: str) -> str:
 
 
 def feed_url(token: str) -> str:
-    return settings.SITE_URL + reverse("events:feed", kwargs={"token": token})
+    return absolute_url(reverse("events:feed", kwargs={"token": token}))
 
 
 def calendar_feed_member(token: str) -> User | None:

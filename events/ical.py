@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterable
 
 import icalendar
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from community.models import User
+from core.markdown import markdown_to_plain_text
+from core.site import absolute_url
 from events import access
 from events.models import Event, EventFormat, SignupStatus
 
@@ -49,7 +50,7 @@ def _location(event: Event) -> str:
 def _description(event: Event, online_url: str) -> str:
     lines = []
     if event.description:
-        lines.append(event.description)
+        lines.append(markdown_to_plain_text(event.description))  # calendars show no Markdown
     if event.agenda_items.all():
         lines.append(_("Programm:"))
         for item in event.agenda_items.all():
@@ -60,7 +61,7 @@ def _description(event: Event, online_url: str) -> str:
             lines.append(f"{time} {item.title}{speaker}")
     if online_url:
         lines.append(_("Online-Teilnahme: %(url)s") % {"url": online_url})
-    lines.append(settings.SITE_URL + event.get_absolute_url())
+    lines.append(absolute_url(event.get_absolute_url()))
     return "\n\n".join(lines)
 
 
@@ -80,7 +81,7 @@ def vevent(event: Event, *, viewer: User) -> icalendar.Event:
     component.add("dtend", event.local_ends_at)
     component.add("created", event.created_at.astimezone(dt.UTC))
     component.add("last-modified", event.updated_at.astimezone(dt.UTC))
-    component.add("url", settings.SITE_URL + event.get_absolute_url())
+    component.add("url", absolute_url(event.get_absolute_url()))
     component.add("categories", [_line(str(event.get_kind_display()))])
     location = _location(event)
     if event.format == EventFormat.ONLINE:

@@ -6,7 +6,6 @@ Used by events.api and by events.realtime_events (the WebSocket sends the same
 
 import datetime as dt
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -15,6 +14,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from community.models import Municipality, State, User
+from core.site import absolute_url
 from events import access
 from events.models import (
     AgendaItem,
@@ -219,10 +219,10 @@ class EventSerializer(serializers.ModelSerializer):
         return access.can_manage_event(self._viewer(), event)
 
     def get_url(self, event) -> str:
-        return settings.SITE_URL + event.get_absolute_url()
+        return absolute_url(event.get_absolute_url())
 
     def get_ics_url(self, event) -> str:
-        return settings.SITE_URL + reverse("api_event_ics", kwargs={"pk": event.pk})
+        return absolute_url(reverse("api_event_ics", kwargs={"pk": event.pk}))
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.models import Municipality, State, User
+from core import dates
 from core.addresses import canonical_email
 from core.concurrency import VersionConflict, page_conflict
 from core.forms import attachments_from
@@ -34,22 +34,6 @@ from events.forms import (
 from events.models import EventFormat, EventKind
 
 PAGE_SIZE = 20
-# Lazy: translated per request in the language of the reader, not once at import.
-MONTH_NAMES = [
-    "",
-    gettext_lazy("Januar"),
-    gettext_lazy("Februar"),
-    gettext_lazy("März"),
-    gettext_lazy("April"),
-    gettext_lazy("Mai"),
-    gettext_lazy("Juni"),
-    gettext_lazy("Juli"),
-    gettext_lazy("August"),
-    gettext_lazy("September"),
-    gettext_lazy("Oktober"),
-    gettext_lazy("November"),
-    gettext_lazy("Dezember"),
-]
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -157,18 +141,11 @@ def month(request, year=None, month=None):
         "rows": rows,
         "year": year,
         "month": month,
-        "month_name": MONTH_NAMES[month],
+        # Month and day names from Babel, in the reader's language (core/dates.py).
+        "month_name": dates.month_name(month),
         "previous": previous,
         "following": following,
-        "weekdays": [
-            _("Montag"),
-            _("Dienstag"),
-            _("Mittwoch"),
-            _("Donnerstag"),
-            _("Freitag"),
-            _("Samstag"),
-            _("Sonntag"),
-        ],
+        "weekdays": dates.weekday_names(),
         "view": "month",
         **_list_context(request, filters),
     }
@@ -450,7 +427,12 @@ def feed_settings(request):
         messages.success(request, _("Die Abo-Adresse ist erneuert; die alte gilt nicht mehr."))
         return redirect("events:feed_settings")
     token = services.calendar_feed_token(member=request.user)
-    return render(request, "events/feed_settings.html", {"feed_url": feeds.feed_url(token)})
+    feed_url = feeds.feed_url(token)
+    # webcal:// opens the subscription dialog of the calendar program directly.
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(
+        request, "events/feed_settings.html", {"feed_url": feed_url, "webcal_url": webcal_url}
+    )
 
 
 @login_not_required

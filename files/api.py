@@ -1,4 +1,4 @@
-"""REST API of the files app, as ../shared/API.md ("Files") describes it.
+"""REST API of the files app, as docs/api.md ("Files") describes it.
 
 - ``POST /api/files/``: multipart with one part ``file`` → 201 and the file
   object; refusals 400 (empty, bad name, damaged), 413 (too large, quota),

@@ -1,4 +1,4 @@
-"""REST API of the forum (see ../shared/API.md): categories, threads, posts.
+"""REST API of the forum (see docs/api.md): categories, threads, posts.
 
 Views parse input, check access and call one service. A post's thread pages
 by post number (no OFFSET), in the platform's ``{"count", "next", "previous",

@@ -15,7 +15,12 @@ def _body_field(label=None):
         max_length=BODY_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(
-            attrs={"rows": 10, "data-forum-composer": "1", "maxlength": BODY_MAX_LENGTH}
+            attrs={
+                "rows": 10,
+                "data-forum-composer": "1",
+                "data-markdown-composer": "1",  # toolbar and draft (static/js/composer.js)
+                "maxlength": BODY_MAX_LENGTH,
+            }
         ),
         help_text=_("Markdown; @kürzel erwähnt ein Mitglied."),
     )
@@ -32,6 +37,9 @@ class ThreadForm(forms.Form):
         queryset=Expertise.objects.all(),
         to_field_name="slug",
         required=False,
+        # Checkboxes, not a multi-select (which needs Ctrl+click); filterable by
+        # static/js/choices.js.
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Bis zu fünf; so findet man das Thema auch auf der Seite des Fachgebiets."),
     )
     project = forms.ModelChoiceField(
@@ -56,6 +64,9 @@ class ThreadEditForm(forms.Form):
         queryset=Expertise.objects.all(),
         to_field_name="slug",
         required=False,
+        # Checkboxes, not a multi-select (which needs Ctrl+click); filterable by
+        # static/js/choices.js.
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Bis zu fünf."),
     )
 

@@ -24,6 +24,10 @@ from config.settings import BASE_DIR, DATABASES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"
+# Fixed for the suite, so a link never depends on which request ran before
+# (tests of core/site.py switch it off, and a daphne started with
+# LOTSENNETZ_TEST_FOLLOW_HOST=1 follows its own address as in production).
+SITE_URL_EXPLICIT = os.environ.get("LOTSENNETZ_TEST_FOLLOW_HOST") != "1"
 # Tests talk plain HTTP to the test client and the live server.
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -23,6 +23,7 @@ from community.services.members import member_create
 from community.signals import member_profiles_changed_send
 from core import emails, throttling
 from core.addresses import canonical_email, email_domain, normalize_email
+from core.site import absolute_url
 from core.tokens import hash_token
 
 SIGNUP_SALT = "community.signup"
@@ -104,7 +105,7 @@ def invitation_send(*, member: User, invited_by: User | None) -> str:
         token_hash=hash_token(token),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    link = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
+    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
     transaction.on_commit(
         lambda: emails.send(
             to=member.email,
@@ -175,12 +176,12 @@ def signup_request(*, email: str) -> None:
             lambda: emails.send(
                 to=existing.email,
                 template="community/email/signup_exists",
-                context={"link": settings.SITE_URL + reverse("password_reset")},
+                context={"link": absolute_url(reverse("password_reset"))},
             )
         )
         return
     token = signing.dumps({"email": email}, salt=SIGNUP_SALT)
-    link = settings.SITE_URL + reverse("signup_confirm", kwargs={"token": token})
+    link = absolute_url(reverse("signup_confirm", kwargs={"token": token}))
     transaction.on_commit(
         lambda: emails.send(
             to=email,

@@ -1,5 +1,5 @@
 /* Lotsennetz API calls: fetch with the CSRF token, JSON in and out, and one
- * error shape carrying the server's JSON reason (../shared/API.md: every API
+ * error shape carrying the server's JSON reason (docs/api.md: every API
  * error is a JSON object with `detail` and, for field errors, the fields).
  *
  * Plain ES module, no build step.

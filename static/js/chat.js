@@ -1,4 +1,4 @@
-/* Lotsennetz chat: the WebSocket client of a room page (../shared/API.md).
+/* Lotsennetz chat: the WebSocket client of a room page (docs/api.md).
  *
  * The channel layer is only a doorbell, so this client never trusts it alone:
  * it keeps the contiguous run of messages by `seq`, asks `sync` for any gap,
@@ -52,8 +52,17 @@ function main() {
   var early = {};        // live messages past a gap, by seq, held until it closes
   var gapTimer = null;
   var connection = null;
-  var dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined);
-  var timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {hour: "2-digit", minute: "2-digit"});
+  // The server writes the same with Babel (core/dates.py: datetime_short): after a
+  // reload a message shows the very same date and time.
+  var timeZone = root.dataset.timeZone || undefined;
+  var stampFormat;
+  try {
+    stampFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+      {dateStyle: "medium", timeStyle: "short", timeZone: timeZone});
+  } catch {   // an unknown zone name: the browser's own
+    stampFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+      {dateStyle: "medium", timeStyle: "short"});
+  }
   var pending = {};   // client_id -> {body, sentAt, item}
   var typers = {};    // user id -> {name, until}
   var lastTypingSent = 0;
@@ -79,8 +88,8 @@ function main() {
 
   // --- rendering -------------------------------------------------------------------
   function formatTime(iso) {
-    var date = new Date(iso);
-    return dateFormat.format(date) + " " + timeFormat.format(date);
+    // A plain space where CLDR has a narrow one ("2:00 PM"), as the server writes it.
+    return stampFormat.format(new Date(iso)).replace(/\u202f/g, " ");
   }
 
   function fill(item, message) {
@@ -228,6 +237,7 @@ function main() {
     var item = document.createElement("li");
     var shown = body || (fileTexts ? fileNames(fileTexts.attachmentOnly, files) : "");
     item.textContent = shown.length > 80 ? shown.slice(0, 80) + " …" : shown;
+    item.style.whiteSpace = "pre-line";   // its line breaks, as the sent message will show them
     var note = document.createElement("span");
     note.className = "chat-pending-note";
     note.textContent = " – " + T.sending;

@@ -21,6 +21,12 @@ function main() {
         if (node.textContent !== text) { node.textContent = text; }
       });
     });
+    // A full event offers the waiting list, a freed seat the signup again.
+    var button = document.getElementById("signup-button");
+    if (button) {
+      var label = left === 0 ? button.dataset.labelWaitlist : button.dataset.labelSignup;
+      if (label && button.textContent !== label) { button.textContent = label; }
+    }
   }
 
   // Someone on the waiting list learns at once when they move up.

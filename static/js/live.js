@@ -2,7 +2,7 @@
  *
  * It owns what the four scripts used to do each in their own way: the socket
  * URL, exponential backoff with full jitter (capped), the close-code policy of
- * ../shared/API.md and the hook for resuming after a reconnect.
+ * docs/api.md and the hook for resuming after a reconnect.
  *
  *   4401 not authenticated, 4403 not allowed, 4404 no such thing, and any other
  *   4400-4499: the server refuses; asking again would get the same answer, so

@@ -1,5 +1,5 @@
 /* Lotsennetz uploads: attach files to a form by picking, dropping or pasting,
- * and show attached files (../shared/API.md, "Files").
+ * and show attached files (docs/api.md, "Files").
  *
  * Every widget is a `[data-uploader]` element inside a form
  * (templates/includes/attachments_field.html). Each file goes on its own to

@@ -229,7 +229,7 @@ def test_a_day_in_the_network(chromium, live_server, network_day):
             screenshot(lena, "termine-monat")
             lena.goto(f"/termine/{meeting.pk}/")
             expect(lena.get_by_role("heading", level=1)).to_have_text(meeting.title)
-            lena.locator("main").get_by_role("button", name="Anmelden", exact=True).click()
+            lena.locator("main").get_by_role("button", name="Zum Termin anmelden").click()
             expect(lena.locator("#my-status")).to_contain_text("bestätigt")
             expect(
                 lena.get_by_role("link", name="https://meet.example/mittelhessen")

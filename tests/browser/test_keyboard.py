@@ -78,7 +78,7 @@ def test_sign_up_for_a_meeting_by_keyboard(chromium, live_server, member, coordi
         page.goto(f"/termine/{event.pk}/")
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")  # skip link
-        tab_to(page, page.locator("main").get_by_role("button", name="Anmelden", exact=True))
+        tab_to(page, page.locator("main").get_by_role("button", name="Zum Termin anmelden"))
         page.keyboard.press("Space")
         expect(page.locator("#my-status")).to_contain_text("bestätigt")
         expect(page.locator(".messages")).to_be_visible()

@@ -1,4 +1,4 @@
-"""The chat socket against the real ASGI application, as ../shared/API.md describes it."""
+"""The chat socket against the real ASGI application, as docs/api.md describes it."""
 
 import asyncio
 import contextlib

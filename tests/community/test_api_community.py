@@ -1,4 +1,4 @@
-"""The community API as the contract (../shared/API.md) describes it."""
+"""The community API as the contract (docs/api.md) describes it."""
 
 import pytest
 from django.core import mail

@@ -1,4 +1,4 @@
-"""The events API as the contract (../shared/API.md) describes it."""
+"""The events API as the contract (docs/api.md) describes it."""
 
 import datetime as dt
 

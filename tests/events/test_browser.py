@@ -48,7 +48,7 @@ def test_sign_up_get_waitlisted_when_full_and_move_up_when_someone_cancels(
             expect(seats.locator('[data-seat="seats_left"]')).to_have_text("0")
             expect(page.get_by_text("meet.example/geheim")).to_have_count(0)
 
-            page.get_by_role("button", name="Anmelden").click()
+            page.get_by_role("button", name="Auf die Warteliste").click()
             expect(page.locator(".messages")).to_contain_text("Platz 1 der Warteliste")
             expect(page.locator("#my-status")).to_contain_text("Platz 1 der Warteliste")
             expect(seats.locator('[data-seat="waitlist_count"]')).to_have_text("1")

@@ -1,4 +1,4 @@
-"""The forum's REST API as ../shared/API.md promises it."""
+"""The forum's REST API as docs/api.md promises it."""
 
 import pytest
 from django.db import connection

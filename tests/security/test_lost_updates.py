@@ -1,4 +1,4 @@
-"""Editing without losing another's edit (../shared/API.md): ETag / If-Match, and the pages.
+"""Editing without losing another's edit (docs/api.md): ETag / If-Match, and the pages.
 
 The attack (or the accident): two tabs, two organizers, two moderators edit the
 same forum post, chat message, event or project; whoever saves last silently
