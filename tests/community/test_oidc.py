@@ -477,3 +477,37 @@ def test_logout_ends_the_session_at_the_provider_too(client, connected, accounts
     assert response.url.startswith(connected.issuer + "/session/end")
     assert "id_token_hint=" in response.url
     assert "_auth_user_id" not in client.session
+
+
+def test_admin_seals_the_secret_and_never_shows_it(
+    client, admin_member, municipality, provider_url
+):
+    admin_member.is_superuser = True
+    admin_member.save()
+    client.force_login(admin_member)
+    form = {
+        "municipality": municipality.pk,
+        "issuer": provider_url[0],
+        "client_id": "lotsennetz",
+        "client_secret": "lotsennetz-secret",
+        "email_claim": "email",
+    }
+    response = client.post("/admin/community/oidcprovider/add/", form)
+    assert response.status_code == 302, response.content[:2000]
+    provider = municipality.oidc_provider
+    assert provider.is_approved and provider.approved_by == admin_member
+    assert oidc.client_secret(provider) == "lotsennetz-secret"
+    page = client.get(f"/admin/community/oidcprovider/{provider.pk}/change/").content.decode()
+    assert "lotsennetz-secret" not in page and provider.client_secret_sealed not in page
+    assert "/anmelden/oidc/callback/" in page
+    # Left empty, the secret stays; an insecure issuer is refused.
+    client.post(
+        f"/admin/community/oidcprovider/{provider.pk}/change/", {**form, "client_secret": ""}
+    )
+    provider.refresh_from_db()
+    assert oidc.client_secret(provider) == "lotsennetz-secret"
+    refused = client.post(
+        f"/admin/community/oidcprovider/{provider.pk}/change/",
+        {**form, "issuer": "http://idp.example.org"},
+    )
+    assert refused.status_code == 200
