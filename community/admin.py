@@ -279,6 +279,7 @@ class ProjectAdmin(admin.ModelAdmin):
 class OidcProviderForm(forms.ModelForm):
     """The client secret is write-only: never shown, kept when left empty."""
 
+    issuer = forms.URLField(label=_("Aussteller (Issuer)"), max_length=500, assume_scheme="https")
     client_secret = forms.CharField(
         label=_("Client-Geheimnis"),
         required=False,

@@ -511,3 +511,10 @@ def test_admin_seals_the_secret_and_never_shows_it(
         {**form, "issuer": "http://idp.example.org"},
     )
     assert refused.status_code == 200
+
+
+def test_failure_page_is_translated(client):
+    client.post("/sprache/", {"language": "en", "next": "/anmelden/"})
+    response = client.get("/anmelden/oidc/callback/?code=abc&state=def")
+    assert response.status_code == 400
+    assert "This sign-in was not started here" in response.content.decode()
