@@ -21,6 +21,7 @@ from community import oidc
 from community import services as community_services
 from community.models import OidcIdentity, User
 from community.services import oidc as services
+from tests.community.second_factor_helpers import Clock, with_authenticator
 from tests.conftest import PASSWORD, running_in_ci
 from tests.servers import free_port
 
@@ -518,3 +519,14 @@ def test_failure_page_is_translated(client):
     response = client.get("/anmelden/oidc/callback/?code=abc&state=def")
     assert response.status_code == 400
     assert "This sign-in was not started here" in response.content.decode()
+
+
+def test_no_second_step_after_the_provider(client, connected, accounts, monkeypatch):
+    """The provider is responsible for how strongly it authenticates (docs/deploy)."""
+    sign_in(client, "neu@wetzlar.de")
+    member = User.objects.get(email="neu@wetzlar.de")
+    with_authenticator(member, Clock(monkeypatch))
+    client.logout()
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302 and "zweiter-faktor" not in response.url
+    assert int(client.session["_auth_user_id"]) == member.pk
