@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
@@ -23,6 +24,7 @@ from community.models import OidcIdentity, User
 from community.services import oidc as services
 from tests.community.second_factor_helpers import Clock, with_authenticator
 from tests.conftest import PASSWORD, running_in_ci
+from tests.queries import assert_constant_queries
 from tests.servers import free_port
 
 OIDC_DIR = Path(__file__).resolve().parent.parent / "oidc"
@@ -530,3 +532,49 @@ def test_no_second_step_after_the_provider(client, connected, accounts, monkeypa
     response, _back = sign_in(client, "neu@wetzlar.de")
     assert response.status_code == 302 and "zweiter-faktor" not in response.url
     assert int(client.session["_auth_user_id"]) == member.pk
+
+
+@pytest.mark.parametrize("model", ["oidcprovider", "oidcidentity"])
+def test_admin_lists_do_not_grow_with_data(
+    client, admin_member, make_municipality, make_member, django_assert_num_queries, model
+):
+    admin_member.is_superuser = True
+    admin_member.save()
+    client.force_login(admin_member)
+
+    def connect_one():
+        town = make_municipality()
+        provider = services.oidc_provider_set(
+            municipality=town,
+            issuer="https://id.example.org/realms/" + town.slug,
+            client_id="lotsennetz",
+            client_secret="s",
+            by=None,
+        )
+        person = make_member(municipality=town)
+        OidcIdentity.objects.create(
+            member=person, provider=provider, subject=person.handle, last_signin_at=timezone.now()
+        )
+
+    connect_one()
+
+    def grow():
+        for _n in range(3):
+            connect_one()
+
+    assert_constant_queries(
+        client, f"/admin/community/{model}/", grow, django_assert_num_queries, status=200
+    )
+
+
+def test_provider_down_at_the_callback_is_a_clear_page(client, connected, accounts, caplog):
+    start_url = start(client, "neu@wetzlar.de")
+    back = provider_round(start_url, "neu@wetzlar.de")
+    # The provider goes away between the sign-in form and the code exchange.
+    key = f"oidc:discovery:{connected.issuer}"
+    metadata = cache.get(key)
+    cache.set(key, {**metadata, "token_endpoint": f"http://127.0.0.1:{free_port()}/token"})
+    response = client.get(f"/anmelden/oidc/callback/?{urlsplit(back).query}")
+    _refused(response, "provider_unavailable")
+    code = dict(p.split("=", 1) for p in urlsplit(back).query.split("&"))["code"]
+    _no_secrets_logged(caplog, code)
