@@ -578,3 +578,20 @@ def test_provider_down_at_the_callback_is_a_clear_page(client, connected, accoun
     _refused(response, "provider_unavailable")
     code = dict(p.split("=", 1) for p in urlsplit(back).query.split("&"))["code"]
     _no_secrets_logged(caplog, code)
+
+
+def test_email_first_other_addresses_are_asked_for_the_password(
+    client, connected, make_municipality
+):
+    make_municipality(name="Gießen", domains=["giessen.de"])
+    response = client.post("/anmelden/", {"username": "jemand@giessen.de"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["username"] == "jemand@giessen.de" and not form.errors
+    assert "autofocus" in form.fields["password"].widget.attrs
+    # An address of the connected municipality goes to its provider, with a login hint.
+    to_provider = client.post("/anmelden/", {"username": "Neu@Wetzlar.de"})
+    assert to_provider.status_code == 302
+    assert to_provider.url.startswith(connected.issuer + "/auth?")
+    for parameter in ("code_challenge_method=S256", "nonce=", "state=", "login_hint="):
+        assert parameter in to_provider.url
