@@ -80,6 +80,10 @@ REASONS = {
         "Der Identitätsnachweis des Anbieters ist ungültig (Signatur, Aussteller, Empfänger "
         "oder Gültigkeit stimmen nicht)."
     ),
+    "claims_invalid": gettext_lazy(
+        "Name oder Fachbereich vom Identitätsanbieter sind für ein Konto im Lotsennetz "
+        "nicht geeignet. Bitte wenden Sie sich an die Koordination Ihrer Kommune."
+    ),
     "email_missing": gettext_lazy("Der Identitätsanbieter hat keine E-Mail-Adresse gesendet."),
     "email_unverified": gettext_lazy(
         "Der Identitätsanbieter hat Ihre E-Mail-Adresse nicht als bestätigt gemeldet."

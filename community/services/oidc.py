@@ -158,7 +158,11 @@ def _apply_claims(identity: OidcIdentity, claims: dict) -> None:
     ):
         changes["department"] = department
     if changes:
-        member_update_profile(member=member, **changes)
+        try:
+            member_update_profile(member=member, **changes)
+        except ValidationError:
+            # A value the platform does not accept as a profile field: keep the old one.
+            return
     identity.display_name_claim = name or identity.display_name_claim
     if "department" in claims:
         identity.department_claim = department
@@ -196,12 +200,15 @@ def oidc_signin(*, provider: OidcProvider, claims: dict) -> OidcOutcome:
         return OidcOutcome(member=existing, needs_link=True)
     name = _claim_text(claims, "name", 150) or email.split("@")[0]
     department = _claim_text(claims, "department", 200)
-    member = member_create(
-        email=email,
-        display_name=name,
-        municipality=provider.municipality,
-        department=department,
-    )
+    try:
+        member = member_create(
+            email=email,
+            display_name=name,
+            municipality=provider.municipality,
+            department=department,
+        )
+    except ValidationError as exc:
+        raise OidcError("claims_invalid") from exc
     OidcIdentity.objects.create(
         member=member,
         provider=provider,

@@ -595,3 +595,32 @@ def test_email_first_other_addresses_are_asked_for_the_password(
     assert to_provider.url.startswith(connected.issuer + "/auth?")
     for parameter in ("code_challenge_method=S256", "nonce=", "state=", "login_hint="):
         assert parameter in to_provider.url
+
+
+def test_claims_the_platform_refuses_are_a_clear_page(client, connected, accounts):
+    accounts({"neu@wetzlar.de": {"name": "Nele \u202eueN"}})  # a bidirectional override
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    _refused(response, "claims_invalid")
+    assert not User.objects.exists()
+    accounts({"neu@wetzlar.de": {"name": "Nele Neu"}})
+    sign_in(client, "neu@wetzlar.de")
+    client.logout()
+    accounts({"neu@wetzlar.de": {"name": "Nele \u202eueN"}})
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302  # signed in; the refused name is not taken over
+    assert User.objects.get().display_name == "Nele Neu"
+
+
+def test_required_provider_expires_accounts_never_linked(connected, member, admin_member):
+    old = timezone.now() - timezone.timedelta(days=40)
+    connected.required = True
+    connected.approved_at = old
+    connected.save()
+    User.objects.filter(pk__in=[member.pk, admin_member.pk]).update(
+        date_joined=old, municipality=connected.municipality
+    )
+    assert services.oidc_members_expire(max_age_days=30) == 1
+    member.refresh_from_db()
+    admin_member.refresh_from_db()
+    assert not member.is_active
+    assert admin_member.is_active  # administrators are never locked out by the expiry
