@@ -1,5 +1,7 @@
 """The Django admin for the network's administrators: search, filters, useful columns."""
 
+from authlib.common.security import is_secure_transport
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,7 +10,7 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from community import services
+from community import oidc, services
 from community.models import (
     ApiToken,
     EmailDomain,
@@ -16,6 +18,8 @@ from community.models import (
     Invitation,
     MemberExpertise,
     Municipality,
+    OidcIdentity,
+    OidcProvider,
     Project,
     ProjectLink,
     Qualification,
@@ -270,3 +274,80 @@ class ProjectAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         project = form.instance
         services.project_update(project=project)
+
+
+class OidcProviderForm(forms.ModelForm):
+    """The client secret is write-only: never shown, kept when left empty."""
+
+    issuer = forms.URLField(label=_("Aussteller (Issuer)"), max_length=500, assume_scheme="https")
+    client_secret = forms.CharField(
+        label=_("Client-Geheimnis"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Wird verschlüsselt gespeichert und nie wieder angezeigt; leer lassen, "
+            "um es zu behalten."
+        ),
+    )
+
+    class Meta:
+        model = OidcProvider
+        fields = ["municipality", "issuer", "client_id", "email_claim", "required"]
+
+    def clean_issuer(self):
+        issuer = self.cleaned_data["issuer"].rstrip("/")
+        if not is_secure_transport(issuer):
+            raise forms.ValidationError(
+                _("Der Anbieter muss über https erreichbar sein."), code="insecure"
+            )
+        return issuer
+
+    def clean_client_secret(self):
+        secret = self.cleaned_data.get("client_secret")
+        if not secret and not (self.instance.pk and self.instance.client_secret_sealed):
+            raise forms.ValidationError(
+                _("Bitte geben Sie das Client-Geheimnis an."), code="required"
+            )
+        return secret
+
+
+@admin.register(OidcProvider)
+class OidcProviderAdmin(admin.ModelAdmin):
+    form = OidcProviderForm
+    list_display = ["municipality", "issuer", "client_id", "required", "approved_at", "proposed_by"]
+    list_filter = ["required", ("approved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["municipality", "proposed_by"]
+    search_fields = ["municipality__name", "issuer", "client_id"]
+    readonly_fields = ["redirect_uri", "approved_at", "approved_by", "proposed_by"]
+    actions = ["approve"]
+
+    @admin.display(description=_("Redirect-URI beim Anbieter"))
+    def redirect_uri(self, obj):
+        return oidc.redirect_uri()
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the secret is sealed, the change approved by this administrator.
+        saved = services.oidc_provider_set(
+            municipality=form.cleaned_data["municipality"],
+            issuer=form.cleaned_data["issuer"],
+            client_id=form.cleaned_data["client_id"],
+            client_secret=form.cleaned_data.get("client_secret") or None,
+            email_claim=form.cleaned_data["email_claim"],
+            required=form.cleaned_data["required"],
+            by=request.user,
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description=_("Ausgewählte Anbieter freigeben"))
+    def approve(self, request, queryset):
+        for provider in queryset:
+            services.oidc_provider_approve(provider=provider, by=request.user)
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(admin.ModelAdmin):
+    list_display = ["member", "provider", "last_signin_at"]
+    list_select_related = ["member", "provider__municipality"]
+    search_fields = ["member__display_name", "member__email"]
+    readonly_fields = ["member", "provider", "subject", "created_at", "last_signin_at"]

@@ -400,6 +400,12 @@ class AuthTokenView(APIView):
         except ValidationError as exc:
             if exc.code == "throttled":
                 raise exceptions.Throttled(detail=exc.messages[0]) from exc
+            if exc.code == "oidc_required":
+                # The municipality's identity provider is required (issue 21).
+                return Response(
+                    {"code": "oidc_required", "detail": exc.messages[0]},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
             raise exceptions.AuthenticationFailed(detail=exc.messages[0]) from exc
         with_second_factor = services.member_has_second_factor(user)
         if with_second_factor:

@@ -9,11 +9,19 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from community.models import User
+from community.services.oidc import oidc_required_for
 from community.services.second_factor import member_has_second_factor, second_factor_code_use
 from core import throttling
 from core.addresses import canonical_email
+
+OIDC_REQUIRED_MESSAGE = _lazy(
+    "Ihre Kommune meldet ihre Mitglieder über ihren eigenen Identitätsanbieter an; die "
+    "Anmeldung mit Passwort ist für Ihr Konto nicht möglich. Bitte geben Sie auf der "
+    "Anmeldeseite nur Ihre dienstliche E-Mail-Adresse ein."
+)
 
 
 class EmailBackend(ModelBackend):
@@ -50,6 +58,8 @@ def sign_in(*, request, email: str, password: str) -> User:
     The throttle counts the canonical address: no spelling gets a fresh counter.
     """
     email = canonical_email(email or "")
+    if oidc_required_for(email=email):
+        raise ValidationError(OIDC_REQUIRED_MESSAGE, code="oidc_required")
     address, device = _throttle_for(request, email)
     user = authenticate(request, email=email, password=password)
     if user is None:
@@ -57,6 +67,8 @@ def sign_in(*, request, email: str, password: str) -> User:
         raise ValidationError(
             _("E-Mail-Adresse oder Passwort stimmen nicht."), code="invalid_login"
         )
+    if oidc_required_for(member=user):
+        raise ValidationError(OIDC_REQUIRED_MESSAGE, code="oidc_required")
     # With a second factor the lockout lifts only after the code: else knowing the
     # password would reset the count of wrong codes before each new round of guesses.
     if not member_has_second_factor(user):

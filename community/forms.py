@@ -46,6 +46,17 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+class OidcLinkForm(forms.Form):
+    """The password, once, to link an existing account to the municipality's provider."""
+
+    password = forms.CharField(
+        label=_("Passwort"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
 class MemberPasswordResetForm(PasswordResetForm):
     """Finds the account by its canonical address, in any spelling.
 

@@ -961,3 +961,123 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(self.user)
+
+
+# --- sign-in through the municipality's identity provider (issue 21) -------------------------
+class OidcProvider(models.Model):
+    """A municipality's OpenID Connect provider: members on its e-mail domains sign in there.
+
+    The client secret is sealed at rest (core.sealing). Only an administrator's approval
+    makes the provider active; a coordinator may propose one for their own municipality.
+    """
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="oidc_provider",
+        verbose_name=_("Kommune"),
+    )
+    issuer = models.URLField(
+        _("Aussteller (Issuer)"),
+        max_length=500,
+        help_text=_("Die Issuer-URL des Anbieters, ohne /.well-known/openid-configuration."),
+    )
+    client_id = models.CharField(_("Client-ID"), max_length=255)
+    client_secret_sealed = models.TextField(
+        _("Client-Geheimnis (verschlüsselt)"), blank=True, editable=False
+    )
+    email_claim = models.CharField(
+        _("Claim mit der E-Mail-Adresse"),
+        max_length=100,
+        default="email",
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9_.:/-]{1,100}\Z",
+                _("Bitte geben Sie einen Claim-Namen wie „email“ an."),
+                code="invalid_claim",
+            )
+        ],
+    )
+    required = models.BooleanField(
+        _("verpflichtend"),
+        default=False,
+        help_text=_(
+            "Alle Mitglieder der Kommune melden sich über den Anbieter an; Anmeldung per "
+            "Passwort ist dann nicht möglich."
+        ),
+    )
+    approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("freigegeben von"),
+    )
+    proposed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vorgeschlagen von"),
+    )
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("Identitätsanbieter (OpenID Connect)")
+        verbose_name_plural = _("Identitätsanbieter (OpenID Connect)")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(issuer="") & ~models.Q(client_id=""),
+                name="oidcprovider_issuer_and_client_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_at__isnull=True) | ~models.Q(client_secret_sealed=""),
+                name="oidcprovider_approved_has_secret",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} – {self.issuer}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class OidcIdentity(models.Model):
+    """A member's account at their municipality's provider (``sub``), and what it last said.
+
+    ``display_name_claim``/``department_claim`` are the values the provider sent last:
+    a profile field still equal to them is updated on the next sign-in; one the member
+    changed on the platform is left alone.
+    """
+
+    member = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="oidc_identity", verbose_name=_("Mitglied")
+    )
+    provider = models.ForeignKey(
+        OidcProvider,
+        on_delete=models.CASCADE,
+        related_name="identities",
+        verbose_name=_("Identitätsanbieter"),
+    )
+    subject = models.CharField(_("Kennung beim Anbieter (sub)"), max_length=255)
+    display_name_claim = models.CharField(_("Name laut Anbieter"), max_length=150, blank=True)
+    department_claim = models.CharField(_("Fachbereich laut Anbieter"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("verknüpft am"), default=timezone.now)
+    last_signin_at = models.DateTimeField(_("zuletzt über den Anbieter angemeldet"))
+
+    class Meta:
+        verbose_name = _("Anmeldung über Identitätsanbieter")
+        verbose_name_plural = _("Anmeldungen über Identitätsanbieter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="oidcidentity_one_member_per_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.provider.issuer}"

@@ -1,11 +1,12 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from community import views
+from community import oidc_views, views
 
 urlpatterns = [
     path("anmelden/", views.LoginView.as_view(), name="login"),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("abmelden/", oidc_views.LogoutView.as_view(), name="logout"),
+    path("anmelden/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
+    path("anmelden/oidc/verknuepfen/", oidc_views.oidc_link, name="oidc_link"),
     path("anmelden/zweiter-faktor/", views.second_factor_signin, name="second_factor_signin"),
     path(
         "anmelden/zweiter-faktor/passkey/optionen/",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, backends, selectors, services
+from community import access, backends, oidc_views, selectors, services
 from community.forms import (
     AccountSetupForm,
     DocumentsForm,
@@ -68,6 +68,21 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "community/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # E-mail first (issue 21): an address of a municipality with its own identity
+        # provider goes there; any other without a password is asked for it.
+        email = request.POST.get("username", "").strip()
+        if email and "@" in email and len(email) <= 254:
+            provider = services.oidc_provider_for_email(email)
+            if provider is not None:
+                return oidc_views.oidc_begin(request, provider, email, self.get_redirect_url())
+            if not request.POST.get("password"):
+                form = self.get_form_class()(request, initial={"username": email})
+                form.fields["password"].widget.attrs["autofocus"] = True
+                form.fields["username"].widget.attrs.pop("autofocus", None)
+                return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         member = form.get_user()

@@ -258,6 +258,15 @@ if SECOND_FACTOR_REQUIRED_FOR not in {"roles", "all", "none"}:
     raise ImproperlyConfigured("SECOND_FACTOR_REQUIRED_FOR must be roles, all or none.")
 # Between password and code: how long the half-done sign-in waits, in seconds.
 SECOND_FACTOR_PENDING_SECONDS = env_int("SECOND_FACTOR_PENDING_SECONDS", 5 * 60)
+# Sign-in through a municipality's OpenID Connect provider (issue 21): members of a
+# municipality with a provider who have not signed in there for this many days are
+# deactivated by `manage.py oidc_expire` (0: never). Discovery documents and keys are
+# cached this many seconds; the provider gets this long to answer; clocks may differ by
+# the leeway when the ID token's times are checked.
+OIDC_MAX_AGE_DAYS = env_int("OIDC_MAX_AGE_DAYS", 30)
+OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 300)
+OIDC_HTTP_TIMEOUT_SECONDS = env_int("OIDC_HTTP_TIMEOUT_SECONDS", 10)
+OIDC_CLOCK_LEEWAY_SECONDS = env_int("OIDC_CLOCK_LEEWAY_SECONDS", 60)
 # WebAuthn relying party: the host name passkeys are bound to (empty: the request's host).
 WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "").strip()
 # API tokens expire after this many days without use (0: never).

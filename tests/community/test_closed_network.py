@@ -18,6 +18,10 @@ PUBLIC_URL_NAMES = {
     "legal_barrierefreiheit",
     "set_language",
     "api_token",
+    # The way back from the municipality's identity provider: without a sign-in started in
+    # this session, only a page saying so (issue 21).
+    "oidc_callback",
+    "oidc_link",
     "healthz",
     "admin:login",
     "admin:logout",

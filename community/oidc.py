@@ -1,0 +1,199 @@
+"""The OpenID Connect relying party: talking to a municipality's identity provider.
+
+Authlib builds the authorization request (PKCE with S256) and exchanges the code;
+its JOSE library (joserfc) checks the ID token: signature against the provider's
+JWKS, ``iss``, ``aud`` (our client id only), ``exp``, ``iat`` and ``nonce``. No
+secret, code or token is ever written to a log record.
+"""
+
+import logging
+import secrets
+
+import requests
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.requests_client import OAuth2Session
+from django.conf import settings
+from django.core.cache import cache
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from community.models import OidcProvider
+from core.sealing import unseal
+
+logger = logging.getLogger("lotsennetz.oidc")
+
+SEALING_PURPOSE = "oidc-client-secret"
+ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+MAX_ID_TOKEN_BYTES = 64 * 1024
+
+
+class OidcError(Exception):
+    """The sign-in through the provider failed; ``code`` names why (safe to log)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def redirect_uri() -> str:
+    """The one redirect URI to register at every provider."""
+    return f"{settings.SITE_URL}/anmelden/oidc/callback/"
+
+
+def client_secret(provider: OidcProvider) -> str:
+    return unseal(provider.client_secret_sealed, purpose=SEALING_PURPOSE)
+
+
+def _get_json(url: str) -> dict:
+    try:
+        response = requests.get(url, timeout=settings.OIDC_HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        logger.warning("oidc: %s unreachable or invalid (%s)", url, type(exc).__name__)
+        raise OidcError("provider_unavailable") from exc
+    if not isinstance(data, dict):
+        raise OidcError("provider_unavailable")
+    return data
+
+
+def _cache_key(kind: str, url: str) -> str:
+    return f"oidc:{kind}:{url}"
+
+
+def discovery(provider: OidcProvider) -> dict:
+    """The provider's metadata, cached briefly; its ``issuer`` must be the configured one."""
+    key = _cache_key("discovery", provider.issuer)
+    data = cache.get(key)
+    if data is None:
+        data = _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration")
+        if data.get("issuer") != provider.issuer:
+            logger.warning("oidc: discovery of %s names another issuer", provider.issuer)
+            raise OidcError("provider_misconfigured")
+        for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            if not isinstance(data.get(field), str):
+                raise OidcError("provider_misconfigured")
+        cache.set(key, data, settings.OIDC_DISCOVERY_CACHE_SECONDS)
+    return data
+
+
+def _key_set(provider: OidcProvider, *, refresh: bool = False) -> KeySet:
+    jwks_uri = discovery(provider)["jwks_uri"]
+    key = _cache_key("jwks", jwks_uri)
+    data = None if refresh else cache.get(key)
+    if data is None:
+        data = _get_json(jwks_uri)
+        cache.set(key, data, settings.OIDC_DISCOVERY_CACHE_SECONDS)
+    try:
+        return KeySet.import_key_set(data)
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise OidcError("provider_misconfigured") from exc
+
+
+def _session(provider: OidcProvider, **kwargs) -> OAuth2Session:
+    return OAuth2Session(
+        client_id=provider.client_id,
+        client_secret=client_secret(provider),
+        scope="openid email profile",
+        redirect_uri=redirect_uri(),
+        code_challenge_method="S256",
+        **kwargs,
+    )
+
+
+def authorization_request(provider: OidcProvider, *, login_hint: str) -> tuple[str, dict]:
+    """The URL to send the browser to, and what the session must keep until the callback."""
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    url, _state = _session(provider).create_authorization_url(
+        discovery(provider)["authorization_endpoint"],
+        state=state,
+        code_verifier=verifier,
+        nonce=nonce,
+        login_hint=login_hint,
+    )
+    return url, {"provider": provider.pk, "state": state, "nonce": nonce, "verifier": verifier}
+
+
+def exchange_code(provider: OidcProvider, *, code: str, verifier: str) -> dict:
+    """Trade the code (once) for the provider's tokens."""
+    session = _session(provider)
+    try:
+        token = session.fetch_token(
+            discovery(provider)["token_endpoint"],
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=verifier,
+            timeout=settings.OIDC_HTTP_TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        logger.warning("oidc: token endpoint of %s unreachable", provider.issuer)
+        raise OidcError("provider_unavailable") from exc
+    except Exception as exc:  # Authlib's OAuthError and friends: the provider said no
+        logger.warning(
+            "oidc: token endpoint of %s refused the code (%s)",
+            provider.issuer,
+            getattr(exc, "error", type(exc).__name__),
+        )
+        raise OidcError("code_refused") from exc
+    if not isinstance(token.get("id_token"), str):
+        raise OidcError("no_id_token")
+    return dict(token)
+
+
+def verify_id_token(provider: OidcProvider, *, id_token: str, nonce: str) -> dict:
+    """The ID token's claims once signature, issuer, audience, times and nonce are right."""
+    if len(id_token) > MAX_ID_TOKEN_BYTES:
+        raise OidcError("id_token_invalid")
+    keys = _key_set(provider)
+    try:
+        try:
+            decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+        except (JoseError, ValueError) as exc:
+            if "key" not in type(exc).__name__.lower():
+                raise
+            # The provider may have rotated its keys since we cached them.
+            decoded = jwt.decode(id_token, _key_set(provider, refresh=True), algorithms=ALGORITHMS)
+        claims = decoded.claims
+        registry = jwt.JWTClaimsRegistry(
+            leeway=settings.OIDC_CLOCK_LEEWAY_SECONDS,
+            iss={"essential": True, "value": provider.issuer},
+            sub={"essential": True},
+            aud={"essential": True, "value": provider.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        )
+        registry.validate(claims)
+    except (JoseError, ValueError, TypeError) as exc:
+        logger.warning("oidc: ID token from %s refused (%s)", provider.issuer, type(exc).__name__)
+        raise OidcError("id_token_invalid") from exc
+    audience = claims.get("aud")
+    if isinstance(audience, list) and (
+        (len(audience) > 1 and claims.get("azp") != provider.client_id)
+        or provider.client_id not in audience
+    ):
+        raise OidcError("id_token_invalid")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise OidcError("id_token_invalid")
+    return claims
+
+
+def end_session_url(provider: OidcProvider, *, id_token: str, post_logout_redirect: str) -> str:
+    """Where to send the browser to sign out at the provider too, or "" if it cannot."""
+    try:
+        endpoint = discovery(provider).get("end_session_endpoint")
+    except OidcError:
+        return ""
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return ""
+    return add_params_to_uri(
+        endpoint,
+        [
+            ("client_id", provider.client_id),
+            ("id_token_hint", id_token),
+            ("post_logout_redirect_uri", post_logout_redirect),
+        ],
+    )
