@@ -70,6 +70,10 @@ class SecondFactorRequiredMiddleware:
             return None
         if not api and (name in SECOND_FACTOR_FREE_PAGES or name.startswith("second_factor")):
             return None
+        if not api and request.session.get("oidc_provider"):
+            # Signed in through the municipality's identity provider: how strongly
+            # the person authenticated is the provider's business (docs/deploy, 19).
+            return None
         member = _acting_member(request, api)
         if member is None or not services.second_factor_missing(member):
             return None

@@ -534,6 +534,20 @@ def test_no_second_step_after_the_provider(client, connected, accounts, monkeypa
     assert int(client.session["_auth_user_id"]) == member.pk
 
 
+def test_a_coordinator_signed_in_through_the_provider_is_not_sent_to_set_up_a_factor(
+    client, connected, accounts, settings
+):
+    """The role's second factor is the provider's to ask for (docs/deploy, section 19);
+    the same coordinator signing in with a password would be sent to the set-up page."""
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    sign_in(client, "neu@wetzlar.de")
+    member = User.objects.get(email="neu@wetzlar.de")
+    member.role = "coordinator"
+    member.save(update_fields=["role"])
+    response = client.get("/forum/")
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("model", ["oidcprovider", "oidcidentity"])
 def test_admin_lists_do_not_grow_with_data(
     client, admin_member, make_municipality, make_member, django_assert_num_queries, model
