@@ -787,6 +787,12 @@ def _term_reason(member: User, group: tuple[str, ...]) -> str:
     ):
         if value and _stems(value) & group_stems:
             return f"{label}: {value}"
+    # The kind of a project shown ("E-Akte-Einführung" for "E-Akte"), as the ranking counts it.
+    group_evidence = set().union(*(evidence_stems(a) for a in group))
+    for entry in getattr(member, "search_projects", None) or []:
+        kind = entry[2]
+        if evidence_stems(_kind_label(kind)) & group_evidence:
+            return f"{_('Projektart')}: {ProjectKind(kind).label}"
     if member.bio and _stems(member.bio) & group_stems:
         return _("erwähnt „%(term)s“ in „Über mich“") % {"term": group[0]}
     return _("erwähnt „%(term)s“") % {"term": group[0]}

@@ -139,7 +139,9 @@ def test_the_kind_of_a_project_is_evidence_for_its_field(make_member):
     search = selectors.member_search(viewer=doer, q="E-Akte")
     members = list(search.members)
     assert [m.display_name for m in members] == ["Ines Ihrprojekt", "Lea Level", "Anton Anmerkung"]
-    assert "Projekt: Scanstraße im Hauptamt" in " · ".join(search.reasons(members[0]))
+    reasons = " · ".join(search.reasons(members[0]))
+    assert "Projekt: Scanstraße im Hauptamt" in reasons
+    assert "Projektart: E-Akte-Einführung" in reasons
 
 
 def test_a_product_named_by_its_first_words_counts_as_practice(make_member):
