@@ -19,6 +19,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     Prefetch,
     Q,
@@ -30,7 +31,6 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -294,6 +294,23 @@ def _title_year(group: tuple[str, ...]):
     return years[0] if len(years) == 1 else Greatest(*years)
 
 
+def _title_practice(year):
+    """What the year ``_title_year`` found is worth: nothing, a planned project, or practice
+    (recent more). A simple CASE reads the year once: it is the largest of several JSON
+    values, and each mention of it in the SQL would read them all again."""
+    this_year = timezone.localdate().year
+    when = [f"WHEN 0 THEN 0.0 WHEN {PLANNED_ONLY:d} THEN {WEIGHT_PLANNED:f}"]
+    for age in range(RECENT_YEARS):
+        bonus = (RECENT_YEARS - age) * RECENT_BONUS / RECENT_YEARS
+        when.append(f"WHEN {this_year - age:d} THEN {WEIGHT_PRACTICE + bonus:f}")
+    # Only numbers computed here go into the SQL text.
+    return Func(
+        year,
+        template=f"(CASE %(expressions)s {' '.join(when)} ELSE {WEIGHT_PRACTICE:f} END)",
+        output_field=FloatField(),
+    )
+
+
 def _practice_score(intent: SearchIntent):
     """Having done it, per term: running or finished projects with the tool the term names
     (at most two count), or whose title or kind names the term ("Digitale Dienstplanung der
@@ -316,17 +333,7 @@ def _practice_score(intent: SearchIntent):
             candidates.append(runs + _recency(_json_int("evidence", f"y{pk}")))
         year = _title_year(group)
         if year is not None:
-            candidates.append(
-                Case(
-                    When(
-                        GreaterThan(year, PLANNED_ONLY),
-                        then=Value(WEIGHT_PRACTICE) + _recency(year),
-                    ),
-                    When(GreaterThan(year, 0), then=Value(WEIGHT_PLANNED)),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
-            )
+            candidates.append(_title_practice(year))
         if candidates:
             parts.append(candidates[0] if len(candidates) == 1 else Greatest(*candidates))
     if not parts:
