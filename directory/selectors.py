@@ -283,10 +283,10 @@ def _title_year(group: tuple[str, ...]):
     """The latest year of a running or finished project whose title or kind has the term
     (any of its spellings, all words of one), ``PLANNED_ONLY`` if only planned ones, else 0."""
     years = []
-    spellings = {tuple(sorted(evidence_stems(alternative))) for alternative in group}
-    for stems in sorted(spellings):
-        if not stems:
-            continue
+    spellings = {frozenset(evidence_stems(alternative)) for alternative in group} - {frozenset()}
+    for stems in sorted(sorted(s) for s in spellings):
+        if any(other < set(stems) for other in spellings):
+            continue  # "elektronische Akte" never beats "Akte": the least of more words
         parts = [_json_int("evidence", f"w{s}") for s in stems]
         years.append(parts[0] if len(parts) == 1 else Least(*parts))
     if not years:
