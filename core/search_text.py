@@ -28,6 +28,29 @@ def stem(word: str) -> str:
     return fold(_stemmer.stemWord(fold(word)))
 
 
+# German function words: never evidence of what a project was about ("Einführung
+# enaio in Marburg" is about enaio and Marburg, not about "in").
+FUNCTION_WORDS = frozenset(
+    [
+        "aber", "alle", "als", "am", "an", "auf", "aus", "bei", "beim", "bis", "da", "das", "dass",
+        "dem", "den", "der", "des", "die", "dies", "diese", "durch", "ein", "eine", "einem",
+        "einen", "einer", "eines", "es", "fur", "gegen", "hat", "im", "in", "ins", "ist", "mit",
+        "nach", "neu", "neue", "neuem", "neuen", "neuer", "neues", "oder", "ohne", "per", "pro",
+        "sich", "so", "uber", "um", "und", "unser", "unsere", "vom", "von", "vor", "was", "wer",
+        "wie", "wir", "zu", "zum", "zur",
+    ]
+)  # fmt: skip
+
+
+def evidence_stems(text: str) -> set[str]:
+    """The stems of a title's words that can be evidence: no function words, no single letters."""
+    return {
+        stem(w)
+        for w in words(text)
+        if len(w) > 1 and "_" not in w and fold(w) not in FUNCTION_WORDS
+    }
+
+
 def stemmed_text(text: str) -> str:
     return " ".join(stem(w) for w in words(text))
 

@@ -6,7 +6,10 @@ project pages show the project's chat room. Hence this layer, above them all.
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
@@ -16,8 +19,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -26,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chat.models import RoomKind
@@ -37,16 +42,17 @@ from community.models import (
     MemberSearchDocument,
     Municipality,
     Project,
+    ProjectKind,
     ProjectStatus,
     Tool,
     User,
 )
 from community.selectors import project_list
-from core.search_text import MAX_QUERY_TERMS, fold, stem, words
+from core.search_text import MAX_QUERY_TERMS, evidence_stems, fold, stem, words
 from core.text import german_slugify
 from directory.models import SearchSynonym
 from directory.search import get_backend
-from directory.search.base import TextQuery
+from directory.search.base import PLANNED_ONLY, TextQuery
 from forum.models import Thread
 
 
@@ -76,12 +82,16 @@ class SearchIntent:
     named_tools: tuple[tuple[int, int], ...] = ()
     #: The searcher's municipality: its state breaks ties, nothing more.
     viewer_municipality_id: int | None = None
+    #: The terms that name a field of the taxonomy ("E-Akte", "Open", "Data"): broad.
+    field_terms: frozenset[int] = frozenset()
 
 
 # Words a query is read for at most (a 5,000-character query reads its first ones).
 MAX_QUERY_WORDS = 40
 # Synonyms of up to this many words are recognised in a query ("elektronische Akte").
 MAX_SYNONYM_WORDS = 3
+# Shorter keys name no product by their beginning ("ki" is not "ki-assistent").
+MIN_TOOL_PREFIX = 4
 
 
 def _compact(text: str) -> str:
@@ -140,12 +150,19 @@ def _search_intent(
     stems = {stem(w) for w in vocabulary}
     expertise_ids = set()
     expertise_filter = None
+    field_words = set()
     for field in Expertise.objects.only("pk", "slug", "name"):
         words_of_field = {fold(w) for w in words(field.name)} | {stem(w) for w in words(field.name)}
         if field.slug == expertise:
             expertise_filter = field.pk
         if field.slug == expertise or (words_of_field & (folded | stems)) - {"e"}:
             expertise_ids.add(field.pk)
+            field_words |= words_of_field - {"e"}
+    field_terms = frozenset(
+        index
+        for index, group in enumerate(groups)
+        if any(_stems(alternative) & field_words for alternative in group)
+    )
     # A tool's key from any spelling of a term, its words joined or not, or from all terms.
     keys_by_group: dict[str, set[int]] = {}
     for index, group in enumerate(groups):
@@ -155,13 +172,21 @@ def _search_intent(
     if len(terms) > 1:
         keys_by_group.setdefault(german_slugify(" ".join(terms)), set()).update(range(len(groups)))
     tool_keys = set(keys_by_group) | ({tool} if tool else set())
+    # A term may name a product by its first words: "d.velop" is "d.velop documents",
+    # "Microsoft" is "Microsoft Teams" (whole words of the key only, not "micro").
+    prefixes = sorted(k for k in keys_by_group if len(k) >= MIN_TOOL_PREFIX)
     tool_ids, tool_filter, named = set(), None, set()
     if tool_keys - {""}:
-        for pk, key in Tool.objects.filter(key__in=tool_keys - {""}).values_list("pk", "key"):
+        wanted = reduce(
+            or_, [Q(key__startswith=f"{k}-") for k in prefixes], Q(key__in=tool_keys - {""})
+        )
+        for pk, key in Tool.objects.filter(wanted).values_list("pk", "key"):
             tool_ids.add(pk)
             if key == tool:
                 tool_filter = pk
-            named |= {(pk, index) for index in keys_by_group.get(key, ())}
+            naming = [key] if key in keys_by_group else []
+            naming += [k for k in prefixes if key.startswith(f"{k}-")]
+            named |= {(pk, index) for k in naming for index in keys_by_group[k]}
     return SearchIntent(
         terms,
         frozenset(expertise_ids),
@@ -172,6 +197,7 @@ def _search_intent(
         tuple(groups),
         tuple(sorted(named)),
         viewer.municipality_id,
+        field_terms,
     )
 
 
@@ -246,34 +272,101 @@ def _evidence_score(intent: SearchIntent):
     return Least(total, Value(MAX_EVIDENCE))
 
 
+def _recency(year):
+    """More for recent practice: this year ``RECENT_BONUS``, less each year, nothing
+    after ``RECENT_YEARS``."""
+    age = Value(timezone.localdate().year) - year
+    return Greatest(Value(0.0), (Value(RECENT_YEARS) - age) * (RECENT_BONUS / RECENT_YEARS))
+
+
+def _title_year(group: tuple[str, ...]):
+    """The latest year of a running or finished project whose title or kind has the term
+    (any of its spellings, all words of one), ``PLANNED_ONLY`` if only planned ones, else 0."""
+    years = []
+    spellings = {frozenset(evidence_stems(alternative)) for alternative in group} - {frozenset()}
+    for stems in sorted(sorted(s) for s in spellings):
+        if any(other < set(stems) for other in spellings):
+            continue  # "elektronische Akte" never beats "Akte": the least of more words
+        parts = [_json_int("evidence", f"w{s}") for s in stems]
+        years.append(parts[0] if len(parts) == 1 else Least(*parts))
+    if not years:
+        return None
+    return years[0] if len(years) == 1 else Greatest(*years)
+
+
+def _title_practice(year):
+    """What the year ``_title_year`` found is worth: nothing, a planned project, or practice
+    (recent more). A simple CASE reads the year once: it is the largest of several JSON
+    values, and each mention of it in the SQL would read them all again."""
+    this_year = timezone.localdate().year
+    when = [f"WHEN 0 THEN 0.0 WHEN {PLANNED_ONLY:d} THEN {WEIGHT_PLANNED:f}"]
+    for age in range(RECENT_YEARS):
+        bonus = (RECENT_YEARS - age) * RECENT_BONUS / RECENT_YEARS
+        when.append(f"WHEN {this_year - age:d} THEN {WEIGHT_PRACTICE + bonus:f}")
+    # Only numbers computed here go into the SQL text.
+    return Func(
+        year,
+        template=f"(CASE %(expressions)s {' '.join(when)} ELSE {WEIGHT_PRACTICE:f} END)",
+        output_field=FloatField(),
+    )
+
+
 def _practice_score(intent: SearchIntent):
-    """Having done it with the tool the query names: running or finished projects with it
-    (at most two count), more for recent ones (this year 1.5, last year 1, then 0.5)."""
-    tools = sorted({pk for pk, _index in intent.named_tools})
-    if not tools:
-        return Value(0)
-    year = timezone.localdate().year
+    """Having done it, per term: running or finished projects with the tool the term names
+    (at most two count), or whose title or kind names the term ("Digitale Dienstplanung der
+    Feuerwehr" for "Dienstplanung Feuerwehr"), whichever is more; recent ones more,
+    planned ones a little. A tool named by several terms ("Microsoft Teams") counts once."""
+    tools_of: dict[int, set[int]] = {}
+    for pk, index in intent.named_tools:
+        tools_of.setdefault(index, set()).add(pk)
+    first_term = {
+        pk: min(i for p, i in intent.named_tools if p == pk) for pk, _i in intent.named_tools
+    }
     parts = []
-    for pk in tools:
-        practice = Least(_json_int("evidence", f"r{pk}"), Value(MAX_PRACTICE)) * WEIGHT_PRACTICE
-        recency = Greatest(
-            Value(0.0), (Value(3) - (Value(year) - _json_int("evidence", f"y{pk}"))) * 0.5
-        )
-        parts.append(practice + recency)
+    for index, group in enumerate(intent.groups):
+        own_tools = sorted(pk for pk in tools_of.get(index, ()) if first_term[pk] == index)
+        if tools_of.get(index) and not own_tools:
+            continue  # the tool this term names is counted with an earlier term
+        candidates = []
+        for pk in own_tools:
+            runs = Least(_json_int("evidence", f"r{pk}"), Value(MAX_PRACTICE)) * WEIGHT_PRACTICE
+            candidates.append(runs + _recency(_json_int("evidence", f"y{pk}")))
+        year = _title_year(group)
+        if year is not None:
+            candidates.append(_title_practice(year))
+        if candidates:
+            parts.append(candidates[0] if len(candidates) == 1 else Greatest(*candidates))
+    if not parts:
+        return Value(0)
     total = parts[0]
     for part in parts[1:]:
         total = total + part
     return total
 
 
-def _coverage(conditions: list):
-    """How many terms of the query a document matches, and which (a bit per term)."""
+def _coverage(conditions: list, stated: list, intent: SearchIntent):
+    """How many terms of the query a document matches, and which (a bit per term).
+
+    A specific term (a product, a place, a process) counts whole, the terms that
+    name the broad field (``SearchIntent.field_terms``) ``WEIGHT_FIELD`` together.
+    A term the profile states (``stated``: expertise, projects, tools, place)
+    counts so, one only the bio or lessons learned mention ``WEIGHT_MENTION`` of it.
+    """
     if len(conditions) < 2:
         return Value(len(conditions)), Value((1 << len(conditions)) - 1)
-    count = sum(
-        (Case(When(c, then=Value(1)), default=Value(0)) for c in conditions[1:]),
-        Case(When(conditions[0], then=Value(1)), default=Value(0)),
-    )
+    field_share = WEIGHT_FIELD / max(1, len(intent.field_terms))
+    terms = []
+    for index, (c, s) in enumerate(zip(conditions, stated, strict=True)):
+        weight = field_share if index in intent.field_terms else 1.0
+        terms.append(
+            Case(
+                When(s, then=Value(weight)),
+                When(c, then=Value(weight * WEIGHT_MENTION)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        )
+    count = sum(terms[1:], terms[0])
     mask = sum(
         (Case(When(c, then=Value(1 << i)), default=Value(0)) for i, c in enumerate(conditions)),
         Value(0),
@@ -282,12 +375,19 @@ def _coverage(conditions: list):
 
 
 # How the parts of a directory match add up. Each term matched counts most: a
-# person whose profile has "E-Akte" and "enaio" beats one with "E-Akte" alone.
-# Then having done it (a running or finished project with the tool named, 4 each,
-# recent more) outranks a declared level (at most 3 × 1.5), which outranks a
-# passing mention (the text rank, at most 4); any project with the tool or of the
-# kind asked for, and accepted forum answers, add 1 each.
+# person whose profile has "E-Akte" and "enaio" beats one with "E-Akte" alone;
+# a term only the bio mentions counts less (WEIGHT_MENTION of one). Then having
+# done it (a running or finished project with the tool named or the term in its
+# title, 4 each, recent more) outranks a declared level (at most 3 × 1.5), which
+# outranks a passing mention (the text rank, at most 4); any project with the
+# tool or of the kind asked for, and accepted forum answers, add 1 each.
 WEIGHT_COVERAGE = 10.0
+WEIGHT_MENTION = 0.3
+WEIGHT_FIELD = 0.5
+WEIGHT_PLANNED = 1.0
+# Practice of this year earns RECENT_BONUS more, each year less, none after RECENT_YEARS.
+RECENT_BONUS = 1.5
+RECENT_YEARS = 3
 WEIGHT_TEXT = 4.0
 WEIGHT_LEVEL = 1.5
 WEIGHT_EVIDENCE = 1.0
@@ -573,7 +673,11 @@ def member_search(
             count = all_count
             if all_count < MIN_ALL_TERMS_HITS:
                 matching, count = any_term, any_count
-                coverage, matched = _coverage(backend.group_matches(query))
+                coverage, matched = _coverage(
+                    backend.group_matches(query),
+                    backend.group_matches(query, strong=True),
+                    intent,
+                )
             else:
                 matched = Value((1 << len(query.groups)) - 1)
         else:
@@ -616,6 +720,25 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)} | {fold(w) for w in words(text)}
 
 
+def _kind_label(kind: str) -> str:
+    """A project kind's name as the index holds it (German, whatever the page's language)."""
+    if kind not in ProjectKind.values:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(ProjectKind(kind).label)
+
+
+def _evidence(text: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether a project's title and kind name a term of the query, as the ranking counts
+    it (``_title_year``): all evidence words of one of the term's spellings."""
+    stems = evidence_stems(text)
+    return any(
+        (wanted := evidence_stems(alternative)) and wanted <= stems
+        for group in groups
+        for alternative in group
+    )
+
+
 def _project_reason(entry: list) -> str:
     """ "Projekt: Einführung enaio in Marburg (abgeschlossen 2025)": the place only where the
     title does not name it already, the state and the year where the document has them."""
@@ -648,14 +771,15 @@ def explain_matches(member: User, intent: SearchIntent, limit: int = 3) -> list[
             reasons.append(f"{entry.get_level_display()}: {entry.expertise.name}")
             shown |= _stems(entry.expertise.name)
     groups = intent.groups or tuple((t,) for t in intent.terms)
-    term_stems = set().union(*(_stems(a) for g in groups for a in g)) if groups else set()
     named_tools = {pk for pk, _index in intent.named_tools}
     tool_terms: set[int] = set()
     projects = []
     for entry in getattr(member, "search_projects", []):
         title, _place, kind, tool_ids = entry[:4]
         tools = set(tool_ids) & intent.tool_ids
-        if tools or (intent.kind and kind == intent.kind) or _stems(title) & term_stems:
+        # The kind names the matter too: an "E-Akte-Einführung" is evidence for "E-Akte".
+        label = _kind_label(kind)
+        if tools or (intent.kind and kind == intent.kind) or _evidence(f"{title} {label}", groups):
             projects.append(entry)
     for entry in sorted(projects, key=_project_order)[:2]:
         reasons.append(_project_reason(entry))
@@ -685,6 +809,12 @@ def _term_reason(member: User, group: tuple[str, ...]) -> str:
     ):
         if value and _stems(value) & group_stems:
             return f"{label}: {value}"
+    # The kind of a project shown ("E-Akte-Einführung" for "E-Akte"), as the ranking counts it.
+    group_evidence = set().union(*(evidence_stems(a) for a in group))
+    for entry in getattr(member, "search_projects", None) or []:
+        kind = entry[2]
+        if evidence_stems(_kind_label(kind)) & group_evidence:
+            return f"{_('Projektart')}: {ProjectKind(kind).label}"
     if member.bio and _stems(member.bio) & group_stems:
         return _("erwähnt „%(term)s“ in „Über mich“") % {"term": group[0]}
     return _("erwähnt „%(term)s“") % {"term": group[0]}

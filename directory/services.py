@@ -19,7 +19,9 @@ from community.models import (
     ProjectStatus,
     User,
 )
+from core.search_text import evidence_stems
 from directory.search import get_backend
+from directory.search.base import PLANNED_ONLY
 from events.models import Audience, Event, EventStatus
 
 
@@ -58,7 +60,10 @@ def _search_facts(member: User) -> dict:
 
     Besides the counts per tool and kind, ``evidence`` holds per tool the running or
     finished projects (``r<tool>``) and the latest year of one (``y<tool>``): done
-    beats planned, recent beats old.
+    beats planned, recent beats old. The words of a project's title and kind are
+    evidence too ("Digitale Dienstplanung der Feuerwehr" shows having done
+    Dienstplanung): ``w<stem>`` holds the latest year of a running or finished
+    project with that word, or ``PLANNED_ONLY`` if only planned ones have it.
     """
     levels = {f"e{e.expertise_id}": e.level for e in member.expertise_entries.all()}
     evidence: dict[str, int] = {}
@@ -86,6 +91,10 @@ def _search_facts(member: User) -> dict:
                 evidence[f"y{tool.pk}"] = max(evidence.get(f"y{tool.pk}", 0), year)
         for key in keys:
             evidence[key] = evidence.get(key, 0) + 1
+        label = str(ProjectKind(project.kind).label)
+        for word in evidence_stems(f"{project.title} {label}"):
+            key = f"w{word}"
+            evidence[key] = max(evidence.get(key, 0), year or PLANNED_ONLY)
     municipality = member.municipality
     return {
         "is_active": member.is_active,

@@ -7,6 +7,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from core.search_text import fold
 
+# The ``w<stem>`` evidence of a title word only planned projects have (no year of practice).
+PLANNED_ONLY = 1
 # Words shorter than this only match exactly: one letter off in four is another word.
 TYPO_MIN_LENGTH = 5
 # How many close words of the vocabulary one typed word may stand for.
@@ -58,8 +60,10 @@ class SearchBackend:
     query); ``search`` keeps the search documents matching it, all groups
     (``all_terms``) or any, and annotates each with ``text_rank`` between 0
     and 1; ``group_matches`` is a condition per group, for the ranking (how
-    many terms matched) and the reasons (which). Filtering and ranking happen
-    on ``MemberSearchDocument`` alone.
+    many terms matched) and the reasons (which); with ``strong`` only where
+    the profile states it (names, expertise, projects, tools, municipality),
+    not where the bio or lessons learned merely mention it. Filtering and
+    ranking happen on ``MemberSearchDocument`` alone.
     """
 
     vendor = ""
@@ -85,7 +89,7 @@ class SearchBackend:
     def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
         raise NotImplementedError
 
-    def group_matches(self, query: TextQuery) -> list:
+    def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
         raise NotImplementedError
 
 

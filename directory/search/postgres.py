@@ -13,9 +13,15 @@ seconds at 50,000 members (docs/performance.md).
 from functools import reduce
 from operator import and_, or_
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models import F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import Cast
 
 from community.models import MemberSearchDocument
@@ -104,8 +110,17 @@ class PostgresSearchBackend(SearchBackend):
     def _group_query(self, group: tuple[str, ...]):
         return reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in group])
 
-    def group_matches(self, query: TextQuery) -> list:
-        return [Q(vector=self._group_query(group)) for group in query.groups]
+    def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
+        if not strong:
+            return [Q(vector=self._group_query(group)) for group in query.groups]
+        # The lexemes of text_a and text_b (weights A and B) only, not those of the bio.
+        stated = Func(
+            F("vector"),
+            function="ts_filter",
+            template="%(function)s(%(expressions)s, '{a,b}')",
+            output_field=SearchVectorField(),
+        )
+        return [SearchVectorExact(stated, self._group_query(group)) for group in query.groups]
 
     def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
         # A term matches as itself or as one of the words it may be a typo of.

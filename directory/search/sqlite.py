@@ -111,10 +111,12 @@ class SQLiteSearchBackend(SearchBackend):
                 alternatives.append("(" + " AND ".join(dict.fromkeys(clauses)) + ")")
         return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")" if alternatives else ""
 
-    def group_matches(self, query: TextQuery) -> list:
+    def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
         conditions = []
         for group in query.groups:
             match = self._group_match(group)
+            if match and strong:
+                match = f"{{a b}} : {match}"  # FTS5 column filter: not the bio (c)
             # Only the constant MATCH_SQL goes into the SQL text; the query is a parameter.
             matching = RawSQL(MATCH_SQL, [match])  # noqa: S611
             conditions.append(Q(pk__in=matching) if match else Q(pk__in=[]))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from community import services
 from community.models import Level, ProjectKind, ProjectStatus
+from core.search_text import evidence_stems, stem
 from directory import selectors
 from directory.models import SearchSynonym
 from tests.directory.test_search import names
@@ -97,6 +98,95 @@ def test_every_matched_term_shows_in_the_reasons_once(network, make_member):
         assert term in text, reasons
     assert len(reasons) == len(set(reasons))
     assert "in wetzlar in wetzlar" not in text
+
+
+# --- evidence in project titles and kinds -------------------------------------------
+def test_a_project_title_word_counts_as_evidence(make_member):
+    doer = make_member(display_name="Fiete Feuerwache")
+    _done_project(
+        doer,
+        "Digitale Dienstplanung der Feuerwehr",
+        ["Papershift"],
+        kind=ProjectKind.PROCESS,
+        ended_on=timezone.localdate(),
+    )
+    declared = make_member(display_name="Dana Deklariert", department="Feuerwehr")
+    services.member_set_expertise(
+        member=declared, expertise={"digitale-dienstplanung": Level.EXPERIENCED}
+    )
+    make_member(display_name="Bodo Bio", bio="Dienstplanung bei der Feuerwehr interessiert mich.")
+    found = names(doer, q="Dienstplanung Feuerwehr")
+    assert found == ["Fiete Feuerwache", "Dana Deklariert", "Bodo Bio"]
+
+
+def test_a_recent_project_named_in_its_title_ranks_above_an_old_one(make_member):
+    today = timezone.localdate()
+    old = make_member(display_name="Alma Alt")
+    _done_project(old, "Dienstplanung im Bauhof", [], ended_on=dt.date(today.year - 8, 6, 1))
+    recent = make_member(display_name="Zora Zuletzt")
+    _done_project(recent, "Dienstplanung im Bauhof", [], ended_on=today)
+    planned = make_member(display_name="Paula Plan")
+    _done_project(planned, "Dienstplanung im Bauhof", [], status=ProjectStatus.PLANNED)
+    assert names(old, q="Dienstplanung") == ["Zora Zuletzt", "Alma Alt", "Paula Plan"]
+
+
+def test_the_kind_of_a_project_is_evidence_for_its_field(make_member):
+    doer = make_member(display_name="Ines Ihrprojekt")
+    _done_project(doer, "Scanstraße im Hauptamt", ["regisafe"], status=ProjectStatus.RUNNING)
+    declared = make_member(display_name="Lea Level")
+    services.member_set_expertise(member=declared, expertise={"e-akte-dms": Level.EXPERIENCED})
+    make_member(display_name="Anton Anmerkung", bio="Die E-Akte kommt bald.")
+    search = selectors.member_search(viewer=doer, q="E-Akte")
+    members = list(search.members)
+    assert [m.display_name for m in members] == ["Ines Ihrprojekt", "Lea Level", "Anton Anmerkung"]
+    reasons = " · ".join(search.reasons(members[0]))
+    assert "Projekt: Scanstraße im Hauptamt" in reasons
+    assert "Projektart: E-Akte-Einführung" in reasons
+
+
+def test_a_product_named_by_its_first_words_counts_as_practice(make_member):
+    doer = make_member(display_name="Dieter Dokument")
+    _done_project(doer, "Archiv im Bauamt", ["d.velop documents"], ended_on=timezone.localdate())
+    talker = make_member(display_name="Tina Tippt", bio="d.velop, d.velop und nochmal d.velop.")
+    services.member_set_expertise(member=talker, expertise={"e-akte-dms": Level.EXPERT})
+    search = selectors.member_search(viewer=talker, q="d.velop")
+    members = list(search.members)
+    assert [m.display_name for m in members] == ["Dieter Dokument", "Tina Tippt"]
+    reasons = search.reasons(members[0])
+    assert len(reasons) == 1 and reasons[0].startswith("Projekt: Archiv im Bauamt"), reasons
+
+
+def test_function_words_of_a_title_are_no_evidence():
+    found = evidence_stems("Einführung enaio in Marburg mit der Feuerwehr")
+    assert found == {stem(w) for w in ("einführung", "enaio", "marburg", "feuerwehr")}
+
+
+# --- specific words, and where a word stands -------------------------------------------
+def test_a_word_only_the_bio_mentions_counts_less_than_one_the_profile_states(make_member):
+    talker = make_member(
+        display_name="Till Text", bio="Videokonferenzen mit BigBlueButton finde ich spannend."
+    )
+    doer = make_member(display_name="Dora Durchgeführt")
+    _done_project(
+        doer,
+        "Pilot im Standesamt",
+        ["BigBlueButton"],
+        kind=ProjectKind.TOOL,
+        ended_on=timezone.localdate(),
+    )
+    found = names(talker, q="Videokonferenz BigBlueButton")
+    assert found.index("Dora Durchgeführt") < found.index("Till Text")
+
+
+def test_a_specific_word_outweighs_the_words_of_the_field(make_member):
+    field = make_member(display_name="Olga Opendata")
+    services.member_set_expertise(member=field, expertise={"open-data": Level.EXPERT})
+    doer = make_member(display_name="Carl Ckan")
+    _done_project(
+        doer, "Datenportal", ["CKAN"], kind=ProjectKind.OTHER, status=ProjectStatus.RUNNING
+    )
+    found = names(field, q="Open Data CKAN")
+    assert found.index("Carl Ckan") < found.index("Olga Opendata")
 
 
 # --- synonyms ------------------------------------------------------------------------

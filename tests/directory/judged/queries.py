@@ -6,7 +6,8 @@ it belongs to. Typos and synonyms share the need of the question they stand
 for. Grades (0–3) follow from the facts of ``network.py`` alone:
 
 specific questions (a tool, a title word or a place is named):
-  3  takes part in a published project that matches, running or finished 2021 or later
+  3  takes part in a published project that matches (has one of the tools, all the
+     title words, or is in the place and the field), running or finished 2021 or later
   2  such a project finished before 2021 or only planned; or the bio names the
      tool and a level of at least "Erfahren" is declared in the field
   1  the bio names the tool; or "Expert:in" declared in the field; or a running
@@ -92,7 +93,11 @@ QUERIES: list[tuple[str, Need]] = [
     ("Jitsi", need(["collaboration-tools"], ["Jitsi Meet"])),
     ("SessionNet Sitzungsdienst", need(["collaboration-tools"], ["SessionNet"])),
     ("Moodle Schulung", need(["schulung-e-learning"], ["Moodle"])),
-    ("Tablets Außendienst", need(["mobiles-arbeiten"], ["iPad", "Samsung Galaxy Tab"])),
+    # "Tablets" is a title word too ("Tablets für das Bauhof", whatever tool it used).
+    (
+        "Tablets Außendienst",
+        need(["mobiles-arbeiten"], ["iPad", "Samsung Galaxy Tab"], title_words=["tablets"]),
+    ),
     ("Mängelmelder", need(["mobiles-arbeiten"], ["Mängelmelder"])),
     ("KI Bürgeranfragen F13", need(["ki-verwaltung"], ["F13"])),
     ("Open Data CKAN", need(["open-data"], ["CKAN"])),
