@@ -95,6 +95,10 @@ SMALL_TARGETS = """(selector) => {
     return found;
 }"""
 HEADER_CONTROLS = ".site-header a, .site-header button, .site-header input, .site-header summary"
+# On a phone every control of the content too (inline links in text are exempt, as in WCAG).
+CONTENT_CONTROLS = (
+    "main button, main summary, main input[type=submit], main .pagination a, main .month-nav a"
+)
 
 
 def small_targets(page, selector: str = HEADER_CONTROLS) -> list[str]:
@@ -138,6 +142,8 @@ def test_main_pages_fit_the_screen_with_their_main_action_in_reach(
             if name != "start" and not name.startswith("people"):
                 found += [f"small: {t}" for t in small_targets(page, _selector(action))]
             found += [f"small: {t}" for t in small_targets(page)]
+            if size == PHONE:
+                found += [f"small: {t}" for t in small_targets(page, CONTENT_CONTROLS)]
             if violations := blocking(axe_violations(page, axe_script)):
                 found.append(describe(violations))
             if found:
