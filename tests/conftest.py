@@ -101,6 +101,19 @@ def clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: one that switched to English
+    (a view under ``translation.override`` is fine; ``activate`` is not undone)
+    must not leave later tests' texts in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     clear_cache()
     yield

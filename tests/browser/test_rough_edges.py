@@ -133,6 +133,7 @@ def test_leaving_a_room_and_deleting_a_post_ask_first(
 
         page.goto("/chat/allgemein/")
         page.once("dialog", lambda dialog: answer(dialog, False))
+        page.get_by_text("Raum-Optionen").click()  # the room's options fold out
         page.get_by_role("button", name="Raum verlassen").click()
         expect(page).to_have_url(re.compile(r"/chat/allgemein/$"))
         page.once("dialog", lambda dialog: answer(dialog, True))

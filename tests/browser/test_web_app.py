@@ -25,7 +25,9 @@ PUBLIC_KEY = (
 
 @pytest.fixture
 def context(chromium, live_server):
-    context = chromium.new_context(base_url=live_server.url, locale="de-DE")
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate with eval,
+    # which the platform's script-src 'self' forbids (rightly).
+    context = chromium.new_context(base_url=live_server.url, locale="de-DE", bypass_csp=True)
     context.set_default_timeout(15_000)
     yield context
     context.close()

@@ -114,7 +114,7 @@ def test_after_an_abnormal_close_the_room_reconnects_with_backoff_and_resumes_wi
 
 @pytest.mark.parametrize(
     ("locale", "expected"),
-    [("de-DE", "7.12.2026 13:00"), ("en-US", "12/7/2026 01:00 PM")],
+    [("de-DE", "07.12.2026, 13:00"), ("en-US", "Dec 7, 2026, 1:00 PM")],
 )
 def test_chat_dates_follow_the_pages_language(
     chromium,  # noqa: F811

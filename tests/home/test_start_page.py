@@ -171,6 +171,7 @@ def test_a_member_cannot_mark_someone_elses_notification_read(anna_client, peter
         kind="forum.reply",
         text="Eine Antwort für Peter",
         url=thread.get_absolute_url(),
+        thread_key=f"forum.thread.{thread.pk}",
     )
 
     response = anna_client.post(reverse("start_notification_read", args=[foreign.pk]))

@@ -52,6 +52,13 @@ ROWS: dict[str, Row] = {
     "password_reset_done": Row(lambda w: "/passwort-vergessen/gesendet/"),
     "password_reset_confirm": Row(lambda w: "/passwort-neu/MQ/ungueltig/"),
     "password_reset_complete": Row(lambda w: "/passwort-neu/fertig/"),
+    "oidc_callback": Row(
+        lambda w: "/anmelden/oidc/callback/?code=abc&state=def",
+        note="no sign-in started in this browser: 400 with a reason",
+    ),
+    "oidc_link": Row(
+        lambda w: "/anmelden/oidc/verknuepfen/", note="no provider sign-in waiting: 400"
+    ),
     "second_factor_signin": Row(
         lambda w: "/anmelden/zweiter-faktor/", note="without a password first: back to sign-in"
     ),
@@ -504,6 +511,17 @@ EXPECT: dict[str, dict[str, str]] = {
     "api_member_token": {"DELETE": "LHHHOHHH"},
     "api_member_totp": {"POST": "LOOOOOOO"},
     "api_member_totp_confirm": {"POST": "LBBBBBBB"},
+    # Public (the provider sends the browser back before anyone is signed in): without a
+    # sign-in begun in this browser, 400 with a reason; other methods 405 for all.
+    "oidc_callback": {
+        "GET": "BBBBBBBB",
+        **dict.fromkeys(["POST", "PUT", "PATCH", "DELETE"], "NNNNNNNN"),
+    },
+    "oidc_link": {
+        "GET": "BBBBBBBB",
+        "POST": "BBBBBBBB",
+        **dict.fromkeys(["PUT", "PATCH", "DELETE"], "NNNNNNNN"),
+    },
     # Public (the half-signed-in have no session yet): other methods are 405 for all.
     "second_factor_signin": {
         "GET": "LLLLLLLL",
