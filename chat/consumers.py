@@ -35,6 +35,8 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
 ERROR_CODES = {"rate_limited", "too_long", "invalid"}
 TYPING_EVERY_SECONDS = 2.0
+#: A client may ask for the (up to 100 names long) presence list this often.
+PRESENCE_EVERY_SECONDS = 2.0
 #: Above this many people online nobody's typing is shown (as in Zulip's large
 #: streams): a hint to 2,000 sockets per keystroke pause is noise and load.
 TYPING_MAX_ONLINE = presence.LIST_LIMIT
@@ -150,6 +152,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         self.group = realtime.chat_room_group(room.pk)
         self.user_group = realtime.chat_user_group(user.pk)
         self.last_typing = 0.0
+        self.last_presence = 0.0
         self.relay = presence_relay.relay()
         self.hub = hub.room_hub(hub.room_layer())
         await self.hub.join(room.pk, self.inbox)
@@ -256,6 +259,11 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         await self.send(text_data=await _history(self.room.pk, after))
 
     async def on_presence(self, content):
+        now = time.monotonic()
+        if now - self.last_presence < PRESENCE_EVERY_SECONDS:
+            await self.error("rate_limited", "Die Anwesenheitsliste höchstens alle zwei Sekunden.")
+            return
+        self.last_presence = now
         try:
             online, count = await presence.store().snapshot(self.room.pk)
         except Exception:

@@ -276,3 +276,17 @@ async def test_a_mass_reconnect_asks_the_database_once_per_room_and_position(
     assert len(fetched) <= 3, fetched  # not twelve
     for ws in sockets:
         await ws.disconnect()
+
+
+@pytestmark_sockets
+async def test_asking_for_the_list_again_at_once_is_rate_limited(network_room, token):
+    anna, _ = await joined(token, "allgemein")
+    await next_of(anna, "presence")
+    await anna.send_json_to({"type": "presence"})
+    assert "online" in await next_of(anna, "presence")
+    await anna.send_json_to({"type": "presence"})
+    refused = await next_of(anna, "error")
+    assert refused["code"] == "rate_limited"
+    await anna.send_json_to({"type": "sync", "after": 0})  # the socket stays open
+    assert (await next_of(anna, "history"))["messages"] == []
+    await anna.disconnect()
