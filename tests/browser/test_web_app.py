@@ -42,7 +42,13 @@ def sign_in(page, member):
 
 
 def worker_ready(page) -> str:
-    """Wait until the service worker controls the page; return its script address."""
+    """Wait until the service worker controls the page; return its script address.
+
+    A worker that became active while the page was being navigated to (signing in
+    redirects) does not control that page; the next page it does, as in any browser."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("Boolean(navigator.serviceWorker.controller)"):
+        page.reload()
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
     return page.evaluate("navigator.serviceWorker.controller.scriptURL")
 
