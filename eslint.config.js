@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["node_modules/", "staticfiles/", "var/", ".venv/", "tests/browser/node_modules/", "htmlcov/"] },
+  { ignores: ["node_modules/", "staticfiles/", "var/", ".venv/", "tests/browser/node_modules/", "tests/oidc/node_modules/", "htmlcov/"] },
   js.configs.recommended,
   {
     files: ["static/js/**/*.js"],
@@ -23,7 +23,8 @@ export default [
     },
   },
   {
-    files: ["eslint.config.js"],
-    languageOptions: { sourceType: "module", globals: { ...globals.node } },
+    // Node scripts: this file, and the OpenID Connect provider the tests start.
+    files: ["eslint.config.js", "tests/oidc/**/*.mjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
   },
 ];
