@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 
 from chat import coalesce, presence, presence_relay
 from tests.chat.conftest import joined, next_of
+from tests.conftest import require_service
 
 ROOM = 987654
 
@@ -20,8 +21,8 @@ def person(n: int, name: str | None = None) -> dict:
 
 @pytest.fixture(params=["memory", "redis"])
 async def store(request):
-    if request.param == "redis" and not django_settings.REDIS_URL:
-        pytest.skip("REDIS_URL not set: the Redis store runs in the PostgreSQL + Redis phase")
+    if request.param == "redis":
+        require_service("redis", bool(django_settings.REDIS_URL))  # under CI: fail, never skip
     made = (
         presence.MemoryPresence()
         if request.param == "memory"
