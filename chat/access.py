@@ -59,6 +59,15 @@ def access_room(user: User, slug: str) -> Room:
     return room
 
 
+def access_room_as_member(user: User, slug: str) -> Room:
+    """A room the member is in (an active membership, not muted or not), or Http404:
+    marking read from outside the room (the start page) never joins one."""
+    room = access_room(user, slug)
+    if not RoomMembership.objects.filter(room=room, member=user, left_at__isnull=True).exists():
+        raise Http404
+    return room
+
+
 def can_moderate(user: User, room: Room | None = None) -> bool:
     """Close rooms, delete others' messages, open topic rooms: the moderation (and the
     administration), in every room; the one helper of the chat that asks for it."""

@@ -300,6 +300,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="+",
         verbose_name=_("Foto"),
     )
+    # The start page's "new since your last visit" (community.services.member_start_page_visit):
+    # when the member last saw it, and the end of the visit before the current one.
+    start_page_seen_at = models.DateTimeField(
+        _("Startseite zuletzt gesehen am"), null=True, blank=True, editable=False
+    )
+    start_page_previous_visit_at = models.DateTimeField(
+        _("vorheriger Besuch der Startseite"), null=True, blank=True, editable=False
+    )
     # The photo is attached to its member (files.registry: every member sees it).
     attached_files = GenericRelation(
         "files.StoredFile", content_type_field="attached_type", object_id_field="attached_id"

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -200,6 +200,17 @@ def add_documents(request, pk):
     return redirect(event)
 
 
+def _next_or(request, default):
+    """Back to where the form came from (``next``, a path of this site: the start
+    page signs up here), otherwise ``default``; anything else is ignored."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
 @require_POST
 def signup(request, pk):
     event = access.access_event(request.user, pk)
@@ -216,7 +227,7 @@ def signup(request, pk):
             )
         else:
             messages.success(request, _("Sie sind angemeldet. Ihr Platz ist bestätigt."))
-    return redirect(event)
+    return _next_or(request, event)
 
 
 @require_POST

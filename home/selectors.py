@@ -18,12 +18,10 @@ from notifications import selectors as notification_selectors
 
 # How many entries each section shows at most.
 SECTION_SIZE = 5
-# New members and projects: since the last visit, but at least the last two weeks.
+# New members and projects on a first visit (no previous one to count from).
 NEW_WINDOW = dt.timedelta(days=14)
 # The bell's entries that are about the member's own conversation.
 MENTION_AND_REPLY_KINDS = ("forum.mention", "forum.reply", "chat.mention")
-# Recent mentions and replies looked at to find the unread ones among them.
-MENTIONS_LOOKED_AT = 20
 
 
 @dataclass
@@ -36,6 +34,8 @@ class StartPage:
     new_projects: list = field(default_factory=list)
     rooms: list = field(default_factory=list)
     since: dt.datetime | None = None
+    # False on a first visit: "new" then means the last two weeks.
+    since_previous_visit: bool = False
     # What is missing from the member's profile: "bio", "expertise", "photo".
     profile_missing: tuple = ()
 
@@ -54,24 +54,22 @@ class StartPage:
         )
 
 
-def new_since(member: User, now: dt.datetime | None = None) -> dt.datetime:
-    """The earlier of the last sign-in and two weeks ago."""
-    window = (now or timezone.now()) - NEW_WINDOW
-    last = member.last_login
-    return min(last, window) if last else window
+def new_since(previous_visit: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime:
+    """What counts as new: since the previous visit, or the last two weeks on a first one."""
+    return previous_visit or (now or timezone.now()) - NEW_WINDOW
 
 
 def unread_mentions_and_replies(*, member: User, limit: int = SECTION_SIZE) -> list:
-    """The unread ones among the member's latest mentions and replies.
+    """The member's newest unread mentions and replies, however many read ones are newer.
 
-    Only the public selector and the fields ``kind``, ``text``, ``url``,
-    ``created_at`` and ``is_read`` are used: the bell may bundle replies per
-    thread (one entry each) without this page changing.
+    One bounded query on the bell's public selector (the partial index of
+    unread rows); the bell may bundle replies per thread without this page changing.
     """
-    latest = notification_selectors.notification_list(member=member).filter(
-        kind__in=MENTION_AND_REPLY_KINDS
-    )[:MENTIONS_LOOKED_AT]
-    return [n for n in latest if not n.is_read][:limit]
+    return list(
+        notification_selectors.unread_notifications(member=member, kinds=MENTION_AND_REPLY_KINDS)[
+            :limit
+        ]
+    )
 
 
 def _profile_missing(member: User) -> tuple:
@@ -85,8 +83,9 @@ def _profile_missing(member: User) -> tuple:
     return tuple(missing)
 
 
-def start_page(*, viewer: User) -> StartPage:
-    since = new_since(viewer)
+def start_page(*, viewer: User, previous_visit: dt.datetime | None = None) -> StartPage:
+    """The sections for ``viewer``; members and projects are new since ``previous_visit``."""
+    since = new_since(previous_visit)
     rooms = chat_selectors.rooms_with_unread(member=viewer, limit=SECTION_SIZE)
     for room in rooms:
         room.title = chat_selectors.room_title(room, viewer=viewer)
@@ -103,5 +102,6 @@ def start_page(*, viewer: User) -> StartPage:
         ),
         rooms=rooms,
         since=since,
+        since_previous_visit=previous_visit is not None,
         profile_missing=_profile_missing(viewer),
     )

@@ -10,5 +10,5 @@ urlpatterns = [
         views.notification_read,
         name="start_notification_read",
     ),
-    path("start/termin/<int:pk>/anmelden/", views.event_signup, name="start_event_signup"),
+    path("start/raum/<str:slug>/gelesen/", views.room_read, name="start_room_read"),
 ]

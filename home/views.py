@@ -1,14 +1,19 @@
-"""The start page and its actions; each action returns to the start page."""
+"""The start page and its actions; each action returns to the start page.
+
+Signing up for an event posts to the event's own signup view, which returns
+here through its ``next`` (events.views.signup).
+"""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from events import access as event_access
-from events import services as event_services
+from chat import access as chat_access
+from chat import selectors as chat_selectors
+from chat import services as chat_services
+from community import services as community_services
 from forum import selectors as forum_selectors
 from forum import services as forum_services
 from home import selectors
@@ -26,7 +31,8 @@ def _id(value: int) -> int:
 
 @require_safe
 def dashboard(request):
-    page = selectors.start_page(viewer=request.user)
+    previous_visit = community_services.member_start_page_visit(member=request.user)
+    page = selectors.start_page(viewer=request.user, previous_visit=previous_visit)
     return render(request, "home/start.html", {"start": page})
 
 
@@ -50,23 +56,20 @@ def notification_read(request, pk):
 
 
 @require_POST
-def event_signup(request, pk):
-    event = event_access.access_event(request.user, pk)
+def room_read(request, slug):
+    """Mark a chat room read up to the message the start page showed (``bis``), not
+    beyond: what arrived since stays unread. Only rooms the member is in (else 404)."""
+    room = chat_access.access_room_as_member(request.user, slug)
     try:
-        signup = event_services.signup_create(event=event, member=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if signup.position:
-            messages.success(
-                request,
-                _("„%(title)s“: Sie stehen auf Platz %(position)s der Warteliste.")
-                % {"title": event.title, "position": signup.position},
-            )
-        else:
-            messages.success(
-                request,
-                _("Sie sind für „%(title)s“ angemeldet. Ihr Platz ist bestätigt.")
-                % {"title": event.title},
-            )
+        seq = int(request.POST.get("bis", ""))
+    except ValueError:
+        seq = -1
+    if not 0 <= seq <= MAX_ID:
+        return HttpResponseBadRequest(_("Bis zu welcher Nachricht? „bis“ fehlt oder ist ungültig."))
+    chat_services.room_membership_update(room=room, member=request.user, last_read_seq=seq)
+    messages.success(
+        request,
+        _("„%(title)s“ ist als gelesen markiert.")
+        % {"title": chat_selectors.room_title(room, viewer=request.user)},
+    )
     return redirect("dashboard")

@@ -58,6 +58,8 @@ def _account(member: User) -> dict:
         "is_active": member.is_active,
         "date_joined": member.date_joined,
         "last_login": member.last_login,
+        "start_page_seen_at": member.start_page_seen_at,
+        "start_page_previous_visit_at": member.start_page_previous_visit_at,
         "email_notifications": member.email_notifications,
         "has_password": member.has_usable_password(),
         "municipality": (

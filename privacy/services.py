@@ -247,6 +247,7 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member.role = Role.MEMBER
     member.is_active = member.is_staff = member.is_superuser = False
     member.last_login = None
+    member.start_page_seen_at = member.start_page_previous_visit_at = None
     member.email_notifications = EmailFrequency.NEVER
     member.set_unusable_password()
     member.save()

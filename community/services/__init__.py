@@ -34,6 +34,7 @@ from community.services.members import (
     member_password_set,
     member_sessions_end,
     member_sockets_changed_on_commit,
+    member_start_page_visit,
     member_update,
     member_update_profile,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "member_sessions_end",
     "member_set_expertise",
     "member_sockets_changed_on_commit",
+    "member_start_page_visit",
     "member_token",
     "member_update",
     "member_update_me",

@@ -1,5 +1,7 @@
 """Writes of members: create, profile, administrative changes, sign-out, password."""
 
+import datetime as dt
+
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -203,3 +205,28 @@ def member_password_set(
     )
     throttling.signin_reset(email=member.email)
     return member
+
+
+# Back on the start page within this time, the member is still on the same visit.
+VISIT_GAP = dt.timedelta(minutes=30)
+
+
+@transaction.atomic
+def member_start_page_visit(*, member: User, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The member sees the start page: returns when their previous visit ended (None on the first).
+
+    A visit lasts while the page is seen again within ``VISIT_GAP``, so a reload
+    (or a return from marking something read) still shows what was new since the
+    visit before; one UPDATE either way.
+    """
+    now = now or timezone.now()
+    seen = member.start_page_seen_at
+    previous = member.start_page_previous_visit_at
+    if seen is not None and now - seen >= VISIT_GAP:
+        previous = seen
+    User.objects.filter(pk=member.pk).update(
+        start_page_seen_at=now, start_page_previous_visit_at=previous
+    )
+    member.start_page_seen_at = now
+    member.start_page_previous_visit_at = previous
+    return previous

@@ -181,6 +181,46 @@ def test_a_member_cannot_mark_someone_elses_notification_read(anna_client, peter
     assert not foreign.is_read
 
 
+def _mention(anna, n, *, at):
+    return notification_services.notification_create(
+        recipient=anna, kind="forum.mention", text=f"Erwähnung Nummer {n}", url="/forum/", at=at
+    )
+
+
+def test_an_older_unread_mention_shows_however_many_read_ones_are_newer(anna_client, anna):
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    _mention(anna, 0, at=long_ago)
+    newer = [_mention(anna, n, at=long_ago + dt.timedelta(minutes=n)) for n in range(1, 26)]
+    notification_services.notifications_mark_read(member=anna, ids=[m.pk for m in newer])
+
+    text = sections(anna_client.get(START))
+
+    assert "Erwähnung Nummer 0<" in text
+    assert "Erwähnung Nummer 25<" not in text
+
+
+def test_the_mentions_cost_the_same_queries_however_many_read_ones_are_newer(
+    anna_client, anna, django_assert_num_queries
+):
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    _mention(anna, 0, at=long_ago)
+    made = {"n": 0}
+
+    def read_mentions(count):
+        ids = []
+        for _ in range(count):
+            made["n"] += 1
+            ids.append(_mention(anna, made["n"], at=long_ago + dt.timedelta(minutes=made["n"])).pk)
+        notification_services.notifications_mark_read(member=anna, ids=ids)
+
+    read_mentions(2)
+    response = assert_constant_queries(
+        anna_client, START, lambda: read_mentions(40), django_assert_num_queries, status=200
+    )
+
+    assert "Erwähnung Nummer 0<" in sections(response)
+
+
 # --- events ----------------------------------------------------------------------------
 def _event(created_by, title, **fields):
     starts_at = fields.pop("starts_at", in_days(fields.pop("days", 7)))
@@ -274,10 +314,26 @@ def test_a_moderator_is_not_offered_another_municipalitys_internal_event(
     assert "Nur für Gießen" not in text
 
 
+def _sign_up_from_start(client, event, next_url="/"):
+    """What the start page's "Anmelden" button posts: the event's own signup view."""
+    return client.post(reverse("events:signup", args=[event.pk]), {"next": next_url}, follow=True)
+
+
+def test_the_start_page_signs_up_through_the_events_own_view_with_next(
+    anna_client, anna, giessen_coordinator
+):
+    event = _event(giessen_coordinator, "Treffen in Gießen", capacity=10)
+
+    text = sections(anna_client.get(START))
+
+    assert f'action="{reverse("events:signup", args=[event.pk])}"' in text
+    assert '<input type="hidden" name="next" value="/">' in text
+
+
 def test_signing_up_from_the_start_page_returns_to_it(anna_client, anna, giessen_coordinator):
     event = _event(giessen_coordinator, "Treffen in Gießen", capacity=10)
 
-    response = anna_client.post(reverse("start_event_signup", args=[event.pk]), follow=True)
+    response = _sign_up_from_start(anna_client, event)
 
     assert response.redirect_chain == [(reverse("dashboard"), 302)]
     assert Signup.objects.get(event=event, member=anna).status == SignupStatus.CONFIRMED
@@ -293,10 +349,34 @@ def test_signing_up_twice_shows_the_reason_and_stays_on_the_start_page(
     event = _event(giessen_coordinator, "Treffen in Gießen", capacity=10)
     event_services.signup_create(event=event, member=anna)
 
-    response = anna_client.post(reverse("start_event_signup", args=[event.pk]), follow=True)
+    response = _sign_up_from_start(anna_client, event)
 
     assert response.redirect_chain == [(reverse("dashboard"), 302)]
     assert "schon angemeldet" in sections(response)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "javascript:alert(1)",
+        "http://testserver/",
+        "termine/",
+        "",
+    ],
+)
+def test_a_next_leading_off_the_site_is_ignored_and_the_event_page_follows(
+    anna_client, anna, giessen_coordinator, next_url
+):
+    event = _event(giessen_coordinator, "Treffen in Gießen", capacity=10)
+
+    response = anna_client.post(reverse("events:signup", args=[event.pk]), {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == event.get_absolute_url()
+    assert Signup.objects.filter(event=event, member=anna).exists()
 
 
 def test_signing_up_for_an_event_one_may_not_see_is_a_404(
@@ -309,10 +389,17 @@ def test_signing_up_for_an_event_one_may_not_see_is_a_404(
         audience_municipality=giessen,
     )
 
-    response = anna_client.post(reverse("start_event_signup", args=[internal.pk]))
+    response = anna_client.post(reverse("events:signup", args=[internal.pk]), {"next": "/"})
 
     assert response.status_code == 404
     assert not Signup.objects.filter(event=internal, member=anna).exists()
+
+
+def test_the_start_page_has_no_signup_view_of_its_own(anna, giessen_coordinator):
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse("start_event_signup", args=[1])
 
 
 # --- new members and projects ----------------------------------------------------------
@@ -472,3 +559,220 @@ def test_the_start_page_speaks_english_to_a_member_who_chose_it(anna_client, ann
 
     assert "Your first steps" in text
     assert "Introduce yourself in the forum" in text
+
+
+# --- new since the last visit ----------------------------------------------------------
+def test_a_first_visit_shows_the_newcomers_of_the_last_two_weeks(
+    anna_client, anna, make_member, giessen, taxonomy
+):
+    _member_in(make_member, giessen, "Gisela Zehn-Tage", {"e-akte-dms": 2}, days_ago=10)
+
+    text = sections(anna_client.get(START))
+
+    assert "Gisela Zehn-Tage" in text
+    assert "In den letzten 14 Tagen" in text
+
+
+def test_after_an_earlier_visit_only_what_is_newer_than_it_is_shown(
+    anna_client, anna, make_member, giessen, taxonomy
+):
+    community_services.member_start_page_visit(
+        member=anna, now=timezone.now() - dt.timedelta(days=3)
+    )
+    _member_in(make_member, giessen, "Gisela Zehn-Tage", {"e-akte-dms": 2}, days_ago=10)
+    _member_in(make_member, giessen, "Gustav Gestern", {"e-akte-dms": 2}, days_ago=1)
+
+    text = sections(anna_client.get(START))
+
+    assert "Gustav Gestern" in text
+    assert "Gisela Zehn-Tage" not in text
+    assert "Seit Ihrem letzten Besuch am" in text
+
+
+def test_a_reload_within_the_visit_still_shows_what_was_new_since_the_visit_before(
+    anna_client, anna, make_member, giessen, taxonomy
+):
+    community_services.member_start_page_visit(
+        member=anna, now=timezone.now() - dt.timedelta(days=3)
+    )
+    _member_in(make_member, giessen, "Gustav Gestern", {"e-akte-dms": 2}, days_ago=1)
+
+    anna_client.get(START)
+    again = sections(anna_client.get(START))
+
+    assert "Gustav Gestern" in again
+
+
+def test_showing_the_start_page_remembers_the_visit(anna_client, anna):
+    anna_client.get(START)
+
+    anna.refresh_from_db()
+    assert anna.start_page_seen_at is not None
+    assert anna.start_page_previous_visit_at is None
+
+
+def test_a_visit_ends_after_half_an_hour_without_the_start_page(anna):
+    start = timezone.now() - dt.timedelta(hours=5)
+    visit = community_services.member_start_page_visit
+
+    assert visit(member=anna, now=start) is None
+    assert visit(member=anna, now=start + dt.timedelta(minutes=20)) is None
+    assert visit(member=anna, now=start + dt.timedelta(minutes=45)) is None
+    assert visit(member=anna, now=start + dt.timedelta(hours=2)) == start + dt.timedelta(minutes=45)
+    assert visit(member=anna, now=start + dt.timedelta(hours=2, minutes=5)) == (
+        start + dt.timedelta(minutes=45)
+    )
+    anna.refresh_from_db()
+    assert anna.start_page_previous_visit_at == start + dt.timedelta(minutes=45)
+    assert anna.start_page_seen_at == start + dt.timedelta(hours=2, minutes=5)
+
+
+# --- marking a chat room read ----------------------------------------------------------
+def _read_room(client, room, seq=None):
+    bis = room.last_seq if seq is None else seq
+    return client.post(reverse("start_room_read", args=[room.slug]), {"bis": bis})
+
+
+def _membership(room, member):
+    from chat.models import RoomMembership
+
+    return RoomMembership.objects.filter(room=room, member=member).first()
+
+
+def test_a_room_with_unread_messages_offers_mark_read_up_to_the_last_one_shown(
+    anna_client, anna, peter
+):
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Neuigkeiten!", 1)
+
+    text = sections(anna_client.get(START))
+
+    assert f'action="{reverse("start_room_read", args=[room.slug])}"' in text
+    assert '<input type="hidden" name="bis" value="1">' in text
+    assert 'Als gelesen markieren<span class="visually-hidden"> – „Projektgruppe E-Akte“' in text
+
+
+def test_marking_a_room_read_returns_to_the_start_page_and_quiets_its_mentions(
+    anna_client, anna, peter
+):
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Hallo @anna-schmidt", 1)
+    _say(room, peter, "Noch etwas.", 2)
+    room.refresh_from_db()
+
+    response = _read_room(anna_client, room)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    assert _membership(room, anna).last_read_seq == 2
+    assert not Notification.objects.filter(
+        recipient=anna, kind="chat.mention", read_at__isnull=True
+    ).exists()
+    page = anna_client.get(START)
+    assert "„Projektgruppe E-Akte“ ist als gelesen markiert." in sections(page)
+    assert "start-rooms-heading" not in heading_ids(page)
+
+
+def test_a_message_that_came_after_the_page_was_shown_stays_unread(anna_client, anna, peter):
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Gesehen.", 1)
+    _say(room, peter, "Danach gekommen.", 2)
+
+    _read_room(anna_client, room, seq=1)
+
+    assert _membership(room, anna).last_read_seq == 1
+    assert "1 ungelesen" in sections(anna_client.get(START))
+
+
+def test_marking_a_room_read_needs_a_post_a_message_number_and_a_csrf_token(anna, peter):
+    from django.test import Client
+
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Neuigkeiten!", 1)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(anna)
+    url = reverse("start_room_read", args=[room.slug])
+
+    assert strict.get(url).status_code == 405
+    assert strict.post(url, {"bis": 1}).status_code == 403
+    client = Client()
+    client.force_login(anna)
+    for bad in ("", "eins", "-1", str(2**63)):
+        assert client.post(url, {"bis": bad}).status_code == 400
+    assert _membership(room, anna).last_read_seq == 0
+
+
+def test_a_room_of_another_municipality_cannot_be_marked_read(
+    anna_client, anna, giessen, giessen_coordinator
+):
+    room = chat_services.room_ensure_for_municipality(municipality=giessen)
+    _say(room, giessen_coordinator, "Nur für Gießen.", 1)
+
+    response = _read_room(anna_client, room)
+
+    assert response.status_code == 404
+    assert _membership(room, anna) is None
+
+
+def test_a_private_room_the_member_is_not_in_cannot_be_marked_read(
+    anna_client, anna, peter, make_member, municipality
+):
+    room = _room(peter, "Geheimer Raum", [make_member(municipality=municipality)])
+    _say(room, peter, "Nicht für Anna.", 1)
+
+    response = _read_room(anna_client, room)
+
+    assert response.status_code == 404
+    assert _membership(room, anna) is None
+
+
+def test_a_room_the_member_left_cannot_be_marked_read(anna_client, anna, peter):
+    private = _room(peter, "Verlassener Raum", [anna])
+    network = chat_services.room_create(created_by=None, name="Alle", kind=RoomKind.NETWORK)
+    for room in (private, network):
+        chat_services.room_open(room=room, member=anna)
+        _say(room, peter, "Nach dem Abschied.", 1)
+        chat_services.room_leave(room=room, member=anna)
+        room.refresh_from_db()
+
+        response = _read_room(anna_client, room)
+
+        assert response.status_code == 404, room.kind
+        assert _membership(room, anna).last_read_seq == 0
+
+
+def test_marking_an_open_room_read_never_joins_it(anna_client, anna, peter):
+    network = chat_services.room_create(created_by=None, name="Alle", kind=RoomKind.NETWORK)
+    _say(network, peter, "Für alle.", 1)
+
+    response = _read_room(anna_client, network)
+
+    assert response.status_code == 404
+    assert _membership(network, anna) is None
+
+
+def test_a_moderator_cannot_mark_another_municipalitys_room_read(
+    client, make_member, municipality, giessen, giessen_coordinator
+):
+    moderator = make_member(municipality=municipality, role=Role.MODERATOR)
+    room = chat_services.room_ensure_for_municipality(municipality=giessen)
+    _say(room, giessen_coordinator, "Nur für Gießen.", 1)
+    client.force_login(moderator)
+
+    response = _read_room(client, room)
+
+    assert response.status_code == 404
+    assert _membership(room, moderator) is None
+
+
+def test_a_deactivated_member_cannot_mark_a_room_read(client, anna, peter):
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Neuigkeiten!", 1)
+    client.force_login(anna)
+    community_services.member_deactivate(member=anna)
+
+    response = _read_room(client, room)
+
+    assert response.status_code == 302
+    assert "/anmelden/" in response["Location"]
+    assert _membership(room, anna).last_read_seq == 0
