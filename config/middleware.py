@@ -91,6 +91,8 @@ RATE_LIMITED_VIEWS = {
     "forum-thread-list": [("forum_thread", "member")],
     "forum:reply": [("forum_post", "member")],
     "forum-thread-posts": [("forum_post", "member")],
+    # Without a session (a service worker): guessing old endpoints and secrets is slow.
+    "api_push_subscription_change": [("push_change_address", "address")],
 }
 
 

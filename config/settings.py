@@ -281,6 +281,7 @@ RATE_LIMITS = {
     "password_reset_email": (3, 3600),
     "forum_thread": (10, 3600),
     "forum_post": (30, 600),
+    "push_change_address": (env_int("PUSH_CHANGE_PER_ADDRESS_PER_HOUR", 60), 3600),
 }
 # Behind nginx the client address comes from X-Forwarded-For, set by the proxy.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)

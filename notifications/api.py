@@ -3,11 +3,11 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api_schema import refusal
+from core.api_schema import THROTTLED, refusal
 from notifications import push, selectors, services
 from notifications.models import PushSubscription
 from notifications.serializers import NotificationSerializer
@@ -83,6 +83,16 @@ class PushSubscriptionRequestSerializer(serializers.Serializer):
     keys = PushKeysSerializer()
 
 
+def _push_disabled() -> Response:
+    return Response(
+        {
+            "code": "push_disabled",
+            "detail": _("Push-Benachrichtigungen sind auf dieser Plattform nicht eingerichtet."),
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 class PushConfigView(APIView):
     """Whether Web Push is on, and the VAPID public key to subscribe with."""
 
@@ -125,15 +135,7 @@ class PushSubscriptionListView(generics.ListAPIView):
         payload = PushSubscriptionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if not push.push_enabled():
-            return Response(
-                {
-                    "code": "push_disabled",
-                    "detail": _(
-                        "Push-Benachrichtigungen sind auf dieser Plattform nicht eingerichtet."
-                    ),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _push_disabled()
         data = payload.validated_data
         subscription, created = push.push_subscription_save(
             member=request.user,
@@ -146,6 +148,55 @@ class PushSubscriptionListView(generics.ListAPIView):
             PushSubscriptionSerializer(subscription).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class PushSubscriptionChangeSerializer(PushSubscriptionRequestSerializer):
+    """The new subscription as ``toJSON()`` gives it, and the old one's endpoint and auth secret."""
+
+    old_endpoint = serializers.CharField(trim_whitespace=False, max_length=1000)
+    old_auth = serializers.CharField(trim_whitespace=False, max_length=100)
+
+
+class PushSubscriptionChangeView(APIView):
+    """The service worker's ``pushsubscriptionchange``: the browser's new subscription
+    replaces its old one, which the request proves by its endpoint and auth secret.
+
+    No session (the event fires without a page) and no token: the old subscription
+    is the credential, so this needs no CSRF token either. 204 when replaced; 404
+    when the old endpoint and secret name no device of an active member (or were
+    replaced already); 400 for a new endpoint outside the known push services or
+    another member's; 409 when push is off. Counted per address (429).
+    """
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=PushSubscriptionChangeSerializer,
+        responses={
+            204: None,
+            404: refusal("Kein solches Gerät."),
+            409: refusal("Push-Benachrichtigungen sind auf dieser Plattform nicht eingerichtet."),
+            429: THROTTLED,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        payload = PushSubscriptionChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not push.push_enabled():
+            return _push_disabled()
+        data = payload.validated_data
+        replaced = push.push_subscription_replace(
+            old_endpoint=data["old_endpoint"],
+            old_auth=data["old_auth"],
+            endpoint=data["endpoint"],
+            p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"],
+        )
+        if replaced is None:
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PushSubscriptionDetailView(APIView):

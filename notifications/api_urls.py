@@ -16,6 +16,11 @@ urlpatterns = [
         name="api_push_subscriptions",
     ),
     path(
+        "push/subscriptions/change/",
+        api.PushSubscriptionChangeView.as_view(),
+        name="api_push_subscription_change",
+    ),
+    path(
         "push/subscriptions/<int:pk>/",
         api.PushSubscriptionDetailView.as_view(),
         name="api_push_subscription",

@@ -15,6 +15,7 @@ push service no longer knows (404, 410) is deleted.
 
 import base64
 import binascii
+import hmac
 import json
 import logging
 import re
@@ -189,6 +190,66 @@ def push_subscription_save(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _same_secret(given: object, stored: str) -> bool:
+    """The browser's auth secret, compared in constant time (however it was padded)."""
+    try:
+        given_bytes = _b64url_bytes(given, "old_auth", _AUTH_BYTES)
+        stored_bytes = _b64url_bytes(stored, "auth", _AUTH_BYTES)
+    except ValidationError:
+        return False
+    return hmac.compare_digest(given_bytes, stored_bytes)
+
+
+def push_subscription_replace(
+    *, old_endpoint: object, old_auth: object, endpoint: object, p256dh: object, auth: object
+) -> PushSubscription | None:
+    """The browser replaced its subscription (``pushsubscriptionchange`` in the service
+    worker): the new one takes the old one's place, for the same member and device.
+
+    The worker asks without a session, so the old subscription is the credential:
+    its endpoint *and* its auth secret, which only the browser and this platform
+    know (a push service, a log or anyone else who learnt the endpoint never sees
+    the secret). None when they name no subscription of an active member: missing
+    and forbidden look the same. The new endpoint must be a known push service
+    (``PUSH_SERVICE_HOSTS``) like any other; one that belongs to another member is
+    refused, never moved, and the old endpoint is gone afterwards (a replay: None).
+    """
+    endpoint = _validate_endpoint(endpoint)
+    _validate_keys(p256dh, auth)
+    if not isinstance(old_endpoint, str) or not 0 < len(old_endpoint) <= 1000:
+        return None
+    taken = ValidationError(
+        {
+            "endpoint": ValidationError(
+                _("Diese Adresse gehört schon zu einem anderen Gerät."), code="taken"
+            )
+        }
+    )
+    with transaction.atomic():
+        old = (
+            PushSubscription.objects.select_for_update()
+            .select_related("member")
+            .filter(endpoint=old_endpoint)
+            .first()
+        )
+        if old is None or not old.member.is_active or not _same_secret(old_auth, old.auth):
+            return None
+        if endpoint != old.endpoint:
+            other = PushSubscription.objects.filter(endpoint=endpoint).first()
+            if other is not None and other.member_id != old.member_id:
+                raise taken
+            if other is not None:  # the member's page registered the new one already
+                old.delete()
+                old = other
+        old.endpoint, old.p256dh, old.auth = endpoint, p256dh, auth
+        try:
+            with transaction.atomic():
+                old.save(update_fields=["endpoint", "p256dh", "auth"])
+        except IntegrityError as exc:  # the same new endpoint registered meanwhile
+            raise taken from exc
+    return old
 
 
 def push_subscription_list(*, member: User) -> QuerySet[PushSubscription]:

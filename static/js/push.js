@@ -6,6 +6,10 @@
  * member's devices comes from GET of the same address; "Entfernen" deletes one
  * (and unsubscribes this browser when it is this device).
  *
+ * The subscription's endpoint, auth secret and VAPID key are also kept in
+ * Cache Storage ("push-subscription"), for the service worker's
+ * pushsubscriptionchange when the browser no longer hands it the old one.
+ *
  * Texts come from the section's <template class="push-texts"> (translated).
  */
 import { apiFetch } from "./api.js";
@@ -14,6 +18,22 @@ function keyBytes(base64url) {
   const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
   const raw = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
   return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+const PUSH_STORE = "push-subscription";  // read by sw.js (pushsubscriptionchange)
+const PUSH_STORE_ENTRY = "/push-subscription.json";
+
+async function rememberSubscription(subscription, publicKey) {
+  const json = subscription.toJSON();
+  const record = { endpoint: subscription.endpoint, auth: json.keys && json.keys.auth, key: publicKey };
+  const cache = await caches.open(PUSH_STORE);
+  await cache.put(PUSH_STORE_ENTRY, new Response(JSON.stringify(record), {
+    headers: { "Content-Type": "application/json" },
+  }));
+}
+
+async function forgetSubscription() {
+  await caches.delete(PUSH_STORE);
 }
 
 function readTexts(root) {
@@ -60,6 +80,9 @@ function main() {
       return;
     }
     const current = await currentSubscription().catch(() => null);
+    if (current && devices.some((device) => device.endpoint === current.endpoint)) {
+      await rememberSubscription(current, root.dataset.publicKey).catch(() => {});
+    }
     list.replaceChildren();
     for (const device of devices) {
       const item = document.createElement("li");
@@ -92,6 +115,7 @@ function main() {
       await apiFetch(api + device.id + "/", { method: "DELETE" });
       if (current && current.endpoint === device.endpoint) {
         await current.unsubscribe().catch(() => {});
+        await forgetSubscription().catch(() => {});
       }
       say(texts.removed);
     } catch (error) {
@@ -135,6 +159,7 @@ function main() {
         say(texts.saveFailed + " " + (error.reason || error.message));
         return;
       }
+      await rememberSubscription(subscription, root.dataset.publicKey).catch(() => {});
       say(texts.done);
       await render();
     } finally {

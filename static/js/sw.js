@@ -8,7 +8,10 @@
  * shows the offline page instead.
  *
  * Web Push (notifications/push.py): a message {title, body, url, tag} becomes
- * a notification; clicking it opens (or focuses) that page of the site.
+ * a notification; clicking it opens (or focuses) that page of the site. When
+ * the browser replaces the subscription (pushsubscriptionchange), the worker
+ * subscribes again with the same VAPID key and tells the platform, proving the
+ * old subscription by its endpoint and auth secret (there is no session here).
  *
  * A classic script (no import): browsers start module workers only lately.
  */
@@ -110,4 +113,79 @@ self.addEventListener("notificationclick", (event) => {
     }
     return self.clients.openWindow(target);
   })());
+});
+
+/* The subscription as push.js registered it ({endpoint, auth, key}), kept in
+ * Cache Storage for a browser that fires pushsubscriptionchange without the old
+ * subscription. Not a "lotsennetz-" cache: a new worker version keeps it. */
+const PUSH_STORE = "push-subscription";
+const PUSH_STORE_ENTRY = "/push-subscription.json";
+const PUSH_CHANGE_URL = "/api/push/subscriptions/change/";
+
+function base64url(buffer) {
+  const text = String.fromCharCode(...new Uint8Array(buffer));
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function keyBytes(value) {
+  const base64 = value.replace(/-/g, "+").replace(/_/g, "/");
+  const raw = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+async function storedSubscription() {
+  try {
+    const kept = await (await caches.open(PUSH_STORE)).match(PUSH_STORE_ENTRY);
+    return kept ? await kept.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function storeSubscription(record) {
+  const cache = await caches.open(PUSH_STORE);
+  await cache.put(PUSH_STORE_ENTRY, new Response(JSON.stringify(record), {
+    headers: { "Content-Type": "application/json" },
+  }));
+}
+
+function describe(subscription, fallbackKey) {
+  const json = subscription.toJSON();
+  const serverKey = subscription.options && subscription.options.applicationServerKey;
+  return {
+    endpoint: subscription.endpoint,
+    auth: json.keys && json.keys.auth,
+    key: serverKey ? base64url(serverKey) : fallbackKey,
+  };
+}
+
+async function renewSubscription(event) {
+  const stored = await storedSubscription();
+  const old = event.oldSubscription
+    ? describe(event.oldSubscription, stored && stored.key)
+    : stored;
+  if (!old || !old.endpoint || !old.auth || !old.key) {
+    return;  // nothing to replace: the profile's push section subscribes anew
+  }
+  const fresh = event.newSubscription || await self.registration.pushManager.subscribe({
+    userVisibleOnly: true,
+    applicationServerKey: keyBytes(old.key),
+  });
+  const renewed = describe(fresh, old.key);
+  if (renewed.endpoint === old.endpoint && renewed.auth === old.auth) { return; }
+  const response = await fetch(PUSH_CHANGE_URL, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ ...fresh.toJSON(), old_endpoint: old.endpoint, old_auth: old.auth }),
+  });
+  if (response.ok) {
+    await storeSubscription(renewed);
+  }
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewSubscription(event).catch(() => {
+    // Push stays off on this device until the member enables it again.
+  }));
 });

@@ -1,8 +1,12 @@
 """Notifications are made through the service, as forum, chat and events make them."""
 
 import pytest
+from django.core.management import call_command
 
-from notifications import services
+from notifications import push, services
+from tests.notifications.pushservice import push_service
+
+SUBJECT = "mailto:betrieb@lotsennetz.example"
 
 
 @pytest.fixture
@@ -27,3 +31,32 @@ def notify(other):
         )
 
     return make
+
+
+# --- Web Push (test_push.py, test_push_change.py) ---------------------------------------
+@pytest.fixture
+def vapid(settings):
+    """The operator's key pair, made as the docs say (manage.py vapid_keys)."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command("vapid_keys", subject=SUBJECT, stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().split())
+    settings.VAPID_PUBLIC_KEY = lines["VAPID_PUBLIC_KEY"]
+    settings.VAPID_PRIVATE_KEY = lines["VAPID_PRIVATE_KEY"]
+    settings.VAPID_SUBJECT = lines["VAPID_SUBJECT"]
+    settings.PUSH_TIMEOUT_SECONDS = 5
+    return lines
+
+
+@pytest.fixture
+def service(monkeypatch):
+    with push_service() as running:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_file)
+        yield running
+
+
+@pytest.fixture
+def inline(monkeypatch):
+    """Pushes run in the test's thread (the pool's threads would not see its transaction)."""
+    monkeypatch.setattr(push, "_submit", lambda function, *args: function(*args))

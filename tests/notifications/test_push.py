@@ -8,45 +8,16 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 
 from notifications import push
 from notifications.models import PushSubscription
-from tests.notifications.pushservice import BrowserKeys, b64url, push_service, vapid_claims
+from tests.notifications.pushservice import BrowserKeys, b64url, vapid_claims
 from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
 SUBJECT = "mailto:betrieb@lotsennetz.example"
 PAYLOAD = {"title": "t", "body": "b", "url": "/", "tag": "x"}
-
-
-@pytest.fixture
-def vapid(settings):
-    """The operator's key pair, made as the docs say (manage.py vapid_keys)."""
-    from io import StringIO
-
-    out = StringIO()
-    call_command("vapid_keys", subject=SUBJECT, stdout=out)
-    lines = dict(line.split("=", 1) for line in out.getvalue().split())
-    settings.VAPID_PUBLIC_KEY = lines["VAPID_PUBLIC_KEY"]
-    settings.VAPID_PRIVATE_KEY = lines["VAPID_PRIVATE_KEY"]
-    settings.VAPID_SUBJECT = lines["VAPID_SUBJECT"]
-    settings.PUSH_TIMEOUT_SECONDS = 5
-    return lines
-
-
-@pytest.fixture
-def service(monkeypatch):
-    with push_service() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_file)
-        yield running
-
-
-@pytest.fixture
-def inline(monkeypatch):
-    """Pushes run in the test's thread (the pool's threads would not see its transaction)."""
-    monkeypatch.setattr(push, "_submit", lambda function, *args: function(*args))
 
 
 @pytest.fixture
