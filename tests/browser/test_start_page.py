@@ -106,6 +106,13 @@ def test_the_start_page_shows_what_is_new_and_its_actions_work_without_javascrip
         ).click()
         expect(page).to_have_url(f"{live_server.url}/")
         expect(page.get_by_role("heading", name="Ungelesen im Forum")).to_have_count(0)
+
+        page.get_by_role("button", name="Als gelesen markieren – „E-Akte-Runde“").click()
+        expect(page).to_have_url(f"{live_server.url}/")
+        expect(page.locator(".messages")).to_contain_text(
+            "„E-Akte-Runde“ ist als gelesen markiert."
+        )
+        expect(page.get_by_role("heading", name="Ungelesen im Chat")).to_have_count(0)
     finally:
         context.close()
 

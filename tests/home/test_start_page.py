@@ -561,6 +561,22 @@ def test_the_start_page_speaks_english_to_a_member_who_chose_it(anna_client, ann
     assert "Introduce yourself in the forum" in text
 
 
+def test_the_new_sections_and_the_rooms_action_speak_english_too(
+    anna_client, anna, peter, make_member, giessen, taxonomy
+):
+    from django.conf import settings
+
+    _member_in(make_member, giessen, "Gisela Neu", {"e-akte-dms": 2})
+    room = _room(peter, "Projektgruppe E-Akte", [anna])
+    _say(room, peter, "Neuigkeiten!", 1)
+    anna_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    text = sections(anna_client.get(START))
+
+    assert "In the last 14 days" in text
+    assert "Mark as read" in text
+
+
 # --- new since the last visit ----------------------------------------------------------
 def test_a_first_visit_shows_the_newcomers_of_the_last_two_weeks(
     anna_client, anna, make_member, giessen, taxonomy
