@@ -78,7 +78,11 @@ ROWS: dict[str, Row] = {
         lambda w: f"/start/benachrichtigung/{w.notification.pk}/gelesen/",
         note="marks only the member's own notification read",
     ),
-    "start_event_signup": Row(lambda w: f"/start/termin/{w.event.pk}/anmelden/"),
+    "start_room_read": Row(
+        lambda w: f"/start/raum/{w.private_room.slug}/gelesen/",
+        note="private room: its members only",
+        body={"POST": lambda w: {"bis": w.message_seq}},
+    ),
     "file_download": Row(
         lambda w: w.file.get_absolute_url(), note="an unattached file: its uploader only"
     ),
@@ -222,6 +226,11 @@ ROWS: dict[str, Row] = {
     ),
     "api_push_subscription": Row(
         lambda w: f"/api/push/subscriptions/{w.push_subscription.pk}/", note="own devices only"
+    ),
+    "api_push_subscription_change": Row(
+        lambda w: "/api/push/subscriptions/change/",
+        note="public: the old subscription (endpoint and auth secret) is the credential; "
+        "empty body: 400",
     ),
     "api_file_upload": Row(lambda w: "/api/files/", note="the body lacks the file: 400"),
     "api_file_detail": Row(
@@ -414,7 +423,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "dashboard": {"GET": "LOOOOOOO"},
     "start_thread_read": {"POST": "LOOOOOOO"},
     "start_notification_read": {"POST": "LOOOOOOO"},
-    "start_event_signup": {"POST": "LHHHOOOO"},
+    "start_room_read": {"POST": "LHHHOOHH"},
     "file_download": {"GET": "LHHHOHHH"},
     "file_thumbnail": {"GET": "LHHHHHHH"},
     "member_list": {"GET": "LOOOOOOO"},
@@ -504,6 +513,13 @@ EXPECT: dict[str, dict[str, str]] = {
     "api_push": {"GET": "LOOOOOOO"},
     "api_push_subscriptions": {"GET": "LOOOOOOO", "POST": "LBBBBBBB"},
     "api_push_subscription": {"DELETE": "LHHHOHHH"},
+    "api_push_subscription_change": {
+        "GET": "NNNNNNNN",
+        "POST": "BBBBBBBB",
+        "PUT": "NNNNNNNN",
+        "PATCH": "NNNNNNNN",
+        "DELETE": "NNNNNNNN",
+    },
     "api_file_upload": {"POST": "LBBBBBBB"},
     "api_file_detail": {"GET": "LHHHOHHH", "DELETE": "LHHHOHHH"},
     "api_notifications_read": {"POST": "LOOOOOOO"},
