@@ -119,7 +119,7 @@ PAGES = {
     "people": ("/menschen/", lambda page: page.get_by_label("Wer kennt sich aus mit …")),
     "search": (
         "/suche/?q=E-Akte",
-        lambda page: page.get_by_role("link", name="Alle 30 Chat-Nachrichten anzeigen"),
+        lambda page: page.get_by_role("link", name="Chat (30)"),
     ),
     "search-kind": (
         "/suche/?q=E-Akte&type=message&page=2",
