@@ -550,3 +550,12 @@ def test_a_kind_page_costs_the_same_queries_for_more_data(
     monkeypatch.setattr("directory.views.SEARCH_PAGE_SIZE", 3)
     url = f"/suche/?q={WORD}&type={kind}&page=2"
     assert_constant_queries(member_client, url, grow, django_assert_num_queries, status=200)
+
+
+def test_the_page_speaks_english_too(member_client, many):
+    page = member_client.get("/suche/", {"q": WORD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Show all 8 forum threads" in page and 'aria-label="Kinds of results"' in page
+    kind = member_client.get(
+        "/suche/", {"q": WORD, "type": "event"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "1–8 of 8 results" in kind
