@@ -9,6 +9,9 @@ position; chat messages newest first by ``created_at`` with every term as
 them inside a transaction it rolls back, so the old shapes run as they ran.
 """
 
+from dataclasses import replace
+from functools import cached_property
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, Window
@@ -19,8 +22,11 @@ from community.selectors import project_list
 from core.markdown import markdown_to_text
 from core.snippets import matched_words, snippet
 from directory import federated, selectors
-from directory.federated import PER_KIND, Hit, _why
+from directory.federated import Hit, _why
 from events.models import Event
+
+# Hits per kind the header search read then (all it ever showed of a kind).
+PER_KIND = 20
 
 INDEXES = [
     "chat_message_body_trgm",
@@ -121,7 +127,32 @@ def messages(viewer, q, terms):
     return hits
 
 
-SEARCHES = {**federated.SEARCHES, "project": projects, "event": events, "message": messages}
+class _Before(federated._Kind):
+    """An old search function as a kind of today's ``SearchHits``: its capped list."""
+
+    find = None
+
+    @cached_property
+    def hits(self) -> list[Hit]:
+        return type(self).find(self.viewer, self.q, self.terms)
+
+    def count(self) -> int:
+        return len(self.hits)
+
+    def window(self, start: int, stop: int) -> list[Hit]:
+        return [replace(hit) for hit in self.hits[start:stop]]
+
+
+def _kind(find) -> type[_Before]:
+    return type(f"Before_{find.__name__}", (_Before,), {"find": staticmethod(find)})
+
+
+SEARCHES = {
+    **federated.SEARCHES,
+    "project": _kind(projects),
+    "event": _kind(events),
+    "message": _kind(messages),
+}
 
 
 def _ranked_with_total(documents, start, stop):

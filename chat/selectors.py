@@ -213,18 +213,32 @@ def message_search(
     """
     if not terms:
         return []
-    messages = Message.objects.filter(deleted_at__isnull=True, room__in=rooms_searchable_by(viewer))
-    if room is not None:
-        messages = messages.filter(room=room)
-    for term in terms:
-        messages = messages.filter(body__icontains=term)
     candidates = list(
-        messages.order_by("-pk").values_list("pk", "body")[: max(limit, SEARCH_CANDIDATES)]
+        _message_matches(viewer=viewer, terms=terms, room=room)
+        .order_by("-pk")
+        .values_list("pk", "body")[: max(limit, SEARCH_CANDIDATES)]
     )
     if not candidates:
         return []
     scores = {pk: message_relevance(body, terms) for pk, body in candidates}
     best = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:limit]
+    return _messages_with_rooms(best, scores)
+
+
+def _message_matches(*, viewer: User, terms: list[str], room: Room | None = None):
+    """Every message of the viewer's rooms (or of one) containing every term, unordered."""
+    messages = Message.objects.filter(deleted_at__isnull=True, room__in=rooms_searchable_by(viewer))
+    if room is not None:
+        messages = messages.filter(room=room)
+    for term in terms:
+        messages = messages.filter(body__icontains=term)
+    return messages
+
+
+def _messages_with_rooms(pks: list[int], scores: dict[int, float]) -> list[Message]:
+    """The messages ``pks`` in that order, with what ``room_title`` needs (two queries)."""
+    if not pks:
+        return []
     found = (
         Message.objects.select_related("author", "room")
         .prefetch_related(
@@ -237,11 +251,40 @@ def message_search(
             )
         )
         .defer("body_html")
-        .in_bulk(best)
+        .in_bulk(pks)
     )
     for message in found.values():
-        message.search_score = scores[message.pk]
-    return [found[pk] for pk in best if pk in found]
+        message.search_score = scores.get(message.pk, 0.0)
+    return [found[pk] for pk in pks if pk in found]
+
+
+def message_search_page(*, viewer: User, terms: list[str], start: int, stop: int) -> list[Message]:
+    """Messages [start:stop] of all the viewer's matches, for paging through every one.
+
+    First the newest ``SEARCH_CANDIDATES`` matches as ``message_search`` ranks
+    them, then the older matches, newest first, with ``search_score`` 0: the
+    order is the same whichever page asks, so each match comes once. At most
+    four queries, however deep the page.
+    """
+    if not terms or stop <= start:
+        return []
+    found = []
+    if start < SEARCH_CANDIDATES:
+        head = message_search(viewer=viewer, terms=terms, limit=min(stop, SEARCH_CANDIDATES))
+        found += head[start:]
+    if stop > SEARCH_CANDIDATES:
+        older = list(
+            _message_matches(viewer=viewer, terms=terms)
+            .order_by("-pk")
+            .values_list("pk", flat=True)[max(start, SEARCH_CANDIDATES) : stop]
+        )
+        found += _messages_with_rooms(older, {})
+    return found
+
+
+def message_match_count(*, viewer: User, terms: list[str]) -> int:
+    """How many of the viewer's messages contain every term (one COUNT)."""
+    return _message_matches(viewer=viewer, terms=terms).count() if terms else 0
 
 
 def messages_around(*, room: Room, seq: int, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:

@@ -125,10 +125,26 @@ class SearchHitSerializer(serializers.Serializer):
     score = serializers.FloatField(read_only=True)
 
 
+SEARCH_DESCRIPTION = """Everything the caller may open that matches `q`, best first, paginated
+(`page`, `page_size` up to 100); `count` counts every hit of the kinds asked for
+(members: at most 1,000, as `/api/members/`), and `next` reaches each of them once.
+
+One `type`: that kind's own rank order. Several (or none): the kinds' lists merged
+by `score`, highest first; ties in the order member, project, thread, event,
+message. A hit's `score` is its kind's score relative to the kind's best hit
+(1.0), never above the score of the hit ranked before it in its kind, so the
+best of every kind stands near the top. Chat messages: the newest 200 matches
+ranked by relevance, then the older ones newest first with score 0."""
+
+
 class SearchViewSet(viewsets.GenericViewSet):
     serializer_class = SearchHitSerializer
 
-    @extend_schema(parameters=[SearchQuerySerializer], responses=SearchHitSerializer(many=True))
+    @extend_schema(
+        parameters=[SearchQuerySerializer],
+        responses=SearchHitSerializer(many=True),
+        description=SEARCH_DESCRIPTION,
+    )
     def list(self, request):
         params = request.query_params
         data = {}

@@ -4,8 +4,11 @@ Each page searches or shows what apps below community hold (the member search
 reads the forum, a project shows its chat room), so they live above them all.
 """
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -110,24 +113,63 @@ SEARCH_KINDS = [
     ("event", gettext_lazy("Termine")),
     ("message", gettext_lazy("Chat")),
 ]
+SEARCH_ALL_OF_KIND = {
+    "member": gettext_lazy("Alle %(n)s Menschen anzeigen"),
+    "project": gettext_lazy("Alle %(n)s Projekte anzeigen"),
+    "thread": gettext_lazy("Alle %(n)s Forenthemen anzeigen"),
+    "event": gettext_lazy("Alle %(n)s Termine anzeigen"),
+    "message": gettext_lazy("Alle %(n)s Chat-Nachrichten anzeigen"),
+}
+# Hits per page when one kind is paged through.
+SEARCH_PAGE_SIZE = 20
+
+
+def _search_url(q: str, kind: str = "") -> str:
+    params = {"q": q, "type": kind} if kind else {"q": q}
+    return reverse("search") + "?" + urlencode(params)
 
 
 @require_safe
 def search(request):
-    """The header's search box: everything the member may open, grouped by kind."""
+    """The header's search box: each kind's best hits with a link to all of them, or one
+    kind (``?type=``) paged through (``?page=``); tabs between the kinds with their counts."""
     q = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
     kinds = [k for k in request.GET.getlist("type") if k in federated.KINDS]
-    context = {"q": q[: federated.MAX_QUERY_LENGTH], "kinds": kinds, "kind_choices": SEARCH_KINDS}
+    # One kind is paged through; several (from older links) or none: the overview.
+    kind = kinds[0] if len(set(kinds)) == 1 else ""
+    context = {"q": q[: federated.MAX_QUERY_LENGTH], "kind": kind}
     if len(q) > federated.MAX_QUERY_LENGTH:
         context["error"] = _("Die Suche ist zu lang (höchstens %(n)d Zeichen).") % {
             "n": federated.MAX_QUERY_LENGTH
         }
     elif q:
-        results = federated.search_everything(viewer=request.user, q=q, kinds=kinds)
+        results = federated.search_everything(viewer=request.user, q=q)
         if results.terms:
             labels = dict(SEARCH_KINDS)
+            counts = results.hits.counts
             context["results"] = results
-            context["groups"] = [(kind, labels[kind], hits) for kind, hits in results.by_kind()]
+            context["total"] = results.hits.count()
+            context["tabs"] = [("", _("Alle"), context["total"], _search_url(q))] + [
+                (value, label, counts[value], _search_url(q, value))
+                for value, label in SEARCH_KINDS
+            ]
+            if kind:
+                context["kind_label"] = labels[kind]
+                context["page"] = Paginator(results.hits.only(kind), SEARCH_PAGE_SIZE).get_page(
+                    request.GET.get("page")
+                )
+            else:
+                context["groups"] = [
+                    (
+                        value,
+                        labels[value],
+                        count,
+                        hits,
+                        SEARCH_ALL_OF_KIND[value] % {"n": count} if count > len(hits) else "",
+                        _search_url(q, value),
+                    )
+                    for value, count, hits in results.overview()
+                ]
         else:
             context["hint"] = _("Bitte mindestens ein Wort mit zwei Buchstaben eingeben.")
     return render(request, "directory/search.html", context)

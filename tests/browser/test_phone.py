@@ -117,6 +117,14 @@ PAGES = {
         lambda page: page.get_by_role("link", name="Termin anlegen"),
     ),
     "people": ("/menschen/", lambda page: page.get_by_label("Wer kennt sich aus mit …")),
+    "search": (
+        "/suche/?q=E-Akte",
+        lambda page: page.get_by_role("link", name="Chat (30)"),
+    ),
+    "search-kind": (
+        "/suche/?q=E-Akte&type=message&page=2",
+        lambda page: page.get_by_role("link", name="Chat (30)"),
+    ),
 }
 
 
@@ -210,6 +218,43 @@ def test_phone_header_menu_opens_closes_on_escape_and_keeps_search_in_reach(
         expect(search).to_be_visible()
         assert sideways(page) <= 0
         assert not small_targets(page), small_targets(page)
+    finally:
+        context.close()
+
+
+def test_phone_search_shows_all_of_a_kind_page_by_page_and_back(
+    chromium, live_server, busy, axe_script
+):
+    """From each kind's best to all of one kind, a page further, and back with the
+    browser: the query and the kind stay, the tab of the kind is the current one."""
+    context = new_context(chromium, live_server.url, busy["member"], bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_viewport_size(PHONE)
+        page.goto("/suche/?q=E-Akte")
+        tabs = page.get_by_role("navigation", name="Arten von Treffern")
+        expect(tabs.get_by_role("link", name="Alle", exact=False).first).to_have_attribute(
+            "aria-current", "page"
+        )
+        page.get_by_role("link", name="Alle 30 Chat-Nachrichten anzeigen").click()
+        page.wait_for_url("**/suche/?q=E-Akte&type=message")
+        expect(tabs.get_by_role("link", name="Chat (30)")).to_have_attribute("aria-current", "page")
+        expect(page.get_by_role("heading", level=2, name="Chat")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("1–20 von 30 Treffern")
+        page.get_by_role("navigation", name="Seiten").get_by_role("link", name="Weiter").click()
+        page.wait_for_url("**/suche/?q=E-Akte&type=message&page=2")
+        expect(page.locator("main")).to_contain_text("21–30 von 30 Treffern")
+        assert sideways(page) <= 0
+        assert not small_targets(page, CONTENT_CONTROLS + ", main .search-tabs a")
+        violations = blocking(axe_violations(page, axe_script))
+        assert not violations, describe(violations)
+        page.go_back()
+        page.wait_for_url("**/suche/?q=E-Akte&type=message")
+        expect(page.locator("main")).to_contain_text("1–20 von 30 Treffern")
+        expect(page.get_by_label("Suchbegriffe")).to_have_value("E-Akte")
+        page.go_back()
+        page.wait_for_url("**/suche/?q=E-Akte")
+        expect(page.get_by_role("link", name="Alle 30 Chat-Nachrichten anzeigen")).to_be_visible()
     finally:
         context.close()
 
@@ -332,6 +377,7 @@ def test_phone_screenshots(chromium, live_server, busy):
             ("forum-handy", "/forum/"),
             ("termine-handy", "/termine/"),
             ("menschen-handy", "/menschen/?q=E-Akte"),
+            ("suche-handy", "/suche/?q=E-Akte"),
         ):
             page.goto(path)
             screenshot(page, name)

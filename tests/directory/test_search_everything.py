@@ -11,13 +11,14 @@ import pytest
 from django.utils import timezone
 
 from chat import services as chat_services
-from chat.models import RoomKind
+from chat.models import Room, RoomKind
 from community import services
 from community.models import ProjectKind, Role
 from events import services as event_services
 from events.models import Audience
 from forum import services as forum_services
 from forum.models import Category
+from tests.conftest import PASSWORD
 from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,47 @@ def world(make_municipality, make_member, member, taxonomy):
     return seen, hidden
 
 
+def _add_hits(author, n: int, *, tag: str = "") -> None:
+    """``n`` things of every kind with the word that ``member`` (Wetzlar) may open."""
+    room = Room.objects.filter(slug="allgemein").first() or chat_services.room_create(
+        created_by=None, name="Allgemein", kind=RoomKind.NETWORK, slug="allgemein"
+    )
+    starts = timezone.now() + dt.timedelta(days=3)
+    for i in range(n):
+        label = f"{WORD} {tag}{i}"
+        services.member_create(
+            email=f"viele{tag}{i}@{author.municipality.slug}.example",
+            display_name=f"Viele {tag}{i}",
+            municipality=author.municipality,
+            password=PASSWORD,
+            bio=f"Ich kenne das {WORD}.",
+        )
+        services.project_create(
+            created_by=author,
+            municipality=author.municipality,
+            title=label,
+            kind=ProjectKind.EAKTE,
+            is_published=True,
+        )
+        forum_services.thread_create(author=author, category=_category(), title=label, body="Text")
+        event_services.event_create(
+            created_by=author,
+            title=label,
+            starts_at=starts + dt.timedelta(days=i),
+            ends_at=starts + dt.timedelta(days=i, hours=2),
+            hosting_municipality=author.municipality,
+        )
+        chat_services.message_post(room=room, author=author, body=label, client_id=f"v{tag}{i}")
+
+
+@pytest.fixture
+def grow(make_member):
+    """Adds three things of every kind with the word (for the query-count checks)."""
+    author = make_member(display_name="Noch Jemand", role=Role.COORDINATOR)
+    rounds = iter(range(100))
+    return lambda: _add_hits(author, 3, tag=f"g{next(rounds)}-")
+
+
 def _found(response) -> set[tuple[str, int]]:
     assert response.status_code == 200, response.content
     return {(r["type"], r["id"]) for r in response.json()["results"]}
@@ -192,23 +234,8 @@ def test_anonymous_callers_get_nothing(api_client, world):
 
 
 def test_the_api_costs_the_same_queries_for_more_data(
-    member_api, world, make_member, member, django_assert_num_queries
+    member_api, world, grow, django_assert_num_queries
 ):
-    stranger = make_member(display_name="Noch Jemand")
-
-    def grow():
-        for n in range(3):
-            services.project_create(
-                created_by=stranger,
-                municipality=stranger.municipality,
-                title=f"{WORD} {n}",
-                kind=ProjectKind.EAKTE,
-                is_published=True,
-            )
-            forum_services.thread_create(
-                author=stranger, category=_category(), title=f"{WORD} {n}", body="Text"
-            )
-
     assert_constant_queries(
         member_api, f"/api/search/?q={WORD}", grow, django_assert_num_queries, status=200
     )
@@ -319,23 +346,216 @@ def test_the_api_ranks_title_matches_above_text_matches(member_api, member, make
 
 
 def test_the_page_costs_the_same_queries_for_more_data(
-    member_client, world, make_member, django_assert_num_queries
+    member_client, world, grow, django_assert_num_queries
 ):
-    stranger = make_member(display_name="Noch Jemand")
-
-    def grow():
-        for n in range(3):
-            services.project_create(
-                created_by=stranger,
-                municipality=stranger.municipality,
-                title=f"{WORD} {n}",
-                kind=ProjectKind.EAKTE,
-                is_published=True,
-            )
-            forum_services.thread_create(
-                author=stranger, category=_category(), title=f"{WORD} {n}", body="Text"
-            )
-
     assert_constant_queries(
         member_client, f"/suche/?q={WORD}", grow, django_assert_num_queries, status=200
     )
+
+
+# --- every hit, a page at a time ------------------------------------------------------
+KINDS = ["member", "project", "thread", "event", "message"]
+
+
+@pytest.fixture
+def many(world, make_member):
+    """Seven more things of every kind with the word, besides the world's."""
+    author = make_member(display_name="Viel Schreiber", role=Role.COORDINATOR)
+    _add_hits(author, 7)
+
+
+def _all_pages(api, params) -> tuple[list[dict], int]:
+    """Every hit, following ``next`` from the first page; and the first page's count."""
+    response = api.get("/api/search/", params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    count, hits = body["count"], list(body["results"])
+    while body["next"]:
+        response = api.get(body["next"])
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["count"] == count
+        hits += body["results"]
+    return hits, count
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(
+    member_api, many, kind, monkeypatch
+):
+    # Few ranked chat candidates: the pages cross into the older messages, newest first.
+    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+    whole = member_api.get("/api/search/", {"q": WORD, "type": kind, "page_size": 100}).json()
+    assert whole["count"] == len(whole["results"]) >= 8
+    hits, count = _all_pages(member_api, {"q": WORD, "type": kind, "page_size": 3})
+    ids = [hit["id"] for hit in hits]
+    assert count == whole["count"] and len(ids) == len(set(ids)) == count
+    assert ids == [hit["id"] for hit in whole["results"]]
+    assert {hit["type"] for hit in hits} == {kind}
+    scores = [hit["score"] for hit in whole["results"]]
+    assert scores[0] == 1.0 and scores == sorted(scores, reverse=True)
+
+
+def test_paging_the_merged_list_reaches_every_hit_once_best_first(member_api, many, monkeypatch):
+    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+    counts = {
+        kind: member_api.get("/api/search/", {"q": WORD, "type": kind}).json()["count"]
+        for kind in KINDS
+    }
+    hits, count = _all_pages(member_api, {"q": WORD, "page_size": 4})
+    found = [(hit["type"], hit["id"]) for hit in hits]
+    assert count == sum(counts.values()) == len(found) == len(set(found))
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    firsts = {}
+    for hit in hits:
+        firsts.setdefault(hit["type"], hit["score"])
+    assert firsts == dict.fromkeys(KINDS, 1.0)  # each kind's best is 1
+    two = member_api.get("/api/search/", {"q": WORD, "type": "event,project", "page_size": 5})
+    assert two.json()["count"] == counts["event"] + counts["project"]
+
+
+@pytest.mark.parametrize("kind", [*KINDS, None])
+def test_no_page_shows_what_the_member_may_not_open(member_api, world, kind):
+    """A page at a time, down to the last one: no draft or internal thing of another
+    city, no private room, no room the member left, no deactivated member."""
+    _seen, hidden = world
+    params = {"q": WORD, "page_size": 1} | ({"type": kind} if kind else {})
+    hits, _count = _all_pages(member_api, params)
+    found = {(hit["type"], hit["id"]) for hit in hits}
+    forbidden = {("message", pk) for pk in hidden["message"]} | {
+        (k, pk) for k, pk in hidden.items() if k != "message"
+    }
+    assert found and not found & forbidden
+
+
+def test_a_deactivated_member_gets_no_page(api_client, client, world, member):
+    token = services.member_token(member=member)
+    client.force_login(member)
+    services.member_deactivate(member=member)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api_client.get("/api/search/", {"q": WORD, "type": "member", "page": 2})
+    assert response.status_code == 401
+    page = client.get("/suche/", {"q": WORD, "type": "member", "page": 2})
+    assert page.status_code == 302 and "Carla" not in page.content.decode()
+
+
+def test_the_page_of_another_city_hides_its_internal_event(
+    api_client, world, make_member, make_municipality
+):
+    """The Gießen event for Gießen only: a member of a third city never sees it paging."""
+    _seen, hidden = world
+    other = make_member(municipality=make_municipality(name="Marburg"))
+    api_client.force_authenticate(other)
+    hits, _count = _all_pages(api_client, {"q": WORD, "type": "event", "page_size": 1})
+    assert hits and ("event", hidden["event"]) not in {(h["type"], h["id"]) for h in hits}
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"page": "abc"}, 404),
+        ({"page": "0"}, 404),
+        ({"page": "-1"}, 404),
+        ({"page": "999"}, 404),
+        ({"page": "999", "type": "member"}, 404),
+        ({"page": "2", "page_size": "100", "type": "thread"}, 404),
+        ({"type": "member,nonsense"}, 400),
+        ({"type": "members"}, 400),
+    ],
+)
+def test_bad_pages_and_types_get_4xx_with_a_reason(member_api, world, params, status):
+    response = member_api.get("/api/search/", {"q": WORD, **params})
+    assert response.status_code == status
+    assert response.json()
+
+
+def test_a_page_size_above_100_answers_without_error(member_api, many):
+    body = member_api.get("/api/search/", {"q": WORD, "page_size": 1000}).json()
+    assert 25 < body["count"] <= 100  # more than the default page size of 25
+    assert len(body["results"]) == body["count"] and body["next"] is None
+
+
+def test_a_page_size_of_nonsense_gets_the_default(member_api, world):
+    response = member_api.get("/api/search/", {"q": WORD, "page_size": "abc"})
+    assert response.status_code == 200
+
+
+def test_an_empty_search_answers_an_empty_first_page(member_api, world):
+    body = member_api.get("/api/search/", {"q": "Nirgendwowort", "page": 1}).json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+@pytest.mark.parametrize("kind", [*KINDS, None])
+def test_a_deeper_page_costs_the_same_queries_for_more_data(
+    member_api, many, grow, kind, django_assert_num_queries
+):
+    url = f"/api/search/?q={WORD}&page=2&page_size=3" + (f"&type={kind}" if kind else "")
+    assert_constant_queries(member_api, url, grow, django_assert_num_queries, status=200)
+
+
+# --- the results page: each kind's best, then all of one kind -------------------------------
+def test_the_page_links_to_all_hits_of_a_kind_with_their_count(member_client, many):
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    assert page.count('class="search-hit') == 5 * 5  # each kind's best five
+    assert "Alle 8 Forenthemen anzeigen" in page and "Alle 8 Termine anzeigen" in page
+    assert f'href="/suche/?q={WORD}&amp;type=thread"' in page
+    assert 'aria-label="Arten von Treffern"' in page
+    assert f'<a href="/suche/?q={WORD}" aria-current="page">Alle' in page
+
+
+def test_one_kind_is_paged_through_keeping_query_and_kind(member_client, many):
+    first = member_client.get("/suche/", {"q": WORD, "type": "event"}).content.decode()
+    assert ">Termine</h2>" in first and "1–8 von 8 Treffern" in first
+    assert f'href="/suche/?q={WORD}&amp;type=event" aria-current="page"' in first
+    assert 'name="type" value="event"' in first  # a new search stays in the kind
+    assert "Alle 8" not in first
+
+    projects = member_client.get("/suche/", {"q": WORD, "type": "project"}).content.decode()
+    assert "1–8 von 8 Treffern" in projects
+
+
+def test_one_kind_pages_with_page_links(member_client, many, monkeypatch):
+    monkeypatch.setattr("directory.views.SEARCH_PAGE_SIZE", 3)
+    first = member_client.get("/suche/", {"q": WORD, "type": "thread"}).content.decode()
+    assert "1–3 von 8 Treffern" in first and 'rel="next"' in first
+    assert f"q={WORD}&amp;type=thread&amp;page=2" in first
+    last = member_client.get("/suche/", {"q": WORD, "type": "thread", "page": 3})
+    page = last.content.decode()
+    assert "7–8 von 8 Treffern" in page and 'rel="prev"' in page and 'rel="next"' not in page
+    assert "Seite 3" in page  # in the title too
+    # Nonsense pages show a page rather than an error: the first, or the last.
+    assert (
+        "1–3 von 8"
+        in member_client.get("/suche/?q=" + WORD + "&type=thread&page=abc").content.decode()
+    )
+    assert (
+        "7–8 von 8"
+        in member_client.get("/suche/?q=" + WORD + "&type=thread&page=999").content.decode()
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_kind_pages_hide_what_the_member_may_not_open(member_client, world, kind):
+    page = member_client.get("/suche/", {"q": WORD, "type": kind}).content.decode()
+    assert 'class="search-hit' in page
+    for hidden in ("Gustav Gegangen", "im Entwurf", "intern", "geheim", "nach dem Gehen"):
+        assert hidden not in page, hidden
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_kind_page_costs_the_same_queries_for_more_data(
+    member_client, many, grow, kind, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr("directory.views.SEARCH_PAGE_SIZE", 3)
+    url = f"/suche/?q={WORD}&type={kind}&page=2"
+    assert_constant_queries(member_client, url, grow, django_assert_num_queries, status=200)
+
+
+def test_the_page_speaks_english_too(member_client, many):
+    page = member_client.get("/suche/", {"q": WORD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Show all 8 forum threads" in page and 'aria-label="Kinds of results"' in page
+    kind = member_client.get(
+        "/suche/", {"q": WORD, "type": "event"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "1–8 of 8 results" in kind
