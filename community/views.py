@@ -700,16 +700,17 @@ def totp_setup(request):
             _apply_errors(form, exc, {"__all__": "otp"})
         else:
             messages.success(request, _("Die Authenticator-App ist eingerichtet."))
-            _older_access_message(request, added)
+            if notice := _older_access_notice(added):
+                messages.info(request, notice)
             return render(request, "community/recovery_codes.html", {"codes": added.recovery_codes})
     return _totp_setup_page(request, form, services.totp_secret(pending), status=400)
 
 
-def _older_access_message(request, added) -> None:
-    """Say what the first factor ended: keys and sessions that had only the password."""
+def _older_access_notice(added) -> str:
+    """What the first factor ended: keys and sessions that had only the password."""
+    parts = []
     if added.revoked_tokens:
-        messages.info(
-            request,
+        parts.append(
             ngettext(
                 "%(count)d älterer Zugangsschlüssel wurde gesperrt: Er war ohne zweiten "
                 "Faktor ausgestellt.",
@@ -717,18 +718,18 @@ def _older_access_message(request, added) -> None:
                 "Faktor ausgestellt.",
                 added.revoked_tokens,
             )
-            % {"count": added.revoked_tokens},
+            % {"count": added.revoked_tokens}
         )
     if added.ended_sessions:
-        messages.info(
-            request,
+        parts.append(
             ngettext(
                 "%(count)d andere Sitzung wurde beendet.",
                 "%(count)d andere Sitzungen wurden beendet.",
                 added.ended_sessions,
             )
-            % {"count": added.ended_sessions},
+            % {"count": added.ended_sessions}
         )
+    return " ".join(parts)
 
 
 def _confirmed_change(request):
@@ -802,9 +803,14 @@ def passkey_register(request):
         )
     except ValidationError as exc:
         return _json_error(exc.messages[0], code=exc.code or "invalid")
-    body = {"redirect": reverse("second_factor_manage"), "revoked_tokens": added.revoked_tokens}
+    body = {
+        "redirect": reverse("second_factor_manage"),
+        "revoked_tokens": added.revoked_tokens,
+        "ended_sessions": added.ended_sessions,
+        "notice": _older_access_notice(added),
+    }
     if added.recovery_codes:  # the first factor: a set of recovery codes comes with it
         body["recovery_codes"] = added.recovery_codes
-    messages.success(request, _("Der Passkey ist gespeichert."))
-    _older_access_message(request, added)
+    else:
+        messages.success(request, _("Der Passkey ist gespeichert."))
     return JsonResponse(body, status=201)
