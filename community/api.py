@@ -565,7 +565,12 @@ class MemberTotpView(APIView):
 
     @extend_schema(
         request=FactorRemoveSerializer,
-        responses={204: None, 400: FACTOR_REMOVE_REFUSAL, 429: THROTTLED},
+        responses={
+            204: None,
+            400: FACTOR_REMOVE_REFUSAL,
+            404: refusal("Keine Authenticator-App eingerichtet."),
+            429: THROTTLED,
+        },
         description=(
             'Removes the authenticator app; confirm with `{"password"}` or `{"otp"}` (a '
             "current code), as on the profile page. A token issued without a second factor "
