@@ -26,6 +26,17 @@ def can_invite(user: User, municipality: Municipality | None) -> bool:
     return user.is_network_admin or user.is_coordinator_of(municipality)
 
 
+def access_municipality_oidc(user: User, slug: str) -> Municipality:
+    """The municipality whose identity provider the user may propose: their own as its
+    coordinator (administrators: any). Anyone else's is missing (404)."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    municipality = Municipality.objects.filter(slug=slug).first()
+    if municipality is None or not (user.is_network_admin or user.is_coordinator_of(municipality)):
+        raise Http404
+    return municipality
+
+
 def can_manage_municipalities(user: User) -> bool:
     return user.is_authenticated and user.is_network_admin
 

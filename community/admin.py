@@ -2,13 +2,15 @@
 
 from authlib.common.security import is_secure_transport
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Count
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from community import oidc, services
 from community.models import (
@@ -312,19 +314,70 @@ class OidcProviderForm(forms.ModelForm):
         return secret
 
 
+class ApprovalFilter(admin.SimpleListFilter):
+    title = _("Freigabe")
+    parameter_name = "freigabe"
+
+    def lookups(self, request, model_admin):
+        return [("offen", _("wartet auf Freigabe")), ("erteilt", _("freigegeben"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "offen":
+            return queryset.filter(approved_at__isnull=True)
+        if self.value() == "erteilt":
+            return queryset.filter(approved_at__isnull=False)
+        return queryset
+
+
 @admin.register(OidcProvider)
 class OidcProviderAdmin(admin.ModelAdmin):
     form = OidcProviderForm
-    list_display = ["municipality", "issuer", "client_id", "required", "approved_at", "proposed_by"]
-    list_filter = ["required", ("approved_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["municipality", "proposed_by"]
+    list_display = [
+        "municipality",
+        "state",
+        "issuer",
+        "client_id",
+        "required",
+        "proposed_by",
+        "approved_by",
+        "approved_at",
+    ]
+    list_filter = [ApprovalFilter, "required"]
+    list_select_related = ["municipality", "proposed_by", "approved_by"]
     search_fields = ["municipality__name", "issuer", "client_id"]
-    readonly_fields = ["redirect_uri", "approved_at", "approved_by", "proposed_by"]
+    readonly_fields = ["state", "redirect_uri", "approved_at", "approved_by", "proposed_by"]
     actions = ["approve"]
+    # Pending proposals first: they are what an administrator comes here for.
+    ordering = [models.F("approved_at").asc(nulls_first=True), "municipality__name"]
+
+    @admin.display(description=_("Stand"), ordering="approved_at")
+    def state(self, obj):
+        if obj.approved_at is None:
+            return format_html("<strong>{}</strong>", _("Wartet auf Freigabe"))
+        return _("freigegeben")
 
     @admin.display(description=_("Redirect-URI beim Anbieter"))
     def redirect_uri(self, obj):
         return oidc.redirect_uri()
+
+    def changelist_view(self, request, extra_context=None):
+        pending = OidcProvider.objects.filter(approved_at__isnull=True).count()
+        if pending:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d Vorschlag der Koordination wartet auf Freigabe (Aktion "
+                    "„Ausgewählte Anbieter freigeben“). Prüfen Sie Issuer und Client-ID "
+                    "mit der Kommune, bevor Sie freigeben.",
+                    "%(count)d Vorschläge der Koordination warten auf Freigabe (Aktion "
+                    "„Ausgewählte Anbieter freigeben“). Prüfen Sie Issuer und Client-ID "
+                    "mit der Kommune, bevor Sie freigeben.",
+                    pending,
+                )
+                % {"count": pending},
+                level=messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         # Through the service: the secret is sealed, the change approved by this administrator.
@@ -341,8 +394,16 @@ class OidcProviderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Ausgewählte Anbieter freigeben"))
     def approve(self, request, queryset):
-        for provider in queryset:
+        approved = 0
+        for provider in queryset.filter(approved_at__isnull=True):
             services.oidc_provider_approve(provider=provider, by=request.user)
+            self.log_change(request, provider, _("Freigegeben."))
+            approved += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d Anbieter freigegeben.", "%(count)d Anbieter freigegeben.", approved)
+            % {"count": approved},
+        )
 
 
 @admin.register(OidcIdentity)

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import access, selectors, services
-from community.backends import second_factor_check, sign_in
+from community.backends import password_check, second_factor_check, sign_in
 from community.models import (
     LEVEL_CODES,
     ApiToken,
@@ -206,6 +206,33 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TotpConfirmSerializer(serializers.Serializer):
     otp = OtpField()
+
+
+class FactorRemoveSerializer(serializers.Serializer):
+    """Removing a factor is confirmed as on the page: the password or a current code."""
+
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, required=False, allow_blank=True
+    )
+    otp = OtpField(required=False)
+
+
+class FactorSerializer(serializers.Serializer):
+    """One second factor: never its secret or public key."""
+
+    kind = serializers.ChoiceField(choices=["totp", "passkey"])
+    id = serializers.IntegerField(allow_null=True, help_text="Nur bei Passkeys: ihre ID.")
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class FactorListSerializer(serializers.Serializer):
+    factors = FactorSerializer(many=True)
+    recovery_codes_left = serializers.IntegerField()
+    required = serializers.BooleanField(
+        help_text="Die Rolle verlangt einen zweiten Faktor: der letzte lässt sich nicht entfernen."
+    )
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -428,6 +455,80 @@ class AuthTokenView(APIView):
         return response
 
 
+FACTOR_REMOVE_REFUSAL = OpenApiResponse(
+    inline_serializer(
+        "FactorRemoveRefusal",
+        {
+            "code": serializers.ChoiceField(
+                choices=[
+                    "confirmation_required",
+                    "password_incorrect",
+                    "otp_required",
+                    "otp_invalid",
+                    "last_factor_required",
+                ]
+            ),
+            "detail": serializers.CharField(),
+        },
+    ),
+    description=(
+        "Bestätigung fehlt oder stimmt nicht, oder es ist der letzte Faktor einer Rolle, "
+        "die einen verlangt."
+    ),
+)
+
+
+def _factor_refused(code: str, detail: str) -> Response:
+    return Response({"code": code, "detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _factor_change_refusal(request) -> Response | None:
+    """None if the request confirms the change with the password or a current code,
+    as the profile page asks; else the 400 (or 429) that says why not.
+
+    A token issued on the password alone confirms only with a code: it proves no
+    more than the password, and the factor is there against whoever has that."""
+    payload = FactorRemoveSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    password = payload.validated_data.get("password")
+    otp = payload.validated_data.get("otp")
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    try:
+        if otp:
+            second_factor_check(request=request, member=request.user, otp=otp)
+        elif password and token is not None and not token.second_factor:
+            return _factor_refused(
+                "otp_required",
+                _(
+                    "Dieser Zugangsschlüssel wurde ohne zweiten Faktor ausgestellt: "
+                    "Bitte bestätigen Sie mit einem aktuellen Code (otp)."
+                ),
+            )
+        elif password:
+            password_check(request=request, member=request.user, password=password)
+        else:
+            return _factor_refused(
+                "confirmation_required",
+                _("Bitte bestätigen Sie mit Ihrem Passwort oder einem aktuellen Code."),
+            )
+    except ValidationError as exc:
+        if exc.code == "throttled":
+            raise exceptions.Throttled(detail=exc.messages[0]) from exc
+        return _factor_refused(exc.code or "invalid", exc.messages[0])
+    return None
+
+
+def _factor_remove(request, remove) -> Response:
+    refusal_response = _factor_change_refusal(request)
+    if refusal_response is not None:
+        return refusal_response
+    try:
+        remove()
+    except ValidationError as exc:
+        return _factor_refused(exc.code or "invalid", exc.messages[0])
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MemberTotpView(APIView):
     """Start setting up an authenticator app: a new, unconfirmed secret."""
 
@@ -462,6 +563,56 @@ class MemberTotpView(APIView):
         uri = services.totp_provisioning_uri(member=request.user, secret=secret)
         return Response({"secret": secret, "otpauth_url": uri})
 
+    @extend_schema(
+        request=FactorRemoveSerializer,
+        responses={
+            204: None,
+            400: FACTOR_REMOVE_REFUSAL,
+            404: refusal("Keine Authenticator-App eingerichtet."),
+            429: THROTTLED,
+        },
+        description=(
+            'Removes the authenticator app; confirm with `{"password"}` or `{"otp"}` (a '
+            "current code), as on the profile page. A token issued without a second factor "
+            "confirms only with `otp`. 404 if no authenticator app is set up."
+        ),
+    )
+    def delete(self, request):
+        if selectors.member_second_factors(member=request.user)["totp"] is None:
+            raise exceptions.NotFound()
+        return _factor_remove(request, lambda: services.totp_remove(member=request.user))
+
+
+class MemberFactorListView(APIView):
+    """The member's own second factors (kind, name, dates; never a secret)."""
+
+    @extend_schema(responses=FactorListSerializer)
+    def get(self, request):
+        member = request.user
+        return Response(
+            FactorListSerializer(
+                {
+                    "factors": selectors.member_factor_list(member=member),
+                    "recovery_codes_left": selectors.member_second_factors(member=member)[
+                        "recovery_left"
+                    ],
+                    "required": services.second_factor_required(member),
+                }
+            ).data
+        )
+
+
+class MemberPasskeyDetailView(APIView):
+    """Remove one of the member's own passkeys; anyone else's is missing (404)."""
+
+    @extend_schema(
+        request=FactorRemoveSerializer,
+        responses={204: None, 400: FACTOR_REMOVE_REFUSAL, 429: THROTTLED},
+    )
+    def delete(self, request, pk):
+        passkey = access.access_passkey(request.user, pk)
+        return _factor_remove(request, lambda: services.passkey_remove(passkey=passkey))
+
 
 class MemberTotpConfirmView(APIView):
     """Confirm the authenticator with a current code; the recovery codes are shown once."""
@@ -471,7 +622,16 @@ class MemberTotpConfirmView(APIView):
         responses={
             200: inline_serializer(
                 "TotpConfirmed",
-                {"recovery_codes": serializers.ListField(child=serializers.CharField())},
+                {
+                    "recovery_codes": serializers.ListField(child=serializers.CharField()),
+                    "revoked_tokens": serializers.IntegerField(
+                        help_text="So viele ältere Zugangsschlüssel (ohne zweiten Faktor "
+                        "ausgestellt) hat der erste Faktor gesperrt; der dieser Anfrage bleibt."
+                    ),
+                    "ended_sessions": serializers.IntegerField(
+                        help_text="So viele Browser-Sitzungen hat der erste Faktor beendet."
+                    ),
+                },
             )
         },
     )
@@ -479,10 +639,21 @@ class MemberTotpConfirmView(APIView):
         payload = TotpConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            codes = services.totp_confirm(member=request.user, otp=payload.validated_data["otp"])
+            added = services.totp_confirm(
+                member=request.user,
+                otp=payload.validated_data["otp"],
+                except_session_key=request.session.session_key,
+                except_token=request.auth if isinstance(request.auth, ApiToken) else None,
+            )
         except ValidationError as exc:
             raise exceptions.ValidationError({"otp": exc.messages}, code=exc.code) from exc
-        return Response({"recovery_codes": codes})
+        return Response(
+            {
+                "recovery_codes": added.recovery_codes,
+                "revoked_tokens": added.revoked_tokens,
+                "ended_sessions": added.ended_sessions,
+            }
+        )
 
 
 class MemberTokenListView(generics.ListAPIView):

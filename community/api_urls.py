@@ -21,6 +21,12 @@ urlpatterns = [
         api.MemberTotpConfirmView.as_view(),
         name="api_member_totp_confirm",
     ),
+    path("members/me/factors/", api.MemberFactorListView.as_view(), name="api_member_factors"),
+    path(
+        "members/me/passkeys/<int:pk>/",
+        api.MemberPasskeyDetailView.as_view(),
+        name="api_member_passkey",
+    ),
     path(
         "members/me/tokens/<int:pk>/",
         api.MemberTokenDetailView.as_view(),

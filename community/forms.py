@@ -24,6 +24,7 @@ from community.models import (
     Role,
     User,
 )
+from community.oidc import OidcError, discovery_probe
 from core.addresses import canonical_email
 from core.concurrency import version_field
 from core.forms import ATTACHMENTS_SENT, AttachmentIdsField
@@ -441,3 +442,89 @@ class FactorChangeForm(forms.Form):
                 code="required",
             )
         return self.cleaned_data
+
+
+class OidcProposalForm(forms.Form):
+    """A coordinator's proposal for the municipality's identity provider.
+
+    The client secret is write-only (never rendered back); the issuer must be https
+    and answer with its discovery document before the proposal is stored.
+    """
+
+    issuer = forms.URLField(
+        label=_("Aussteller (Issuer)"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "Die Issuer-URL des Anbieters, ohne /.well-known/openid-configuration, z. B. "
+            "https://id.wetzlar.de/realms/opendesk."
+        ),
+    )
+    client_id = forms.CharField(label=_("Client-ID"), max_length=255)
+    client_secret = forms.CharField(
+        label=_("Client-Geheimnis"),
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    email_claim = forms.CharField(
+        label=_("Claim mit der E-Mail-Adresse"),
+        max_length=100,
+        initial="email",
+        help_text=_("Meist „email“; bei Microsoft Entra ID oder ADFS oft „upn“."),
+    )
+    required = forms.BooleanField(
+        label=_("Für alle Mitglieder der Kommune verpflichtend"),
+        required=False,
+        help_text=_(
+            "Dann melden sich alle Mitglieder der Kommune über den Anbieter an; die "
+            "Anmeldung mit Passwort ist für sie gesperrt."
+        ),
+    )
+
+    def __init__(self, *args, has_secret: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_secret = has_secret
+        self.fields["client_secret"].help_text = (
+            _(
+                "Wird verschlüsselt gespeichert und nie wieder angezeigt; leer lassen, um es "
+                "zu behalten."
+            )
+            if has_secret
+            else _("Wird verschlüsselt gespeichert und nie wieder angezeigt.")
+        )
+
+    def clean_issuer(self):
+        issuer = self.cleaned_data["issuer"].strip().rstrip("/")
+        if not issuer.lower().startswith("https://"):
+            raise ValidationError(
+                _("Der Anbieter muss über https erreichbar sein."), code="insecure"
+            )
+        try:
+            discovery_probe(issuer)
+        except OidcError as exc:
+            if exc.code == "provider_misconfigured":
+                raise ValidationError(
+                    _(
+                        "Unter dieser Adresse antwortet ein Anbieter, aber seine Konfiguration "
+                        "nennt einen anderen Issuer oder ist unvollständig. Bitte prüfen Sie "
+                        "die Adresse genau (Groß- und Kleinschreibung, Schrägstrich am Ende)."
+                    ),
+                    code="provider_misconfigured",
+                ) from exc
+            raise ValidationError(
+                _(
+                    "Unter dieser Adresse ist keine OpenID-Connect-Konfiguration abrufbar "
+                    "(%(url)s). Bitte prüfen Sie die Adresse."
+                ),
+                code="provider_unavailable",
+                params={"url": issuer + "/.well-known/openid-configuration"},
+            ) from exc
+        return issuer
+
+    def clean_client_secret(self):
+        secret = self.cleaned_data.get("client_secret")
+        if not secret and not self.has_secret:
+            raise ValidationError(_("Bitte geben Sie das Client-Geheimnis an."), code="required")
+        return secret

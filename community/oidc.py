@@ -78,6 +78,18 @@ def discovery(provider: OidcProvider) -> dict:
     return data
 
 
+def discovery_probe(issuer: str) -> None:
+    """Fetch an issuer's discovery document afresh (nothing cached) and check it, before
+    a coordinator's proposal is stored; raises OidcError ``provider_unavailable`` or
+    ``provider_misconfigured``. The answer itself is never shown to the proposer."""
+    data = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    if data.get("issuer") != issuer:
+        raise OidcError("provider_misconfigured")
+    for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        if not isinstance(data.get(field), str):
+            raise OidcError("provider_misconfigured")
+
+
 def _key_set(provider: OidcProvider, *, refresh: bool = False) -> KeySet:
     jwks_uri = discovery(provider)["jwks_uri"]
     key = _cache_key("jwks", jwks_uri)

@@ -1,5 +1,6 @@
 """Reads of the community app, as querysets ready for their pages and endpoints."""
 
+from datetime import UTC, datetime
 from functools import reduce
 from operator import or_
 
@@ -11,6 +12,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils.translation import gettext
 
 from community.authentication import idle_cutoff
 from community.models import (
@@ -20,6 +22,7 @@ from community.models import (
     Invitation,
     MemberExpertise,
     Municipality,
+    OidcProvider,
     Passkey,
     Project,
     ProjectInvitation,
@@ -236,6 +239,45 @@ def member_second_factors(*, member: User) -> dict:
         "passkeys": list(Passkey.objects.filter(user=member).order_by("created_at", "pk")),
         "recovery_left": RecoveryCode.objects.filter(user=member, used_at__isnull=True).count(),
     }
+
+
+TOTP_STEP_SECONDS = 30
+
+
+def municipality_oidc_provider(*, municipality: Municipality) -> OidcProvider | None:
+    """The municipality's provider, approved or proposed, with who proposed and approved."""
+    return (
+        OidcProvider.objects.select_related("proposed_by", "approved_by")
+        .filter(municipality=municipality)
+        .first()
+    )
+
+
+def member_factor_list(*, member: User) -> list[dict]:
+    """The member's second factors as the API and the data export list them: kind, name,
+    when added and last used. Never a secret, a public key or a recovery code's hash."""
+    factors = [
+        {
+            "kind": "totp",
+            "id": None,
+            "name": gettext("Authenticator-App"),
+            "created_at": device["confirmed_at"],
+            # The 30-second step of the last accepted code: when it was used, to the step.
+            "last_used_at": None
+            if device["last_used_step"] is None
+            else datetime.fromtimestamp(device["last_used_step"] * TOTP_STEP_SECONDS, UTC),
+        }
+        for device in TotpDevice.objects.filter(user=member, confirmed_at__isnull=False).values(
+            "confirmed_at", "last_used_step"
+        )
+    ]
+    factors += [
+        {"kind": "passkey", **passkey}
+        for passkey in Passkey.objects.filter(user=member)
+        .order_by("created_at", "pk")
+        .values("id", "name", "created_at", "last_used_at")
+    ]
+    return factors
 
 
 def member_pending_totp(*, member: User) -> TotpDevice | None:

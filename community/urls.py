@@ -100,4 +100,9 @@ urlpatterns = [
         name="project_invitation_decline",
     ),
     path("einladen/", views.invite, name="invite"),
+    path(
+        "kommunen/<slug:slug>/identitaetsanbieter/",
+        views.municipality_oidc,
+        name="municipality_oidc",
+    ),
 ]

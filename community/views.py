@@ -18,6 +18,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -30,6 +31,7 @@ from community.forms import (
     InviteForm,
     LoginForm,
     MemberPasswordResetForm,
+    OidcProposalForm,
     ProfileForm,
     ProjectForm,
     QualificationForm,
@@ -39,6 +41,7 @@ from community.forms import (
     ThrottledPasswordChangeForm,
     TotpConfirmForm,
 )
+from community.oidc import redirect_uri as oidc_redirect_uri
 from core import throttling
 from core.api_errors import (
     api_bad_request,
@@ -425,6 +428,64 @@ def invite(request):
     return render(request, "community/invite.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def municipality_oidc(request, slug):
+    """A coordinator proposes (or changes) the municipality's identity provider; it stays
+    inactive until an administrator approves it in the admin (issue 21)."""
+    municipality = access.access_municipality_oidc(request.user, slug)
+    provider = selectors.municipality_oidc_provider(municipality=municipality)
+    initial = (
+        {
+            "issuer": provider.issuer,
+            "client_id": provider.client_id,
+            "email_claim": provider.email_claim,
+            "required": provider.required,
+        }
+        if provider
+        else {"email_claim": "email"}
+    )
+    form = OidcProposalForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        has_secret=bool(provider and provider.client_secret_sealed),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.oidc_provider_set(
+                municipality=municipality,
+                issuer=form.cleaned_data["issuer"],
+                client_id=form.cleaned_data["client_id"],
+                client_secret=form.cleaned_data["client_secret"] or None,
+                email_claim=form.cleaned_data["email_claim"],
+                required=form.cleaned_data["required"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Die Verbindung ist gespeichert und freigegeben.")
+                if saved.is_approved
+                else _(
+                    "Der Vorschlag ist gespeichert. Er gilt, sobald die Administration ihn "
+                    "freigegeben hat."
+                ),
+            )
+            return redirect("municipality_oidc", slug=municipality.slug)
+    return render(
+        request,
+        "community/municipality_oidc.html",
+        {
+            "municipality": municipality,
+            "provider": provider,
+            "form": form,
+            "redirect_uri": oidc_redirect_uri(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 # --- errors ---------------------------------------------------------------------
 def bad_request(request, exception=None):
     if request.path.startswith("/api/"):
@@ -630,13 +691,45 @@ def totp_setup(request):
         return redirect("second_factor_manage")
     if form.is_valid():
         try:
-            codes = services.totp_confirm(member=request.user, otp=form.cleaned_data["otp"])
+            added = services.totp_confirm(
+                member=request.user,
+                otp=form.cleaned_data["otp"],
+                except_session_key=request.session.session_key,
+            )
         except ValidationError as exc:
             _apply_errors(form, exc, {"__all__": "otp"})
         else:
             messages.success(request, _("Die Authenticator-App ist eingerichtet."))
-            return render(request, "community/recovery_codes.html", {"codes": codes})
+            if notice := _older_access_notice(added):
+                messages.info(request, notice)
+            return render(request, "community/recovery_codes.html", {"codes": added.recovery_codes})
     return _totp_setup_page(request, form, services.totp_secret(pending), status=400)
+
+
+def _older_access_notice(added) -> str:
+    """What the first factor ended: keys and sessions that had only the password."""
+    parts = []
+    if added.revoked_tokens:
+        parts.append(
+            ngettext(
+                "%(count)d älterer Zugangsschlüssel wurde gesperrt: Er war ohne zweiten "
+                "Faktor ausgestellt.",
+                "%(count)d ältere Zugangsschlüssel wurden gesperrt: Sie waren ohne zweiten "
+                "Faktor ausgestellt.",
+                added.revoked_tokens,
+            )
+            % {"count": added.revoked_tokens}
+        )
+    if added.ended_sessions:
+        parts.append(
+            ngettext(
+                "%(count)d andere Sitzung wurde beendet.",
+                "%(count)d andere Sitzungen wurden beendet.",
+                added.ended_sessions,
+            )
+            % {"count": added.ended_sessions}
+        )
+    return " ".join(parts)
 
 
 def _confirmed_change(request):
@@ -650,8 +743,12 @@ def _confirmed_change(request):
 @require_http_methods(["POST"])
 def totp_remove(request):
     if _confirmed_change(request):
-        services.totp_remove(member=request.user)
-        messages.success(request, _("Die Authenticator-App ist entfernt."))
+        try:
+            services.totp_remove(member=request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Die Authenticator-App ist entfernt."))
     return redirect("second_factor_manage")
 
 
@@ -659,8 +756,12 @@ def totp_remove(request):
 def passkey_remove(request, pk):
     passkey = access.access_passkey(request.user, pk)
     if _confirmed_change(request):
-        services.passkey_remove(passkey=passkey)
-        messages.success(request, _("Der Passkey ist entfernt."))
+        try:
+            services.passkey_remove(passkey=passkey)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Der Passkey ist entfernt."))
     return redirect("second_factor_manage")
 
 
@@ -690,20 +791,26 @@ def passkey_register(request):
         return _json_error(_("Die Anfrage ist ungültig."))
     name = data.get("name") if isinstance(data.get("name"), str) else ""
     rp_id, origin = _relying_party(request)
-    had_factor = services.member_has_second_factor(request.user)
     try:
-        services.passkey_register(
+        added = services.passkey_register(
             member=request.user,
             credential=data["credential"],
             challenge=challenge,
             rp_id=rp_id,
             origin=origin,
             name=name,
+            except_session_key=request.session.session_key,
         )
     except ValidationError as exc:
         return _json_error(exc.messages[0], code=exc.code or "invalid")
-    body = {"redirect": reverse("second_factor_manage")}
-    if not had_factor:  # the first factor: a set of recovery codes comes with it
-        body["recovery_codes"] = services.recovery_codes_renew(member=request.user)
-    messages.success(request, _("Der Passkey ist gespeichert."))
+    body = {
+        "redirect": reverse("second_factor_manage"),
+        "revoked_tokens": added.revoked_tokens,
+        "ended_sessions": added.ended_sessions,
+        "notice": _older_access_notice(added),
+    }
+    if added.recovery_codes:  # the first factor: a set of recovery codes comes with it
+        body["recovery_codes"] = added.recovery_codes
+    else:
+        messages.success(request, _("Der Passkey ist gespeichert."))
     return JsonResponse(body, status=201)

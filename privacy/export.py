@@ -21,10 +21,13 @@ from community.models import (
     Invitation,
     MemberExpertise,
     MemberSearchDocument,
+    OidcIdentity,
     ProjectInvitation,
     Qualification,
+    RecoveryCode,
     User,
 )
+from community.selectors import member_factor_list
 from events.models import CalendarFeed, Signup
 from files.selectors import files_of_member
 from forum.models import Flag, Post, Reaction, ReadState, Subscription, Thread
@@ -308,6 +311,30 @@ def write_export_zip(*, member: User, data: dict, out) -> None:
                 shutil.copyfileobj(source, target, COPY_CHUNK)
 
 
+def _sign_in(member: User) -> dict:
+    """How the member signs in: second factors and sign-ins through the municipality's
+    provider. Never a secret, a public key, or a recovery code (nor its hash)."""
+    return {
+        "second_factors": member_factor_list(member=member),
+        "recovery_codes": _rows(
+            RecoveryCode.objects.filter(user=member).order_by("created_at", "pk"),
+            "created_at",
+            "used_at",
+        ),
+        "oidc_identities": list(
+            OidcIdentity.objects.filter(member=member)
+            .order_by("pk")
+            .values(
+                "subject",
+                "created_at",
+                "last_signin_at",
+                issuer=F("provider__issuer"),
+                municipality=F("provider__municipality__name"),
+            )
+        ),
+    }
+
+
 def member_export(*, member: User) -> dict:
     """Everything stored about ``member`` as JSON-ready data (dates still as objects).
 
@@ -328,6 +355,7 @@ def member_export(*, member: User) -> dict:
         # The newest token as before, then all of them (never a key).
         "api_token": {"created": tokens[-1]["created_at"]} if tokens else None,
         "api_tokens": tokens,
+        **_sign_in(member),
         **_community(member),
         "forum": _forum(member),
         "chat": _chat(member),

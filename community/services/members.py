@@ -170,12 +170,20 @@ def member_sessions_end(
     if except_token is not None:
         tokens = tokens.exclude(pk=except_token.pk)
     tokens.delete()
+    member_other_sessions_end(member=member, except_session_key=except_session_key)
+
+
+def member_other_sessions_end(*, member: User, except_session_key: str | None = None) -> int:
+    """Delete the member's browser sessions but ``except_session_key``; returns how many."""
+    ended = 0
     # Sessions are signed blobs; only decoding them tells whose they are.
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.session_key == except_session_key:
             continue
         if str(session.get_decoded().get("_auth_user_id")) == str(member.pk):
             session.delete()
+            ended += 1
+    return ended
 
 
 @transaction.atomic

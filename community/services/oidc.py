@@ -51,10 +51,17 @@ def oidc_provider_set(
         )
     provider = OidcProvider.objects.select_for_update().filter(municipality=municipality).first()
     provider = provider or OidcProvider(municipality=municipality)
+    before = (provider.issuer, provider.client_id, provider.email_claim, provider.required)
     provider.issuer = issuer
     provider.client_id = (client_id or "").strip()
     provider.email_claim = (email_claim or "email").strip()
     provider.required = required
+    changed = bool(client_secret) or before != (
+        provider.issuer,
+        provider.client_id,
+        provider.email_claim,
+        provider.required,
+    )
     if client_secret:
         provider.client_secret_sealed = sealing.seal(client_secret, purpose=SEALING_PURPOSE)
     if not provider.client_secret_sealed:
@@ -63,7 +70,9 @@ def oidc_provider_set(
         )
     if _may_approve(by):
         provider.approved_at, provider.approved_by = timezone.now(), by
-    else:
+    elif changed or provider.pk is None:
+        # Any change a coordinator makes (issuer, client, claim, secret) waits for an
+        # administrator again; until then nobody signs in through the provider.
         provider.approved_at, provider.approved_by, provider.proposed_by = None, None, by
     provider.full_clean(exclude=["municipality"])
     provider.save()
@@ -73,6 +82,7 @@ def oidc_provider_set(
 
 @transaction.atomic
 def oidc_provider_approve(*, provider: OidcProvider, by: User) -> OidcProvider:
+    """An administrator's approval makes a proposal active; who and when is recorded."""
     if not by.is_network_admin:
         raise PermissionDenied
     provider.approved_at, provider.approved_by = timezone.now(), by

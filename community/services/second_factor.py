@@ -8,6 +8,7 @@ skew), and only in a step later than the last one used (no replay).
 """
 
 import secrets
+from dataclasses import dataclass, field
 
 import pyotp
 from django.conf import settings
@@ -31,7 +32,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from community.models import Passkey, RecoveryCode, Role, TotpDevice, User
+from community.models import ApiToken, Passkey, RecoveryCode, Role, TotpDevice, User
+from community.services.members import member_other_sessions_end
 from core import sealing
 
 TOTP_PURPOSE = "community.totp"
@@ -71,6 +73,51 @@ def member_has_second_factor(member: User) -> bool:
 
 def second_factor_missing(member: User) -> bool:
     return second_factor_required(member) and not member_has_second_factor(member)
+
+
+@dataclass(frozen=True)
+class FactorAdded:
+    """What adding a factor did: fresh recovery codes (shown once; none when the member
+    already had a factor and kept theirs) and, for the first factor, the older access
+    that ended (API tokens issued on the password alone, other browser sessions)."""
+
+    recovery_codes: list[str] = field(default_factory=list)
+    revoked_tokens: int = 0
+    ended_sessions: int = 0
+    passkey: Passkey | None = None
+
+
+def _older_access_end(
+    member: User, *, except_session_key: str | None, except_token: ApiToken | None
+) -> tuple[int, int]:
+    """The first factor closes what the password alone opened before it: whoever stole
+    the password could have minted a token or kept a session that would outlive the
+    factor. The session or token that adds the factor stays. Returns (tokens, sessions)."""
+    tokens = ApiToken.objects.filter(user=member, second_factor=False)
+    if except_token is not None:
+        tokens = tokens.exclude(pk=except_token.pk)
+    _total, by_model = tokens.delete()
+    sessions = member_other_sessions_end(member=member, except_session_key=except_session_key)
+    return by_model.get(ApiToken._meta.label, 0), sessions
+
+
+def _refuse_removing_the_last(member: User, *, totp: bool = False, passkey_pk=None) -> None:
+    """A member whose role requires a factor keeps at least one (the admin's reset aside)."""
+    if not second_factor_required(member):
+        return
+    User.objects.select_for_update().filter(pk=member.pk).first()  # one removal at a time
+    remaining_totp = (
+        not totp and TotpDevice.objects.filter(user=member, confirmed_at__isnull=False).exists()
+    )
+    remaining_passkeys = Passkey.objects.filter(user=member).exclude(pk=passkey_pk).exists()
+    if not remaining_totp and not remaining_passkeys:
+        raise ValidationError(
+            _(
+                "Ihre Rolle verlangt einen zweiten Faktor. Richten Sie zuerst einen anderen "
+                "ein (Authenticator-App oder Passkey), bevor Sie diesen entfernen."
+            ),
+            code="last_factor_required",
+        )
 
 
 # --- authenticator app ---------------------------------------------------------------------
@@ -118,9 +165,16 @@ def _matching_step(device: TotpDevice, code: str) -> int | None:
 
 
 @transaction.atomic
-def totp_confirm(*, member: User, otp: str) -> list[str]:
-    """Confirm the authenticator being set up with a current code; returns a fresh set
-    of recovery codes (shown once). A previously confirmed authenticator is replaced."""
+def totp_confirm(
+    *,
+    member: User,
+    otp: str,
+    except_session_key: str | None = None,
+    except_token: ApiToken | None = None,
+) -> FactorAdded:
+    """Confirm the authenticator being set up with a current code, with a fresh set of
+    recovery codes (shown once). A previously confirmed authenticator is replaced; the
+    first factor ends older access but the given session and token (``_older_access_end``)."""
     device = (
         TotpDevice.objects.select_for_update()
         .filter(user=member, confirmed_at__isnull=True)
@@ -134,15 +188,29 @@ def totp_confirm(*, member: User, otp: str) -> list[str]:
     step = _matching_step(device, code) if code else None
     if step is None:
         raise _invalid_code()
+    first = not member_has_second_factor(member)
     TotpDevice.objects.filter(user=member, confirmed_at__isnull=False).delete()
     device.confirmed_at = timezone.now()
     device.last_used_step = step
     device.save(update_fields=["confirmed_at", "last_used_step"])
-    return recovery_codes_renew(member=member)
+    revoked, ended = (
+        _older_access_end(member, except_session_key=except_session_key, except_token=except_token)
+        if first
+        else (0, 0)
+    )
+    return FactorAdded(
+        recovery_codes=recovery_codes_renew(member=member),
+        revoked_tokens=revoked,
+        ended_sessions=ended,
+    )
 
 
 @transaction.atomic
 def totp_remove(*, member: User) -> None:
+    """Remove the authenticator app; refused (``last_factor_required``) if it is the last
+    factor of a member whose role requires one."""
+    if TotpDevice.objects.filter(user=member, confirmed_at__isnull=False).exists():
+        _refuse_removing_the_last(member, totp=True)
     TotpDevice.objects.filter(user=member).delete()
     _forget_recovery_codes_without_factor(member)
 
@@ -273,9 +341,18 @@ def _passkey_refused(exc: Exception | None = None) -> ValidationError:
 
 @transaction.atomic
 def passkey_register(
-    *, member: User, credential, challenge: bytes, rp_id: str, origin: str, name: str = ""
-) -> Passkey:
-    """Store a new passkey after py_webauthn verified the authenticator's answer."""
+    *,
+    member: User,
+    credential,
+    challenge: bytes,
+    rp_id: str,
+    origin: str,
+    name: str = "",
+    except_session_key: str | None = None,
+    except_token: ApiToken | None = None,
+) -> FactorAdded:
+    """Store a new passkey after py_webauthn verified the authenticator's answer. The
+    first factor comes with recovery codes and ends older access (``_older_access_end``)."""
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -288,12 +365,24 @@ def passkey_register(
     credential_id = bytes_to_base64url(verified.credential_id)
     if Passkey.objects.filter(credential_id=credential_id).exists():
         raise _passkey_refused()
-    return Passkey.objects.create(
+    first = not member_has_second_factor(member)
+    passkey = Passkey.objects.create(
         user=member,
         credential_id=credential_id,
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
         name=(name or "").strip()[:PASSKEY_NAME_LENGTH] or _("Passkey"),
+    )
+    if not first:
+        return FactorAdded(passkey=passkey)
+    revoked, ended = _older_access_end(
+        member, except_session_key=except_session_key, except_token=except_token
+    )
+    return FactorAdded(
+        passkey=passkey,
+        recovery_codes=recovery_codes_renew(member=member),
+        revoked_tokens=revoked,
+        ended_sessions=ended,
     )
 
 
@@ -336,7 +425,9 @@ def passkey_use(*, member: User, credential, challenge: bytes, rp_id: str, origi
 
 @transaction.atomic
 def passkey_remove(*, passkey: Passkey) -> None:
+    """Remove a passkey; refused (``last_factor_required``) as ``totp_remove`` is."""
     member = passkey.user
+    _refuse_removing_the_last(member, passkey_pk=passkey.pk)
     passkey.delete()
     _forget_recovery_codes_without_factor(member)
 

@@ -82,7 +82,8 @@ async function register(panel) {
         list.append(item);
       }
       codes.hidden = false;
-      say(panel, text(panel, "Saved"));
+      // The first factor also ended older keys and sessions: the server says how many.
+      say(panel, [text(panel, "Saved"), answer.data.notice].filter(Boolean).join(" "));
       return;
     }
     window.location.assign(answer.data.redirect);

@@ -352,8 +352,14 @@ def test_a_key_issued_on_the_password_alone_cannot_replace_the_authenticator(
     api_client, member, clock
 ):
     old_key = token_request(api_client, member).json()["token"]  # before the factor
-    secret, _codes = with_authenticator(member, clock)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {old_key}")
+    # The factor set up with this very key: the key stays (it is the current one).
+    secret = api_client.post("/api/members/me/totp/").json()["secret"]
+    confirmed = api_client.post(
+        "/api/members/me/totp/confirm/", {"otp": oathtool(secret, clock.now)}, format="json"
+    )
+    assert confirmed.status_code == 200
+    clock.advance()
     assert api_client.post("/api/members/me/totp/").status_code == 400
     assert not TotpDevice.objects.filter(user=member, confirmed_at__isnull=True).exists()
     api_client.credentials()

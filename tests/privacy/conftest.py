@@ -13,6 +13,7 @@ from community.models import Role
 from events import services as event_services
 from forum import services as forum_services
 from notifications import services as notification_services
+from tests.community.second_factor_helpers import clock  # noqa: F401 - the fixture
 from tests.forum.conftest import _category
 
 

@@ -136,6 +136,10 @@ ROWS: dict[str, Row] = {
     ),
     "tool_detail": Row(lambda w: f"/werkzeuge/{w.tool.key}/"),
     "invite": Row(lambda w: "/einladen/"),
+    "municipality_oidc": Row(
+        lambda w: f"/kommunen/{w.wetzlar.slug}/identitaetsanbieter/",
+        note="Wetzlar's coordinator proposes, an administrator approves; empty form: 400",
+    ),
     "notifications": Row(lambda w: "/benachrichtigungen/"),
     "notification_open": Row(lambda w: f"/benachrichtigungen/{w.notification.pk}/oeffnen/"),
     "notifications_read": Row(lambda w: "/benachrichtigungen/gelesen/"),
@@ -215,7 +219,15 @@ ROWS: dict[str, Row] = {
     "api_member_token": Row(
         lambda w: f"/api/members/me/tokens/{w.api_token.pk}/", note="own tokens only"
     ),
-    "api_member_totp": Row(lambda w: "/api/members/me/totp/", note="a new, unconfirmed secret"),
+    "api_member_totp": Row(
+        lambda w: "/api/members/me/totp/",
+        note="a new, unconfirmed secret; DELETE: nobody here has an authenticator app (404)",
+    ),
+    "api_member_factors": Row(lambda w: "/api/members/me/factors/", note="own factors only"),
+    "api_member_passkey": Row(
+        lambda w: f"/api/members/me/passkeys/{w.passkey.pk}/",
+        note="own passkeys only; no password or code sent: 400",
+    ),
     "api_member_totp_confirm": Row(
         lambda w: "/api/members/me/totp/confirm/", note="no code sent: 400"
     ),
@@ -443,6 +455,7 @@ EXPECT: dict[str, dict[str, str]] = {
     "project_invitation_decline": {"POST": "LOHHHHHH"},
     "tool_detail": {"GET": "LOOOOOOO"},
     "invite": {"GET": "LFFOFOFO", "POST": "LFFOFOFO"},
+    "municipality_oidc": {"GET": "LHHHHOHO", "POST": "LHHHHBHB"},
     "notifications": {"GET": "LOOOOOOO"},
     "notification_open": {"POST": "LOOOOOOO"},
     "notifications_read": {"POST": "LOOOOOOO"},
@@ -525,7 +538,9 @@ EXPECT: dict[str, dict[str, str]] = {
     "api_notifications_read": {"POST": "LOOOOOOO"},
     "api_member_tokens": {"GET": "LOOOOOOO"},
     "api_member_token": {"DELETE": "LHHHOHHH"},
-    "api_member_totp": {"POST": "LOOOOOOO"},
+    "api_member_totp": {"POST": "LOOOOOOO", "DELETE": "LHHHHHHH"},
+    "api_member_factors": {"GET": "LOOOOOOO"},
+    "api_member_passkey": {"DELETE": "LHHHBHHH"},
     "api_member_totp_confirm": {"POST": "LBBBBBBB"},
     # Public (the provider sends the browser back before anyone is signed in): without a
     # sign-in begun in this browser, 400 with a reason; other methods 405 for all.

@@ -1,0 +1,365 @@
+"""A coordinator proposes the municipality's identity provider on a page; only an
+administrator's approval in the admin makes it active (issue 21)."""
+
+import pytest
+import requests
+from django.core.exceptions import PermissionDenied
+
+from community import services
+from community.models import OidcProvider, Role
+from tests.queries import assert_constant_queries
+
+ISSUER = "https://id.wetzlar.de/realms/opendesk"
+SECRET = "geheim-client-secret-4711"
+
+
+def page(municipality) -> str:
+    return f"/kommunen/{municipality.slug}/identitaetsanbieter/"
+
+
+class FakeResponse:
+    def __init__(self, data, status=200):
+        self.data, self.status = data, status
+
+    def raise_for_status(self):
+        if self.status >= 400:
+            raise requests.HTTPError(f"{self.status}")
+
+    def json(self):
+        return self.data
+
+
+@pytest.fixture
+def discovery(monkeypatch):
+    """The provider's discovery documents, by URL; anything else is unreachable."""
+    documents = {}
+
+    def get(url, timeout=None):
+        if url not in documents:
+            raise requests.ConnectionError("unreachable")
+        return FakeResponse(documents[url])
+
+    monkeypatch.setattr("community.oidc.requests.get", get)
+
+    def publish(url: str, **overrides) -> None:
+        documents[url + "/.well-known/openid-configuration"] = {
+            "issuer": url,
+            "authorization_endpoint": url + "/auth",
+            "token_endpoint": url + "/token",
+            "jwks_uri": url + "/certs",
+            **overrides,
+        }
+
+    publish(ISSUER)
+    return publish
+
+
+@pytest.fixture
+def admin_client(client, admin_member):
+    admin_member.is_superuser = True
+    admin_member.is_staff = True
+    admin_member.save(update_fields=["is_superuser", "is_staff"])
+    client.force_login(admin_member)
+    return client
+
+
+def proposal(**changes) -> dict:
+    return {
+        "issuer": ISSUER,
+        "client_id": "lotsennetz",
+        "client_secret": SECRET,
+        "email_claim": "email",
+        **changes,
+    }
+
+
+def test_a_coordinator_proposes_and_nothing_is_active_until_approval(
+    client, coordinator, municipality, discovery
+):
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(required="on"))
+    assert response.status_code == 302
+    provider = OidcProvider.objects.get(municipality=municipality)
+    assert provider.approved_at is None and provider.approved_by is None
+    assert provider.proposed_by == coordinator
+    assert provider.required
+    assert services.oidc_provider_for_email("anna@wetzlar.de") is None
+    assert not services.oidc_required_for(email="anna@wetzlar.de")
+    html = client.get(page(municipality)).content.decode()
+    assert "Die Freigabe durch die Administration steht aus" in html
+    assert "/anmelden/oidc/callback/" in html
+
+
+def test_the_client_secret_is_never_shown_back(client, coordinator, municipality, discovery):
+    client.force_login(coordinator)
+    client.post(page(municipality), proposal())
+    provider = OidcProvider.objects.get(municipality=municipality)
+    assert SECRET not in provider.client_secret_sealed
+    html = client.get(page(municipality)).content.decode()
+    assert SECRET not in html
+    assert provider.client_secret_sealed not in html
+    # Left empty, the stored secret stays.
+    response = client.post(page(municipality), proposal(client_secret="", client_id="neu"))
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.client_id == "neu" and provider.client_secret_sealed
+
+
+def test_a_first_proposal_needs_the_secret(client, coordinator, municipality, discovery):
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(client_secret=""))
+    assert response.status_code == 400
+    assert "Bitte geben Sie das Client-Geheimnis an." in response.content.decode()
+    assert not OidcProvider.objects.exists()
+
+
+@pytest.mark.parametrize("issuer", ["http://id.wetzlar.de/realms/opendesk", "ftp://id.wetzlar.de"])
+def test_an_issuer_without_https_is_a_form_error(
+    client, coordinator, municipality, discovery, issuer
+):
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(issuer=issuer))
+    assert response.status_code == 400
+    assert not OidcProvider.objects.exists()
+
+
+def test_an_unreachable_issuer_is_a_clear_form_error_not_a_500(
+    client, coordinator, municipality, discovery
+):
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(issuer="https://nirgends.wetzlar.de"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "keine OpenID-Connect-Konfiguration abrufbar" in html
+    assert "https://nirgends.wetzlar.de/.well-known/openid-configuration" in html
+    assert not OidcProvider.objects.exists()
+
+
+def test_a_discovery_naming_another_issuer_is_a_form_error(
+    client, coordinator, municipality, discovery
+):
+    discovery("https://id.wetzlar.de/falsch", issuer="https://boese.example")
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(issuer="https://id.wetzlar.de/falsch"))
+    assert response.status_code == 400
+    assert "nennt einen anderen Issuer" in response.content.decode()
+
+
+def test_a_bad_claim_name_is_a_form_error(client, coordinator, municipality, discovery):
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(email_claim="<script>"))
+    assert response.status_code == 400
+    assert not OidcProvider.objects.exists()
+
+
+def test_the_coordinator_of_another_municipality_gets_404(
+    client, make_member, make_municipality, municipality, discovery
+):
+    giessen = make_municipality(name="Gießen", domains=["giessen.de"])
+    stranger = make_member(municipality=giessen, role=Role.COORDINATOR)
+    client.force_login(stranger)
+    assert client.get(page(municipality)).status_code == 404
+    assert client.post(page(municipality), proposal()).status_code == 404
+    assert not OidcProvider.objects.exists()
+
+
+def test_a_plain_member_and_a_moderator_get_404(client, member, moderator, municipality, discovery):
+    for person in (member, moderator):
+        client.force_login(person)
+        assert client.get(page(municipality)).status_code == 404
+        assert client.post(page(municipality), proposal()).status_code == 404
+    assert not OidcProvider.objects.exists()
+
+
+def test_an_unknown_municipality_gets_404(client, coordinator, discovery):
+    client.force_login(coordinator)
+    assert client.get("/kommunen/gibt-es-nicht/identitaetsanbieter/").status_code == 404
+
+
+def test_a_deactivated_coordinator_gets_nowhere(client, coordinator, municipality, discovery):
+    client.force_login(coordinator)
+    services.member_deactivate(member=coordinator)
+    response = client.post(page(municipality), proposal())
+    assert response.status_code == 302 and response["Location"].startswith("/anmelden/")
+    coordinator.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.oidc_provider_set(
+            municipality=municipality,
+            issuer=ISSUER,
+            client_id="x",
+            client_secret="y",
+            by=coordinator,
+        )
+    assert not OidcProvider.objects.exists()
+
+
+def test_a_coordinator_cannot_approve_or_activate_their_own_proposal(
+    client, coordinator, municipality, discovery
+):
+    client.force_login(coordinator)
+    client.post(
+        page(municipality),
+        proposal(approved_at="2026-01-01 00:00", approved_by=coordinator.pk, approved="on"),
+    )
+    provider = OidcProvider.objects.get(municipality=municipality)
+    assert provider.approved_at is None
+    # The admin's approval action is not theirs to use.
+    response = client.post(
+        "/admin/community/oidcprovider/",
+        {"action": "approve", "_selected_action": [provider.pk]},
+    )
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    with pytest.raises(PermissionDenied):
+        services.oidc_provider_approve(provider=provider, by=coordinator)
+    provider.refresh_from_db()
+    assert provider.approved_at is None
+    assert services.oidc_provider_for_email("anna@wetzlar.de") is None
+
+
+def test_the_admin_shows_pending_proposals_and_approval_records_who_and_when(
+    client, admin_client, admin_member, coordinator, municipality, discovery
+):
+    services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    html = admin_client.get("/admin/community/oidcprovider/").content.decode()
+    assert "Wartet auf Freigabe" in html
+    assert "1 Vorschlag der Koordination wartet auf Freigabe" in html
+    assert admin_client.get("/admin/community/oidcprovider/?freigabe=offen").status_code == 200
+    provider = OidcProvider.objects.get()
+    response = admin_client.post(
+        "/admin/community/oidcprovider/",
+        {"action": "approve", "_selected_action": [provider.pk]},
+    )
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.approved_by == admin_member and provider.approved_at is not None
+    assert provider.proposed_by == coordinator
+    assert services.oidc_provider_for_email("anna@wetzlar.de") == provider
+    html = admin_client.get("/admin/community/oidcprovider/").content.decode()
+    assert "Wartet auf Freigabe" not in html
+
+
+def test_changing_the_issuer_after_approval_needs_a_new_approval(
+    client, coordinator, admin_member, municipality, discovery
+):
+    provider = services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    services.oidc_provider_approve(provider=provider, by=admin_member)
+    client.force_login(coordinator)
+    # Saved unchanged (the secret left empty): the approval stands.
+    assert client.post(page(municipality), proposal(client_secret="")).status_code == 302
+    provider.refresh_from_db()
+    assert provider.is_approved
+    assert "freigegeben von" in client.get(page(municipality)).content.decode()
+    other = "https://andere.wetzlar.de/realms/x"
+    discovery(other)
+    assert client.post(page(municipality), proposal(issuer=other)).status_code == 302
+    provider.refresh_from_db()
+    assert provider.issuer == other
+    assert provider.approved_at is None and provider.approved_by is None
+    assert services.oidc_provider_for_email("anna@wetzlar.de") is None
+
+
+@pytest.mark.parametrize(
+    "change", [{"client_id": "anders"}, {"email_claim": "upn"}, {"client_secret": "neu"}]
+)
+def test_any_other_change_by_the_coordinator_needs_a_new_approval_too(
+    client, coordinator, admin_member, municipality, discovery, change
+):
+    provider = services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    services.oidc_provider_approve(provider=provider, by=admin_member)
+    client.force_login(coordinator)
+    assert client.post(page(municipality), proposal(**change)).status_code == 302
+    provider.refresh_from_db()
+    assert provider.approved_at is None
+
+
+def test_an_administrator_on_the_page_connects_at_once(
+    admin_client, admin_member, municipality, discovery
+):
+    response = admin_client.post(page(municipality), proposal())
+    assert response.status_code == 302
+    provider = OidcProvider.objects.get(municipality=municipality)
+    assert provider.approved_by == admin_member
+
+
+def test_coordinators_find_the_page_from_the_start_page_and_the_invitation_page(
+    client, coordinator, member, municipality
+):
+    client.force_login(coordinator)
+    for url in ("/", "/einladen/"):
+        assert page(municipality) in client.get(url).content.decode()
+    client.force_login(member)
+    assert page(municipality) not in client.get("/").content.decode()
+
+
+def test_the_page_needs_the_same_queries_with_more_members_and_municipalities(
+    client, coordinator, municipality, make_member, make_municipality, django_assert_num_queries
+):
+    services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    client.force_login(coordinator)
+
+    def grow():
+        for _n in range(3):
+            town = make_municipality()
+            services.oidc_provider_set(
+                municipality=town,
+                issuer=f"https://id.example.org/{town.slug}",
+                client_id="x",
+                client_secret="y",
+                by=None,
+            )
+            make_member(municipality=municipality, role=Role.COORDINATOR)
+
+    assert_constant_queries(client, page(municipality), grow, django_assert_num_queries, status=200)
+
+
+def test_the_admin_list_with_pending_proposals_does_not_grow_with_data(
+    admin_client, coordinator, make_municipality, make_member, django_assert_num_queries
+):
+    def propose_one():
+        town = make_municipality()
+        proposer = make_member(municipality=town, role=Role.COORDINATOR)
+        services.oidc_provider_set(
+            municipality=town,
+            issuer=f"https://id.example.org/{town.slug}",
+            client_id="x",
+            client_secret="y",
+            by=proposer,
+        )
+
+    propose_one()
+
+    def grow():
+        for _n in range(3):
+            propose_one()
+
+    assert_constant_queries(
+        admin_client,
+        "/admin/community/oidcprovider/",
+        grow,
+        django_assert_num_queries,
+        status=200,
+    )
