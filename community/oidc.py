@@ -15,7 +15,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.cache import cache
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from community.models import OidcProvider
@@ -151,10 +151,9 @@ def verify_id_token(provider: OidcProvider, *, id_token: str, nonce: str) -> dic
     try:
         try:
             decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
-            if "key" not in type(exc).__name__.lower():
-                raise
-            # The provider may have rotated its keys since we cached them.
+        except InvalidKeyIdError:
+            # A key we have not seen: the provider may have rotated its keys since we
+            # cached them. Fetch its JWKS once more; a key still unknown is refused.
             decoded = jwt.decode(id_token, _key_set(provider, refresh=True), algorithms=ALGORITHMS)
         claims = decoded.claims
         registry = jwt.JWTClaimsRegistry(
