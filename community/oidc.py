@@ -8,6 +8,7 @@ secret, code or token is ever written to a log record.
 
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.urls import add_params_to_uri
@@ -196,3 +197,34 @@ def end_session_url(provider: OidcProvider, *, id_token: str, post_logout_redire
             ("post_logout_redirect_uri", post_logout_redirect),
         ],
     )
+
+
+def _origin(url) -> str:
+    if not isinstance(url, str):
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def sign_in_origins() -> list[str]:
+    """Where the sign-in page's address step may redirect to: every approved provider's
+    issuer and, where its metadata is cached already, its authorization endpoint (the
+    page's ``form-action``; no provider is asked for it)."""
+    origins = []
+    for issuer in OidcProvider.objects.filter(approved_at__isnull=False).values_list(
+        "issuer", flat=True
+    ):
+        origins.append(_origin(issuer))
+        metadata = cache.get(_cache_key("discovery", issuer)) or {}
+        origins.append(_origin(metadata.get("authorization_endpoint")))
+    return [origin for origin in dict.fromkeys(origins) if origin]
+
+
+def end_session_origin(provider: OidcProvider) -> str:
+    """The origin of the provider's end-session endpoint, or "" (for the sign-out form)."""
+    try:
+        return _origin(discovery(provider).get("end_session_endpoint"))
+    except OidcError:
+        return ""

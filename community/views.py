@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, backends, oidc_views, selectors, services
+from community import access, backends, oidc, oidc_views, selectors, services
 from community.forms import (
     AccountSetupForm,
     DocumentsForm,
@@ -77,6 +77,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "community/login.html"
     redirect_authenticated_user = True
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The address step may redirect to a provider: the page's form-action allows it.
+        request.csp_form_action = oidc.sign_in_origins()
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", LoginEmailForm())

@@ -685,3 +685,57 @@ def test_rotated_signing_keys_are_fetched_once_and_a_key_never_published_is_refu
     assert "InvalidKeyIdError" in caplog.text
     assert not User.objects.filter(email="zweite@wetzlar.de").exists()
     assert OidcIdentity.objects.count() == 1
+
+
+# --- the browser may follow the redirects -----------------------------------------------
+def _form_action(response) -> str:
+    (directive,) = [
+        d.strip()
+        for d in response["Content-Security-Policy"].split(";")
+        if d.strip().startswith("form-action")
+    ]
+    return directive
+
+
+def test_the_sign_in_pages_form_may_lead_to_approved_providers_only(
+    client, connected, make_municipality
+):
+    """Browsers check form-action on each redirect of a form's submission: without the
+    provider in it, the address step's redirect to the provider would be blocked."""
+    proposed = services.oidc_provider_set(
+        municipality=make_municipality(name="Gießen", domains=["giessen.de"]),
+        issuer="https://id.giessen.example",
+        client_id="lotsennetz",
+        client_secret="s",
+        by=None,
+    )
+    type(proposed).objects.filter(pk=proposed.pk).update(approved_at=None)
+    for response in (
+        client.get("/anmelden/"),
+        client.post("/anmelden/", {"username": "jemand@giessen.de"}),
+    ):
+        assert _form_action(response) == f"form-action 'self' {connected.issuer}"
+    assert _form_action(client.get("/impressum/")) == "form-action 'self'"
+
+
+def test_pages_of_a_member_signed_in_at_the_provider_let_the_sign_out_lead_there(
+    client, connected, accounts, member
+):
+    sign_in(client, "neu@wetzlar.de")
+    assert _form_action(client.get("/forum/")) == f"form-action 'self' {connected.issuer}"
+    client.logout()
+    client.force_login(member)  # signed in with a password: the pages stay as they were
+    assert _form_action(client.get("/forum/")) == "form-action 'self'"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["https://idp.example; script-src *", "'unsafe-inline'", "javascript:x", 42],
+    ids=["directive", "keyword", "scheme", "not-a-string"],
+)
+def test_only_plain_origins_reach_the_form_action(client, member, stored):
+    client.force_login(member)
+    session = client.session
+    session["csp_form_action"] = [stored]
+    session.save()
+    assert _form_action(client.get("/forum/")) == "form-action 'self'"
