@@ -212,13 +212,14 @@ def sign_in_origins() -> list[str]:
     """Where the sign-in page's address step may redirect to: every approved provider's
     issuer and, where its metadata is cached already, its authorization endpoint (the
     page's ``form-action``; no provider is asked for it)."""
-    origins = []
-    for issuer in OidcProvider.objects.filter(approved_at__isnull=False).values_list(
-        "issuer", flat=True
-    ):
-        origins.append(_origin(issuer))
-        metadata = cache.get(_cache_key("discovery", issuer)) or {}
-        origins.append(_origin(metadata.get("authorization_endpoint")))
+    issuers = list(
+        OidcProvider.objects.filter(approved_at__isnull=False).values_list("issuer", flat=True)
+    )
+    cached = cache.get_many([_cache_key("discovery", issuer) for issuer in issuers])
+    origins = [_origin(issuer) for issuer in issuers]
+    for metadata in cached.values():
+        if isinstance(metadata, dict):
+            origins.append(_origin(metadata.get("authorization_endpoint")))
     return [origin for origin in dict.fromkeys(origins) if origin]
 
 

@@ -739,3 +739,14 @@ def test_only_plain_origins_reach_the_form_action(client, member, stored):
     session["csp_form_action"] = [stored]
     session.save()
     assert _form_action(client.get("/forum/")) == "form-action 'self'"
+
+
+def test_an_authorization_endpoint_on_another_host_is_named_once_its_metadata_is_known(
+    client, connected
+):
+    start(client, "neu@wetzlar.de")  # fetches and caches the provider's metadata
+    key = f"oidc:discovery:{connected.issuer}"
+    cache.set(key, {**cache.get(key), "authorization_endpoint": "https://login.example.org/a"})
+    assert _form_action(client.get("/anmelden/")) == (
+        f"form-action 'self' {connected.issuer} https://login.example.org"
+    )
