@@ -30,13 +30,38 @@ from core.concurrency import version_field
 from core.forms import ATTACHMENTS_SENT, AttachmentIdsField
 
 
-class LoginForm(AuthenticationForm):
-    """Sign in by e-mail address, throttled per account (see core.throttling)."""
-
-    username = forms.EmailField(
+def _login_email_field(**attrs) -> forms.EmailField:
+    # autocomplete="username" on both steps: password managers pair it with the password.
+    return forms.EmailField(
         label=_("E-Mail-Adresse"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={
+            "required": _("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+            "invalid": _("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@kommune.de."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "username", **attrs}),
+    )
+
+
+class LoginEmailForm(forms.Form):
+    """The sign-in's first step: the address alone decides where the password is asked."""
+
+    username = _login_email_field(autofocus=True)
+
+
+class LoginForm(AuthenticationForm):
+    """Sign in by e-mail address, throttled per account (see core.throttling).
+
+    The second step of the sign-in page: the address is shown read-only (a password
+    manager still sees it), the password field has the focus.
+    """
+
+    username = _login_email_field(readonly=True)
+    password = forms.CharField(
+        label=_("Passwort"),
+        strip=False,
+        error_messages={"required": _("Bitte geben Sie Ihr Passwort ein.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
     def clean(self):

@@ -8,6 +8,7 @@ secret, code or token is ever written to a log record.
 
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.urls import add_params_to_uri
@@ -15,7 +16,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.cache import cache
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from community.models import OidcProvider
@@ -163,10 +164,9 @@ def verify_id_token(provider: OidcProvider, *, id_token: str, nonce: str) -> dic
     try:
         try:
             decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
-            if "key" not in type(exc).__name__.lower():
-                raise
-            # The provider may have rotated its keys since we cached them.
+        except InvalidKeyIdError:
+            # A key we have not seen: the provider may have rotated its keys since we
+            # cached them. Fetch its JWKS once more; a key still unknown is refused.
             decoded = jwt.decode(id_token, _key_set(provider, refresh=True), algorithms=ALGORITHMS)
         claims = decoded.claims
         registry = jwt.JWTClaimsRegistry(
@@ -209,3 +209,35 @@ def end_session_url(provider: OidcProvider, *, id_token: str, post_logout_redire
             ("post_logout_redirect_uri", post_logout_redirect),
         ],
     )
+
+
+def _origin(url) -> str:
+    if not isinstance(url, str):
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def sign_in_origins() -> list[str]:
+    """Where the sign-in page's address step may redirect to: every approved provider's
+    issuer and, where its metadata is cached already, its authorization endpoint (the
+    page's ``form-action``; no provider is asked for it)."""
+    issuers = list(
+        OidcProvider.objects.filter(approved_at__isnull=False).values_list("issuer", flat=True)
+    )
+    cached = cache.get_many([_cache_key("discovery", issuer) for issuer in issuers])
+    origins = [_origin(issuer) for issuer in issuers]
+    for metadata in cached.values():
+        if isinstance(metadata, dict):
+            origins.append(_origin(metadata.get("authorization_endpoint")))
+    return [origin for origin in dict.fromkeys(origins) if origin]
+
+
+def end_session_origin(provider: OidcProvider) -> str:
+    """The origin of the provider's end-session endpoint, or "" (for the sign-out form)."""
+    try:
+        return _origin(discovery(provider).get("end_session_endpoint"))
+    except OidcError:
+        return ""

@@ -36,6 +36,7 @@ PENDING_KEY = "oidc_pending"
 LINK_KEY = "oidc_link"
 ID_TOKEN_KEY = "oidc_id_token"
 PROVIDER_KEY = "oidc_provider"
+CSP_FORM_ACTION_KEY = "csp_form_action"  # read by config.middleware
 PENDING_SECONDS = 10 * 60
 MAX_PARAMETER_LENGTH = 2048
 
@@ -209,6 +210,9 @@ def _sign_in(request, member: User, provider: OidcProvider, id_token: str) -> No
     login(request, member, backend=BACKEND)  # a new session key: no fixation
     request.session[ID_TOKEN_KEY] = id_token
     request.session[PROVIDER_KEY] = provider.pk
+    # The sign-out button's redirect to the provider must pass the pages' form-action.
+    if origin := oidc.end_session_origin(provider):
+        request.session[CSP_FORM_ACTION_KEY] = [origin]
 
 
 @login_not_required

@@ -22,13 +22,14 @@ from django.utils.translation import ngettext
 from django.views import defaults as django_defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, backends, oidc_views, selectors, services
+from community import access, backends, oidc, oidc_views, selectors, services
 from community.forms import (
     AccountSetupForm,
     DocumentsForm,
     ExpertiseForm,
     FactorChangeForm,
     InviteForm,
+    LoginEmailForm,
     LoginForm,
     MemberPasswordResetForm,
     OidcProposalForm,
@@ -68,24 +69,53 @@ def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None =
 
 # --- signing in ---------------------------------------------------------------
 class LoginView(auth_views.LoginView):
+    """E-mail first, as at the municipality (issue 21), in two steps without JavaScript.
+
+    Step 1 asks only for the address: one of a municipality with its own identity
+    provider goes there; any other is asked for the password (step 2), which looks the
+    same whether an account exists or not. A POST with address and password together
+    (a password manager, a script) signs in at once; only that counts on the throttle.
+    """
+
     form_class = LoginForm
     template_name = "community/login.html"
     redirect_authenticated_user = True
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The address step may redirect to a provider: the page's form-action allows it.
+        request.csp_form_action = oidc.sign_in_origins()
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", LoginEmailForm())
+        context = super().get_context_data(**kwargs)
+        context["step"] = "email" if isinstance(context["form"], LoginEmailForm) else "password"
+        return context
+
     def post(self, request, *args, **kwargs):
-        # E-mail first (issue 21): an address of a municipality with its own identity
-        # provider goes there; any other without a password is asked for it.
-        email = request.POST.get("username", "").strip()
+        if "password" not in request.POST:
+            email_form = LoginEmailForm(request.POST)
+            if not email_form.is_valid():
+                return self.render_to_response(self.get_context_data(form=email_form))
+            email = email_form.cleaned_data["username"]
+        else:
+            email = request.POST.get("username", "").strip()
         if email and "@" in email and len(email) <= 254:
             provider = services.oidc_provider_for_email(email)
             if provider is not None:
                 return oidc_views.oidc_begin(request, provider, email, self.get_redirect_url())
-            if not request.POST.get("password"):
-                form = self.get_form_class()(request, initial={"username": email})
-                form.fields["password"].widget.attrs["autofocus"] = True
-                form.fields["username"].widget.attrs.pop("autofocus", None)
-                return self.render_to_response(self.get_context_data(form=form))
+        if "password" not in request.POST:
+            form = self.get_form_class()(request, initial={"username": email})
+            return self.render_to_response(self.get_context_data(form=form))
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("username"):
+            # No usable address: back to the first step, with the reason.
+            email_form = LoginEmailForm({"username": self.request.POST.get("username", "")})
+            email_form.is_valid()
+            return self.render_to_response(self.get_context_data(form=email_form))
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         member = form.get_user()

@@ -9,6 +9,10 @@ a static file of our own (``static/js``), nothing is loaded from a third party.
 ``connect-src`` names the WebSocket scheme of the requesting host explicitly,
 because browsers before CSP level 3 do not let ``'self'`` cover ``ws(s):``.
 
+The sign-in through a municipality's identity provider (issue 21) leaves by a
+redirect after a form (the address on the sign-in page, the sign-out button):
+``form-action`` then names the provider's origin too (``_form_action_sources``).
+
 One view gets a policy of its own: the Swagger UI at ``/api/docs/`` renders
 drf-spectacular's inline bootstrap script and style. Exactly those blocks are
 allowed by their SHA-256 hashes, computed from the response the view produced,
@@ -30,6 +34,11 @@ from community.authentication import key_from_authorization, request_token
 from core import throttling
 from core.addresses import canonical_email
 
+CSP_FORM_ACTION_SESSION_KEY = "csp_form_action"
+# scheme://host[:port] and nothing else: no spaces, quotes or semicolons reach the header.
+CSP_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?"
+)
 INLINE_BLOCK = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -48,9 +57,25 @@ def _policy(directives: dict[str, list[str]]) -> str:
     )
 
 
+def _form_action_sources(request) -> list[str]:
+    """Other origins a form of this page may lead to through a redirect (browsers check
+    form-action on every redirect of a form's submission): a view names them in
+    ``request.csp_form_action``, a session in ``csp_form_action`` (read only when the
+    page read the session anyway, so no response varies by cookie because of this)."""
+    sources = list(getattr(request, "csp_form_action", ()))
+    session = getattr(request, "session", None)
+    if session is not None and session.accessed:
+        stored = session.get(CSP_FORM_ACTION_SESSION_KEY)
+        if isinstance(stored, list):
+            sources += [s for s in stored if isinstance(s, str)]
+    return [s for s in dict.fromkeys(sources) if CSP_ORIGIN.fullmatch(s)]
+
+
 def content_security_policy(request, response) -> str:
     directives = {name: list(sources) for name, sources in settings.CSP_DIRECTIVES.items()}
     directives["connect-src"] = [*directives.get("connect-src", []), *_websocket_sources(request)]
+    if extra := _form_action_sources(request):
+        directives["form-action"] = [*directives.get("form-action", []), *extra]
     match = getattr(request, "resolver_match", None)
     if (
         match is not None

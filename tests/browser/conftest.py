@@ -76,3 +76,22 @@ def axe_script() -> Path:
         )
         require_service("npm registry (for axe-core)", installed.returncode == 0)
     return AXE_SCRIPT
+
+
+def sign_in_by_form(page, email: str, password: str | None = None, *, path: str = "/anmelden/"):
+    """Through the sign-in page's two steps: the address and "Weiter", then the password.
+
+    ``path`` is where to start (None: the page is already on the first step).
+    """
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    if path is not None:
+        page.goto(path)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_role("button", name="Weiter").click()
+    password_field = page.get_by_label("Passwort")
+    expect(password_field).to_be_focused()
+    password_field.fill(PASSWORD if password is None else password)
+    page.get_by_role("button", name="Anmelden").click()

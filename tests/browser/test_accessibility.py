@@ -27,6 +27,7 @@ from tests.browser.a11y import (
     low_contrast_controls,
     new_context,
 )
+from tests.browser.conftest import sign_in_by_form
 from tests.forum.conftest import _category
 from tests.servers import daphne
 
@@ -171,6 +172,40 @@ def test_public_page_has_no_serious_accessibility_violation(
         context.close()
 
 
+@pytest.mark.parametrize("width", [1280, 320])
+def test_both_steps_of_the_sign_in_pass_axe_and_fit_a_phone(
+    width, chromium, live_server, member, axe_script
+):
+    """Step 1 (with and without an error) and step 2 (with and without an error)."""
+    context = new_context(chromium, live_server.url, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 800})
+        checked = []
+
+        def check(name):
+            assert page.locator("h1").count() == 1, name
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            checked.append((name, blocking(axe_violations(page, axe_script))))
+
+        page.goto("/anmelden/")
+        check("address")
+        page.get_by_role("button", name="Weiter").click()
+        expect(page.get_by_role("alert")).to_contain_text("Bitte geben Sie Ihre E-Mail-Adresse")
+        check("address, error")
+        page.get_by_label("E-Mail-Adresse").fill(member.email)
+        page.get_by_role("button", name="Weiter").click()
+        expect(page.get_by_label("Passwort")).to_be_focused()
+        check("password")
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.get_by_role("alert")).to_contain_text("Bitte geben Sie Ihr Passwort ein")
+        check("password, error")
+        wrong = [f"{name}:\n{describe(v)}" for name, v in checked if v]
+        assert not wrong, "\n".join(wrong)
+    finally:
+        context.close()
+
+
 def test_accessibility_statement_is_linked_from_every_page_and_has_a_feedback_link(
     chromium, live_server, axe_script
 ):
@@ -268,10 +303,7 @@ def test_forms_showing_errors_have_no_serious_accessibility_violation(
         assert not violations, f"composer with errors:\n{describe(violations)}"
 
         login = anonymous.new_page()
-        login.goto("/anmelden/")
-        login.get_by_label("E-Mail-Adresse").fill(network["member"].email)
-        login.get_by_label("Passwort", exact=False).first.fill("falsch")
-        login.get_by_role("button", name="Anmelden").click()
+        sign_in_by_form(login, network["member"].email, "falsch")
         expect(login.get_by_role("alert")).to_be_visible()
         violations = blocking(axe_violations(login, axe_script))
         assert not violations, f"sign-in with an error:\n{describe(violations)}"

@@ -30,6 +30,7 @@ from community.models import Level, ProjectKind, ProjectStatus, User
 from events import services as event_services
 from forum import services as forum_services
 from tests.browser.a11y import new_context, screenshot
+from tests.browser.conftest import sign_in_by_form
 from tests.conftest import PASSWORD
 from tests.forum.conftest import _category
 from tests.servers import daphne
@@ -194,9 +195,7 @@ def test_a_day_in_the_network(chromium, live_server, network_day):
             lena = lena_context.new_page()
             lena.goto("/anmelden/")
             screenshot(lena, "anmelden")
-            lena.get_by_label("E-Mail-Adresse").fill(PILOT_EMAIL)
-            lena.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-            lena.get_by_role("button", name="Anmelden").click()
+            sign_in_by_form(lena, PILOT_EMAIL, path=None)
             expect(lena.get_by_role("heading", level=1)).to_have_text("Willkommen, Lena")
 
             anna_chat = anna_context.new_page()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from community.models import ApiToken, Passkey
 from tests.browser.a11y import axe_violations, blocking, describe, new_context
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_by_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,10 +35,7 @@ def authenticator(page):
 
 
 def sign_in_with_password(page, member):
-    page.goto("/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(member.email)
-    page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in_by_form(page, member.email)
 
 
 def test_a_member_adds_a_passkey_and_signs_in_with_it(page, member, authenticator, live_server):
@@ -110,10 +107,7 @@ def test_the_second_factor_pages_have_no_serious_accessibility_violation(
         anonymous = new_context(chromium, live_server.url, bypass_csp=True)
         try:
             step = anonymous.new_page()
-            step.goto("/anmelden/")
-            step.get_by_label("E-Mail-Adresse").fill(member.email)
-            step.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-            step.get_by_role("button", name="Anmelden").click()
+            sign_in_by_form(step, member.email)
             expect(step.get_by_role("heading", level=1)).to_have_text("Anmelden: zweiter Faktor")
             checked.append(("second step", blocking(axe_violations(step, axe_script))))
             step.get_by_role("textbox", name="Code").fill("123")

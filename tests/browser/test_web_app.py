@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from notifications.models import PushSubscription
 from tests.browser.a11y import axe_violations, blocking, describe, new_context
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_by_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +34,7 @@ def context(chromium, live_server):
 
 
 def sign_in(page, member):
-    page.goto("/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(member.email)
-    page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in_by_form(page, member.email)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
 
 

@@ -236,6 +236,98 @@ def test_sign_in_by_email_ignores_case(client, member):
     assert response.url == "/"
 
 
+def _main(response) -> str:
+    html = response.content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", main)
+
+
+def test_sign_in_page_asks_for_the_address_alone_first(client, db):
+    page = _main(client.get("/anmelden/"))
+    assert page.count("<h1") == 1
+    assert 'name="username"' in page and "autofocus" in page
+    assert 'autocomplete="username"' in page
+    assert 'name="password"' not in page
+    assert ">Weiter</button>" in page
+
+
+def test_second_step_keeps_the_address_for_password_managers_and_focuses_the_password(
+    client, member
+):
+    response = client.post("/anmelden/", {"username": member.email, "next": "/forum/"})
+    assert response.status_code == 200
+    page = _main(response)
+    field = re.search(r'<input type="email" name="username"[^>]*>', page).group(0)
+    assert f'value="{member.email}"' in field and "readonly" in field
+    assert 'autocomplete="username"' in field and "autofocus" not in field
+    password = re.search(r'<input type="password" name="password"[^>]*>', page).group(0)
+    assert "autofocus" in password and 'autocomplete="current-password"' in password
+    assert 'href="/anmelden/?next=/forum/">Andere Adresse</a>' in page
+    assert 'href="/passwort-vergessen/"' in page
+    assert 'name="next" value="/forum/"' in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_second_step_looks_the_same_whether_or_not_the_account_exists(client, member):
+    known = _main(client.post("/anmelden/", {"username": member.email}))
+    unknown = _main(client.post("/anmelden/", {"username": "niemand@wetzlar.de"}))
+    assert known.replace(member.email, "ADDRESS") == unknown.replace(
+        "niemand@wetzlar.de", "ADDRESS"
+    )
+
+
+@override_settings(SIGNIN_FAILURES_PER_ACCOUNT=2, SIGNIN_FAILURES_PER_ADDRESS=2)
+def test_the_address_step_never_counts_on_the_sign_in_throttle(client, member):
+    for _ in range(5):
+        assert client.post("/anmelden/", {"username": member.email}).status_code == 200
+    response = client.post("/anmelden/", {"username": member.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [("", "Bitte geben Sie Ihre E-Mail-Adresse ein."), ("kein-at", "gültige E-Mail-Adresse")],
+    ids=["empty", "not-an-address"],
+)
+def test_a_missing_or_broken_address_stays_on_the_first_step_with_a_reason(
+    client, db, address, reason
+):
+    for data in ({"username": address}, {"username": address, "password": "x"}):
+        response = client.post("/anmelden/", data)
+        assert response.status_code == 200
+        page = _main(response)
+        assert 'name="password"' not in page
+        summary = re.search(r'<div class="form-errors" role="alert".*?</div>', page, re.S).group(0)
+        assert reason in summary and 'href="#id_username"' in summary
+        assert 'aria-invalid="true"' in page and 'aria-describedby="id_username_error"' in page
+
+
+def test_an_empty_password_on_the_second_step_is_named_on_the_password_field(client, member):
+    response = client.post("/anmelden/", {"username": member.email, "password": ""})
+    page = _main(response)
+    assert "Bitte geben Sie Ihr Passwort ein." in page and 'href="#id_password"' in page
+    password = re.search(r'<input type="password" name="password"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in password and "autofocus" in password
+
+
+def test_a_wrong_password_stays_on_the_second_step_with_the_reason(client, member):
+    response = client.post("/anmelden/", {"username": member.email, "password": "falsch"})
+    page = _main(response)
+    assert "E-Mail-Adresse oder Passwort stimmen nicht." in page
+    assert f'value="{member.email}"' in page and "readonly" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_two_steps_are_translated(client, member):
+    client.post("/sprache/", {"language": "en", "next": "/anmelden/"})
+    assert ">Next</button>" in _main(client.get("/anmelden/"))
+    second = _main(client.post("/anmelden/", {"username": member.email}))
+    assert "Use another address" in second
+    assert "Please enter your password." in _main(
+        client.post("/anmelden/", {"username": member.email, "password": ""})
+    )
+
+
 def test_sign_in_refuses_a_wrong_password(client, member):
     response = client.post("/anmelden/", {"username": member.email, "password": "falsch"})
     assert response.status_code == 200

@@ -2,13 +2,11 @@
 OpenID Connect provider (oidc-provider on Node, tests/oidc/provider.mjs)."""
 
 import base64
+import contextlib
 import json
 import logging
-import shutil
-import subprocess
 import time
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -23,56 +21,24 @@ from community import services as community_services
 from community.models import OidcIdentity, User
 from community.services import oidc as services
 from tests.community.second_factor_helpers import Clock, with_authenticator
-from tests.conftest import PASSWORD, running_in_ci
+from tests.conftest import PASSWORD
+from tests.oidc_provider import oidc_provider, signing_key, write_keys
 from tests.queries import assert_constant_queries
 from tests.servers import free_port
 
-OIDC_DIR = Path(__file__).resolve().parent.parent / "oidc"
 CALLBACK = "http://testserver/anmelden/oidc/callback/"
 
 
 @pytest.fixture(scope="session")
 def provider_url(tmp_path_factory):
-    node = shutil.which("node")
-    if node is None:
-        if running_in_ci():
-            pytest.fail("node is needed for the OpenID Connect tests")
-        pytest.skip("node is not installed")
-    if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-            cwd=OIDC_DIR,
-            check=True,
-            capture_output=True,
-        )
     accounts = tmp_path_factory.mktemp("oidc") / "accounts.json"
     accounts.write_text("{}")
-    port = free_port()
-    process = subprocess.Popen(
-        [node, "provider.mjs"],
-        cwd=OIDC_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PORT": str(port),
-            "REDIRECT_URI": CALLBACK,
-            "POST_LOGOUT_REDIRECT_URI": "http://testserver/anmelden/",
-            "ACCOUNTS_FILE": str(accounts),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _attempt in range(100):
-        try:
-            requests.get(url + "/.well-known/openid-configuration", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    try:
+    with oidc_provider(
+        redirect_uri=CALLBACK,
+        post_logout_redirect_uri="http://testserver/anmelden/",
+        accounts_file=accounts,
+    ) as url:
         yield url, accounts
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -638,3 +604,149 @@ def test_required_provider_expires_accounts_never_linked(connected, member, admi
     admin_member.refresh_from_db()
     assert not member.is_active
     assert admin_member.is_active  # administrators are never locked out by the expiry
+
+
+# --- key rotation -----------------------------------------------------------------------
+@pytest.fixture
+def rotating_provider(tmp_path):
+    """A provider of its own whose signing keys the test replaces (restarted on one port)."""
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text("{}")
+    keys = tmp_path / "keys.json"
+    port = free_port()
+    running = contextlib.ExitStack()
+
+    def start(key_list: list[dict], *, hidden: tuple[str, ...] = ()) -> str:
+        running.close()
+        write_keys(keys, key_list, hidden=hidden)
+        return running.enter_context(
+            oidc_provider(
+                redirect_uri=CALLBACK,
+                post_logout_redirect_uri="http://testserver/anmelden/",
+                accounts_file=accounts,
+                keys_file=keys,
+                port=port,
+            )
+        )
+
+    with running:
+        yield start
+
+
+def _kid(id_token: str) -> str:
+    header = id_token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+
+
+def test_rotated_signing_keys_are_fetched_once_and_a_key_never_published_is_refused(
+    client, rotating_provider, municipality, monkeypatch, caplog
+):
+    old, new, unknown = signing_key("alt"), signing_key("neu"), signing_key("fremd")
+    issuer = rotating_provider([old])
+    services.oidc_provider_set(
+        municipality=municipality,
+        issuer=issuer,
+        client_id="lotsennetz",
+        client_secret="lotsennetz-secret",
+        by=None,
+    )
+    jwks_fetches = []
+    real_get_json = oidc._get_json
+
+    def counting_get_json(url):
+        if url == f"{issuer}/jwks":
+            jwks_fetches.append(url)
+        return real_get_json(url)
+
+    monkeypatch.setattr(oidc, "_get_json", counting_get_json)
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302 and _kid(client.session["oidc_id_token"]) == "alt"
+    assert len(jwks_fetches) == 1
+    client.logout()
+
+    # The provider rotates: a new key signs; the platform has only the old one cached.
+    rotating_provider([new, old])
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302 and _kid(client.session["oidc_id_token"]) == "neu"
+    assert len(jwks_fetches) == 2  # fetched once more, then accepted
+    client.logout()
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302 and len(jwks_fetches) == 2  # the new set is cached
+
+    # A token signed with a key that is not in the JWKS even after fetching it again.
+    client.logout()
+    rotating_provider([unknown, new], hidden=("fremd",))
+    caplog.set_level(logging.INFO)
+    response, _back = sign_in(client, "zweite@wetzlar.de")
+    assert response.status_code == 400 and response.context["code"] == "id_token_invalid"
+    assert "Identitätsnachweis des Anbieters ist ungültig" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert len(jwks_fetches) == 3  # one more try, no more
+    assert "InvalidKeyIdError" in caplog.text
+    assert not User.objects.filter(email="zweite@wetzlar.de").exists()
+    assert OidcIdentity.objects.count() == 1
+
+
+# --- the browser may follow the redirects -----------------------------------------------
+def _form_action(response) -> str:
+    (directive,) = [
+        d.strip()
+        for d in response["Content-Security-Policy"].split(";")
+        if d.strip().startswith("form-action")
+    ]
+    return directive
+
+
+def test_the_sign_in_pages_form_may_lead_to_approved_providers_only(
+    client, connected, make_municipality
+):
+    """Browsers check form-action on each redirect of a form's submission: without the
+    provider in it, the address step's redirect to the provider would be blocked."""
+    proposed = services.oidc_provider_set(
+        municipality=make_municipality(name="Gießen", domains=["giessen.de"]),
+        issuer="https://id.giessen.example",
+        client_id="lotsennetz",
+        client_secret="s",
+        by=None,
+    )
+    type(proposed).objects.filter(pk=proposed.pk).update(approved_at=None)
+    for response in (
+        client.get("/anmelden/"),
+        client.post("/anmelden/", {"username": "jemand@giessen.de"}),
+    ):
+        assert _form_action(response) == f"form-action 'self' {connected.issuer}"
+    assert _form_action(client.get("/impressum/")) == "form-action 'self'"
+
+
+def test_pages_of_a_member_signed_in_at_the_provider_let_the_sign_out_lead_there(
+    client, connected, accounts, member
+):
+    sign_in(client, "neu@wetzlar.de")
+    assert _form_action(client.get("/forum/")) == f"form-action 'self' {connected.issuer}"
+    client.logout()
+    client.force_login(member)  # signed in with a password: the pages stay as they were
+    assert _form_action(client.get("/forum/")) == "form-action 'self'"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["https://idp.example; script-src *", "'unsafe-inline'", "javascript:x", 42],
+    ids=["directive", "keyword", "scheme", "not-a-string"],
+)
+def test_only_plain_origins_reach_the_form_action(client, member, stored):
+    client.force_login(member)
+    session = client.session
+    session["csp_form_action"] = [stored]
+    session.save()
+    assert _form_action(client.get("/forum/")) == "form-action 'self'"
+
+
+def test_an_authorization_endpoint_on_another_host_is_named_once_its_metadata_is_known(
+    client, connected
+):
+    start(client, "neu@wetzlar.de")  # fetches and caches the provider's metadata
+    key = f"oidc:discovery:{connected.issuer}"
+    cache.set(key, {**cache.get(key), "authorization_endpoint": "https://login.example.org/a"})
+    assert _form_action(client.get("/anmelden/")) == (
+        f"form-action 'self' {connected.issuer} https://login.example.org"
+    )

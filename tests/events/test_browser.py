@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from community import services as community_services
 from events import services
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_by_form
 from tests.servers import daphne
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,10 +36,7 @@ def test_sign_up_get_waitlisted_when_full_and_move_up_when_someone_cancels(
         context.set_default_timeout(15_000)
         page = context.new_page()
         try:
-            page.goto("/anmelden/")
-            page.get_by_label("E-Mail-Adresse").fill(member.email)
-            page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-            page.get_by_role("button", name="Anmelden").click()
+            sign_in_by_form(page, member.email)
             expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
 
             page.goto(f"/termine/{event.pk}/")

@@ -12,8 +12,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from forum import services
-from tests.browser.conftest import chromium, page  # noqa: F401  (Chromium fixtures)
-from tests.conftest import PASSWORD
+from tests.browser.conftest import chromium, page, sign_in_by_form  # noqa: F401  (Chromium fixtures)
 from tests.forum.conftest import _category
 from tests.forum.xss import XSS_PAYLOADS
 from tests.servers import daphne
@@ -141,10 +140,7 @@ def test_the_xss_corpus_fires_nothing_in_a_real_page(page, member, other, make_t
     fired = []
     page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
     page.context.add_init_script("window.__xss = []; window.alert = (m) => window.__xss.push(m);")
-    page.goto("/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(member.email)
-    page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in_by_form(page, member.email)
     pages = [f"/forum/thema/{thread.pk}/?seite={n}" for n in (1, 2, 3, 4)] + [
         "/forum/kategorie/austausch/",
         "/forum/",

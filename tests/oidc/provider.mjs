@@ -2,7 +2,10 @@
 // sign-in through a municipality's identity provider (tests/community/test_oidc.py).
 //
 // Environment: PORT, REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, ACCOUNTS_FILE (JSON:
-// login -> claims, read on every request; unknown logins get {email: login}).
+// login -> claims, read on every request; unknown logins get {email: login}), and
+// optionally KEYS_FILE (JSON {keys: [private JWKs], hidden: [kids]}, read at start: the
+// first key signs; hidden kids are left out of the published JWKS, as a key the
+// platform cannot know). Without it, one new key per start.
 // Clients: "lotsennetz" (the platform), "lotsennetz-short" (ID tokens valid 1 second),
 // "other-app" (another application of the same provider: a foreign audience).
 import { generateKeyPairSync } from "node:crypto";
@@ -35,12 +38,21 @@ function client(clientId) {
   };
 }
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: "jwk" }), kid: `k-${port}`, use: "sig", alg: "RS256" };
+function signingKeys() {
+  if (process.env.KEYS_FILE) {
+    const { keys, hidden = [] } = JSON.parse(readFileSync(process.env.KEYS_FILE, "utf8"));
+    return { keys, hidden };
+  }
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const key = { ...privateKey.export({ format: "jwk" }), kid: `k-${port}`, use: "sig", alg: "RS256" };
+  return { keys: [key], hidden: [] };
+}
+
+const { keys, hidden } = signingKeys();
 
 const provider = new Provider(issuer, {
   clients: [client("lotsennetz"), client("lotsennetz-short"), client("other-app")],
-  jwks: { keys: [signingKey] },
+  jwks: { keys },
   cookies: { keys: ["test-only-cookie-key"] },
   pkce: { required: () => true },
   conformIdTokenClaims: false,
@@ -67,5 +79,13 @@ const provider = new Provider(issuer, {
   },
 });
 provider.proxy = false;
+if (hidden.length) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === "/jwks" && ctx.body && Array.isArray(ctx.body.keys)) {
+      ctx.body = { keys: ctx.body.keys.filter((key) => !hidden.includes(key.kid)) };
+    }
+  });
+}
 provider.on("server_error", (ctx, err) => console.error("server_error", err));
 provider.listen(port, "127.0.0.1", () => console.log(`listening ${issuer}`));

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_by_form
 from tests.security.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,10 +20,7 @@ def signed_in(page, user) -> list[str]:
     console = []
     page.on("console", lambda m: console.append(m.text))
     page.add_init_script(RECORD_VIOLATIONS)
-    page.goto("/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in_by_form(page, user.email)
     page.wait_for_url("**/")
     return console
 
