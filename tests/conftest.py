@@ -272,3 +272,25 @@ def _sessions_end_before_the_test_database_is_dropped(django_db_setup, django_db
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         connection.close()
+
+
+@pytest.fixture
+def bell_open():
+    """``bell_open(member, …)``: these members count as having a bell socket open
+    (as ``notifications.online`` counts a socket), until the test ends."""
+    from asgiref.sync import async_to_sync
+
+    from notifications import online
+
+    opened = []
+
+    def open_(*members):
+        for member in members:
+            async_to_sync(online.store().add)(member.pk)
+            opened.append(member.pk)
+
+    yield open_
+    for pk in opened:
+        async_to_sync(online.store().remove)(pk)
+        if isinstance(online.store(), online.RedisOnline):
+            online.store().sync_client.zrem(online.store().key, pk)

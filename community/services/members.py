@@ -203,3 +203,9 @@ def member_password_set(
     )
     throttling.signin_reset(email=member.email)
     return member
+
+
+def member_language_remember(*, member: User, language: str) -> None:
+    """Store the language of the member's last page ("": the site's); one UPDATE."""
+    User.objects.filter(pk=member.pk).update(language=language[:10])
+    member.language = language[:10]
