@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chat import access, aio, hub, ratelimit
+from chat import access, aio, hub, ratelimit, unread_live
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     DIRECT_SLUG_PREFIX,
@@ -328,6 +328,7 @@ def room_leave(*, room: Room, member: User) -> None:
     membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
+    transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     if room.by_membership:
         _access_changed_on_commit(member_ids=[member.pk], room_id=room.pk)
         notifications_withdraw(thread_key=_room_key(room.pk), recipient_ids=[member.pk])
@@ -352,6 +353,7 @@ def room_open(*, room: Room, member: User) -> RoomMembership:
     if membership.last_read_seq < latest:
         membership.last_read_seq = latest
         membership.save(update_fields=["last_read_seq"])
+        transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     notifications_mark_read(member=member, thread_key=_room_key(room.pk))
     return membership
 
@@ -371,6 +373,7 @@ def room_membership_update(
         fields.append("last_read_seq")
     if fields:
         membership.save(update_fields=fields)
+        transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     if last_read_seq is not None and membership.last_read_seq >= room.last_seq:
         notifications_mark_read(member=member, thread_key=_room_key(room.pk))  # read to the end
     return membership
@@ -774,6 +777,7 @@ def message_post(
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
+            transaction.on_commit(lambda: unread_live.room_activity(message.room_id, message.seq))
     except (IntegrityError, ValidationError) as exc:
         if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "rate_limited":
             raise
@@ -894,6 +898,7 @@ async def message_post_async(
     message.pk, message.seq = pk, seq
     _without_files(message)
     room.last_seq = max(room.last_seq, message.seq)
+    unread_live.room_activity(room.pk, seq)  # committed; never blocks the loop
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))
     return message, True, outbox

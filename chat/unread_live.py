@@ -1,0 +1,116 @@
+"""The navigation's chat count, kept live over the bell socket (issue 20).
+
+The "Chat" item counts the member's rooms with unread messages. It changes
+when a message makes a read room unread, and when the member reads (or mutes)
+a room, perhaps in another tab. Either way the member's open pages get
+``chat.unread`` with the new count, through the bell socket every page already
+has (``notifications.consumers``: frame ``chat_unread``); only members with a
+bell open (``notifications.online``) are counted and sent to.
+
+A message is never held up for it on the chat socket's event loop:
+``room_activity`` notes the room's seq and a task runs the round in a thread
+(one round at a time per process, so a busy room's messages are taken
+together while one runs); posted elsewhere (a request, the posting threads)
+the round follows the commit there. A round finds the members whose
+room just turned unread (their read marker was right before these messages),
+asks who of them has a bell open, counts their rooms in one GROUP BY and
+sends. In a room of 2,000, once a member has an unread message there,
+further messages cost them nothing until they read.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+
+from channels.db import database_sync_to_async
+
+from chat import selectors
+from chat.models import RoomMembership
+from core import realtime
+from notifications import online
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+# room id → (lowest, highest) seq of messages not yet looked at.
+_pending: dict[int, tuple[int, int]] = {}
+_running = False
+
+
+def counts_push(member_ids: Iterable[int]) -> None:
+    """Send these members' open pages their chat count (those with a bell open)."""
+    live = sorted(online.filter_online(member_ids))
+    if not live:
+        return
+    counts = selectors.unread_room_counts(member_ids=live)
+    realtime.group_send_many(
+        [
+            (
+                realtime.user_group(pk),
+                {"type": realtime.CHAT_UNREAD, "unread_rooms": counts.get(pk, 0)},
+            )
+            for pk in live
+        ]
+    )
+
+
+def newly_unread(room_id: int, first_seq: int, last_seq: int) -> list[int]:
+    """Members for whom messages ``first_seq``…``last_seq`` turned the room unread:
+    their read marker was at ``first_seq - 1`` or later, but before ``last_seq``."""
+    return list(
+        RoomMembership.objects.filter(
+            room_id=room_id,
+            member__is_active=True,
+            left_at__isnull=True,
+            muted=False,
+            last_read_seq__gte=first_seq - 1,
+            last_read_seq__lt=last_seq,
+        ).values_list("member_id", flat=True)
+    )
+
+
+def _drain() -> None:
+    """Rounds until nothing is pending; the rooms noted meanwhile come in the next."""
+    global _running
+    while True:
+        with _lock:
+            if not _pending:
+                _running = False
+                return
+            room_id, (first, last) = _pending.popitem()
+        try:
+            counts_push(newly_unread(room_id, first, last))
+        except Exception:
+            logger.exception("live chat count for room %s failed", room_id)
+
+
+_drain_in_thread = database_sync_to_async(_drain, thread_sensitive=False)
+_tasks: set[asyncio.Task] = set()
+
+
+def _start() -> None:
+    """On an event loop: a task whose round runs in a thread. Elsewhere (a
+    request, a posting thread), the round runs here, after the commit."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _drain()
+        return
+    task = loop.create_task(_drain_in_thread())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+def room_activity(room_id: int, seq: int) -> None:
+    """A message with ``seq`` was stored (and committed) in the room: tell whom it concerns.
+
+    Never blocks an event loop (the chat socket's fast path)."""
+    global _running
+    with _lock:
+        first, last = _pending.get(room_id, (seq, seq))
+        _pending[room_id] = (min(first, seq), max(last, seq))
+        if _running:
+            return
+        _running = True
+    _start()
