@@ -33,7 +33,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from chat import access, aio, hub, ratelimit, unread_live
 from chat.markdown import candidate_handles, render_message
@@ -67,6 +67,7 @@ from notifications.services import (
     notifications_withdraw,
     notify_members,
 )
+from notifications.texts import later
 
 logger = logging.getLogger(__name__)
 # As many files as any object takes (files.FILES_PER_OBJECT); checked before the service.
@@ -531,8 +532,11 @@ def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: 
     notify_members(
         recipients=User.objects.filter(pk__in=member_ids).exclude(pk__in=muted).values("pk"),
         kind="chat.mention",
-        text=_("%(author)s hat Sie im Chat „%(room)s“ erwähnt")
-        % {"author": author.display_name, "room": room.name},
+        text=later(
+            gettext_noop("%(author)s hat Sie im Chat „%(room)s“ erwähnt"),
+            author=author.display_name,
+            room=room.name,
+        ),
         url=_room_url(room, message.seq),
         thread_key=_room_key(room.pk),
         thread_title=room.name,
@@ -551,8 +555,10 @@ def _notify_direct(*, room: Room, message: Message, author: User, mentioned: lis
         .exclude(member_id__in=[author.pk, *mentioned])
         .values("member_id"),
         kind="chat.direct",
-        text=_("%(author)s hat Ihnen eine Direktnachricht geschrieben")
-        % {"author": author.display_name},
+        text=later(
+            gettext_noop("%(author)s hat Ihnen eine Direktnachricht geschrieben"),
+            author=author.display_name,
+        ),
         url=_room_url(room, message.seq),
         thread_key=_room_key(room.pk),
         thread_title=room.name,

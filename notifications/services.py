@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from community.models import EmailFrequency, User
 from core import emails, realtime
-from notifications import online, selectors
+from notifications import online, selectors, texts
 from notifications.models import COLLAPSING_KINDS, Notification
 from notifications.serializers import notification_payloads
 from notifications.signals import notification_changed
@@ -25,6 +25,8 @@ PAYLOAD_FIELDS = (
     "actor_id",
     "kind",
     "text",
+    "text_template",
+    "text_args",
     "url",
     "thread_key",
     "thread_title",
@@ -205,8 +207,8 @@ def _recipients_sql(recipients) -> tuple[str, list] | None:
 
 
 _COLUMNS = (
-    "recipient_id, actor_id, kind, text, url, thread_key, thread_title, object_key,"
-    " item_count, since, created_at, read_at, emailed_at"
+    "recipient_id, actor_id, kind, text, text_template, text_args, url, thread_key,"
+    " thread_title, object_key, item_count, since, created_at, read_at, emailed_at"
 )
 
 
@@ -226,6 +228,7 @@ def _collapse_sql(table: str) -> str:
         f" url = CASE WHEN {unread} THEN {table}.url ELSE excluded.url END,"
         f" emailed_at = CASE WHEN {unread} THEN {table}.emailed_at ELSE excluded.emailed_at END,"
         " actor_id = excluded.actor_id, text = excluded.text,"
+        " text_template = excluded.text_template, text_args = excluded.text_args,"
         " thread_title = excluded.thread_title, object_key = excluded.object_key,"
         " created_at = excluded.created_at, read_at = NULL"
     )
@@ -236,7 +239,7 @@ def notify_members(
     *,
     recipients,
     kind: str,
-    text: str,
+    text: "str | texts.Later",
     url: str,
     thread_key: str = "",
     thread_title: str = "",
@@ -256,6 +259,8 @@ def notify_members(
     (``_deliver``). This and ``notification_create`` are where entries are
     made; Web Push hooks in through the signal. ``at``: when the event
     happened (the post's time; default now), the entry's ``created_at``.
+    ``text``: best ``texts.later(gettext_noop(…), …)``, which each reader gets
+    in their language; a plain string is shown as it is.
     """
     collapsing = kind in COLLAPSING_KINDS
     if collapsing and not thread_key:
@@ -269,10 +274,13 @@ def notify_members(
     users = User._meta.db_table
     # As the ORM stores it (SQLite compares datetimes as text: no offset there).
     now = connection.ops.adapt_datetimefield_value(now)
+    text, template, args = texts.stored(text)
     values = [
         actor.pk if actor is not None else None,
         kind[:40],
         text[:300],
+        template[:300],
+        connection.ops.adapt_json_value(args, None),
         url[:500],
         thread_key[:100],
         thread_title[:200],
@@ -283,7 +291,7 @@ def notify_members(
     ]
     sql = (
         f"INSERT INTO {table} ({_COLUMNS})"  # noqa: S608 (constants; values are parameters)
-        " SELECT u.id, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s"
+        " SELECT u.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s"
         f" FROM {users} u WHERE u.is_active AND u.id IN ({source_sql})"
     )
     params = [*values, *source_params]
@@ -306,7 +314,7 @@ def notification_create(
     *,
     recipient: User,
     kind: str,
-    text: str,
+    text: "str | texts.Later",
     url: str,
     thread_key: str = "",
     thread_title: str = "",
@@ -340,11 +348,14 @@ def notification_create(
         )
         return Notification.objects.filter(pk__in=ids).first()
     now = at or timezone.now()
+    text, template, args = texts.stored(text)
     notification = Notification.objects.create(
         recipient=recipient,
         actor=actor,
         kind=kind[:40],
         text=text[:300],
+        text_template=template[:300],
+        text_args=args,
         url=url[:500],
         thread_key=thread_key[:100],
         thread_title=thread_title[:200],

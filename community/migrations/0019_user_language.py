@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0018_oidc_provider'),
+        ("community", "0018_oidc_provider"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=10, verbose_name='zuletzt verwendete Sprache'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True, default="", max_length=10, verbose_name="zuletzt verwendete Sprache"
+            ),
         ),
     ]

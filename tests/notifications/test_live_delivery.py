@@ -9,12 +9,14 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from community import services as community_services
 from community.models import User
 from config.asgi import application
 from core import realtime
 from notifications import online, services
+from notifications.texts import later
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +40,11 @@ def _reply(recipients, actor, title="Thema"):
     return services.notify_members(
         recipients=[m.pk for m in recipients],
         kind="forum.reply",
-        text=f"{actor.display_name} hat geantwortet",
+        text=later(
+            gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
+            name=actor.display_name,
+            title=title,
+        ),
         url="/forum/beitrag/1/",
         thread_key=f"forum.thread.{title}",
         thread_title=title,
@@ -188,11 +194,29 @@ def test_one_event_rings_a_german_and_an_english_bell_each_in_its_language(
     german, english = make_member(), make_member()
     User.objects.filter(pk=english.pk).update(language="en")
     bell_open(german, english)
+    said = []
     for _ in range(2):  # the second reply collapses: "2 neue Antworten …"
         with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
             _reply([german, english], other)  # caused by an English request
-    texts = {group: event["notification"]["text"] for group, event in rung[-2:]}
-    assert texts == {
-        realtime.user_group(german.pk): "2 neue Antworten in „Thema“",
-        realtime.user_group(english.pk): "2 new replies in “Thema”",
-    }
+        said.append({group: event["notification"]["text"] for group, event in rung[-2:]})
+    assert said == [
+        {
+            realtime.user_group(german.pk): "Olaf Otto hat in „Thema“ geantwortet.",
+            realtime.user_group(english.pk): "Olaf Otto replied in “Thema”.",
+        },
+        {
+            realtime.user_group(german.pk): "2 neue Antworten in „Thema“",
+            realtime.user_group(english.pk): "2 new replies in “Thema”",
+        },
+    ]
+
+
+def test_the_list_speaks_the_readers_language_whoever_caused_the_entry(
+    member, other, member_api, django_capture_on_commit_callbacks
+):
+    with translation.override("en"):
+        _reply([member], other)
+    rows = member_api.get("/api/notifications/").json()["results"]
+    assert rows[0]["text"] == "Olaf Otto hat in „Thema“ geantwortet."
+    rows = member_api.get("/api/notifications/", headers={"accept-language": "en"}).json()
+    assert rows["results"][0]["text"] == "Olaf Otto replied in “Thema”."
