@@ -14,7 +14,8 @@ vanished without a disconnect is no longer refreshed and drops out after
 process, may still be open): a member who closed their last page is sent to
 for at most ``TTL_SECONDS`` more, and nobody who has one open is ever left out.
 Without Redis (the embedded default: one process, the in-memory channel
-layer) the process counts its own sockets, exactly.
+layer) the process counts its own sockets, exactly. After a Redis restart
+the members come back with the next heartbeat of their process.
 """
 
 import asyncio
@@ -141,6 +142,9 @@ class Relay:
             self.sockets[user_id] = left
         else:
             self.sockets.pop(user_id, None)
+        if not self.sockets and self.ticker is not None:
+            self.ticker.cancel()  # no socket left here: nothing to refresh
+            self.ticker = None
         await store().remove(user_id)
 
     async def _tick_forever(self) -> None:
