@@ -365,6 +365,7 @@ def room_membership_update(
 ) -> RoomMembership:
     """Mute a room or mark it read up to a seq (never backwards, never past the end)."""
     membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
+    counted_before = not membership.muted and membership.last_read_seq < room.last_seq
     fields = []
     if muted is not None:
         membership.muted = muted
@@ -374,6 +375,8 @@ def room_membership_update(
         fields.append("last_read_seq")
     if fields:
         membership.save(update_fields=fields)
+    if counted_before != (not membership.muted and membership.last_read_seq < room.last_seq):
+        # The navigation's count changed (read to the end, muted, unmuted): open pages hear it.
         transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     if last_read_seq is not None and membership.last_read_seq >= room.last_seq:
         notifications_mark_read(member=member, thread_key=_room_key(room.pk))  # read to the end

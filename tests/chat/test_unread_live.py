@@ -65,6 +65,9 @@ def test_reading_in_another_tab_sets_the_count_back(
     with django_capture_on_commit_callbacks(execute=True):
         services.room_membership_update(room=network_room, member=member, last_read_seq=1)
     assert told == [(member.pk, 1), (member.pk, 0)]
+    with django_capture_on_commit_callbacks(execute=True):  # read already: nothing changes
+        services.room_membership_update(room=network_room, member=member, last_read_seq=1)
+    assert told == [(member.pk, 1), (member.pk, 0)]
     with django_capture_on_commit_callbacks(execute=True):
         say(network_room, olaf, "Wieder neu", "2")
     with django_capture_on_commit_callbacks(execute=True):
