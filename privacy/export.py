@@ -59,6 +59,7 @@ def _account(member: User) -> dict:
         "date_joined": member.date_joined,
         "last_login": member.last_login,
         "email_notifications": member.email_notifications,
+        "language": member.language,  # the language of the last page ("": the site's)
         "has_password": member.has_usable_password(),
         "municipality": (
             {"slug": municipality.slug, "name": municipality.name, "state": municipality.state}

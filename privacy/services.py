@@ -248,6 +248,7 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member.is_active = member.is_staff = member.is_superuser = False
     member.last_login = None
     member.email_notifications = EmailFrequency.NEVER
+    member.language = ""
     member.set_unusable_password()
     member.save()
     member.groups.clear()
