@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 
-from chat import services
+from chat import services, unread_live
 from config.asgi import application
 from core import realtime
 
@@ -22,6 +22,14 @@ def say(room, author, body, client_id):
 @pytest.fixture
 def olaf(make_member):
     return make_member(display_name="Olaf Otto")
+
+
+@pytest.fixture(autouse=True)
+def inline(request, monkeypatch):
+    """The counting round runs in the test's thread (its own would not see the
+    test's transaction); the socket tests keep the real thread."""
+    if not request.node.get_closest_marker("django_db").kwargs.get("transaction"):
+        monkeypatch.setattr(unread_live, "_start", unread_live._drain)
 
 
 @pytest.fixture
