@@ -21,6 +21,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,6 +39,10 @@ _lock = threading.Lock()
 # room id → (lowest, highest) seq of messages not yet looked at.
 _pending: dict[int, tuple[int, int]] = {}
 _running = False
+# When the round under way last showed life; one silent for longer (its loop
+# went away before it ran) no longer holds the next ones back.
+_alive_at = 0.0
+STALE_SECONDS = 30.0
 
 
 def counts_push(member_ids: Iterable[int]) -> None:
@@ -74,13 +79,14 @@ def newly_unread(room_id: int, first_seq: int, last_seq: int) -> list[int]:
 
 def _drain() -> None:
     """Rounds until nothing is pending; the rooms noted meanwhile come in the next."""
-    global _running
+    global _running, _alive_at
     while True:
         with _lock:
             if not _pending:
                 _running = False
                 return
             room_id, (first, last) = _pending.popitem()
+            _alive_at = time.monotonic()
         try:
             counts_push(newly_unread(room_id, first, last))
         except Exception:
@@ -133,13 +139,13 @@ def room_activity(room_id: int, seq: int) -> None:
     """A message with ``seq`` was stored (and committed) in the room: tell whom it concerns.
 
     Never blocks, nor queries here: the round runs in its own thread."""
-    global _running
+    global _running, _alive_at
     with _lock:
         first, last = _pending.get(room_id, (seq, seq))
         _pending[room_id] = (min(first, seq), max(last, seq))
-        if _running:
+        if _running and time.monotonic() - _alive_at < STALE_SECONDS:
             return
-        _running = True
+        _running, _alive_at = True, time.monotonic()
     _start()
 
 

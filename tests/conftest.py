@@ -301,8 +301,9 @@ def _live_chat_count_rounds(request, monkeypatch):
     """The live chat count's rounds (chat.unread_live) run in a thread of their own,
     which cannot see a test's transaction: outside transactional tests they are
     left out (tests/chat/test_unread_live.py runs them in the test's thread)."""
+    from chat import unread_live
+
+    unread_live._discard()  # nothing left over from a test whose loop is gone
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
-        from chat import unread_live
-
         monkeypatch.setattr(unread_live, "_start", unread_live._discard)

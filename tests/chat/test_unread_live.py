@@ -1,5 +1,7 @@
 """The navigation's chat count stays live over the bell socket (issue 20)."""
 
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -193,3 +195,17 @@ async def test_a_message_sent_over_the_chat_socket_updates_the_other_members_nav
     await chat.disconnect()
     await bell.disconnect()
     await _close_thread_connection()
+
+
+def test_a_round_whose_loop_went_away_does_not_hold_back_the_next(monkeypatch):
+    started = []
+    monkeypatch.setattr(unread_live, "_start", lambda: started.append(True))
+    monkeypatch.setattr(unread_live, "_running", True)  # its task never ran
+    monkeypatch.setattr(unread_live, "_alive_at", time.monotonic())
+    unread_live.room_activity(1, 5)
+    assert started == []  # a live round takes it
+    monkeypatch.setattr(unread_live, "_alive_at", time.monotonic() - unread_live.STALE_SECONDS - 1)
+    unread_live.room_activity(1, 6)
+    assert started == [True]
+    assert unread_live._pending[1] == (5, 6)
+    unread_live._discard()
