@@ -2,28 +2,34 @@
 
 Claim (issue 20): a reply tells its watchers in a constant number of queries
 (one INSERT … ON CONFLICT DO UPDATE for all of them, and after the commit a
-fixed handful for bells and mails), so its cost barely grows with the
-watchers, where the old code inserted and delivered one row per watcher.
+fixed handful for bells and mails), and its time does not grow with watchers
+who have no page open: live events go only to members with a bell socket open
+(``notifications.online``, one question to Redis for all recipients).
 
-Both run side by side in one run, on the same data: "neu" is
-``forum.services.post_create`` as it is; "alt" is the same call with the fan-out
-of before (reproduced below, bench only: one ``Notification.objects.create``
-per watcher, and after commit one SELECT and one ``group_send`` per row).
-The old rows get the kind ``forum.reply.alt`` (the unique entry per
-conversation would refuse the old duplicates of ``forum.reply``).
+The ways run side by side in one run, on the same data:
 
+- "jetzt": ``forum.services.post_create`` as it is;
+- "vorher": the same, but every watcher counts as online (the live sending
+  before the presence of bells: one group event per watcher, open page or not);
+- "alt" (only with ``--with-old``): the fan-out of before issue 20, reproduced
+  below (one ``Notification.objects.create`` per watcher, and after commit one
+  SELECT and one ``group_send`` per row). Its rows get the kind
+  ``forum.reply.alt`` (the unique entry per conversation would refuse them).
+
+Each with nobody connected and with ``--connected`` watchers (default 5) whose
+bell counts as open and whose group has a channel (as an open page's socket).
 A reply is timed from the call to the end of its on-commit work (bells through
 the channel layer, Redis when REDIS_URL is set), in autocommit as a request
-runs it. Watchers get their mails daily (``daily``), so no mail is sent in
-either: mail costs the same both ways (one per member and conversation). The
-first reply of a thread creates every watcher's entry; later ones count on.
+runs it: its wall time in the request. Watchers get their mails daily
+(``daily``), so no mail is sent: mail costs the same every way. The first
+reply of a thread creates every watcher's entry; later ones count on.
 
 Reproduce (from the repository root, PostgreSQL and Redis on 127.0.0.1)::
 
     createdb -h 127.0.0.1 -U postgres lotsennetz_notifications_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_notifications_bench \\
     REDIS_URL=redis://127.0.0.1:6379/5 \\
-        .venv/bin/python bench/notifications.py [--replies 8]
+        .venv/bin/python bench/notifications.py [--replies 8] [--connected 5] [--with-old]
 
 The script migrates the database and refuses one whose name lacks "bench".
 """
@@ -43,6 +49,8 @@ import django
 
 django.setup()
 
+from asgiref.sync import async_to_sync  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
@@ -52,6 +60,7 @@ from community.models import EmailFrequency, User  # noqa: E402
 from core import realtime  # noqa: E402
 from forum import services  # noqa: E402
 from forum.models import Category, Post, Subscription, Thread  # noqa: E402
+from notifications import online  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 from notifications.serializers import NotificationSerializer  # noqa: E402
 
@@ -163,21 +172,61 @@ def timed_reply(thread: Thread, author: User, n: int) -> tuple[float, int, float
     return seconds, len(queries.captured_queries), _live["seconds"]
 
 
-def measure(way: str, watchers: int, people: list[User], replies: int) -> dict:
+def _connect(people: list[User], tag: str) -> list[tuple[str, str]]:
+    """These members' bells are open: counted online, a channel in their group."""
+    layer = get_channel_layer()
+    joined = [(realtime.user_group(p.pk), f"bench.{tag}.{p.pk}") for p in people]
+
+    async def connect():
+        for group, channel in joined:
+            await layer.group_add(group, channel)
+        await online.store().beat([p.pk for p in people])
+        if isinstance(online.store(), online.MemoryOnline):
+            for p in people:
+                await online.store().add(p.pk)
+
+    async_to_sync(connect)()
+    return joined
+
+
+def _disconnect(people: list[User], joined: list[tuple[str, str]]) -> None:
+    layer = get_channel_layer()
+
+    async def disconnect():
+        for group, channel in joined:
+            await layer.group_discard(group, channel)
+        for p in people:
+            await online.store().remove(p.pk)
+
+    async_to_sync(disconnect)()
+    if isinstance(online.store(), online.RedisOnline):
+        online.store().sync_client.zrem(online.store().key, *[p.pk for p in people])
+
+
+def measure(way: str, watchers: int, people: list[User], replies: int, connected: int) -> dict:
     author, writer = people[-1], people[-2]
-    thread = fresh_thread(author, people[:watchers], f"Bench {way} {watchers} {time.time()}")
-    original = services._fan_out
+    thread = fresh_thread(
+        author, people[:watchers], f"Bench {way} {watchers} {connected} {time.time()}"
+    )
+    original_fan_out, original_filter = services._fan_out, online.filter_online
     if way == "alt":
         services._fan_out = _old_fan_out
+    if way == "vorher":
+        online.filter_online = lambda ids: set(ids)
+    open_bells = people[: min(connected, watchers)]
+    joined = _connect(open_bells, f"{way}.{watchers}.{time.time()}") if open_bells else []
     try:
         first, first_queries, first_live = timed_reply(thread, writer, 0)
         later = [timed_reply(thread, writer, n) for n in range(1, replies + 1)]
     finally:
-        services._fan_out = original
+        services._fan_out, online.filter_online = original_fan_out, original_filter
+        if open_bells:
+            _disconnect(open_bells, joined)
     rows = Notification.objects.filter(thread_key=thread.notification_key).count()
     return {
         "way": way,
         "watchers": watchers,
+        "connected": len(open_bells),
         "first_ms": first * 1000,
         "first_queries": first_queries,
         "first_live_ms": first_live * 1000,
@@ -196,13 +245,13 @@ def de(number: float) -> str:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| Beobachtende | Weg | erste Antwort: ms (davon Live-Versand), Abfragen "
+        "| Beobachtende | offene Glocken | Weg | erste Antwort: ms (davon Live-Versand), Abfragen "
         "| weitere: Median ms (davon Live-Versand) | Abfragen je weitere Antwort | Zeilen danach |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
-            f"| {de(r['watchers'])} | {r['way']} "
+            f"| {de(r['watchers'])} | {r['connected']} | {r['way']} "
             f"| {de(r['first_ms'])} ({de(r['first_live_ms'])}), {de(r['first_queries'])} "
             f"| {de(r['median_ms'])} ({de(r['live_ms'])}) | {de(r['queries'])} "
             f"| {de(r['rows'])} nach {r['replies']} Antworten |"
@@ -213,6 +262,8 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--replies", type=int, default=8, help="timed replies after the first")
+    parser.add_argument("--connected", type=int, default=5, help="watchers with a bell open")
+    parser.add_argument("--with-old", action="store_true", help="also the fan-out before issue 20")
     args = parser.parse_args()
     name = connection.settings_dict["NAME"]
     if "bench" not in str(name):
@@ -220,16 +271,19 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     people = members(max(WATCHERS) + 2)
     results = []
+    ways = ("alt", "vorher", "jetzt") if args.with_old else ("vorher", "jetzt")
     for watchers in WATCHERS:
-        for way in ("alt", "neu"):
-            result = measure(way, watchers, people, args.replies)
-            results.append(result)
-            print(
-                f"{watchers:>5} watchers {way}: first {result['first_ms']:.1f} ms "
-                f"({result['first_queries']} q), later median {result['median_ms']:.1f} ms "
-                f"(live {result['live_ms']:.1f} ms), {result['queries']} q, {result['rows']} rows",
-                flush=True,
-            )
+        for connected in (0, args.connected):
+            for way in ways:
+                result = measure(way, watchers, people, args.replies, connected)
+                results.append(result)
+                print(
+                    f"{watchers:>5} watchers, {connected} open, {way}: "
+                    f"first {result['first_ms']:.1f} ms ({result['first_queries']} q), "
+                    f"later median {result['median_ms']:.1f} ms (live {result['live_ms']:.1f} ms), "
+                    f"{result['queries']} q, {result['rows']} rows",
+                    flush=True,
+                )
     layer = "Redis" if os.environ.get("REDIS_URL") else "In-Memory"
     print()
     print(f"{connection.vendor}, Channel-Layer: {layer}")

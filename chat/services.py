@@ -33,9 +33,9 @@ from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from chat import access, aio, hub, ratelimit
+from chat import access, aio, hub, ratelimit, unread_live
 from chat.markdown import candidate_handles, render_message
 from chat.models import (
     DIRECT_SLUG_PREFIX,
@@ -67,6 +67,7 @@ from notifications.services import (
     notifications_withdraw,
     notify_members,
 )
+from notifications.texts import later
 
 logger = logging.getLogger(__name__)
 # As many files as any object takes (files.FILES_PER_OBJECT); checked before the service.
@@ -328,6 +329,7 @@ def room_leave(*, room: Room, member: User) -> None:
     membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
     membership.left_at = timezone.now()
     membership.save(update_fields=["left_at"])
+    transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     if room.by_membership:
         _access_changed_on_commit(member_ids=[member.pk], room_id=room.pk)
         notifications_withdraw(thread_key=_room_key(room.pk), recipient_ids=[member.pk])
@@ -352,6 +354,7 @@ def room_open(*, room: Room, member: User) -> RoomMembership:
     if membership.last_read_seq < latest:
         membership.last_read_seq = latest
         membership.save(update_fields=["last_read_seq"])
+        transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     notifications_mark_read(member=member, thread_key=_room_key(room.pk))
     return membership
 
@@ -362,6 +365,7 @@ def room_membership_update(
 ) -> RoomMembership:
     """Mute a room or mark it read up to a seq (never backwards, never past the end)."""
     membership, _created = RoomMembership.objects.get_or_create(room=room, member=member)
+    counted_before = not membership.muted and membership.last_read_seq < room.last_seq
     fields = []
     if muted is not None:
         membership.muted = muted
@@ -371,6 +375,9 @@ def room_membership_update(
         fields.append("last_read_seq")
     if fields:
         membership.save(update_fields=fields)
+    if counted_before != (not membership.muted and membership.last_read_seq < room.last_seq):
+        # The navigation's count changed (read to the end, muted, unmuted): open pages hear it.
+        transaction.on_commit(lambda: unread_live.counts_push([member.pk]))
     if last_read_seq is not None and membership.last_read_seq >= room.last_seq:
         notifications_mark_read(member=member, thread_key=_room_key(room.pk))  # read to the end
     return membership
@@ -528,8 +535,11 @@ def _notify_mentions(*, room: Room, message: Message, author: User, member_ids: 
     notify_members(
         recipients=User.objects.filter(pk__in=member_ids).exclude(pk__in=muted).values("pk"),
         kind="chat.mention",
-        text=_("%(author)s hat Sie im Chat „%(room)s“ erwähnt")
-        % {"author": author.display_name, "room": room.name},
+        text=later(
+            gettext_noop("%(author)s hat Sie im Chat „%(room)s“ erwähnt"),
+            author=author.display_name,
+            room=room.name,
+        ),
         url=_room_url(room, message.seq),
         thread_key=_room_key(room.pk),
         thread_title=room.name,
@@ -548,8 +558,10 @@ def _notify_direct(*, room: Room, message: Message, author: User, mentioned: lis
         .exclude(member_id__in=[author.pk, *mentioned])
         .values("member_id"),
         kind="chat.direct",
-        text=_("%(author)s hat Ihnen eine Direktnachricht geschrieben")
-        % {"author": author.display_name},
+        text=later(
+            gettext_noop("%(author)s hat Ihnen eine Direktnachricht geschrieben"),
+            author=author.display_name,
+        ),
         url=_room_url(room, message.seq),
         thread_key=_room_key(room.pk),
         thread_title=room.name,
@@ -774,6 +786,7 @@ def message_post(
             room.last_seq = max(room.last_seq, message.seq)
             # Committed already when single: on_commit then sends at once.
             _broadcast_on_commit(room.pk, realtime.CHAT_MESSAGE, message=message_payload(message))
+            transaction.on_commit(lambda: unread_live.room_activity(message.room_id, message.seq))
     except (IntegrityError, ValidationError) as exc:
         if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "rate_limited":
             raise
@@ -894,6 +907,7 @@ async def message_post_async(
     message.pk, message.seq = pk, seq
     _without_files(message)
     room.last_seq = max(room.last_seq, message.seq)
+    unread_live.room_activity(room.pk, seq)  # committed; never blocks the loop
     with collect_broadcasts() as outbox:
         _send_to_room(room.pk, _message_event(message))
     return message, True, outbox

@@ -7,6 +7,7 @@ which answers 401/403 with a JSON reason instead of a redirect.
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
@@ -104,3 +105,25 @@ class SecondFactorSocketMiddleware(BaseMiddleware):
         if await _socket_needs_second_factor(scope.get("user")):
             scope = {**scope, "user": AnonymousUser()}
         return await super().__call__(scope, receive, send)
+
+
+class LanguageMemoryMiddleware:
+    """Remember the language of a signed-in member's pages (``User.language``).
+
+    What reaches a member without a request of theirs (the live bell, Web
+    Push) speaks the language they last used. One UPDATE only when it changed;
+    the site's language is stored as empty, so a member who never chose
+    another costs nothing. After LocaleMiddleware and AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = getattr(request, "LANGUAGE_CODE", "") or ""
+            stored = "" if language == settings.LANGUAGE_CODE else language
+            if language in dict(settings.LANGUAGES) and user.language != stored:
+                services.member_language_remember(member=user, language=stored)
+        return self.get_response(request)

@@ -285,6 +285,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=EmailFrequency.choices,
         default=EmailFrequency.IMMEDIATELY,
     )
+    # The language of the member's last page (community.middleware.LanguageMemoryMiddleware);
+    # what reaches them without a request of theirs (live bell, Web Push) speaks it.
+    # Empty: the site's language (settings.LANGUAGE_CODE).
+    language = models.CharField(
+        _("zuletzt verwendete Sprache"),
+        max_length=10,
+        blank=True,
+        default="",
+    )
     learning_interests = models.ManyToManyField(
         "Expertise",
         blank=True,

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "core.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "community.middleware.LanguageMemoryMiddleware",
     "community.middleware.ClosedNetworkMiddleware",
     "community.middleware.SecondFactorRequiredMiddleware",
     "config.middleware.RateLimitMiddleware",

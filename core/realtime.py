@@ -66,6 +66,10 @@ NOTIFICATION_NEW = "notification.new"
 # The member's unread count changed without a new entry (read, withdrawn):
 # {"unread_count": n}.
 NOTIFICATION_COUNT = "notification.count"
+# The member's count of chat rooms with unread messages changed (a message in
+# a room they had read, or they read or muted one): {"unread_rooms": n}; the
+# bell socket passes it to the navigation (frame "chat_unread").
+CHAT_UNREAD = "chat.unread"
 
 
 def user_group(user_id: int) -> str:

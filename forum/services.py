@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.mentions import erased_handles
 from community.models import Expertise, Project, Role, User
@@ -51,6 +52,7 @@ from notifications.services import (
     notifications_withdraw,
     notify_members,
 )
+from notifications.texts import later
 
 logger = logging.getLogger(__name__)
 MAX_TAGS = 5
@@ -196,8 +198,11 @@ def _notify_mentions(*, post: Post, actor: User, mentioned: list[User], at=None)
         notify_members(
             recipients=told,
             kind="forum.mention",
-            text=_("%(name)s hat Sie in „%(title)s“ erwähnt.")
-            % {"name": actor.display_name, "title": thread.title},
+            text=later(
+                gettext_noop("%(name)s hat Sie in „%(title)s“ erwähnt."),
+                name=actor.display_name,
+                title=thread.title,
+            ),
             url=post.get_absolute_url(),
             thread_key=thread.notification_key,
             thread_title=thread.title,
@@ -229,11 +234,13 @@ def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool
     thread = post.thread
     name = actor.display_name
     notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned, at=post.created_at)
-    text = (
-        _("Neues Thema von %(name)s: „%(title)s“")
+    text = later(
+        gettext_noop("Neues Thema von %(name)s: „%(title)s“")
         if new_thread
-        else _("%(name)s hat in „%(title)s“ geantwortet.")
-    ) % {"name": name, "title": thread.title}
+        else gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
+        name=name,
+        title=thread.title,
+    )
     notify_members(
         recipients=_watchers(thread=thread, new_thread=new_thread, notified=notified),
         kind="forum.new_thread" if new_thread else "forum.reply",

@@ -3,7 +3,10 @@
 Every open page of a member joins that member's group; services send
 ``notification.new`` events to it on commit (frame ``notification`` with
 the entry and ``unread_count``), and ``notification.count`` when entries were
-read or withdrawn (frame ``count`` with ``unread_count``). It closes (4401) when the
+read or withdrawn (frame ``count`` with ``unread_count``); and the number of
+chat rooms with unread messages for the navigation when it changed (frame
+``chat_unread`` with ``unread_rooms``, from chat). Only members with a
+bell socket open are sent to (``notifications.online``). It closes (4401) when the
 session or token that opened it ends, or the member is deactivated.
 """
 
@@ -11,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from core import realtime, ws_auth
+from notifications import online
 
 CLOSE_NOT_AUTHENTICATED = ws_auth.CLOSE_NOT_AUTHENTICATED
 
@@ -29,6 +33,9 @@ class NotificationConsumer(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
             return
         self.group = realtime.user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Counted as online before the first frame: nothing sent after ``ready`` is missed.
+        await online.relay().connected(user.pk)
+        self.counted = user.pk
         await self.accept()
         await self.send_json({"type": "ready"})
 
@@ -36,6 +43,9 @@ class NotificationConsumer(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
         await self.leave_lifetime()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if hasattr(self, "counted"):
+            await online.relay().disconnected(self.counted)
+            del self.counted
 
     async def receive_json(self, content, **kwargs):
         # Nothing to receive yet; say so instead of staying silent.
@@ -50,3 +60,7 @@ class NotificationConsumer(ws_auth.SocketLifetime, AsyncJsonWebsocketConsumer):
     async def notification_count(self, event):
         """Read or withdrawn elsewhere: the bell shows the new count."""
         await self.send_json({"type": "count", "unread_count": event["unread_count"]})
+
+    async def chat_unread(self, event):
+        """The navigation's chat count (chat.unread_live): every page has this socket."""
+        await self.send_json({"type": "chat_unread", "unread_rooms": event["unread_rooms"]})

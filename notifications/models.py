@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from community.models import User
+from notifications import texts
 
 # Kinds that collapse into one entry per member and conversation (thread_key),
 # as Discourse does: "5 neue Antworten in „…“", not five rows. Everything else
@@ -59,6 +60,10 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("Art"), max_length=40)
     text = models.CharField(_("Text"), max_length=300)
+    # The untranslated text and its values (notifications.texts.later): shown in
+    # the reader's language. Empty: ``text`` as stored.
+    text_template = models.CharField(_("Textvorlage"), max_length=300, blank=True, default="")
+    text_args = models.JSONField(_("Werte der Textvorlage"), default=dict, blank=True)
     url = models.CharField(_("Ziel"), max_length=500)
     thread_key = models.CharField(_("Gesprächsfaden"), max_length=100, blank=True)
     thread_title = models.CharField(_("Titel des Gesprächsfadens"), max_length=200, blank=True)
@@ -116,6 +121,8 @@ class Notification(models.Model):
         """What the bell says: a collapsed entry of several events says how many."""
         collapsed = COLLAPSED_TEXTS.get(self.kind)
         if collapsed is None or self.item_count <= 1:
+            if self.text_template:
+                return texts.render(self.text_template, self.text_args or {}, fallback=self.text)
             return self.text
         return collapsed % {"count": self.item_count, "title": self.thread_title}
 

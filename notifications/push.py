@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from pywebpush import WebPushException, webpush
@@ -320,15 +320,29 @@ def push_send(*, member_ids: Iterable[int] | Callable[[], Iterable[int]], payloa
     _submit(_deliver, member_ids, payload)
 
 
+def _rendered(payload: dict, language: str) -> str:
+    """The message as JSON, its (lazy) texts in the member's language."""
+    with translation.override(language):
+        return json.dumps({key: str(value) for key, value in payload.items()})
+
+
+def _subscriptions(member_ids):
+    """The active members' devices, each with its member's language (one query)."""
+    return PushSubscription.objects.filter(
+        member_id__in=list(member_ids), member__is_active=True
+    ).annotate(member_language=F("member__language"))
+
+
 def _deliver(member_ids, payload: dict) -> None:
     ids = list(member_ids() if callable(member_ids) else member_ids)
     if not ids:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        data = json.dumps({key: str(value) for key, value in payload.items()})
-    subscriptions = PushSubscription.objects.filter(member_id__in=ids, member__is_active=True)
-    for subscription in subscriptions:
-        _send_one(subscription, data)
+    data: dict[str, str] = {}
+    for subscription in _subscriptions(ids):
+        language = subscription.member_language or settings.LANGUAGE_CODE
+        if language not in data:
+            data[language] = _rendered(payload, language)
+        _send_one(subscription, data[language])
 
 
 def _send_one(subscription: PushSubscription, data: str) -> None:
@@ -367,29 +381,28 @@ def _notifications_changed(sender, action: str, notifications=(), **kwargs) -> N
 
     ``notification_changed`` comes after the commit, once per batch (a reply may
     renew 1,600 entries): one job for the push threads, whose one query finds
-    all the devices."""
+    all the devices with their members' languages; each message speaks its
+    member's language (``User.language``), as the live bell does."""
     if action != "new" or not push_enabled():
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        items = [
-            (n.recipient_id, {k: str(v) for k, v in notification_payload(n).items()})
-            for n in notifications
-            if n.kind in PUSH_KINDS
-        ]
+    items = [n for n in notifications if n.kind in PUSH_KINDS]
     if items:
         _submit(_deliver_many, items)
 
 
-def _deliver_many(items: list[tuple[int, dict]]) -> None:
-    by_member: dict[int, list[str]] = {}
-    for member_id, payload in items:
-        by_member.setdefault(member_id, []).append(json.dumps(payload))
-    subscriptions = PushSubscription.objects.filter(
-        member_id__in=list(by_member), member__is_active=True
-    )
-    for subscription in subscriptions:
-        for data in by_member[subscription.member_id]:
-            _send_one(subscription, data)
+def _deliver_many(notifications: list[Notification]) -> None:
+    by_member: dict[int, list[Notification]] = {}
+    for notification in notifications:
+        by_member.setdefault(notification.recipient_id, []).append(notification)
+    rendered: dict[tuple[int, str], str] = {}
+    for subscription in _subscriptions(by_member):
+        language = subscription.member_language or settings.LANGUAGE_CODE
+        for notification in by_member[subscription.member_id]:
+            key = (notification.pk, language)
+            if key not in rendered:
+                with translation.override(language):
+                    rendered[key] = _rendered(notification_payload(notification), language)
+            _send_one(subscription, rendered[key])
 
 
 def connect() -> None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from community.models import EmailFrequency, User
 from core import emails, realtime
-from notifications import selectors
+from notifications import online, selectors, texts
 from notifications.models import COLLAPSING_KINDS, Notification
 from notifications.serializers import notification_payloads
 from notifications.signals import notification_changed
@@ -25,6 +25,8 @@ PAYLOAD_FIELDS = (
     "actor_id",
     "kind",
     "text",
+    "text_template",
+    "text_args",
     "url",
     "thread_key",
     "thread_title",
@@ -36,19 +38,34 @@ PAYLOAD_FIELDS = (
 )
 
 
+def _languages(member_ids: Collection[int]) -> dict[int, str]:
+    """The language each member last used (community.middleware), the site's by default."""
+    if not member_ids:
+        return {}
+    return {
+        pk: language or settings.LANGUAGE_CODE
+        for pk, language in User.objects.filter(pk__in=list(member_ids)).values_list(
+            "pk", "language"
+        )
+    }
+
+
 def _push_counts(*, recipient_ids: Collection[int], action: str) -> None:
-    """After commit: the unread count of these members changed (read or withdrawn)."""
+    """After commit: the unread count of these members changed (read or withdrawn).
+
+    Counted and sent only for those with a bell open (``notifications.online``)."""
     recipient_ids = sorted(set(recipient_ids))
     if not recipient_ids:
         return
-    counts = selectors.notification_unread_counts(member_ids=recipient_ids)
+    live = sorted(online.filter_online(recipient_ids))
+    counts = selectors.notification_unread_counts(member_ids=live) if live else {}
     realtime.group_send_many(
         [
             (
                 realtime.user_group(pk),
                 {"type": realtime.NOTIFICATION_COUNT, "unread_count": counts.get(pk, 0)},
             )
-            for pk in recipient_ids
+            for pk in live
         ]
     )
     notification_changed.send(
@@ -60,14 +77,34 @@ def _push_counts(*, recipient_ids: Collection[int], action: str) -> None:
     )
 
 
+def live_payloads(notifications: list[Notification]) -> dict[int, dict]:
+    """The live bell's JSON of these entries, each in its recipient's language (by id)."""
+    languages = _languages({n.recipient_id for n in notifications})
+    payloads: dict[int, dict] = {}
+    by_language = sorted(
+        notifications, key=lambda n: languages.get(n.recipient_id, settings.LANGUAGE_CODE)
+    )
+    for language, group in groupby(
+        by_language, key=lambda n: languages.get(n.recipient_id, settings.LANGUAGE_CODE)
+    ):
+        group = list(group)
+        with translation.override(language):
+            payloads.update(zip((n.pk for n in group), notification_payloads(group), strict=True))
+    return payloads
+
+
 def _deliver(notification_ids: list[int]) -> None:
     """After commit: ring the bells and mail those who want it immediately.
 
     A constant number of queries however many members are told: the entries,
-    their recipients' unread counts, the entries to mail with their recipients,
-    and (when there are any) one claim and one look for a mail already sent in
-    the conversation. Then one hop to the channel layer for all bells, and the
-    signal for Web Push (entries without their recipients: ``recipient_ids``).
+    and (only when some have a bell open) their languages and unread counts;
+    the entries to mail with their recipients, and (when there are any) one
+    claim and one look for a mail already sent in the conversation. Live
+    events go only to members with a bell socket open: one question to the
+    presence store (``notifications.online``) and one hop to the channel layer
+    for their bells, so a reply's time does not grow with watchers who have no
+    page open. Each bell's text is in its member's language. Then the signal
+    for Web Push (every entry, without recipients: ``recipient_ids``).
     """
     notifications = list(
         Notification.objects.filter(pk__in=notification_ids)
@@ -76,21 +113,21 @@ def _deliver(notification_ids: list[int]) -> None:
     )
     if not notifications:
         return
-    counts = selectors.notification_unread_counts(
-        member_ids=[n.recipient_id for n in notifications]
-    )
-    payloads = notification_payloads(notifications)
+    live_ids = online.filter_online({n.recipient_id for n in notifications})
+    live = [n for n in notifications if n.recipient_id in live_ids]
+    counts = selectors.notification_unread_counts(member_ids=sorted(live_ids)) if live else {}
+    payloads = live_payloads(live) if live else {}
     realtime.group_send_many(
         [
             (
                 realtime.user_group(n.recipient_id),
                 {
                     "type": realtime.NOTIFICATION_NEW,
-                    "notification": payload,
+                    "notification": payloads[n.pk],
                     "unread_count": counts.get(n.recipient_id, 0),
                 },
             )
-            for n, payload in zip(notifications, payloads, strict=True)
+            for n in live
         ]
     )
     _mail_immediately(notification_ids)
@@ -170,8 +207,8 @@ def _recipients_sql(recipients) -> tuple[str, list] | None:
 
 
 _COLUMNS = (
-    "recipient_id, actor_id, kind, text, url, thread_key, thread_title, object_key,"
-    " item_count, since, created_at, read_at, emailed_at"
+    "recipient_id, actor_id, kind, text, text_template, text_args, url, thread_key,"
+    " thread_title, object_key, item_count, since, created_at, read_at, emailed_at"
 )
 
 
@@ -191,6 +228,7 @@ def _collapse_sql(table: str) -> str:
         f" url = CASE WHEN {unread} THEN {table}.url ELSE excluded.url END,"
         f" emailed_at = CASE WHEN {unread} THEN {table}.emailed_at ELSE excluded.emailed_at END,"
         " actor_id = excluded.actor_id, text = excluded.text,"
+        " text_template = excluded.text_template, text_args = excluded.text_args,"
         " thread_title = excluded.thread_title, object_key = excluded.object_key,"
         " created_at = excluded.created_at, read_at = NULL"
     )
@@ -201,7 +239,7 @@ def notify_members(
     *,
     recipients,
     kind: str,
-    text: str,
+    text: "str | texts.Later",
     url: str,
     thread_key: str = "",
     thread_title: str = "",
@@ -221,6 +259,8 @@ def notify_members(
     (``_deliver``). This and ``notification_create`` are where entries are
     made; Web Push hooks in through the signal. ``at``: when the event
     happened (the post's time; default now), the entry's ``created_at``.
+    ``text``: best ``texts.later(gettext_noop(…), …)``, which each reader gets
+    in their language; a plain string is shown as it is.
     """
     collapsing = kind in COLLAPSING_KINDS
     if collapsing and not thread_key:
@@ -234,10 +274,13 @@ def notify_members(
     users = User._meta.db_table
     # As the ORM stores it (SQLite compares datetimes as text: no offset there).
     now = connection.ops.adapt_datetimefield_value(now)
+    text, template, args = texts.stored(text)
     values = [
         actor.pk if actor is not None else None,
         kind[:40],
         text[:300],
+        template[:300],
+        connection.ops.adapt_json_value(args, None),
         url[:500],
         thread_key[:100],
         thread_title[:200],
@@ -248,7 +291,7 @@ def notify_members(
     ]
     sql = (
         f"INSERT INTO {table} ({_COLUMNS})"  # noqa: S608 (constants; values are parameters)
-        " SELECT u.id, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s"
+        " SELECT u.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s"
         f" FROM {users} u WHERE u.is_active AND u.id IN ({source_sql})"
     )
     params = [*values, *source_params]
@@ -271,7 +314,7 @@ def notification_create(
     *,
     recipient: User,
     kind: str,
-    text: str,
+    text: "str | texts.Later",
     url: str,
     thread_key: str = "",
     thread_title: str = "",
@@ -305,11 +348,14 @@ def notification_create(
         )
         return Notification.objects.filter(pk__in=ids).first()
     now = at or timezone.now()
+    text, template, args = texts.stored(text)
     notification = Notification.objects.create(
         recipient=recipient,
         actor=actor,
         kind=kind[:40],
         text=text[:300],
+        text_template=template[:300],
+        text_args=args,
         url=url[:500],
         thread_key=thread_key[:100],
         thread_title=thread_title[:200],

@@ -64,6 +64,7 @@ def _account(member: User) -> dict:
         "start_page_seen_at": member.start_page_seen_at,
         "start_page_previous_visit_at": member.start_page_previous_visit_at,
         "email_notifications": member.email_notifications,
+        "language": member.language,  # the language of the last page ("": the site's)
         "has_password": member.has_usable_password(),
         "municipality": (
             {"slug": municipality.slug, "name": municipality.name, "state": municipality.state}

@@ -249,6 +249,7 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     member.last_login = None
     member.start_page_seen_at = member.start_page_previous_visit_at = None
     member.email_notifications = EmailFrequency.NEVER
+    member.language = ""
     member.set_unusable_password()
     member.save()
     member.groups.clear()

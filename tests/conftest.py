@@ -272,3 +272,38 @@ def _sessions_end_before_the_test_database_is_dropped(django_db_setup, django_db
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         connection.close()
+
+
+@pytest.fixture
+def bell_open():
+    """``bell_open(member, …)``: these members count as having a bell socket open
+    (as ``notifications.online`` counts a socket), until the test ends."""
+    from asgiref.sync import async_to_sync
+
+    from notifications import online
+
+    opened = []
+
+    def open_(*members):
+        for member in members:
+            async_to_sync(online.store().add)(member.pk)
+            opened.append(member.pk)
+
+    yield open_
+    for pk in opened:
+        async_to_sync(online.store().remove)(pk)
+        if isinstance(online.store(), online.RedisOnline):
+            online.store().sync_client.zrem(online.store().key, pk)
+
+
+@pytest.fixture(autouse=True)
+def _live_chat_count_rounds(request, monkeypatch):
+    """The live chat count's rounds (chat.unread_live) run in a thread of their own,
+    which cannot see a test's transaction: outside transactional tests they are
+    left out (tests/chat/test_unread_live.py runs them in the test's thread)."""
+    from chat import unread_live
+
+    unread_live._discard()  # nothing left over from a test whose loop is gone
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        monkeypatch.setattr(unread_live, "_start", unread_live._discard)

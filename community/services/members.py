@@ -238,3 +238,9 @@ def member_start_page_visit(*, member: User, now: dt.datetime | None = None) -> 
     member.start_page_seen_at = now
     member.start_page_previous_visit_at = previous
     return previous
+
+
+def member_language_remember(*, member: User, language: str) -> None:
+    """Store the language of the member's last page ("": the site's); one UPDATE."""
+    User.objects.filter(pk=member.pk).update(language=language[:10])
+    member.language = language[:10]

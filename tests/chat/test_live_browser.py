@@ -231,3 +231,37 @@ def test_a_large_rooms_presence_deltas_update_the_online_line(
             expect(line).to_contain_text("und 129 weitere (149 insgesamt)")
         finally:
             context.close()
+
+
+def test_the_navigations_chat_count_follows_the_bell_socket(
+    chromium,  # noqa: F811
+    member,
+):
+    """The bell's socket (here a stand-in) carries the chat count; no reload (issue 20)."""
+    sockets = []
+
+    def bell(ws):
+        sockets.append(ws)
+        ws.send(json.dumps({"type": "ready"}))
+
+    with daphne() as address:
+        context, page = signed_in_page(chromium, f"http://{address}", Client(), member)
+        try:
+            context.route_web_socket(re.compile(r"/ws/notifications/"), bell)
+            page.goto("/")
+            count = page.locator("#chat-unread-count")
+            expect(count).to_be_hidden()  # nothing unread: no "0"
+            sockets[0].send(json.dumps({"type": "chat_unread", "unread_rooms": 1}))
+            expect(count).to_have_text("1")
+            expect(page.locator("#chat-unread-label")).to_contain_text(
+                "Raum mit ungelesenen Nachrichten"
+            )
+            sockets[0].send(json.dumps({"type": "chat_unread", "unread_rooms": 3}))
+            expect(count).to_have_text("3")
+            expect(page.locator("#chat-unread-label")).to_contain_text(
+                "Räume mit ungelesenen Nachrichten"
+            )
+            sockets[0].send(json.dumps({"type": "chat_unread", "unread_rooms": 0}))
+            expect(count).to_be_hidden()
+        finally:
+            context.close()

@@ -31,8 +31,9 @@ def heard():
 
 
 @pytest.fixture
-def rung(monkeypatch):
-    """The live events sent to members' groups."""
+def rung(monkeypatch, member, bell_open):
+    """The live events sent to members' groups (``member`` has a bell open)."""
+    bell_open(member)
     sent = []
     original = realtime.group_send_many
 
@@ -84,8 +85,9 @@ def test_many_members_are_told_in_constant_queries(make_member, other):
 
 
 def test_the_signal_follows_the_commit_with_the_entries(
-    member, other, notify, heard, django_capture_on_commit_callbacks
+    member, other, notify, heard, bell_open, django_capture_on_commit_callbacks
 ):
+    bell_open(member)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         note = notify(member)
     assert heard == []  # nothing before the commit
@@ -95,7 +97,7 @@ def test_the_signal_follows_the_commit_with_the_entries(
     assert said["action"] == "new"
     assert [n.pk for n in said["notifications"]] == [note.pk]
     assert said["notifications"][0].recipient_id == member.pk
-    assert said["payloads"][0]["id"] == note.pk
+    assert said["payloads"][note.pk]["id"] == note.pk
     assert said["unread_counts"] == {member.pk: 1}
     with django_capture_on_commit_callbacks(execute=True):
         services.notifications_mark_read(member=member)

@@ -8,7 +8,9 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import translation
 
+from community.models import User
 from notifications import push
 from notifications.models import PushSubscription
 from tests.notifications.pushservice import BrowserKeys, b64url, vapid_claims
@@ -449,3 +451,29 @@ def test_a_subscription_may_point_only_to_a_known_push_service(member_api, vapid
 )
 def test_the_browsers_push_services_are_known(endpoint):
     assert push.push_service_allowed(urlsplit(endpoint).hostname)
+
+
+def test_one_event_is_pushed_to_a_german_and_an_english_device_each_in_its_language(
+    member, make_member, device, service, vapid, notify, inline, django_capture_on_commit_callbacks
+):
+    english = make_member()
+    User.objects.filter(pk=english.pk).update(language="en")
+    keys = BrowserKeys()
+    push.push_subscription_save(
+        member=english, endpoint=service.endpoint("geraet-2"), p256dh=keys.p256dh, auth=keys.auth
+    )
+    for _ in range(2):  # the second collapses into "2 neue Antworten …"
+        with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+            notify(member, thread="Thema")  # caused by an English request
+            notify(english, thread="Thema")
+    last = {sent.path: sent.body for sent in service.received}
+    german_message = device.keys.decrypt(last["/push/geraet-1"])
+    english_message = keys.decrypt(last["/push/geraet-2"])
+    assert (german_message["title"], german_message["body"]) == (
+        "Neue Antwort im Forum",
+        "2 neue Antworten in „Thema“",
+    )
+    assert (english_message["title"], english_message["body"]) == (
+        "New reply in the forum",
+        "2 new replies in “Thema”",
+    )

@@ -81,9 +81,13 @@ def test_erasure_removes_the_profile_and_everything_attached(world, client):
         member=world.anna, endpoint="https://push.example.net/anna", p256dh="x", auth="y"
     )
     ratelimit.take_token(world.anna.pk)  # the chat's rate limit remembers her last post
+    User.objects.filter(pk=world.anna.pk).update(language="en")  # her last page's language
+    world.anna.refresh_from_db()
     client.force_login(world.anna)  # an open session elsewhere
     services_privacy.member_erase(member=world.anna)
     anna = world.anna
+    anna.refresh_from_db()
+    assert anna.language == ""
     assert not MemberExpertise.objects.filter(member=anna).exists()
     assert not anna.learning_interests.exists()
     assert not Qualification.objects.filter(member=anna).exists()

@@ -70,6 +70,7 @@ def test_export_holds_everything_stored_about_the_member(client, world):
     assert account["handle"] == world.anna.handle
     assert account["municipality"]["name"] == "Wetzlar"
     assert account["role"] == "member"
+    assert account["language"] == ""  # her pages were in the site's language
     assert "password" not in account
     assert world.anna.password not in raw  # no hash anywhere
     assert data["expertise"] == [{"slug": "e-akte-dms", "name": "E-Akte/DMS", "level": "expert"}]
