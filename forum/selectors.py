@@ -321,7 +321,7 @@ def moderation_log() -> QuerySet[ModerationLog]:
 # Posts ranked per search at most: the newest this many matches and the newest this
 # many title hits (PostgreSQL). "enaio" matches tens of thousands of posts of a
 # national forum; ranking them all cost most of the header search. None: rank all.
-FORUM_CANDIDATES: int | None = 300
+FORUM_CANDIDATES: int | None = 500
 
 
 def post_search(*, viewer: User, q: str) -> QuerySet[Post]:
