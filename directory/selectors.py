@@ -494,10 +494,12 @@ class RankedMembers:
                 self._count = cursor.fetchone()[0]
         return min(self._count, COUNT_LIMIT)
 
-    def _candidates(self, stop: int) -> RawSQL | None:
+    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list]] | None:
         """The members worth scoring for rows up to ``stop``: the backend's best per word
         (enough for the page asked for, however deep), and all matches where they are
-        no more than ``COUNT_LIMIT`` (then the ranking is that of all)."""
+        no more than ``COUNT_LIMIT`` (then the ranking is that of all). As a condition
+        on the documents and the common table expressions it reads (``few``: up to
+        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too."""
         if self.candidates is None:
             return None
         best = self.candidates(max(CANDIDATES_PER_WORD or 0, stop))
@@ -513,15 +515,18 @@ class RankedMembers:
         # Compiled SQL and constants only; the query's words are parameters. An array,
         # computed once: the ranking then reads these documents by their key. Up to
         # COUNT_LIMIT matches are all scored (the best per word are not even looked up).
-        return RawSQL(  # noqa: S611
-            f"{column} = ANY(ARRAY(WITH few AS MATERIALIZED ({few_sql}),"  # noqa: S608
-            f" counted AS (SELECT COUNT(*) AS n FROM few)"
-            f" SELECT pk FROM few WHERE (SELECT n FROM counted) <= %s"
+        condition = RawSQL(  # noqa: S611
+            f"{column} = ANY(ARRAY(SELECT pk FROM few WHERE (SELECT n FROM counted) <= %s"  # noqa: S608
             f" UNION ALL SELECT member_id FROM ({best_sql}) AS best"
             f" WHERE (SELECT n FROM counted) > %s))",
-            [*few_params, COUNT_LIMIT, *best_params, COUNT_LIMIT],
+            [COUNT_LIMIT, *best_params, COUNT_LIMIT],
             output_field=BooleanField(),
         )
+        expressions = (
+            f"few AS MATERIALIZED ({few_sql}),"  # noqa: S608 (compiled)
+            " counted AS (SELECT COUNT(*) AS n FROM few)"
+        )
+        return condition, (expressions, list(few_params))
 
     def _total_sql(self) -> tuple[str, list]:
         """The number of all matches as SQL: known already, or counted up to the limit."""
@@ -566,12 +571,14 @@ class RankedMembers:
         narrowed = self._candidates(stop) if self.scored and stop is not None else None
         if narrowed is not None:
             # Ranked among the candidates, counted among all matches (in the same query).
+            condition, common = narrowed
             ranked = _ranked_with_total(
-                documents.filter(narrowed),
+                documents.filter(condition),
                 start,
                 stop,
                 with_total=with_total,
-                total=self._total_sql() if with_total else None,
+                total=("(SELECT n FROM counted)", []) if self._count is None else self._total_sql(),
+                common=common,
             )
         elif self.scored:
             ranked = _ranked_with_total(documents, start, stop, with_total=with_total)
@@ -607,9 +614,11 @@ def _ranked_with_total(
     *,
     with_total: bool = True,
     total: tuple[str, list] | None = None,
+    common: tuple[str, list] | None = None,
 ) -> list[tuple]:
     """Rows [start:stop] of a ranking as (member_id, score, matched, matches), where ``matches``
-    counts all documents of the ranking, or is ``total`` (SQL and parameters) where given.
+    counts all documents of the ranking, or is ``total`` (SQL and parameters) where given;
+    ``common``: common table expressions the query needs (SQL after WITH, parameters).
 
     ``COUNT(*) OVER ()`` keeps every match until it has counted them all, and
     PostgreSQL computes the other expressions of a query above such a window:
@@ -646,12 +655,13 @@ def _ranked_with_total(
         total_sql, total_params = total
     else:
         total_sql = "COUNT(*) OVER ()" if with_total else "NULL"
+    common_sql, common_params = (f"WITH {common[0]} ", common[1]) if common else ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, score, matched, {total_sql} FROM"  # noqa: S608 (compiled)
+            f"{common_sql}SELECT member_id, score, matched, {total_sql} FROM"  # noqa: S608
             f" (SELECT *{extra} FROM ({sql} {fence}) AS scored {fence}) AS ranked"
             f" ORDER BY {ordering} {limits}",
-            [*total_params, *params],
+            [*common_params, *total_params, *params],
         )
         return cursor.fetchall()
 
