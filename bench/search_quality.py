@@ -11,7 +11,7 @@ member in Hessen) and through BM25 (``tests/directory/judged/evaluate.py``),
 prints its rows as JSON and drops the database. The parent prints the table.
 
     source .helper-env   # DATABASE_URL of a PostgreSQL the user may create databases on
-    .venv/bin/python bench/search_quality.py [--per-query] [--seed N]
+    .venv/bin/python bench/search_quality.py [--per-query] [--seed N] [--squeeze 20 10]
 
 Without DATABASE_URL only SQLite runs. The judgments follow from the
 generated facts by the rules in ``queries.py``; nothing here looks at a ranking
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def child(seed: int) -> None:
+def child(seed: int, squeeze: list[int] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     import django
 
@@ -39,8 +39,14 @@ def child(seed: int) -> None:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    from directory import selectors
     from tests.directory.judged.evaluate import evaluate
     from tests.directory.judged.network import build_network
+
+    if squeeze:
+        # The candidate path on a network of 300: from this many matches on, only
+        # this many per word are scored (PostgreSQL; SQLite scores all anyway).
+        selectors.COUNT_LIMIT, selectors.CANDIDATES_PER_WORD = squeeze
 
     # A database of its own, so a test run on the same server is not disturbed.
     connection.settings_dict.setdefault("TEST", {})
@@ -74,9 +80,10 @@ def child(seed: int) -> None:
     )
 
 
-def run_child(env: dict, seed: int) -> dict:
+def run_child(env: dict, seed: int, squeeze: list[int] | None = None) -> dict:
+    extra = ["--squeeze", *map(str, squeeze)] if squeeze else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "--seed", str(seed)],
+        [sys.executable, __file__, "--child", "--seed", str(seed), *extra],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -94,15 +101,23 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--per-query", action="store_true", help="a row per question")
+    parser.add_argument(
+        "--squeeze",
+        nargs=2,
+        type=int,
+        metavar=("MATCHES", "PER_WORD"),
+        help="score only PER_WORD candidates per word from MATCHES matches on"
+        " (COUNT_LIMIT, CANDIDATES_PER_WORD), to try the candidate path on 300 members",
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.seed)
+        child(args.seed, args.squeeze)
         return
     runs = []
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        runs.append(run_child(dict(os.environ), args.seed))
+        runs.append(run_child(dict(os.environ), args.seed, args.squeeze))
     sqlite_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    runs.append(run_child(sqlite_env, args.seed))
+    runs.append(run_child(sqlite_env, args.seed, args.squeeze))
     report(runs, per_query=args.per_query)
 
 

@@ -20,9 +20,11 @@ off, PostgreSQL, Redis from ``REDIS_URL``), signed in as the benchmark's
 viewer with ``force_login``, through Django's test ``Client`` and the whole
 middleware stack: every question of the judged set
 (``tests/directory/judged/queries.py``) ``--rounds`` times after one warm-up
-round, "vorher" and "jetzt" alternating round by round. "vorher" runs the old
-query shapes of ``bench/search_before.py`` with the new indexes dropped in a
-transaction that is rolled back.
+round, "vorher" and "jetzt" alternating round by round. "vorher" scores every
+match (the member ranking and the forum search without their candidates);
+with ``--old-shapes`` it runs the query shapes of ``bench/search_before.py``
+instead, with the indexes added since dropped in a transaction that is rolled
+back.
 """
 
 import argparse
@@ -52,9 +54,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
-from directory import federated  # noqa: E402
+from directory import federated, selectors  # noqa: E402
 from directory.selectors import RankedMembers  # noqa: E402
 from events.models import Audience, Event  # noqa: E402
+from forum import selectors as forum_selectors  # noqa: E402
 from forum.models import Category, Post, Thread  # noqa: E402
 from forum.search import PostgresForumSearch  # noqa: E402
 from tests.directory.judged.queries import QUERIES  # noqa: E402
@@ -213,13 +216,27 @@ def fill() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+OLD_SHAPES = False
+
+
 @contextlib.contextmanager
 def shape(mode: str):
-    """``jetzt``: the code as it is. ``vorher``: the old query shapes of the header
-    search and the member ranking (``bench/search_before.py``) without the indexes
-    added since, dropped inside a transaction that is rolled back afterwards."""
+    """``jetzt``: the code as it is. ``vorher``: every match scored, as before the
+    candidates of the member ranking and of the forum search
+    (``directory.selectors.CANDIDATES_PER_WORD``, ``forum.selectors.FORUM_CANDIDATES``
+    None); with ``--old-shapes`` instead the query shapes from before issue 19's
+    indexes (``bench/search_before.py``) without the indexes added since, dropped
+    inside a transaction that is rolled back afterwards."""
     if mode == "jetzt":
         yield
+        return
+    if not OLD_SHAPES:
+        saved_candidates = selectors.CANDIDATES_PER_WORD, forum_selectors.FORUM_CANDIDATES
+        selectors.CANDIDATES_PER_WORD = forum_selectors.FORUM_CANDIDATES = None
+        try:
+            yield
+        finally:
+            selectors.CANDIDATES_PER_WORD, forum_selectors.FORUM_CANDIDATES = saved_candidates
         return
     saved = federated.SEARCHES, RankedMembers._load
     with transaction.atomic():
@@ -289,7 +306,12 @@ def main() -> None:
     parser.add_argument("--fill", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--kinds", action="store_true", help="also each kind on its own")
+    parser.add_argument(
+        "--old-shapes", action="store_true", help="vorher: the shapes before issue 19's indexes"
+    )
     args = parser.parse_args()
+    global OLD_SHAPES
+    OLD_SHAPES = args.old_shapes
     if connection.vendor != "postgresql":
         raise SystemExit("The scale benchmark needs PostgreSQL (set DATABASE_URL).")
     if args.fill:

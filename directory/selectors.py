@@ -14,6 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     ExpressionWrapper,
@@ -29,6 +30,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
 from django.utils import timezone, translation
@@ -401,6 +403,11 @@ MIN_ALL_TERMS_HITS = 10
 COUNT_LIMIT = 1000
 # Scores this close are one band (a tie the searcher's state breaks): a tenth.
 BAND_DIGITS = 1
+# A search without filters scores, per word of its terms, only the members the word
+# weighs most for (where the backend keeps such weights: PostgreSQL), not every
+# match: "E-Akte" with its synonyms matches a third of a national network.
+# None scores all matches.
+CANDIDATES_PER_WORD: int | None = 200
 
 
 def _search_documents(
@@ -459,10 +466,19 @@ class RankedMembers:
     (it ranks all of them anyway), and no separate count runs.
     """
 
-    def __init__(self, documents: QuerySet, *, count: int | None = None, scored: bool = False):
+    def __init__(
+        self,
+        documents: QuerySet,
+        *,
+        count: int | None = None,
+        scored: bool = False,
+        candidates=None,
+    ):
         self.documents = documents
         #: Ordered by a score computed per document (not the plain directory by name).
         self.scored = scored
+        #: ``candidates(per_word)``: SQL and parameters of member ids worth scoring, or None.
+        self.candidates = candidates
         self._count = count
         self._fetched: tuple[int, int | None, list[User]] | None = None
 
@@ -477,6 +493,46 @@ class RankedMembers:
                 cursor.execute(f"SELECT {sql}", params)
                 self._count = cursor.fetchone()[0]
         return min(self._count, COUNT_LIMIT)
+
+    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list]] | None:
+        """The members worth scoring for rows up to ``stop``: the backend's best per word
+        (enough for the page asked for, however deep), and all matches where they are
+        no more than ``COUNT_LIMIT`` (then the ranking is that of all). As a condition
+        on the documents and the common table expressions it reads (``few``: up to
+        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too."""
+        if self.candidates is None:
+            return None
+        best = self.candidates(max(CANDIDATES_PER_WORD or 0, stop))
+        if best is None:
+            return None
+        best_sql, best_params = best
+        few = self.documents.order_by().values("pk")[: COUNT_LIMIT + 1]
+        try:
+            few_sql, few_params = few.query.get_compiler(using=few.db).as_sql()
+        except EmptyResultSet:
+            return None
+        column = f"{connection.ops.quote_name(self.documents.model._meta.db_table)}.member_id"
+        # Compiled SQL and constants only; the query's words are parameters. An array,
+        # computed once: the ranking then reads these documents by their key. Up to
+        # COUNT_LIMIT matches are all scored (the best per word are not even looked up).
+        condition = RawSQL(  # noqa: S611
+            f"{column} = ANY(ARRAY(SELECT pk FROM few WHERE (SELECT n FROM counted) <= %s"  # noqa: S608
+            f" UNION ALL SELECT member_id FROM ({best_sql}) AS best"
+            f" WHERE (SELECT n FROM counted) > %s))",
+            [COUNT_LIMIT, *best_params, COUNT_LIMIT],
+            output_field=BooleanField(),
+        )
+        expressions = (
+            f"few AS MATERIALIZED ({few_sql}),"  # noqa: S608 (compiled)
+            " counted AS (SELECT COUNT(*) AS n FROM few)"
+        )
+        return condition, (expressions, list(few_params))
+
+    def _total_sql(self) -> tuple[str, list]:
+        """The number of all matches as SQL: known already, or counted up to the limit."""
+        if self._count is not None:
+            return "%s", [self._count]
+        return _capped_count_sql(self.documents)
 
     @property
     def count_is_capped(self) -> bool:
@@ -512,7 +568,19 @@ class RankedMembers:
 
     def _load(self, start: int, stop: int | None, *, with_total: bool = False) -> list[User]:
         documents = self.documents
-        if self.scored:
+        narrowed = self._candidates(stop) if self.scored and stop is not None else None
+        if narrowed is not None:
+            # Ranked among the candidates, counted among all matches (in the same query).
+            condition, common = narrowed
+            ranked = _ranked_with_total(
+                documents.filter(condition),
+                start,
+                stop,
+                with_total=with_total,
+                total=("(SELECT n FROM counted)", []) if self._count is None else self._total_sql(),
+                common=common,
+            )
+        elif self.scored:
             ranked = _ranked_with_total(documents, start, stop, with_total=with_total)
         elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
@@ -540,10 +608,17 @@ class RankedMembers:
 
 
 def _ranked_with_total(
-    documents: QuerySet, start: int, stop: int | None, *, with_total: bool = True
+    documents: QuerySet,
+    start: int,
+    stop: int | None,
+    *,
+    with_total: bool = True,
+    total: tuple[str, list] | None = None,
+    common: tuple[str, list] | None = None,
 ) -> list[tuple]:
     """Rows [start:stop] of a ranking as (member_id, score, matched, matches), where ``matches``
-    counts all documents of the ranking.
+    counts all documents of the ranking, or is ``total`` (SQL and parameters) where given;
+    ``common``: common table expressions the query needs (SQL after WITH, parameters).
 
     ``COUNT(*) OVER ()`` keeps every match until it has counted them all, and
     PostgreSQL computes the other expressions of a query above such a window:
@@ -575,13 +650,18 @@ def _ranked_with_total(
     ordering = ", ".join(f"{qn(name)} {direction}" for name, direction in order)
     limits = connection.ops.limit_offset_sql(start, stop)
     extra = "".join(f", {derived[n]}" for n, _ in order if n in derived)
-    total = "COUNT(*) OVER ()" if with_total else "NULL"
+    total_params = []
+    if total is not None:
+        total_sql, total_params = total
+    else:
+        total_sql = "COUNT(*) OVER ()" if with_total else "NULL"
+    common_sql, common_params = (f"WITH {common[0]} ", common[1]) if common else ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, score, matched, {total} FROM"  # noqa: S608 (compiled)
+            f"{common_sql}SELECT member_id, score, matched, {total_sql} FROM"  # noqa: S608
             f" (SELECT *{extra} FROM ({sql} {fence}) AS scored {fence}) AS ranked"
             f" ORDER BY {ordering} {limits}",
-            params,
+            [*common_params, *total_params, *params],
         )
         return cursor.fetchall()
 
@@ -713,7 +793,25 @@ def member_search(
     documents = documents.annotate(band=Round(F("score"), BAND_DIGITS)).order_by(
         "-band", "-near", "-score", "display_name", "member_id"
     )
-    return MemberSearch(RankedMembers(documents, count=count, scored=True), intent)
+    candidates = None
+    filtered = municipality or state or expertise or level or kind or tool
+    if intent.terms and CANDIDATES_PER_WORD and not filtered:
+        # Filters narrow the matches themselves; the best of the whole network per
+        # word would leave too few of one state or field.
+        candidates = _candidates(backend, query, intent)
+    return MemberSearch(
+        RankedMembers(documents, count=count, scored=True, candidates=candidates), intent
+    )
+
+
+def _candidates(backend, query: TextQuery, intent: SearchIntent):
+    """``RankedMembers.candidates``, or None where the backend scores all matches."""
+    municipality_id = intent.viewer_municipality_id
+    if backend.candidates(query, per_word=1, municipality_id=municipality_id) is None:
+        return None
+    return lambda per_word: backend.candidates(
+        query, per_word=per_word, municipality_id=municipality_id
+    )
 
 
 def _stems(text: str) -> set[str]:

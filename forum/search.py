@@ -38,7 +38,12 @@ class ForumSearchBackend:
     def index(self, post_ids: list[int]) -> None:
         raise NotImplementedError
 
-    def search(self, posts: QuerySet, terms: list[str]) -> QuerySet:
+    def search(
+        self, posts: QuerySet, terms: list[str], *, candidates: int | None = None
+    ) -> QuerySet:
+        """``candidates``: rank at most the newest that many matching posts and the
+        newest that many whose thread title matches (where the backend can find
+        them from an index), not every matching post. None: all of them."""
         raise NotImplementedError
 
 
@@ -72,11 +77,29 @@ class PostgresForumSearch(ForumSearchBackend):
                 ],
             )
 
-    def search(self, posts: QuerySet, terms: list[str]) -> QuerySet:
+    def search(
+        self, posts: QuerySet, terms: list[str], *, candidates: int | None = None
+    ) -> QuerySet:
         query = reduce(or_, [SearchQuery(t, config=PG_CONFIG, search_type="plain") for t in terms])
-        return posts.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=32)
-        )
+        posts = posts.filter(search_vector=query)
+        if candidates:
+            # Newest first along the primary key (a broad word stops after ``candidates``
+            # rows instead of ranking tens of thousands), and the title hits (weight A,
+            # only in first posts) along their own index (forum 0005): an old thread
+            # named after the matter still competes.
+            tsquery = " || ".join(["plainto_tsquery(%s::regconfig, %s)"] * len(terms))
+            params = [value for term in terms for value in (PG_CONFIG, term)]
+            posts = posts.filter(
+                pk__in=RawSQL(  # noqa: S611 (constants; the terms are parameters)
+                    f"(SELECT id FROM forum_post WHERE search_vector @@ ({tsquery})"  # noqa: S608
+                    f" ORDER BY id DESC LIMIT %s) UNION"
+                    f" (SELECT id FROM forum_post WHERE number = 1"
+                    f" AND ts_filter(search_vector, '{{a}}') @@ ({tsquery})"
+                    f" ORDER BY id DESC LIMIT %s)",
+                    [*params, candidates, *params, candidates],
+                )
+            )
+        return posts.annotate(rank=SearchRank(F("search_vector"), query, normalization=32))
 
 
 class SQLiteForumSearch(ForumSearchBackend):
@@ -113,7 +136,10 @@ class SQLiteForumSearch(ForumSearchBackend):
                 values,
             )
 
-    def search(self, posts: QuerySet, terms: list[str]) -> QuerySet:
+    def search(
+        self, posts: QuerySet, terms: list[str], *, candidates: int | None = None
+    ) -> QuerySet:
+        # All matches: the embedded default serves small forums.
         stems = sorted({stem(t) for t in terms} - {""})
         match = " OR ".join(
             ('"' + s.replace('"', "") + '"' + ("*" if len(s) >= 4 else "")) for s in stems

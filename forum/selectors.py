@@ -318,15 +318,22 @@ def moderation_log() -> QuerySet[ModerationLog]:
     )
 
 
+# Posts ranked per search at most: the newest this many matches and the newest this
+# many title hits (PostgreSQL). "enaio" matches tens of thousands of posts of a
+# national forum; ranking them all cost most of the header search. None: rank all.
+FORUM_CANDIDATES: int | None = 500
+
+
 def post_search(*, viewer: User, q: str) -> QuerySet[Post]:
-    """Visible posts matching a query, best first (title hits weigh more)."""
+    """Visible posts matching a query, best first (title hits weigh more), among the
+    newest matches and the newest title hits (``FORUM_CANDIDATES`` each)."""
     terms = query_terms(q)
     if not terms:
         return Post.objects.none()
     posts = Post.objects.filter(deleted_at__isnull=True, hidden=False).select_related(
         "thread", "thread__category", "author"
     )
-    return get_backend().search(posts, terms).order_by("-rank", "-pk")
+    return get_backend().search(posts, terms, candidates=FORUM_CANDIDATES).order_by("-rank", "-pk")
 
 
 def _text_matches(text: str, stems: list[str]) -> bool:

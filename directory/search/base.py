@@ -92,6 +92,11 @@ class SearchBackend:
     def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
         raise NotImplementedError
 
+    def candidates(self, query: TextQuery, *, per_word: int, municipality_id: int | None):
+        """SQL and parameters of the member ids worth scoring for the query, or None:
+        score all matches (small networks, where that is cheap)."""
+        return None
+
 
 def typo_candidates(groups: list[tuple[str, ...]]) -> list[str]:
     """The typed words worth a typo lookup: alone in their group (no synonym), long enough,

@@ -73,6 +73,70 @@ SIMILAR_SQL = """
       LIMIT %s
     ) s
 """
+# What a word of a member's document is worth to a search for it, and the
+# member's state (``directory_membersearchterm``, migration directory 0003),
+# refreshed with the document. As ``directory.selectors`` weighs these parts of
+# the score: where the word stands (A, B, C as ``ts_rank`` weighs them, times
+# the text rank's weight 4), the level of a declared field whose name has it
+# (× 1.5), the running or finished projects whose title or tools have it (× 4,
+# at most two; recent ones up to 1.5 more) and any such project (1 each, at most 3).
+TERMS_DELETE = "DELETE FROM directory_membersearchterm WHERE member_id = ANY(%s)"
+TERMS_ADD = """
+    INSERT INTO directory_membersearchterm (member_id, lexeme, weight, state)
+    WITH docs AS (
+      SELECT member_id, state, vector, levels, projects FROM community_membersearchdocument
+      WHERE member_id = ANY(%s) AND is_active AND vector IS NOT NULL
+    ), fields AS (
+      SELECT d.member_id, l.lexeme, MAX(f.level::int) AS level
+      FROM docs d
+      CROSS JOIN LATERAL jsonb_each_text(d.levels) AS f(key, level)
+      JOIN community_expertise e ON 'e' || e.id = f.key
+      CROSS JOIN LATERAL unnest(tsvector_to_array(
+        to_tsvector('lotsennetz_german', e.name))) AS l(lexeme)
+      GROUP BY 1, 2
+    ), practice AS (
+      SELECT d.member_id, l.lexeme,
+        LEAST(COUNT(*) FILTER (WHERE jsonb_typeof(p.entry->5) = 'number'), 2) AS runs,
+        MAX((p.entry->>5)::int) AS year,
+        LEAST(COUNT(*), 3) AS projects
+      FROM docs d
+      CROSS JOIN LATERAL jsonb_array_elements(d.projects) AS p(entry)
+      CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('lotsennetz_german', concat_ws(' ',
+        p.entry->>0,
+        (SELECT string_agg(t.name, ' ') FROM community_tool t
+         WHERE t.id IN (SELECT jsonb_array_elements_text(p.entry->3)::int))
+      )))) AS l(lexeme)
+      GROUP BY 1, 2
+    )
+    SELECT d.member_id, u.lexeme,
+      4.0 * (CASE WHEN 'A' = ANY(u.weights) THEN 1.0 WHEN 'B' = ANY(u.weights) THEN 0.4
+                  ELSE 0.2 END)
+      + 1.5 * COALESCE(f.level, 0)
+      + 4.0 * COALESCE(p.runs, 0) + COALESCE(p.projects, 0)
+      + 0.5 * GREATEST(0, 3 - (EXTRACT(YEAR FROM now()) - COALESCE(p.year, 0))),
+      d.state
+    FROM docs d
+    CROSS JOIN LATERAL unnest(d.vector) AS u
+    LEFT JOIN fields f ON f.member_id = d.member_id AND f.lexeme = u.lexeme
+    LEFT JOIN practice p ON p.member_id = d.member_id AND p.lexeme = u.lexeme
+"""
+# Per word of the query (as the full-text search parses each spelling of a term),
+# the ``%s`` members it weighs most for in the network and as many in the
+# searcher's state (municipality ``%s``), along the indexes of migration directory 0003.
+CANDIDATES_SQL = """
+    SELECT best.member_id FROM unnest(%s::text[]) AS a(alternative)
+    CROSS JOIN LATERAL unnest(tsvector_to_array(
+      to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
+    CROSS JOIN LATERAL (
+      (SELECT t.member_id FROM directory_membersearchterm t
+       WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC, t.member_id LIMIT %s)
+      UNION ALL
+      (SELECT t.member_id FROM directory_membersearchterm t
+       WHERE t.lexeme = q.lexeme
+         AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
+       ORDER BY t.weight DESC, t.member_id LIMIT %s)
+    ) best
+"""
 
 
 class PostgresSearchBackend(SearchBackend):
@@ -90,6 +154,18 @@ class PostgresSearchBackend(SearchBackend):
         # Words are only added: a word no document holds any more matches nothing.
         with connection.cursor() as cursor:
             cursor.execute(VOCABULARY_ADD, [list(member_ids)])
+            cursor.execute(TERMS_DELETE, [list(member_ids)])
+            cursor.execute(TERMS_ADD, [list(member_ids)])
+
+    def candidates(
+        self, query: TextQuery, *, per_word: int, municipality_id: int | None
+    ) -> tuple[str, list]:
+        """The members worth scoring for a query (SQL and parameters): per word of any
+        spelling of any term, the ``per_word`` it weighs most for in the network and in
+        the state of ``municipality_id`` (a member matching nothing is not ranked: the
+        search's own condition stays)."""
+        alternatives = sorted({a for group in query.groups for a in group})
+        return CANDIDATES_SQL, [alternatives, per_word, municipality_id, per_word]
 
     def similar_words(self, terms: list[str]) -> dict[str, list[str]]:
         """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung",

@@ -277,7 +277,9 @@ def test_a_page_counts_its_matches_in_the_query_that_ranks_it(network, monkeypat
         assert search.members.count_is_capped
         assert page.has_next()
     assert len(page.object_list) == 1
-    assert not any("COUNT(*) FROM (SELECT" in q["sql"] for q in fetched.captured_queries)
+    # No count of its own (the ranked query may count inside, as on PostgreSQL
+    # when it scores only the candidates).
+    assert not any(q["sql"].startswith("SELECT (SELECT COUNT(*)") for q in fetched.captured_queries)
     second = selectors.RankedPaginator(search.members, 1).page(2)
     assert [m.pk for m in second] != [m.pk for m in page]
 
