@@ -78,6 +78,9 @@ if os.environ.get("BENCH_TRIM_DIR"):
         return 0
 
     def _trim(_signum, _frame) -> None:
+        import sys
+
+        sys._debugmallocstats()  # pymalloc's arenas, to the daphne log (stderr)
         before = _status_kib()
         ctypes.CDLL("libc.so.6").malloc_trim(0)
         facts = {"rss": before, "rss_trimmed": _status_kib()}
