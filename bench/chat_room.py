@@ -161,7 +161,10 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
         await asyncio.sleep(max(0, due - time.monotonic()))
         tasks.append(asyncio.ensure_future(sock.run(reconnect=sock.spec.get("reconnect", False))))
     deadline = time.monotonic() + 120
-    while sum(s.ws is not None for s in sockets) < len(sockets) and time.monotonic() < deadline:
+    # In: connected, and for the chat past its ``ready`` (the server's part of the join done).
+    while time.monotonic() < deadline and sum(
+        s.ws is not None and (s.ready.is_set() or not chat) for s in sockets
+    ) < len(sockets):
         await asyncio.sleep(0.1)
     control.put(("joined", len(specs)))
     sent: dict[str, float] = {}
