@@ -370,7 +370,9 @@ def trimmed_rss(pids: list[int], folder: Path) -> int:
         while not done.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.1)
-        total += json.loads(done.read_text())["rss_trimmed"]
+        facts = json.loads(done.read_text())
+        total += facts["rss_trimmed"]
+        print(f"  pid {pid}: {facts['send_buffered'] / 1024:.0f} KiB not yet sent to its sockets")
     return total
 
 

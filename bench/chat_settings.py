@@ -83,7 +83,22 @@ if os.environ.get("BENCH_TRIM_DIR"):
         sys._debugmallocstats()  # pymalloc's arenas, to the daphne log (stderr)
         before = _status_kib()
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-        facts = {"rss": before, "rss_trimmed": _status_kib()}
+        facts = {"rss": before, "rss_trimmed": _status_kib(), "send_buffered": _unsent()}
         _Path(os.environ["BENCH_TRIM_DIR"], f"{os.getpid()}.json").write_text(_json.dumps(facts))
+
+    def _unsent() -> int:
+        """Bytes daphne has written to its WebSockets that Twisted has not sent yet."""
+        import gc
+
+        total = 0
+        for obj in gc.get_objects():
+            if type(obj).__name__ == "WebSocketProtocol":
+                transport = getattr(obj, "transport", None)
+                if transport is not None:
+                    total += len(getattr(transport, "dataBuffer", b"")) - getattr(
+                        transport, "offset", 0
+                    )
+                    total += getattr(transport, "_tempDataLen", 0)
+        return total
 
     signal.signal(signal.SIGUSR2, _trim)
