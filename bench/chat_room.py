@@ -37,8 +37,10 @@ import os
 import random
 import resource
 import secrets
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -159,7 +161,10 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
         await asyncio.sleep(max(0, due - time.monotonic()))
         tasks.append(asyncio.ensure_future(sock.run(reconnect=sock.spec.get("reconnect", False))))
     deadline = time.monotonic() + 120
-    while sum(s.ws is not None for s in sockets) < len(sockets) and time.monotonic() < deadline:
+    # In: connected, and for the chat past its ``ready`` (the server's part of the join done).
+    while time.monotonic() < deadline and sum(
+        s.ws is not None and (s.ready.is_set() or not chat) for s in sockets
+    ) < len(sockets):
         await asyncio.sleep(0.1)
     control.put(("joined", len(specs)))
     sent: dict[str, float] = {}
@@ -339,15 +344,76 @@ def redis_commands() -> int:
         client.close()
 
 
+def heap_snapshot(pids: list[int], folder: Path, n: int) -> list[dict]:
+    """Ask the daphne processes for a tracemalloc snapshot (bench/chat_settings.py)."""
+    for pid in pids:
+        os.kill(pid, signal.SIGUSR1)
+    facts = []
+    for pid in pids:
+        done = folder / f"{pid}-{n}.json"
+        deadline = time.monotonic() + 120
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.2)
+        facts.append(json.loads(done.read_text()))
+    return facts
+
+
+def trimmed_rss(pids: list[int], folder: Path) -> int:
+    """The processes' resident size (KiB) once malloc_trim gave back what is free."""
+    total = 0
+    for pid in pids:
+        done = folder / f"{pid}.json"
+        done.unlink(missing_ok=True)
+        os.kill(pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.1)
+        facts = json.loads(done.read_text())
+        total += facts["rss_trimmed"]
+        print(f"  pid {pid}: {facts['send_buffered'] / 1024:.0f} KiB not yet sent to its sockets")
+    return total
+
+
+def heap_growth(pids: list[int], folder: Path, size: int, top: int = 15) -> None:
+    """Print where the Python heap grew between the two snapshots, per socket."""
+    import tracemalloc
+
+    for pid in pids:
+        before = tracemalloc.Snapshot.load(str(folder / f"{pid}-0.snapshot"))
+        after = tracemalloc.Snapshot.load(str(folder / f"{pid}-1.snapshot"))
+        stats = after.compare_to(before, "traceback")
+        grown = sum(s.size_diff for s in stats)
+        print(f"  pid {pid}: Python heap +{grown / 1024 / (size / 2):.1f} KiB per socket")
+        for stat in stats[:top]:
+            frames = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno}" for f in list(stat.traceback)[-1:-5:-1]
+            )
+            print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7} blocks  {frames}")
+
+
 def idle(name, tokens, size, args):
     app, path, chat = STACKS[name]
     forget_groups()
+    env = environment(name)
+    if args.malloc_arena_max:
+        env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
+    trim_folder = Path(tempfile.mkdtemp(prefix="bench-trim-"))
+    env["BENCH_TRIM_DIR"] = str(trim_folder)
+    folder = None
+    if args.tracemalloc:
+        folder = Path(tempfile.mkdtemp(prefix="bench-heap-"))
+        env.update(BENCH_TRACEMALLOC=str(args.tracemalloc), BENCH_TRACEMALLOC_DIR=str(folder))
     with contextlib.ExitStack() as stack:
-        started = [stack.enter_context(daphne(app, environment(name))) for _ in range(2)]
+        started = [stack.enter_context(daphne(app, env)) for _ in range(2)]
         addresses = [a for a, _log, _pid in started]
         pids = [pid for _a, _log, pid in started]
         time.sleep(2)
+        if folder is not None:
+            heap_snapshot(pids, folder, 0)
         rss0 = sum(rss_kib(p) for p in pids)
+        trimmed0 = trimmed_rss(pids, trim_folder)
         specs = specs_for(addresses, tokens, path, size, 10.0)
         load = Load(specs, chat, args.load_processes)
         load.wait_joined()
@@ -358,12 +424,19 @@ def idle(name, tokens, size, args):
         cpu = sum(cpu_seconds(p) for p in pids) - cpu0
         commands = redis_commands() - redis0
         rss = sum(rss_kib(p) for p in pids) - rss0
+        trimmed = trimmed_rss(pids, trim_folder) - trimmed0
+        if folder is not None:
+            facts = heap_snapshot(pids, folder, 1)
+            traced = sum(f["rss_trimmed"] for f in facts) - rss0
+            print(f"  {name} {size}: after malloc_trim {traced / size:.1f} KiB per socket")
+            heap_growth(pids, folder, size)
         reports = load.finish()
     return {
         "size": size,
         "cpu_per_minute": cpu * 60 / elapsed,
         "redis_per_second": commands / elapsed,
         "kib_per_socket": rss / size,
+        "kib_trimmed": trimmed / size,
         "load_cpu": sum(r["cpu"] for r in reports),
     }
 
@@ -438,8 +511,20 @@ def main():
     parser.add_argument("--idle-sizes", default="500,1000,2000")
     parser.add_argument("--load-processes", type=int, default=4)
     parser.add_argument("--scenario", default="fanout,idle,restart")
+    parser.add_argument("--stacks", default="bare,chat")
+    parser.add_argument(
+        "--malloc-arena-max", type=int, default=0, help="MALLOC_ARENA_MAX for both stacks"
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="idle: where the Python heap grew (diagnosis; slows daphne, inflates RSS)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.idle_sizes.split(",") if s.strip()]
+    stacks = [s.strip() for s in args.stacks.split(",") if s.strip() in STACKS]
     if not 1 <= args.sockets <= MAX_SOCKETS or any(not 1 <= s <= MAX_SOCKETS for s in sizes):
         parser.error(f"1..{MAX_SOCKETS} sockets")
     for url in (os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")):
@@ -470,17 +555,24 @@ def main():
         print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
     if "idle" in scenarios:
         for size in sizes:
-            found = {name: idle(name, tokens, size, args) for name in ("bare", "chat")}
+            found = {name: idle(name, tokens, size, args) for name in stacks}
             for name, r in found.items():
                 print(
                     f"idle {size:5} {name:4}: daphne CPU {r['cpu_per_minute']:.2f} s per minute, "
                     f"Redis {r['redis_per_second']:.0f} commands/s, "
-                    f"{r['kib_per_socket']:.1f} KiB per socket; "
+                    f"{r['kib_per_socket']:.1f} KiB per socket "
+                    f"({r['kib_trimmed']:.1f} after malloc_trim); "
                     f"load processes' CPU {r['load_cpu']:.1f} s",
                     flush=True,
                 )
-            ratio = found["chat"]["kib_per_socket"] / max(found["bare"]["kib_per_socket"], 0.1)
-            print(f"idle {size:5} chat/bare memory per socket {ratio:.2f}×")
+            if len(found) == 2:
+                chat, bare = found["chat"], found["bare"]
+                ratio = chat["kib_per_socket"] / max(bare["kib_per_socket"], 0.1)
+                trimmed = chat["kib_trimmed"] / max(bare["kib_trimmed"], 0.1)
+                print(
+                    f"idle {size:5} chat/bare memory per socket {ratio:.2f}× "
+                    f"(after malloc_trim {trimmed:.2f}×)"
+                )
     if "restart" in scenarios:
         r = restart(tokens, args)
         print(

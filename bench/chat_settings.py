@@ -24,3 +24,81 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"channels_redis": {"level": "INFO"}},
 }
+
+if os.environ.get("BENCH_TRACEMALLOC"):
+    # Diagnosis only (bench/chat_room.py --tracemalloc): the first SIGUSR1 starts
+    # tracing the Python heap, each one writes a snapshot by traceback (what was
+    # allocated since the first and still lives) and the resident size before and
+    # after handing freed memory back (malloc_trim), to tell live objects from a
+    # heap that is only fragmented.
+    import ctypes
+    import itertools
+    import json as _json
+    import signal
+    import tracemalloc
+    from pathlib import Path as _Path
+
+    _dumps = itertools.count()
+
+    def _rss_kib() -> int:
+        for line in _Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def _dump(_signum, _frame) -> None:
+        out = _Path(os.environ["BENCH_TRACEMALLOC_DIR"]) / f"{os.getpid()}-{next(_dumps)}"
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(int(os.environ["BENCH_TRACEMALLOC"]))
+        tracemalloc.take_snapshot().dump(f"{out}.snapshot")
+        before = _rss_kib()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        facts = {
+            "rss": before,
+            "rss_trimmed": _rss_kib(),
+            "traced": tracemalloc.get_traced_memory(),
+        }
+        _Path(f"{out}.json").write_text(_json.dumps(facts))
+
+    signal.signal(signal.SIGUSR1, _dump)
+
+if os.environ.get("BENCH_TRIM_DIR"):
+    # bench/chat_room.py's idle scenario, for both stacks: SIGUSR2 hands the heap's
+    # free memory back (malloc_trim) and writes the resident size before and after,
+    # to tell what the sockets hold from what the join's peak left behind.
+    import ctypes
+    import json as _json
+    import signal
+    from pathlib import Path as _Path
+
+    def _status_kib() -> int:
+        for line in _Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def _trim(_signum, _frame) -> None:
+        import sys
+
+        sys._debugmallocstats()  # pymalloc's arenas, to the daphne log (stderr)
+        before = _status_kib()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        facts = {"rss": before, "rss_trimmed": _status_kib(), "send_buffered": _unsent()}
+        _Path(os.environ["BENCH_TRIM_DIR"], f"{os.getpid()}.json").write_text(_json.dumps(facts))
+
+    def _unsent() -> int:
+        """Bytes daphne has written to its WebSockets that Twisted has not sent yet."""
+        import gc
+
+        total = 0
+        for obj in gc.get_objects():
+            if type(obj).__name__ == "WebSocketProtocol":
+                transport = getattr(obj, "transport", None)
+                if transport is not None:
+                    total += len(getattr(transport, "dataBuffer", b"")) - getattr(
+                        transport, "offset", 0
+                    )
+                    total += getattr(transport, "_tempDataLen", 0)
+        return total
+
+    signal.signal(signal.SIGUSR2, _trim)

@@ -20,13 +20,16 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from chat import access, coalesce, hub, presence, presence_relay, selectors, services
 from chat.models import Room
 from chat.serializers import message_payload
 from community.models import User
-from core import realtime, ws_auth
+from core import realtime, ws_auth, ws_language
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,7 @@ def _frame(event: dict) -> str:
 class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     room: Room | None = None
     room_lost = False
+    language = ""
 
     async def __call__(self, scope, receive, send):
         """Channels' ``AsyncConsumer.__call__`` with one more source of events: the
@@ -148,6 +152,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             return
         self.user = user
         self.me = {"id": user.pk, "display_name": user.display_name}
+        self.language = ws_language.socket_language(self.scope)
         self.room = room
         self.group = realtime.chat_room_group(room.pk)
         self.user_group = realtime.chat_user_group(user.pk)
@@ -181,9 +186,10 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             logger.warning("chat presence unavailable", exc_info=True)
 
     async def refresh_groups(self):
-        """Join the member's groups again: a Redis restart forgets them (idempotent).
-        Called by the process's presence heartbeat (chat.presence_relay), not by a
-        task of each socket's own."""
+        """Join the member's groups again (idempotent): after a Redis restart, and
+        before the layer's ``group_expiry`` would end the membership. Called by the
+        process's presence heartbeat (chat.presence_relay), not by a task of each
+        socket's own, and not at every beat."""
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         for group in self.lifetime_groups:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -198,16 +204,21 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.room_lost:
             return
+        # The error details, the services' among them, in the member's language.
+        with translation.override(self.language or settings.LANGUAGE_CODE):
+            await self.on_frame(text_data)
+
+    async def on_frame(self, text_data):
         if text_data is None:
-            await self.error("invalid", "Nur JSON-Textframes.")
+            await self.error("invalid", _("Nur JSON-Textframes."))
             return
         try:
             content = json.loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: "[[[[…" 64 KB deep
-            await self.error("invalid", "Kein gültiges JSON.")
+            await self.error("invalid", _("Kein gültiges JSON."))
             return
         if not isinstance(content, dict):
-            await self.error("invalid", "Ein Frame ist ein JSON-Objekt mit type.")
+            await self.error("invalid", _("Ein Frame ist ein JSON-Objekt mit type."))
             return
         handler = {
             "message": self.on_message,
@@ -216,7 +227,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             "presence": self.on_presence,
         }.get(content.get("type"))
         if handler is None:
-            await self.error("invalid", "Unbekannter type.")
+            await self.error("invalid", _("Unbekannter type."))
             return
         await handler(content)
 
@@ -254,21 +265,23 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     async def on_sync(self, content):
         after = content.get("after")
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
-            await self.error("invalid", "after muss eine ganze Zahl ≥ 0 sein.")
+            await self.error("invalid", _("after muss eine ganze Zahl ≥ 0 sein."))
             return
         await self.send(text_data=await _history(self.room.pk, after))
 
     async def on_presence(self, content):
         now = time.monotonic()
         if now - self.last_presence < PRESENCE_EVERY_SECONDS:
-            await self.error("rate_limited", "Die Anwesenheitsliste höchstens alle zwei Sekunden.")
+            await self.error(
+                "rate_limited", _("Die Anwesenheitsliste höchstens alle zwei Sekunden.")
+            )
             return
         self.last_presence = now
         try:
             online, count = await presence.store().snapshot(self.room.pk)
         except Exception:
             logger.warning("chat presence unavailable", exc_info=True)
-            await self.error("invalid", "Anwesenheit ist gerade nicht verfügbar.")
+            await self.error("invalid", _("Anwesenheit ist gerade nicht verfügbar."))
             return
         await self.send_json(presence_relay.list_frame(online, count))
 

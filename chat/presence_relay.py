@@ -6,6 +6,15 @@ loop (daphne: per process) one ticker refreshes the heartbeats of all the
 process's sockets of a room in one call, sweeps out sockets whose process
 vanished, and re-joins the groups a Redis restart would have forgotten.
 
+Each socket is also in groups of its own (the member's, the credential's).
+Joining them again at every heartbeat cost some six Redis commands per socket
+and 15 s, half of a quiet room's Redis traffic (docs/performance.md). Now a
+socket joins them again only when the heartbeat finds it forgotten (presence
+lives in the same Redis as the groups: whatever lost the one lost the other)
+and, so that a long-lived socket's membership never lapses, every quarter of
+the layer's ``group_expiry``. A process that crashed stops renewing, and its
+channels drop out of the groups after ``group_expiry`` as before.
+
 Changes go to the room's group as one event with the frame already encoded
 (each process writes the same text to its sockets). In rooms with at most
 ``LIST_LIMIT`` people online that frame is the whole (short) list, at once;
@@ -29,10 +38,19 @@ logger = logging.getLogger(__name__)
 
 #: How long a process gathers joins and leaves of a large room into one delta.
 DELTA_SECONDS = 1.0
+#: channels' default ``group_expiry``, for a layer that does not say.
+GROUP_EXPIRY = 86400
 
 
 def delta_seconds() -> float:
     return getattr(settings, "CHAT_PRESENCE_DELTA_SECONDS", DELTA_SECONDS)
+
+
+def renewal_seconds(consumer) -> float:
+    """How often a socket's own groups are joined again although nothing was lost:
+    well within its layer's ``group_expiry``, after which a membership lapses."""
+    layer = getattr(consumer, "channel_layer", None)
+    return getattr(layer, "group_expiry", GROUP_EXPIRY) / 4
 
 
 def encode(frame: dict) -> str:
@@ -52,6 +70,7 @@ class _Room:
         self.flush: asyncio.TimerHandle | None = None
         self.typing_second = 0
         self.typing_sent = 0
+        self.groups_renewed = time.monotonic()  # the sockets joined their groups themselves
 
 
 class Relay:
@@ -180,15 +199,22 @@ class Relay:
         for room_id, room in list(self.rooms.items()):
             try:
                 sockets = dict(room.sockets)
-                if sockets:
-                    # After a Redis restart or a sweep during a stall: count them in again.
-                    for channel in await presence.store().beat(room_id, list(sockets)):
-                        consumer = sockets[channel]
-                        change = await presence.store().join(room_id, consumer.me, channel)
-                        await self.changed(room_id, change)
+                forgotten = await presence.store().beat(room_id, list(sockets)) if sockets else []
+                # After a Redis restart or a sweep during a stall: count them in again.
+                for channel in forgotten:
+                    consumer = sockets[channel]
+                    change = await presence.store().join(room_id, consumer.me, channel)
+                    await self.changed(room_id, change)
                 await self.changed(room_id, await presence.store().sweep(room_id))
                 await hub.room_hub(hub.room_layer()).refresh(room_id)
-                for consumer in sockets.values():
+                renew = [sockets[channel] for channel in forgotten]
+                now = time.monotonic()
+                due = sockets and now - room.groups_renewed >= renewal_seconds(
+                    next(iter(sockets.values()))
+                )
+                if due:
+                    room.groups_renewed, renew = now, list(sockets.values())
+                for consumer in renew:
                     await consumer.refresh_groups()
             except asyncio.CancelledError:
                 raise

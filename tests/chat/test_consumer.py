@@ -346,3 +346,57 @@ async def test_a_closed_room_refuses_new_messages_with_an_error(network_room, to
     assert (await next_of(ws, "error"))["code"] == "invalid"
     assert await stored(network_room) == []
     await ws.disconnect()
+
+
+# --- the language of error details ------------------------------------------------------
+async def _first_error(headers: list[tuple[bytes, bytes]], token: str, frame: dict) -> str:
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+    from tests.chat.conftest import ORIGIN
+
+    ws = WebsocketCommunicator(
+        application,
+        "/ws/chat/allgemein/",
+        headers=[ORIGIN, (b"authorization", f"Token {token}".encode()), *headers],
+    )
+    connected, code = await ws.connect()
+    assert connected, code
+    assert (await ws.receive_json_from())["type"] == "ready"
+    await ws.send_json_to(frame)
+    detail = (await next_of(ws, "error"))["detail"]
+    await ws.disconnect()
+    return detail
+
+
+async def test_error_details_are_in_the_language_the_member_chose_for_the_pages(
+    network_room, token
+):
+    """The language switch's cookie, as LocaleMiddleware reads it for a page."""
+    cookie = (b"cookie", f"{settings.LANGUAGE_COOKIE_NAME}=en".encode())
+    assert await _first_error([cookie], token, {"type": "tanzen"}) == "Unknown type."
+    assert await _first_error([], token, {"type": "tanzen"}) == "Unbekannter type."
+
+
+async def test_a_client_with_a_token_gets_error_details_in_its_accept_language(network_room, token):
+    english = [(b"accept-language", b"en-GB,en;q=0.9")]
+    assert await _first_error(english, token, {"type": "sync"}) == (
+        "after must be a whole number ≥ 0."
+    )
+    german = [(b"accept-language", b"de-DE,de;q=0.9,en;q=0.5")]
+    assert await _first_error(german, token, {"type": "sync"}) == (
+        "after muss eine ganze Zahl ≥ 0 sein."
+    )
+    unknown = [(b"accept-language", b"tlh")]  # Klingon: the site's default
+    assert await _first_error(unknown, token, {"type": "sync"}) == (
+        "after muss eine ganze Zahl ≥ 0 sein."
+    )
+
+
+async def test_the_services_refusals_reach_the_socket_in_its_language_too(network_room, token):
+    english = [(b"accept-language", b"en")]
+    too_long = {"type": "message", "body": "x" * 4001, "client_id": "lang"}
+    detail = await _first_error(english, token, too_long)
+    german = await _first_error([], token, too_long)
+    assert detail != german and "4000" in detail and "4000" in german
+    assert "Zeichen" in german and "Zeichen" not in detail

@@ -129,8 +129,107 @@ async def test_one_heartbeat_per_process_and_room_whatever_the_number_of_sockets
     fake.calls.clear()
     await relay.tick()
     assert fake.calls == [("beat", 50), ("sweep", 0)]  # one call each, not fifty
-    assert all(s.refreshed == 1 for s in sockets)
+    assert all(s.refreshed == 0 for s in sockets)  # nothing lost: no group joined again
     relay.ticker.cancel()
+
+
+async def test_the_heartbeat_joins_the_groups_again_only_of_sockets_the_store_forgot(
+    monkeypatch, settings
+):
+    settings.CHAT_PRESENCE_HEARTBEAT = 3600
+    fake = FakeStore()
+    monkeypatch.setattr(presence, "_store", fake)
+    monkeypatch.setattr(presence_relay.hub, "group_send", _ignore)
+    relay = presence_relay.Relay()
+    sockets = [FakeSocket(n) for n in range(5)]
+    for socket in sockets:
+        await relay.join(ROOM, socket)
+    await fake.leave(ROOM, ["socket-1", "socket-3"])  # as after a Redis restart
+    await relay.tick()
+    assert [s.refreshed for s in sockets] == [0, 1, 0, 1, 0]
+    assert (await fake.snapshot(ROOM))[1] == 5  # and counted in again
+    relay.ticker.cancel()
+
+
+async def test_every_socket_joins_its_groups_again_before_the_layer_would_let_them_lapse(
+    monkeypatch, settings
+):
+    settings.CHAT_PRESENCE_HEARTBEAT = 3600
+    monkeypatch.setattr(presence, "_store", FakeStore())
+    monkeypatch.setattr(presence_relay.hub, "group_send", _ignore)
+    relay = presence_relay.Relay()
+    sockets = [FakeSocket(n) for n in range(3)]
+    for socket in sockets:
+        await relay.join(ROOM, socket)
+    # A quarter of channels' default group_expiry (a day) has passed.
+    relay.rooms[ROOM].groups_renewed -= presence_relay.GROUP_EXPIRY / 4
+    await relay.tick()
+    await relay.tick()
+    assert [s.refreshed for s in sockets] == [1, 1, 1]  # once, not at every beat
+    relay.ticker.cancel()
+
+
+async def _ignore(group, event):
+    pass
+
+
+class LayerSocket(FakeSocket):
+    """A socket of some process in a group of its own, as the chat's are."""
+
+    def __init__(self, n: int, layer):
+        super().__init__(n)
+        self.channel_layer = layer
+
+    async def refresh_groups(self):
+        await super().refresh_groups()
+        await self.channel_layer.group_add("member-group", self.channel_name)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def short_lived_layer(request):
+    """A channel layer whose group memberships lapse after two seconds unless renewed."""
+    from channels.layers import InMemoryChannelLayer
+
+    if request.param == "memory":
+        return InMemoryChannelLayer(group_expiry=2)
+    require_service("redis", bool(django_settings.REDIS_URL))
+    from channels_redis.core import RedisChannelLayer
+
+    return RedisChannelLayer(
+        hosts=[django_settings.REDIS_URL], prefix=f"expiry-test-{id(request)}", group_expiry=2
+    )
+
+
+async def test_a_crashed_process_drops_out_of_the_groups_while_a_living_one_stays(
+    short_lived_layer, monkeypatch, settings
+):
+    """Renewing the groups less often keeps the layer's expiry: the sockets of a
+    process that crashed (no heartbeat any more) leave the groups after
+    ``group_expiry``; those of a process that lives stay in."""
+    settings.CHAT_PRESENCE_HEARTBEAT = 3600  # ticked by hand
+    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
+    monkeypatch.setattr(presence_relay.hub, "group_send", _ignore)
+    layer = short_lived_layer
+    living, crashed = presence_relay.Relay(), presence_relay.Relay()
+    alive = LayerSocket(1, layer)
+    alive.channel_name = await layer.new_channel()
+    dead = LayerSocket(2, layer)
+    dead.channel_name = await layer.new_channel()
+    for relay, socket in ((living, alive), (crashed, dead)):
+        await layer.group_add("member-group", socket.channel_name)  # as at connect
+        await relay.join(ROOM, socket)
+    crashed.ticker.cancel()  # the process is gone: nothing renews its socket's groups
+    for _ in range(8):  # 3.2 s, past the expiry; the living process beats
+        await asyncio.sleep(0.4)
+        await living.tick()
+    assert alive.refreshed >= 2
+    await layer.group_send("member-group", {"type": "socket.ended"})
+    assert (await layer.receive(alive.channel_name))["type"] == "socket.ended"
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(layer.receive(dead.channel_name), 0.5)
+    living.ticker.cancel()
+    if hasattr(layer, "flush"):
+        await layer.flush()
 
 
 async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch, settings):
@@ -291,3 +390,32 @@ async def test_asking_for_the_list_again_at_once_is_rate_limited(network_room, t
     await anna.send_json_to({"type": "sync", "after": 0})  # the socket stays open
     assert (await next_of(anna, "history"))["messages"] == []
     await anna.disconnect()
+
+
+@pytestmark_sockets
+async def test_after_redis_lost_its_state_the_next_heartbeat_puts_the_socket_back_in_its_groups(
+    network_room, member, token
+):
+    """The groups are no longer joined again at every beat; a restart of Redis
+    without persistence must still not leave a socket deaf to its member's events."""
+    require_service("redis", bool(django_settings.REDIS_URL))
+    import redis.asyncio as aioredis
+    from channels.layers import get_channel_layer
+
+    from core import realtime
+
+    anna, _ = await joined(token, "allgemein")
+    await next_of(anna, "presence")
+    client = aioredis.Redis.from_url(django_settings.REDIS_URL)
+    await client.flushdb()  # as a restart of Redis that kept nothing
+    await client.aclose()
+    await presence_relay.relay().tick()
+    await get_channel_layer().group_send(
+        realtime.member_sockets_group(member.pk), {"type": realtime.SOCKET_ENDED}
+    )
+    while True:  # the heartbeat counted her in again: presence frames may come first
+        output = await anna.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            break
+    assert output["code"] == 4401
+    await anna.wait()
