@@ -314,6 +314,10 @@ class OidcProviderForm(forms.ModelForm):
         return secret
 
 
+# A first proposal, or a change proposed to an approved connection.
+PENDING = models.Q(approved_at__isnull=True) | models.Q(proposed_at__isnull=False)
+
+
 class ApprovalFilter(admin.SimpleListFilter):
     title = _("Freigabe")
     parameter_name = "freigabe"
@@ -323,9 +327,9 @@ class ApprovalFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "offen":
-            return queryset.filter(approved_at__isnull=True)
+            return queryset.filter(PENDING)
         if self.value() == "erteilt":
-            return queryset.filter(approved_at__isnull=False)
+            return queryset.exclude(PENDING)
         return queryset
 
 
@@ -345,23 +349,60 @@ class OidcProviderAdmin(admin.ModelAdmin):
     list_filter = [ApprovalFilter, "required"]
     list_select_related = ["municipality", "proposed_by", "approved_by"]
     search_fields = ["municipality__name", "issuer", "client_id"]
-    readonly_fields = ["state", "redirect_uri", "approved_at", "approved_by", "proposed_by"]
-    actions = ["approve"]
+    readonly_fields = [
+        "state",
+        "proposal",
+        "redirect_uri",
+        "approved_at",
+        "approved_by",
+        "proposed_by",
+    ]
+    actions = ["approve", "reject"]
     # Pending proposals first: they are what an administrator comes here for.
-    ordering = [models.F("approved_at").asc(nulls_first=True), "municipality__name"]
+    ordering = [
+        models.F("approved_at").asc(nulls_first=True),
+        models.F("proposed_at").desc(nulls_last=True),
+        "municipality__name",
+    ]
 
     @admin.display(description=_("Stand"), ordering="approved_at")
     def state(self, obj):
         if obj.approved_at is None:
             return format_html("<strong>{}</strong>", _("Wartet auf Freigabe"))
+        if obj.has_proposal:
+            return format_html("<strong>{}</strong>", _("Änderung wartet auf Freigabe"))
         return _("freigegeben")
+
+    @admin.display(description=_("Vorgeschlagene Änderung"))
+    def proposal(self, obj):
+        """What approving would put in force (the secret never shown, only whether new)."""
+        if not obj.has_proposal:
+            return "–"
+        secret = (
+            _("neu")
+            if obj.proposed_client_secret_sealed != obj.client_secret_sealed
+            else _("unverändert")
+        )
+        return format_html(
+            "{}: {}<br>{}: {}<br>{}: {}<br>{}: {}<br>{}: {}",
+            _("Aussteller (Issuer)"),
+            obj.proposed_issuer,
+            _("Client-ID"),
+            obj.proposed_client_id,
+            _("Client-Geheimnis"),
+            secret,
+            _("Claim mit der E-Mail-Adresse"),
+            obj.proposed_email_claim,
+            _("verpflichtend"),
+            _("ja") if obj.proposed_required else _("nein"),
+        )
 
     @admin.display(description=_("Redirect-URI beim Anbieter"))
     def redirect_uri(self, obj):
         return oidc.redirect_uri()
 
     def changelist_view(self, request, extra_context=None):
-        pending = OidcProvider.objects.filter(approved_at__isnull=True).count()
+        pending = OidcProvider.objects.filter(PENDING).count()
         if pending:
             self.message_user(
                 request,
@@ -395,7 +436,7 @@ class OidcProviderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Ausgewählte Anbieter freigeben"))
     def approve(self, request, queryset):
         approved = 0
-        for provider in queryset.filter(approved_at__isnull=True):
+        for provider in queryset.filter(PENDING):
             services.oidc_provider_approve(provider=provider, by=request.user)
             self.log_change(request, provider, _("Freigegeben."))
             approved += 1
@@ -403,6 +444,22 @@ class OidcProviderAdmin(admin.ModelAdmin):
             request,
             ngettext("%(count)d Anbieter freigegeben.", "%(count)d Anbieter freigegeben.", approved)
             % {"count": approved},
+        )
+
+    @admin.action(description=_("Vorschläge der ausgewählten Anbieter ablehnen"))
+    def reject(self, request, queryset):
+        """A change proposed to an approved connection is dropped (the approved one
+        stays); a first proposal is deleted."""
+        rejected = 0
+        for provider in queryset.filter(PENDING):
+            kept = services.oidc_provider_reject(provider=provider, by=request.user)
+            if kept is not None:
+                self.log_change(request, kept, _("Vorschlag abgelehnt."))
+            rejected += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d Vorschlag abgelehnt.", "%(count)d Vorschläge abgelehnt.", rejected)
+            % {"count": rejected},
         )
 
 

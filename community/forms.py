@@ -472,8 +472,9 @@ class FactorChangeForm(forms.Form):
 class OidcProposalForm(forms.Form):
     """A coordinator's proposal for the municipality's identity provider.
 
-    The client secret is write-only (never rendered back); the issuer must be https
-    and answer with its discovery document before the proposal is stored.
+    The client secret is write-only (never rendered back); the issuer must be https,
+    public (for coordinators) and answer with its discovery document before the
+    proposal is stored.
     """
 
     issuer = forms.URLField(
@@ -508,9 +509,12 @@ class OidcProposalForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, has_secret: bool, **kwargs):
+    def __init__(self, *args, has_secret: bool, allow_internal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_secret = has_secret
+        # Administrators may name a provider in the internal network; coordinators not
+        # (the check would let them probe the server's own network).
+        self.allow_internal = allow_internal
         self.fields["client_secret"].help_text = (
             _(
                 "Wird verschlüsselt gespeichert und nie wieder angezeigt; leer lassen, um es "
@@ -527,8 +531,16 @@ class OidcProposalForm(forms.Form):
                 _("Der Anbieter muss über https erreichbar sein."), code="insecure"
             )
         try:
-            discovery_probe(issuer)
+            discovery_probe(issuer, public_only=not self.allow_internal)
         except OidcError as exc:
+            if exc.code == "provider_internal":
+                raise ValidationError(
+                    _(
+                        "Diese Adresse liegt im internen Netz; bitte wenden Sie sich an die "
+                        "Administration des Lotsennetzes."
+                    ),
+                    code="provider_internal",
+                ) from exc
             if exc.code == "provider_misconfigured":
                 raise ValidationError(
                     _(

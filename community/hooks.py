@@ -21,3 +21,8 @@ project_changed = Signal()
 #: A project is about to be deleted (``project`` still exists with its pk).
 #: Sent by ``project_delete``.
 project_deleted = Signal()
+
+#: A coordinator proposed an identity provider for their municipality, or a change to
+#: the approved one (issue 21); administrators should look at it. Arguments:
+#: ``provider`` (OidcProvider, saved), ``by`` (the proposing coordinator).
+oidc_proposed = Signal()

@@ -1041,6 +1041,18 @@ class OidcProvider(models.Model):
         verbose_name=_("vorgeschlagen von"),
     )
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now, editable=False)
+    # A coordinator's change to an approved connection waits here; the approved fields
+    # above stay in force (members keep signing in) until an administrator approves it.
+    proposed_issuer = models.URLField(_("vorgeschlagener Aussteller"), max_length=500, blank=True)
+    proposed_client_id = models.CharField(_("vorgeschlagene Client-ID"), max_length=255, blank=True)
+    proposed_client_secret_sealed = models.TextField(
+        _("vorgeschlagenes Client-Geheimnis (verschlüsselt)"), blank=True, editable=False
+    )
+    proposed_email_claim = models.CharField(
+        _("vorgeschlagener Claim mit der E-Mail-Adresse"), max_length=100, blank=True
+    )
+    proposed_required = models.BooleanField(_("Vorschlag: verpflichtend"), default=False)
+    proposed_at = models.DateTimeField(_("Änderung vorgeschlagen am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Identitätsanbieter (OpenID Connect)")
@@ -1054,6 +1066,16 @@ class OidcProvider(models.Model):
                 condition=models.Q(approved_at__isnull=True) | ~models.Q(client_secret_sealed=""),
                 name="oidcprovider_approved_has_secret",
             ),
+            models.CheckConstraint(
+                condition=models.Q(proposed_at__isnull=True)
+                | (
+                    ~models.Q(proposed_issuer="")
+                    & ~models.Q(proposed_client_id="")
+                    & ~models.Q(proposed_client_secret_sealed="")
+                    & models.Q(approved_at__isnull=False)
+                ),
+                name="oidcprovider_proposal_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1062,6 +1084,16 @@ class OidcProvider(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def has_proposal(self) -> bool:
+        """A coordinator's change to the approved connection waits for approval."""
+        return self.proposed_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        """Something here waits for an administrator: a first proposal or a change."""
+        return self.approved_at is None or self.proposed_at is not None
 
 
 class OidcIdentity(models.Model):

@@ -6,11 +6,15 @@ JWKS, ``iss``, ``aud`` (our client id only), ``exp``, ``iat`` and ``nonce``. No
 secret, code or token is ever written to a log record.
 """
 
+import ipaddress
+import json
 import logging
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
@@ -21,12 +25,17 @@ from joserfc.jwk import KeySet
 
 from community.models import OidcProvider
 from core.sealing import unseal
+from core.site import site_url
 
 logger = logging.getLogger("lotsennetz.oidc")
 
 SEALING_PURPOSE = "oidc-client-secret"
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 MAX_ID_TOKEN_BYTES = 64 * 1024
+MAX_DISCOVERY_BYTES = 256 * 1024
+
+# Module-level so tests can answer name lookups without touching the socket module.
+getaddrinfo = socket.getaddrinfo
 
 
 class OidcError(Exception):
@@ -38,8 +47,9 @@ class OidcError(Exception):
 
 
 def redirect_uri() -> str:
-    """The one redirect URI to register at every provider."""
-    return f"{settings.SITE_URL}/anmelden/oidc/callback/"
+    """The one redirect URI to register at every provider: at the address the platform
+    is served at (core.site), like every other link; ``SITE_URL`` set explicitly wins."""
+    return f"{site_url()}/anmelden/oidc/callback/"
 
 
 def client_secret(provider: OidcProvider) -> str:
@@ -79,11 +89,92 @@ def discovery(provider: OidcProvider) -> dict:
     return data
 
 
-def discovery_probe(issuer: str) -> None:
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``, if every address it resolves to is a
+    public one; raises OidcError ``provider_internal`` for loopback, private, link-local,
+    unique-local, shared or reserved addresses (IPv4 and IPv6), ``provider_unavailable``
+    if the name does not resolve."""
+    try:
+        infos = getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise OidcError("provider_unavailable") from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise OidcError("provider_unavailable")
+    try:
+        if not all(_is_public(address) for address in addresses):
+            raise OidcError("provider_internal")
+    except ValueError as exc:
+        raise OidcError("provider_internal") from exc
+    return addresses[0]
+
+
+def _get_json_pinned(url: str) -> dict:
+    """GET ``url`` at the one address checked to be public: no second name lookup (a
+    name that changes its answer cannot lead elsewhere) and no redirect followed. TLS
+    still checks the certificate against the host name."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme != "https" or not host or parts.username or parts.password:
+        raise OidcError("provider_unavailable")
+    port = parts.port or 443
+    address = public_address(host, port)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    pool = urllib3.HTTPSConnectionPool(
+        address,
+        port=port,
+        server_hostname=host,
+        assert_hostname=host,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=requests.certs.where(),
+        timeout=urllib3.Timeout(total=settings.OIDC_HTTP_TIMEOUT_SECONDS),
+        retries=False,
+    )
+    try:
+        response = pool.urlopen(
+            "GET",
+            path,
+            headers={"Host": parts.netloc, "Accept": "application/json"},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+        )
+        try:
+            body = response.read(MAX_DISCOVERY_BYTES + 1, decode_content=True)
+        finally:
+            response.release_conn()
+        if response.status != 200 or len(body) > MAX_DISCOVERY_BYTES:
+            raise OidcError("provider_unavailable")
+        data = json.loads(body)
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        logger.warning("oidc: %s unreachable or invalid (%s)", url, type(exc).__name__)
+        raise OidcError("provider_unavailable") from exc
+    finally:
+        pool.close()
+    if not isinstance(data, dict):
+        raise OidcError("provider_unavailable")
+    return data
+
+
+def discovery_probe(issuer: str, *, public_only: bool = True) -> None:
     """Fetch an issuer's discovery document afresh (nothing cached) and check it, before
-    a coordinator's proposal is stored; raises OidcError ``provider_unavailable`` or
-    ``provider_misconfigured``. The answer itself is never shown to the proposer."""
-    data = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    a coordinator's proposal is stored; raises OidcError ``provider_internal``,
+    ``provider_unavailable`` or ``provider_misconfigured``. The answer itself is never
+    shown to the proposer.
+
+    ``public_only`` (coordinators): the server must not become a probe into its own
+    network, so only a host whose addresses are all public is asked, at the address
+    checked, without following redirects. Administrators may name an internal one.
+    """
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    data = _get_json_pinned(url) if public_only else _get_json(url)
     if data.get("issuer") != issuer:
         raise OidcError("provider_misconfigured")
     for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):

@@ -460,24 +460,33 @@ def invite(request):
 
 @require_http_methods(["GET", "POST"])
 def municipality_oidc(request, slug):
-    """A coordinator proposes (or changes) the municipality's identity provider; it stays
-    inactive until an administrator approves it in the admin (issue 21)."""
+    """A coordinator proposes (or changes) the municipality's identity provider; the
+    proposal applies once an administrator approves it in the admin, an approved
+    connection stays in force meanwhile (issue 21)."""
     municipality = access.access_municipality_oidc(request.user, slug)
     provider = selectors.municipality_oidc_provider(municipality=municipality)
-    initial = (
-        {
+    if provider and provider.has_proposal:
+        # The change waiting for approval is what the coordinator goes on editing.
+        initial = {
+            "issuer": provider.proposed_issuer,
+            "client_id": provider.proposed_client_id,
+            "email_claim": provider.proposed_email_claim,
+            "required": provider.proposed_required,
+        }
+    elif provider:
+        initial = {
             "issuer": provider.issuer,
             "client_id": provider.client_id,
             "email_claim": provider.email_claim,
             "required": provider.required,
         }
-        if provider
-        else {"email_claim": "email"}
-    )
+    else:
+        initial = {"email_claim": "email"}
     form = OidcProposalForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         has_secret=bool(provider and provider.client_secret_sealed),
+        allow_internal=request.user.is_network_admin,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -496,7 +505,7 @@ def municipality_oidc(request, slug):
             messages.success(
                 request,
                 _("Die Verbindung ist gespeichert und freigegeben.")
-                if saved.is_approved
+                if not saved.is_pending
                 else _(
                     "Der Vorschlag ist gespeichert. Er gilt, sobald die Administration ihn "
                     "freigegeben hat."

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import hooks
 from community.models import EmailDomain, Municipality, OidcIdentity, OidcProvider, Role, User
 from community.oidc import SEALING_PURPOSE, OidcError
 from community.services.members import member_create, member_deactivate, member_update_profile
@@ -24,6 +25,24 @@ from core.addresses import canonical_email, email_domain
 def _may_approve(by: User | None) -> bool:
     # None: the operator on the command line (manage.py municipality_oidc).
     return by is None or by.is_network_admin
+
+
+def _clear_proposal(provider: OidcProvider) -> None:
+    provider.proposed_issuer = provider.proposed_client_id = ""
+    provider.proposed_client_secret_sealed = provider.proposed_email_claim = ""
+    provider.proposed_required = False
+    provider.proposed_at = None
+
+
+def _settings(provider: OidcProvider, *, proposed: bool = False) -> tuple:
+    if proposed:
+        return (
+            provider.proposed_issuer,
+            provider.proposed_client_id,
+            provider.proposed_email_claim,
+            provider.proposed_required,
+        )
+    return (provider.issuer, provider.client_id, provider.email_claim, provider.required)
 
 
 @transaction.atomic
@@ -39,8 +58,11 @@ def oidc_provider_set(
 ) -> OidcProvider:
     """Connect a municipality to its provider, or change the connection.
 
-    An administrator's (or the operator's) change is approved at once; a coordinator's
-    for their own municipality is a proposal until an administrator approves it.
+    An administrator's (or the operator's) change is approved at once. A coordinator's
+    for their own municipality is a proposal: a first one waits in the provider's own
+    fields (inactive until approved); a change to an approved connection waits in the
+    ``proposed_*`` fields while the approved settings stay in force, so members keep
+    signing in until an administrator approves (or rejects) the change.
     """
     if not _may_approve(by) and not (by and by.is_coordinator_of(municipality)):
         raise PermissionDenied
@@ -51,42 +73,120 @@ def oidc_provider_set(
         )
     provider = OidcProvider.objects.select_for_update().filter(municipality=municipality).first()
     provider = provider or OidcProvider(municipality=municipality)
-    before = (provider.issuer, provider.client_id, provider.email_claim, provider.required)
-    provider.issuer = issuer
-    provider.client_id = (client_id or "").strip()
-    provider.email_claim = (email_claim or "email").strip()
-    provider.required = required
-    changed = bool(client_secret) or before != (
-        provider.issuer,
-        provider.client_id,
-        provider.email_claim,
-        provider.required,
-    )
-    if client_secret:
-        provider.client_secret_sealed = sealing.seal(client_secret, purpose=SEALING_PURPOSE)
+    wanted = (issuer, (client_id or "").strip(), (email_claim or "email").strip(), required)
+    sealed = sealing.seal(client_secret, purpose=SEALING_PURPOSE) if client_secret else ""
+    if not _may_approve(by) and provider.is_approved:
+        return _propose_change(provider, wanted=wanted, sealed=sealed, by=by)
+    before = _settings(provider)
+    provider.issuer, provider.client_id, provider.email_claim, provider.required = wanted
+    changed = bool(sealed) or before != wanted
+    if sealed:
+        provider.client_secret_sealed = sealed
     if not provider.client_secret_sealed:
         raise ValidationError(
             {"client_secret": _("Bitte geben Sie das Client-Geheimnis an.")}, code="required"
         )
+    proposed = False
     if _may_approve(by):
+        # The administrator's own settings replace any change still waiting.
         provider.approved_at, provider.approved_by = timezone.now(), by
+        _clear_proposal(provider)
     elif changed or provider.pk is None:
-        # Any change a coordinator makes (issuer, client, claim, secret) waits for an
-        # administrator again; until then nobody signs in through the provider.
         provider.approved_at, provider.approved_by, provider.proposed_by = None, None, by
+        proposed = True
     provider.full_clean(exclude=["municipality"])
     provider.save()
     cache.delete(f"oidc:discovery:{provider.issuer}")
+    if proposed:
+        hooks.oidc_proposed.send(sender=OidcProvider, provider=provider, by=by)
     return provider
+
+
+def _propose_change(
+    provider: OidcProvider, *, wanted: tuple, sealed: str, by: User
+) -> OidcProvider:
+    """A coordinator's change to an approved connection: kept aside until approved."""
+    previous = (
+        (*_settings(provider, proposed=True), provider.proposed_client_secret_sealed)
+        if provider.has_proposal
+        else None
+    )
+    if not sealed and wanted == _settings(provider):
+        # Back to what is approved: nothing left to approve.
+        _clear_proposal(provider)
+        provider.save()
+        return provider
+    (
+        provider.proposed_issuer,
+        provider.proposed_client_id,
+        provider.proposed_email_claim,
+        provider.proposed_required,
+    ) = wanted
+    provider.proposed_client_secret_sealed = (
+        sealed or provider.proposed_client_secret_sealed or provider.client_secret_sealed
+    )
+    current = (*wanted, provider.proposed_client_secret_sealed)
+    if current == previous:
+        return provider
+    provider.proposed_at, provider.proposed_by = timezone.now(), by
+    _check_proposal(provider)
+    provider.save()
+    hooks.oidc_proposed.send(sender=OidcProvider, provider=provider, by=by)
+    return provider
+
+
+def _check_proposal(provider: OidcProvider) -> None:
+    """The model's own checks, applied to the proposed values."""
+    candidate = OidcProvider(
+        municipality_id=provider.municipality_id,
+        issuer=provider.proposed_issuer,
+        client_id=provider.proposed_client_id,
+        email_claim=provider.proposed_email_claim,
+        required=provider.proposed_required,
+        client_secret_sealed=provider.proposed_client_secret_sealed,
+    )
+    candidate.full_clean(exclude=["municipality"], validate_constraints=False)
 
 
 @transaction.atomic
 def oidc_provider_approve(*, provider: OidcProvider, by: User) -> OidcProvider:
-    """An administrator's approval makes a proposal active; who and when is recorded."""
+    """An administrator's approval makes a proposal active; who and when is recorded.
+
+    A change proposed to an approved connection replaces the approved settings now.
+    """
     if not by.is_network_admin:
         raise PermissionDenied
+    provider = OidcProvider.objects.select_for_update().get(pk=provider.pk)
+    old_issuer = provider.issuer
+    if provider.has_proposal:
+        (
+            provider.issuer,
+            provider.client_id,
+            provider.email_claim,
+            provider.required,
+        ) = _settings(provider, proposed=True)
+        provider.client_secret_sealed = provider.proposed_client_secret_sealed
+        _clear_proposal(provider)
     provider.approved_at, provider.approved_by = timezone.now(), by
-    provider.save(update_fields=["approved_at", "approved_by"])
+    provider.save()
+    cache.delete_many([f"oidc:discovery:{old_issuer}", f"oidc:discovery:{provider.issuer}"])
+    return provider
+
+
+@transaction.atomic
+def oidc_provider_reject(*, provider: OidcProvider, by: User) -> OidcProvider | None:
+    """An administrator turns a proposal down: a change to an approved connection is
+    dropped (the approved settings stay), a first proposal is deleted (returns None)."""
+    if not by.is_network_admin:
+        raise PermissionDenied
+    provider = OidcProvider.objects.select_for_update().get(pk=provider.pk)
+    if provider.has_proposal:
+        _clear_proposal(provider)
+        provider.save()
+        return provider
+    if not provider.is_approved:
+        provider.delete()
+        return None
     return provider
 
 

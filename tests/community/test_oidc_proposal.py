@@ -1,12 +1,19 @@
 """A coordinator proposes the municipality's identity provider on a page; only an
 administrator's approval in the admin makes it active (issue 21)."""
 
+import io
+import json
+import socket
+
 import pytest
 import requests
+import urllib3
 from django.core.exceptions import PermissionDenied
 
-from community import services
+from community import oidc, services
 from community.models import OidcProvider, Role
+from core import sealing
+from notifications.models import Notification
 from tests.queries import assert_constant_queries
 
 ISSUER = "https://id.wetzlar.de/realms/opendesk"
@@ -29,10 +36,72 @@ class FakeResponse:
         return self.data
 
 
+PUBLIC = "93.184.216.34"
+
+
+def answers(*addresses):
+    """A getaddrinfo that resolves every name to ``addresses``."""
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (address, port, 0, 0) if ":" in address else (address, port),
+            )
+            for address in addresses
+        ]
+
+    return getaddrinfo
+
+
+class FakePool:
+    """urllib3's pool as the pinned probe uses it: records where it connects."""
+
+    documents: dict = {}
+    redirects: dict = {}
+    opened: list = []
+
+    def __init__(self, host, port=None, *, server_hostname=None, **kwargs):
+        self.host, self.port, self.server_hostname = host, port, server_hostname
+
+    def urlopen(self, method, path, *, headers, redirect=True, **kwargs):
+        url = f"https://{headers['Host']}{path}"
+        self.opened.append((self.host, self.server_hostname, url, redirect))
+        if url in self.redirects:
+            return urllib3.HTTPResponse(
+                body=io.BytesIO(b""),
+                status=302,
+                headers={"Location": self.redirects[url]},
+                preload_content=False,
+            )
+        if url not in self.documents:
+            raise urllib3.exceptions.NewConnectionError(None, "unreachable")
+        return urllib3.HTTPResponse(
+            body=io.BytesIO(json.dumps(self.documents[url]).encode()),
+            status=200,
+            preload_content=False,
+        )
+
+    def close(self):
+        pass
+
+
 @pytest.fixture
-def discovery(monkeypatch):
-    """The provider's discovery documents, by URL; anything else is unreachable."""
-    documents = {}
+def pool(monkeypatch):
+    FakePool.documents, FakePool.redirects, FakePool.opened = {}, {}, []
+    monkeypatch.setattr("community.oidc.urllib3.HTTPSConnectionPool", FakePool)
+    monkeypatch.setattr("community.oidc.getaddrinfo", answers(PUBLIC))
+    return FakePool
+
+
+@pytest.fixture
+def discovery(monkeypatch, pool):
+    """The provider's discovery documents, by URL; anything else is unreachable. Names
+    resolve to a public address unless a test says otherwise."""
+    documents = pool.documents
 
     def get(url, timeout=None):
         if url not in documents:
@@ -244,7 +313,7 @@ def test_the_admin_shows_pending_proposals_and_approval_records_who_and_when(
     assert "Wartet auf Freigabe" not in html
 
 
-def test_changing_the_issuer_after_approval_needs_a_new_approval(
+def test_changing_the_issuer_after_approval_waits_while_the_approved_one_stays(
     client, coordinator, admin_member, municipality, discovery
 ):
     provider = services.oidc_provider_set(
@@ -256,24 +325,30 @@ def test_changing_the_issuer_after_approval_needs_a_new_approval(
     )
     services.oidc_provider_approve(provider=provider, by=admin_member)
     client.force_login(coordinator)
-    # Saved unchanged (the secret left empty): the approval stands.
+    # Saved unchanged (the secret left empty): the approval stands, nothing waits.
     assert client.post(page(municipality), proposal(client_secret="")).status_code == 302
     provider.refresh_from_db()
-    assert provider.is_approved
+    assert provider.is_approved and not provider.is_pending
     assert "freigegeben von" in client.get(page(municipality)).content.decode()
     other = "https://andere.wetzlar.de/realms/x"
     discovery(other)
     assert client.post(page(municipality), proposal(issuer=other)).status_code == 302
     provider.refresh_from_db()
-    assert provider.issuer == other
-    assert provider.approved_at is None and provider.approved_by is None
-    assert services.oidc_provider_for_email("anna@wetzlar.de") is None
+    assert provider.issuer == ISSUER and provider.approved_by == admin_member
+    assert provider.proposed_issuer == other and provider.proposed_by == coordinator
+    assert provider.is_pending
+    # Members still sign in through the approved connection.
+    assert services.oidc_provider_for_email("anna@wetzlar.de") == provider
+    html = client.get(page(municipality)).content.decode()
+    assert "Änderung vorgeschlagen: " + other in html
+    # The form goes on with the proposal, not the approved settings.
+    assert f'value="{other}"' in html
 
 
 @pytest.mark.parametrize(
     "change", [{"client_id": "anders"}, {"email_claim": "upn"}, {"client_secret": "neu"}]
 )
-def test_any_other_change_by_the_coordinator_needs_a_new_approval_too(
+def test_any_other_change_by_the_coordinator_waits_for_approval_too(
     client, coordinator, admin_member, municipality, discovery, change
 ):
     provider = services.oidc_provider_set(
@@ -287,7 +362,166 @@ def test_any_other_change_by_the_coordinator_needs_a_new_approval_too(
     client.force_login(coordinator)
     assert client.post(page(municipality), proposal(**change)).status_code == 302
     provider.refresh_from_db()
-    assert provider.approved_at is None
+    assert provider.is_approved and provider.has_proposal
+    assert (provider.client_id, provider.email_claim) == ("lotsennetz", "email")
+    assert oidc.client_secret(provider) == SECRET
+
+
+def approved_with_change(coordinator, admin_member, municipality, **change):
+    provider = services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    services.oidc_provider_approve(provider=provider, by=admin_member)
+    return services.oidc_provider_set(
+        municipality=municipality,
+        **{
+            "issuer": ISSUER,
+            "client_id": "lotsennetz",
+            "client_secret": None,
+            "by": coordinator,
+            **change,
+        },
+    )
+
+
+def test_the_proposed_secret_is_sealed_and_never_shown(
+    client, coordinator, admin_member, municipality, discovery
+):
+    provider = approved_with_change(
+        coordinator, admin_member, municipality, client_secret="ganz-neues-geheimnis"
+    )
+    assert "ganz-neues-geheimnis" not in provider.proposed_client_secret_sealed
+    assert (
+        sealing.unseal(provider.proposed_client_secret_sealed, purpose=oidc.SEALING_PURPOSE)
+        == "ganz-neues-geheimnis"
+    )
+    client.force_login(coordinator)
+    assert "ganz-neues-geheimnis" not in client.get(page(municipality)).content.decode()
+
+
+def test_approving_a_change_puts_it_in_force(
+    admin_client, coordinator, admin_member, municipality, discovery
+):
+    provider = approved_with_change(
+        coordinator, admin_member, municipality, client_id="neu", client_secret="neues-geheimnis"
+    )
+    html = admin_client.get("/admin/community/oidcprovider/").content.decode()
+    assert "Änderung wartet auf Freigabe" in html
+    change = admin_client.get(f"/admin/community/oidcprovider/{provider.pk}/change/")
+    assert change.status_code == 200 and "neues-geheimnis" not in change.content.decode()
+    response = admin_client.post(
+        "/admin/community/oidcprovider/",
+        {"action": "approve", "_selected_action": [provider.pk]},
+    )
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.client_id == "neu" and not provider.is_pending
+    assert oidc.client_secret(provider) == "neues-geheimnis"
+    assert provider.proposed_client_secret_sealed == "" and provider.proposed_issuer == ""
+    assert services.oidc_provider_for_email("anna@wetzlar.de") == provider
+
+
+def test_rejecting_a_change_keeps_the_approved_connection(
+    admin_client, coordinator, admin_member, municipality, discovery
+):
+    provider = approved_with_change(coordinator, admin_member, municipality, client_id="neu")
+    response = admin_client.post(
+        "/admin/community/oidcprovider/",
+        {"action": "reject", "_selected_action": [provider.pk]},
+    )
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.client_id == "lotsennetz" and provider.is_approved
+    assert not provider.has_proposal and provider.proposed_client_secret_sealed == ""
+    assert oidc.client_secret(provider) == SECRET
+    assert services.oidc_provider_for_email("anna@wetzlar.de") == provider
+
+
+def test_rejecting_a_first_proposal_removes_it(admin_member, coordinator, municipality, discovery):
+    provider = services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="lotsennetz",
+        client_secret=SECRET,
+        by=coordinator,
+    )
+    assert services.oidc_provider_reject(provider=provider, by=admin_member) is None
+    assert not OidcProvider.objects.exists()
+
+
+def test_only_administrators_approve_or_reject_a_change(
+    client,
+    coordinator,
+    admin_member,
+    member,
+    municipality,
+    make_municipality,
+    make_member,
+    discovery,
+):
+    provider = approved_with_change(coordinator, admin_member, municipality, client_id="neu")
+    other = make_municipality(name="Gießen", domains=["giessen.de"])
+    stranger = make_member(
+        email="koordination@giessen.de", municipality=other, role=Role.COORDINATOR
+    )
+    deactivated = make_member(
+        email="alt@wetzlar.de", municipality=municipality, role=Role.COORDINATOR
+    )
+    services.member_deactivate(member=deactivated)
+    deactivated.refresh_from_db()
+    for who in (coordinator, stranger, member, deactivated):
+        for action in (services.oidc_provider_approve, services.oidc_provider_reject):
+            with pytest.raises(PermissionDenied):
+                action(provider=provider, by=who)
+        client.force_login(who)
+        for action in ("approve", "reject"):
+            response = client.post(
+                "/admin/community/oidcprovider/",
+                {"action": action, "_selected_action": [provider.pk]},
+            )
+            # To a sign-in page (the admin's, or the platform's for the deactivated one).
+            assert response.status_code == 302
+            assert response["Location"].startswith(("/admin/login/", "/anmelden/"))
+    provider.refresh_from_db()
+    assert provider.client_id == "lotsennetz" and provider.proposed_client_id == "neu"
+
+
+def test_an_administrator_saving_the_connection_replaces_a_waiting_change(
+    admin_member, coordinator, municipality, discovery
+):
+    approved_with_change(coordinator, admin_member, municipality, client_id="neu")
+    provider = services.oidc_provider_set(
+        municipality=municipality,
+        issuer=ISSUER,
+        client_id="vom-admin",
+        by=admin_member,
+    )
+    assert provider.client_id == "vom-admin" and not provider.is_pending
+
+
+def test_a_proposal_rings_the_administrators_bell_with_a_link_to_it(
+    client, coordinator, admin_member, member, municipality, discovery
+):
+    client.force_login(coordinator)
+    assert client.post(page(municipality), proposal()).status_code == 302
+    provider = OidcProvider.objects.get()
+    link = f"/admin/community/oidcprovider/{provider.pk}/change/"
+    bell = Notification.objects.filter(kind="oidc.proposal")
+    assert list(bell.values_list("recipient", "url")) == [(admin_member.pk, link)]
+    assert "Wetzlar" in bell.get().text
+    # A change to the approved connection rings again; saving it unchanged does not.
+    services.oidc_provider_approve(provider=provider, by=admin_member)
+    assert client.post(page(municipality), proposal(client_id="neu")).status_code == 302
+    assert (
+        client.post(page(municipality), proposal(client_id="neu", client_secret="")).status_code
+        == 302
+    )
+    assert bell.count() == 2
+    assert not Notification.objects.filter(recipient__in=[coordinator, member]).exists()
 
 
 def test_an_administrator_on_the_page_connects_at_once(
