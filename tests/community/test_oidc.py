@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 import requests
@@ -157,6 +157,71 @@ def test_coordinator_proposal_waits_for_an_administrator(
         )
     services.oidc_provider_approve(provider=provider, by=admin_member)
     assert services.oidc_provider_for_email("x@wetzlar.de") == provider
+
+
+def test_sign_in_keeps_working_while_a_change_waits_and_follows_the_approval(
+    client, connected, accounts, coordinator, admin_member, municipality, provider_url
+):
+    services.oidc_provider_set(
+        municipality=municipality,
+        issuer=provider_url[0],
+        client_id="anders",
+        client_secret="anderes-geheimnis",
+        by=coordinator,
+    )
+    accounts({"neu@wetzlar.de": {"name": "Nele Neu", "email_verified": True}})
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == User.objects.get(email="neu@wetzlar.de").pk
+    services.oidc_provider_approve(provider=connected, by=admin_member)
+    connected.refresh_from_db()
+    assert connected.client_id == "anders"
+    assert oidc.client_secret(connected) == "anderes-geheimnis"
+    client.logout()
+    assert "client_id=anders" in start(client, "neu@wetzlar.de")
+
+
+def test_rejected_change_leaves_sign_in_as_it_was(
+    client, connected, accounts, coordinator, admin_member, municipality, provider_url
+):
+    services.oidc_provider_set(
+        municipality=municipality,
+        issuer=provider_url[0],
+        client_id="anders",
+        by=coordinator,
+    )
+    services.oidc_provider_reject(provider=connected, by=admin_member)
+    accounts({"neu@wetzlar.de": {"name": "Nele Neu", "email_verified": True}})
+    assert "client_id=lotsennetz" in start(client, "neu@wetzlar.de")
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302
+
+
+def _shown_redirect_uri(client, municipality) -> str:
+    html = client.get(f"/kommunen/{municipality.slug}/identitaetsanbieter/").content.decode()
+    return html.split("Redirect-URI:")[1].split("<code>")[1].split("</code>")[0]
+
+
+def test_the_redirect_uri_shown_is_the_one_sent_at_the_served_address(
+    client, connected, admin_member, municipality
+):
+    client.force_login(admin_member)
+    shown = _shown_redirect_uri(client, municipality)
+    assert shown == "http://testserver/anmelden/oidc/callback/"
+    client.logout()
+    sent = dict(p.split("=", 1) for p in urlsplit(start(client, "x@wetzlar.de")).query.split("&"))
+    assert unquote(sent["redirect_uri"]) == shown
+
+
+def test_the_redirect_uri_follows_an_explicit_site_url(
+    client, connected, admin_member, municipality, settings
+):
+    settings.SITE_URL, settings.SITE_URL_EXPLICIT = "https://lotsen.example.de", True
+    client.force_login(admin_member)
+    assert _shown_redirect_uri(client, municipality) == (
+        "https://lotsen.example.de/anmelden/oidc/callback/"
+    )
+    assert oidc.redirect_uri() == "https://lotsen.example.de/anmelden/oidc/callback/"
 
 
 def test_command_connects_and_disconnects(provider_url, municipality, capsys):

@@ -597,3 +597,88 @@ def test_the_admin_list_with_pending_proposals_does_not_grow_with_data(
         django_assert_num_queries,
         status=200,
     )
+
+
+# --- the coordinator's issuer probe is no probe into the internal network -------------
+INTERNAL = "liegt im internen Netz"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "addresses"),
+    [
+        ("https://127.0.0.1/realms/x", ["127.0.0.1"]),
+        ("https://10.1.2.3/realms/x", ["10.1.2.3"]),
+        ("https://169.254.169.254/latest", ["169.254.169.254"]),
+        ("https://[::1]/realms/x", ["::1"]),
+        ("https://[fc00::1]/realms/x", ["fc00::1"]),
+        ("https://[::ffff:127.0.0.1]/realms/x", ["::ffff:127.0.0.1"]),
+        # A public-looking name that resolves to a private address (or to both).
+        ("https://keycloak.wetzlar.de/realms/x", ["192.168.0.5"]),
+        ("https://keycloak.wetzlar.de/realms/x", [PUBLIC, "172.16.0.1"]),
+        ("https://keycloak.wetzlar.de/realms/x", ["100.64.0.1"]),
+    ],
+)
+def test_an_issuer_in_the_internal_network_is_refused_without_asking_it(
+    client, coordinator, municipality, discovery, pool, monkeypatch, issuer, addresses
+):
+    monkeypatch.setattr("community.oidc.getaddrinfo", answers(*addresses))
+    discovery(issuer)  # it would even answer
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal(issuer=issuer))
+    assert response.status_code == 400
+    assert INTERNAL in response.content.decode()
+    assert pool.opened == []
+    assert not OidcProvider.objects.exists()
+
+
+def test_the_probe_connects_to_the_address_it_checked_and_names_the_host_for_tls(
+    client, coordinator, municipality, discovery, pool
+):
+    client.force_login(coordinator)
+    assert client.post(page(municipality), proposal()).status_code == 302
+    [(address, server_hostname, url, redirect)] = pool.opened
+    assert address == PUBLIC and server_hostname == "id.wetzlar.de"
+    assert url == ISSUER + "/.well-known/openid-configuration"
+    assert redirect is False
+
+
+def test_a_redirect_to_an_internal_host_is_not_followed(
+    client, coordinator, municipality, discovery, pool
+):
+    pool.documents.clear()
+    pool.redirects[ISSUER + "/.well-known/openid-configuration"] = (
+        "http://169.254.169.254/latest/meta-data/"
+    )
+    discovery("http://169.254.169.254/latest/meta-data")
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal())
+    assert response.status_code == 400
+    assert "keine OpenID-Connect-Konfiguration abrufbar" in response.content.decode()
+    assert len(pool.opened) == 1
+    assert not OidcProvider.objects.exists()
+
+
+def test_a_name_that_does_not_resolve_is_unreachable_not_internal(
+    client, coordinator, municipality, discovery, monkeypatch
+):
+    def fail(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr("community.oidc.getaddrinfo", fail)
+    client.force_login(coordinator)
+    response = client.post(page(municipality), proposal())
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "keine OpenID-Connect-Konfiguration abrufbar" in html and INTERNAL not in html
+
+
+def test_an_administrator_may_name_a_provider_in_the_internal_network(
+    admin_client, admin_member, municipality, discovery, monkeypatch
+):
+    monkeypatch.setattr("community.oidc.getaddrinfo", answers("10.0.0.7"))
+    internal = "https://keycloak.intern/realms/x"
+    discovery(internal)
+    response = admin_client.post(page(municipality), proposal(issuer=internal))
+    assert response.status_code == 302
+    provider = OidcProvider.objects.get()
+    assert provider.issuer == internal and provider.approved_by == admin_member

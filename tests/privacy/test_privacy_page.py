@@ -37,3 +37,19 @@ def test_the_privacy_page_states_the_chat_retention(client, settings):
     html = client.get(reverse("legal_datenschutz")).content.decode()
     assert "Direktnachricht: 90 Tage, danach gelöscht" in html
     assert "Thema im ganzen Netzwerk: unbegrenzt" in html
+
+
+def test_my_data_page_names_the_sign_in_sections_of_the_export(client, member):
+    client.force_login(member)
+    response = client.get(reverse("privacy"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for part in (
+        "zweiten Faktoren",
+        "Wiederherstellungscodes erstellt und welche davon wann benutzt",
+        "Identitätsanbieter Ihrer Kommune",
+        "Sprache",
+        "letztem Besuch der Startseite",
+        "die Wiederherstellungscodes selbst sind nicht enthalten",
+    ):
+        assert part in html, part
