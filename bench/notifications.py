@@ -9,8 +9,10 @@ who have no page open: live events go only to members with a bell socket open
 The ways run side by side in one run, on the same data:
 
 - "jetzt": ``forum.services.post_create`` as it is;
-- "vorher": the same, but every watcher counts as online (the live sending
-  before the presence of bells: one group event per watcher, open page or not);
+- "vorher": the same, with the delivery after commit as it was before the
+  entries were read only for open bells (``_before_deliver`` below: every
+  entry read again after the commit for the Web Push signal, the mail lookup
+  by entry id);
 - "alt" (only with ``--with-old``): the fan-out of before issue 20, reproduced
   below (one ``Notification.objects.create`` per watcher, and after commit one
   SELECT and one ``group_send`` per row). Its rows get the kind
@@ -20,9 +22,15 @@ Each with nobody connected and with ``--connected`` watchers (default 5) whose
 bell counts as open and whose group has a channel (as an open page's socket).
 A reply is timed from the call to the end of its on-commit work (bells through
 the channel layer, Redis when REDIS_URL is set), in autocommit as a request
-runs it: its wall time in the request. Watchers get their mails daily
-(``daily``), so no mail is sent: mail costs the same every way. The first
-reply of a thread creates every watcher's entry; later ones count on.
+runs it: its wall time in the request. Five watchers want their mails
+immediately (``--mail``), five have a Web Push device (``--push``), the rest
+get a daily digest: the same few every way and every size, so what grows
+with the watchers is the lookup, not the mailing. Push is on (a bench VAPID
+key); the push threads find the devices and render the messages, only the
+HTTP request to the push service is left out (``_send_one`` counts). Each
+reply's push job is awaited after its timing, outside it. The first reply of
+a thread creates every watcher's entry; later ones count on.
+``--profile`` prints a cProfile of one later reply per size instead.
 
 Reproduce (from the repository root, PostgreSQL and Redis on 127.0.0.1)::
 
@@ -30,6 +38,7 @@ Reproduce (from the repository root, PostgreSQL and Redis on 127.0.0.1)::
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lotsennetz_notifications_bench \\
     REDIS_URL=redis://127.0.0.1:6379/5 \\
         .venv/bin/python bench/notifications.py [--replies 8] [--connected 5] [--with-old]
+        [--profile]
 
 The script migrates the database and refuses one whose name lacks "bench".
 """
@@ -51,6 +60,8 @@ django.setup()
 
 from asgiref.sync import async_to_sync  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
@@ -60,11 +71,16 @@ from community.models import EmailFrequency, User  # noqa: E402
 from core import realtime  # noqa: E402
 from forum import services  # noqa: E402
 from forum.models import Category, Post, Subscription, Thread  # noqa: E402
-from notifications import online  # noqa: E402
-from notifications.models import Notification  # noqa: E402
+from notifications import online, push, selectors  # noqa: E402
+from notifications import services as notification_services  # noqa: E402
+from notifications.models import Notification, PushSubscription  # noqa: E402
 from notifications.serializers import NotificationSerializer  # noqa: E402
 
 WATCHERS = (10, 300, 1_600)
+settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Push on (any key will do: the request to the push service is left out).
+settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = "bench"
+settings.VAPID_SUBJECT = "mailto:bench@bench.invalid"
 PREFIX = "notification-bench"
 
 
@@ -110,6 +126,62 @@ def _old_fan_out(*, post: Post, actor: User, mentioned, new_thread: bool) -> Non
         transaction.on_commit(lambda pk=notification.pk: _old_deliver(pk))
 
 
+def _before_deliver(told: list[tuple[int, int]]) -> None:
+    """The delivery after commit before this change: every entry read again (for
+    the Web Push signal, which carried them all), the mails looked up by entry id."""
+    notification_ids = [pk for pk, _recipient in told]
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids)
+        .only(*notification_services.PAYLOAD_FIELDS)
+        .order_by("recipient_id", "pk")
+    )
+    if not notifications:
+        return
+    live_ids = online.filter_online({n.recipient_id for n in notifications})
+    live = [n for n in notifications if n.recipient_id in live_ids]
+    counts = selectors.notification_unread_counts(member_ids=sorted(live_ids)) if live else {}
+    payloads = notification_services.live_payloads(live) if live else {}
+    realtime.group_send_many(
+        [
+            (
+                realtime.user_group(n.recipient_id),
+                {
+                    "type": realtime.NOTIFICATION_NEW,
+                    "notification": payloads[n.pk],
+                    "unread_count": counts.get(n.recipient_id, 0),
+                },
+            )
+            for n in live
+        ]
+    )
+    _before_mail(notification_ids)
+    [n for n in notifications if n.kind in push.PUSH_KINDS]  # the receiver's filter
+    push._submit(push._deliver_many, notification_ids)
+
+
+def _before_mail(notification_ids: list[int]) -> None:
+    """The immediate-mail lookup before this change (the rest as now)."""
+    candidates = list(
+        Notification.objects.filter(
+            pk__in=notification_ids,
+            emailed_at__isnull=True,
+            read_at__isnull=True,
+            recipient__is_active=True,
+            recipient__email_notifications=EmailFrequency.IMMEDIATELY,
+        ).select_related("recipient")
+    )
+    if candidates:
+        notification_services._mail_immediately([n.pk for n in candidates])
+
+
+# What the push threads would have sent (the push service itself is left out).
+_pushed = {"count": 0}
+
+
+def _count_push(subscription, data) -> None:
+    _pushed["count"] += 1
+
+
 # --- data ---------------------------------------------------------------------------------------
 def members(count: int) -> list[User]:
     """``count`` bench members (made in bulk: no password hashing), with daily mails."""
@@ -127,6 +199,25 @@ def members(count: int) -> list[User]:
     ]
     User.objects.bulk_create(missing, batch_size=2000)
     return list(User.objects.filter(email__startswith=f"{PREFIX}-").order_by("pk"))[:count]
+
+
+def special(people: list[User], mail: int, devices: int) -> None:
+    """The first ``mail`` members want mails immediately, the next ``devices`` have a device."""
+    User.objects.filter(pk__in=[p.pk for p in people]).update(
+        email_notifications=EmailFrequency.DAILY
+    )
+    User.objects.filter(pk__in=[p.pk for p in people[:mail]]).update(
+        email_notifications=EmailFrequency.IMMEDIATELY
+    )
+    PushSubscription.objects.filter(endpoint__startswith=f"https://{PREFIX}.invalid/").delete()
+    PushSubscription.objects.bulk_create(
+        [
+            PushSubscription(
+                member=p, endpoint=f"https://{PREFIX}.invalid/{p.pk}", p256dh="x", auth="x"
+            )
+            for p in people[mail : mail + devices]
+        ]
+    )
 
 
 def fresh_thread(author: User, watchers: list[User], title: str) -> Thread:
@@ -169,6 +260,7 @@ def timed_reply(thread: Thread, author: User, n: int) -> tuple[float, int, float
         start = time.perf_counter()
         services.post_create(author=author, thread=thread, body=f"Antwort {n}")
         seconds = time.perf_counter() - start
+    push.push_wait()  # the push threads' job, outside the reply's time
     return seconds, len(queries.captured_queries), _live["seconds"]
 
 
@@ -208,18 +300,20 @@ def measure(way: str, watchers: int, people: list[User], replies: int, connected
     thread = fresh_thread(
         author, people[:watchers], f"Bench {way} {watchers} {connected} {time.time()}"
     )
-    original_fan_out, original_filter = services._fan_out, online.filter_online
+    original_fan_out, original_deliver = services._fan_out, notification_services._deliver
     if way == "alt":
         services._fan_out = _old_fan_out
     if way == "vorher":
-        online.filter_online = lambda ids: set(ids)
+        notification_services._deliver = _before_deliver
+    mail.outbox = []
+    _pushed["count"] = 0
     open_bells = people[: min(connected, watchers)]
     joined = _connect(open_bells, f"{way}.{watchers}.{time.time()}") if open_bells else []
     try:
         first, first_queries, first_live = timed_reply(thread, writer, 0)
         later = [timed_reply(thread, writer, n) for n in range(1, replies + 1)]
     finally:
-        services._fan_out, online.filter_online = original_fan_out, original_filter
+        services._fan_out, notification_services._deliver = original_fan_out, original_deliver
         if open_bells:
             _disconnect(open_bells, joined)
     rows = Notification.objects.filter(thread_key=thread.notification_key).count()
@@ -235,7 +329,26 @@ def measure(way: str, watchers: int, people: list[User], replies: int, connected
         "queries": later[-1][1],
         "rows": rows,
         "replies": replies + 1,
+        "mails": len(mail.outbox),
+        "pushes": _pushed["count"],
     }
+
+
+def profile(people: list[User], connected: int) -> None:
+    """Where one later reply's time goes, per size (cProfile, cumulative)."""
+    import cProfile
+    import pstats
+
+    for watchers in WATCHERS:
+        author, writer = people[-1], people[-2]
+        thread = fresh_thread(author, people[:watchers], f"Profil {watchers} {time.time()}")
+        timed_reply(thread, writer, 0)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        seconds, queries, _live_s = timed_reply(thread, writer, 1)
+        profiler.disable()
+        print(f"--- {watchers} watchers: {seconds * 1000:.1f} ms, {queries} queries")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def de(number: float) -> str:
@@ -264,12 +377,20 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=8, help="timed replies after the first")
     parser.add_argument("--connected", type=int, default=5, help="watchers with a bell open")
     parser.add_argument("--with-old", action="store_true", help="also the fan-out before issue 20")
+    parser.add_argument("--mail", type=int, default=5, help="watchers mailed immediately")
+    parser.add_argument("--push", type=int, default=5, help="watchers with a push device")
+    parser.add_argument("--profile", action="store_true", help="cProfile one reply per size")
     args = parser.parse_args()
     name = connection.settings_dict["NAME"]
     if "bench" not in str(name):
         sys.exit(f"refusing database {name!r}: its name must contain 'bench'")
     call_command("migrate", verbosity=0)
+    push._send_one = _count_push
     people = members(max(WATCHERS) + 2)
+    special(people, args.mail, args.push)
+    if args.profile:
+        profile(people, args.connected)
+        return
     results = []
     ways = ("alt", "vorher", "jetzt") if args.with_old else ("vorher", "jetzt")
     for watchers in WATCHERS:
@@ -281,10 +402,12 @@ def main() -> None:
                     f"{watchers:>5} watchers, {connected} open, {way}: "
                     f"first {result['first_ms']:.1f} ms ({result['first_queries']} q), "
                     f"later median {result['median_ms']:.1f} ms (live {result['live_ms']:.1f} ms), "
-                    f"{result['queries']} q, {result['rows']} rows",
+                    f"{result['queries']} q, {result['rows']} rows, "
+                    f"{result['mails']} mails, {result['pushes']} pushes",
                     flush=True,
                 )
     layer = "Redis" if os.environ.get("REDIS_URL") else "In-Memory"
+    print(f"Last (1, 5, 15 min): {os.getloadavg()}")
     print()
     print(f"{connection.vendor}, Channel-Layer: {layer}")
     print(table(results))

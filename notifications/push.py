@@ -8,8 +8,9 @@ the notification's one-line text, never a post or a message.
 Messages are encrypted for the browser (aes128gcm, RFC 8291) and signed with
 the operator's VAPID key (RFC 8292) by pywebpush; without ``VAPID_PUBLIC_KEY``,
 ``VAPID_PRIVATE_KEY`` and ``VAPID_SUBJECT`` push is off. Sending happens after
-the commit on a small thread pool of this process, never in the request: a slow
-push service delays nobody, and each call has a timeout. A subscription the
+the commit on a small thread pool of this process (``notifications.background``),
+never in the request: a slow push service delays nobody, and each call has a
+timeout. A subscription the
 push service no longer knows (404, 410) is deleted.
 """
 
@@ -19,22 +20,21 @@ import hmac
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from pywebpush import WebPushException, webpush
 
 from community.models import User
+from notifications import background
 from notifications.models import Notification, PushSubscription
 from notifications.signals import notification_changed
 
@@ -274,39 +274,14 @@ def notification_payload(notification: Notification) -> dict:
     }
 
 
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push")
-_pending: set[Future] = set()
-_pending_lock = threading.Lock()
-
-
-def _in_pool(function: Callable, *args) -> None:
-    """Run in a push thread: its database connection goes back when done."""
-    try:
-        function(*args)
-    except Exception:
-        logger.exception("web push failed")
-    finally:
-        connections.close_all()
-
-
 def _submit(function: Callable, *args) -> None:
-    future = _executor.submit(_in_pool, function, *args)
-    with _pending_lock:
-        _pending.add(future)
-    future.add_done_callback(_forget)
-
-
-def _forget(future: Future) -> None:
-    with _pending_lock:
-        _pending.discard(future)
+    """One job for the threads after the commit (``notifications.background``)."""
+    background.submit(function, *args)
 
 
 def push_wait(timeout: float = 30) -> None:
     """Wait for the pushes under way (tests, and a management command before it exits)."""
-    with _pending_lock:
-        pending = list(_pending)
-    for future in pending:
-        future.result(timeout=timeout)
+    background.wait(timeout)
 
 
 def push_send(*, member_ids: Iterable[int] | Callable[[], Iterable[int]], payload: dict) -> None:
@@ -376,24 +351,54 @@ def _send_one(subscription: PushSubscription, data: str) -> None:
     PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
 
 
-def _notifications_changed(sender, action: str, notifications=(), **kwargs) -> None:
+def _notifications_changed(sender, action: str, notification_ids=(), **kwargs) -> None:
     """New or renewed bell entries of a pushed kind go to their members' devices.
 
     ``notification_changed`` comes after the commit, once per batch (a reply may
-    renew 1,600 entries): one job for the push threads, whose one query finds
-    all the devices with their members' languages; each message speaks its
-    member's language (``User.language``), as the live bell does."""
-    if action != "new" or not push_enabled():
+    renew 1,600 entries) and with the entries' ids only: the request reads no
+    entry for Web Push. One job for the push threads reads the entries of
+    members with a device (``_pushed_entries``) and sends them; each message
+    speaks its member's language (``User.language``), as the live bell does."""
+    if action != "new" or not push_enabled() or not notification_ids:
         return
-    items = [n for n in notifications if n.kind in PUSH_KINDS]
-    if items:
-        _submit(_deliver_many, items)
+    _submit(_deliver_many, list(notification_ids))
 
 
-def _deliver_many(notifications: list[Notification]) -> None:
+def _pushed_entries(notification_ids: list[int]) -> list[Notification]:
+    """The unread entries of a pushed kind whose member is active and has a device.
+
+    One query in the push thread; an entry withdrawn (or read) since its event
+    is not among them, and entries of members without a device are never read."""
+    return list(
+        Notification.objects.filter(
+            pk__in=notification_ids,
+            kind__in=list(PUSH_KINDS),
+            read_at__isnull=True,
+            recipient__is_active=True,
+        )
+        .filter(Exists(PushSubscription.objects.filter(member_id=OuterRef("recipient_id"))))
+        .only(
+            "id",
+            "recipient_id",
+            "kind",
+            "text",
+            "text_template",
+            "text_args",
+            "url",
+            "thread_key",
+            "thread_title",
+            "item_count",
+        )
+        .order_by("recipient_id", "pk")
+    )
+
+
+def _deliver_many(notification_ids: list[int]) -> None:
     by_member: dict[int, list[Notification]] = {}
-    for notification in notifications:
+    for notification in _pushed_entries(notification_ids):
         by_member.setdefault(notification.recipient_id, []).append(notification)
+    if not by_member:
+        return
     rendered: dict[tuple[int, str], str] = {}
     for subscription in _subscriptions(by_member):
         language = subscription.member_language or settings.LANGUAGE_CODE

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from community.models import EmailFrequency, User
 from core import emails, realtime
-from notifications import online, selectors, texts
+from notifications import background, online, selectors, texts
 from notifications.models import COLLAPSING_KINDS, Notification
 from notifications.serializers import notification_payloads
 from notifications.signals import notification_changed
@@ -93,28 +93,35 @@ def live_payloads(notifications: list[Notification]) -> dict[int, dict]:
     return payloads
 
 
-def _deliver(notification_ids: list[int]) -> None:
-    """After commit: ring the bells and mail those who want it immediately.
+def _deliver(told: list[tuple[int, int]]) -> None:
+    """After commit: ring the open bells; mails and Web Push follow in the background.
 
-    A constant number of queries however many members are told: the entries,
-    and (only when some have a bell open) their languages and unread counts;
-    the entries to mail with their recipients, and (when there are any) one
-    claim and one look for a mail already sent in the conversation. Live
-    events go only to members with a bell socket open: one question to the
-    presence store (``notifications.online``) and one hop to the channel layer
-    for their bells, so a reply's time does not grow with watchers who have no
-    page open. Each bell's text is in its member's language. Then the signal
-    for Web Push (every entry, without recipients: ``recipient_ids``).
+    ``told``: (entry id, recipient id) of each entry, as the statement that
+    made them returned it, so nothing reads every entry again. A constant
+    number of queries however many members are told, and work only for the
+    few: one question to the presence store (``notifications.online``) for
+    who has a bell open; only their entries are read, counted and put into
+    their languages, and one hop to the channel layer rings their bells.
+    The immediate mails (``_mail_immediately``) and Web Push (the signal's
+    receiver in ``notifications.push``, which gets every entry's id) are one
+    job each for ``notifications.background``: the request does not wait for
+    them, and they read only the entries of members who want a mail or have
+    a device.
     """
-    notifications = list(
-        Notification.objects.filter(pk__in=notification_ids)
-        .only(*PAYLOAD_FIELDS)
-        .order_by("recipient_id", "pk")
-    )
-    if not notifications:
+    if not told:
         return
-    live_ids = online.filter_online({n.recipient_id for n in notifications})
-    live = [n for n in notifications if n.recipient_id in live_ids]
+    notification_ids = [pk for pk, _recipient in told]
+    recipient_ids = sorted({recipient for _pk, recipient in told})
+    live_ids = online.filter_online(recipient_ids)
+    live: list[Notification] = []
+    if live_ids:
+        live = list(
+            Notification.objects.filter(
+                pk__in=[pk for pk, recipient in told if recipient in live_ids]
+            )
+            .only(*PAYLOAD_FIELDS)
+            .order_by("recipient_id", "pk")
+        )
     counts = selectors.notification_unread_counts(member_ids=sorted(live_ids)) if live else {}
     payloads = live_payloads(live) if live else {}
     realtime.group_send_many(
@@ -130,13 +137,14 @@ def _deliver(notification_ids: list[int]) -> None:
             for n in live
         ]
     )
-    _mail_immediately(notification_ids)
+    background.submit(_mail_immediately, notification_ids)
     notification_changed.send(
         sender=Notification,
         action="new",
-        notifications=notifications,
+        notifications=live,
+        notification_ids=notification_ids,
         payloads=payloads,
-        recipient_ids=sorted({n.recipient_id for n in notifications}),
+        recipient_ids=recipient_ids,
         unread_counts=counts,
     )
 
@@ -144,6 +152,7 @@ def _deliver(notification_ids: list[int]) -> None:
 def _mail_immediately(notification_ids: list[int]) -> None:
     """One mail per unread conversation for members who want mails immediately.
 
+    Runs in ``notifications.background`` (after the commit, off the request).
     While an earlier mail of the same conversation is unread, later
     notifications join the bell, not the inbox. The claim (``emailed_at``) is
     one UPDATE … RETURNING, so two deliveries never mail the same entry twice.
@@ -256,8 +265,9 @@ def notify_members(
     and conversation (``thread_key``), otherwise one ``INSERT … SELECT``: the
     cost of an event does not grow with the number of members told. Bells,
     mails and the ``notification_changed`` signal follow on commit
-    (``_deliver``). This and ``notification_create`` are where entries are
-    made; Web Push hooks in through the signal. ``at``: when the event
+    (``_deliver``; mails and Web Push off the request). This and
+    ``notification_create`` are where entries are made; Web Push hooks in
+    through the signal. ``at``: when the event
     happened (the post's time; default now), the entry's ``created_at``.
     ``text``: best ``texts.later(gettext_noop(…), …)``, which each reader gets
     in their language; a plain string is shown as it is.
@@ -300,13 +310,13 @@ def notify_members(
         params.append(actor.pk)
     if collapsing:
         sql += _collapse_sql(table)
-    sql += " RETURNING id"
+    sql += " RETURNING id, recipient_id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        transaction.on_commit(lambda: _deliver(ids))
-    return ids
+        told = cursor.fetchall()
+    if told:
+        transaction.on_commit(lambda: _deliver(told))
+    return [pk for pk, _recipient in told]
 
 
 @transaction.atomic
@@ -364,7 +374,7 @@ def notification_create(
         created_at=now,
         emailed_at=now if mailed_elsewhere else None,
     )
-    transaction.on_commit(lambda: _deliver([notification.pk]))
+    transaction.on_commit(lambda: _deliver([(notification.pk, recipient.pk)]))
     return notification
 
 

@@ -3,11 +3,13 @@
 ``notification_changed`` is sent once the transaction has committed, once per
 batch, from ``notifications.services`` alone:
 
-- ``action="new"``: ``notifications`` (list of Notification with the fields
-  of ``services.PAYLOAD_FIELDS``; ``recipient_id``, not the recipient: a
-  reply can reach 1,600 members) were created, or a collapsed entry counted
-  one more event and is unread again; ``payloads`` maps the id of each entry
-  whose member has a bell open to its live-bell JSON (in that member's language);
+- ``action="new"``: entries were created, or a collapsed entry counted one
+  more event and is unread again. ``notification_ids``: every one of them (a
+  reply can reach 1,600 members; a receiver reads only those it needs, best
+  off the request: ``notifications.background``). ``notifications``: only
+  the entries of members with a bell open (Notification with the fields of
+  ``services.PAYLOAD_FIELDS``), and ``payloads`` maps their ids to their
+  live-bell JSON (in that member's language); ``recipient_ids``: everybody told;
 - ``action="read"`` / ``action="withdrawn"``: the unread count of
   ``recipient_ids`` changed (entries read, or taken back because what they
   told of was deleted); ``notifications`` is empty.

@@ -297,6 +297,21 @@ def bell_open():
 
 
 @pytest.fixture(autouse=True)
+def _notification_work_inline(request, monkeypatch):
+    """Immediate mails and Web Push run in threads after the commit
+    (notifications.background), which cannot see a test's transaction: outside
+    transactional tests they run in the test's thread, when submitted."""
+    from notifications import background
+
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        monkeypatch.setattr(background, "submit", lambda function, *args: function(*args))
+    yield
+    if marker is not None and marker.kwargs.get("transaction"):
+        background.wait()
+
+
+@pytest.fixture(autouse=True)
 def _live_chat_count_rounds(request, monkeypatch):
     """The live chat count's rounds (chat.unread_live) run in a thread of their own,
     which cannot see a test's transaction: outside transactional tests they are
