@@ -351,25 +351,24 @@ def _practice_score(intent: SearchIntent, rarity: tuple[float, ...] = ()):
     return total
 
 
-def _rarity(counts: list[int]) -> tuple[float, ...]:
+def _rarity(counts: list[int], total: int) -> tuple[float, ...]:
     """Per term, how much rarer than the others of the query it is: a word few members
     have ("Wohngeld") says more than one many have ("Onlineantrag").
 
-    An inverse document frequency, ``log(1 + RARITY_SCOPE / members with the term)``,
-    with the counts capped as every count of the search is (at ``COUNT_LIMIT + 1``:
-    beyond that a word is common, however common), divided by the mean of the
-    query's terms and pulled towards 1 (``RARITY_SHARE``): a query's weights
-    average 1, so a member matching every term scores what it did without rarity.
-    A term nobody has weighs 1 and leaves the mean alone.
+    The inverse document frequency of BM25 (as Lucene computes it, never below 0),
+    ``log(1 + (N - n + 0.5) / (n + 0.5))`` for ``n`` of ``N`` searched members with
+    the term, divided by the mean of the query's terms: the weights average 1, so a
+    member matching every term scores what it did without them. Counted cheaply:
+    ``n`` up to ``COUNT_LIMIT + 1`` (beyond that a word is common, however common),
+    ``N`` up to ``RARITY_SCOPE``. A term nobody has weighs 1 and leaves the mean alone.
     """
-    rarity = {i: math.log(1 + RARITY_SCOPE / n) for i, n in enumerate(counts) if n}
-    if len(rarity) < 2:
+    rarity = {
+        i: math.log(1 + (max(total, n) - n + 0.5) / (n + 0.5)) for i, n in enumerate(counts) if n
+    }
+    mean = sum(rarity.values()) / len(rarity) if rarity else 0
+    if len(rarity) < 2 or not mean:
         return tuple(1.0 for _ in counts)
-    mean = sum(rarity.values()) / len(rarity)
-    return tuple(
-        1 - RARITY_SHARE + RARITY_SHARE * rarity[i] / mean if i in rarity else 1.0
-        for i in range(len(counts))
-    )
+    return tuple(rarity[i] / mean if i in rarity else 1.0 for i in range(len(counts)))
 
 
 def _coverage(conditions: list, stated: list, intent: SearchIntent, rarity: tuple[float, ...]):
@@ -423,15 +422,13 @@ WEIGHT_EVIDENCE = 1.0
 WEIGHT_PRACTICE = 4.0
 MAX_PRACTICE = 2
 MAX_EVIDENCE = 3
-# Rarity (``_rarity``): a term's members are counted against this many; half of a
-# term's weight follows its rarity, half stays.
-RARITY_SCOPE = 1000
-RARITY_SHARE = 0.5
 # Several words must all match; only when that leaves fewer than this many
 # members does any of them do ("enaio Einführung" is about enaio).
 MIN_ALL_TERMS_HITS = 10
 # Counting stops here: a search does not walk 17,000 matches to say how many.
 COUNT_LIMIT = 1000
+# Rarity (``_rarity``): the searched members are counted up to this many.
+RARITY_SCOPE = 10 * COUNT_LIMIT
 # Scores this close are one band (a tie the searcher's state breaks): a tenth.
 BAND_DIGITS = 1
 # A search without filters scores, per word of its terms, only the members the word
@@ -477,8 +474,8 @@ def _search_documents(
     return documents
 
 
-def _capped_count_sql(documents: QuerySet) -> tuple[str, list]:
-    limited = documents.order_by().values("pk")[: COUNT_LIMIT + 1]
+def _capped_count_sql(documents: QuerySet, limit: int = COUNT_LIMIT + 1) -> tuple[str, list]:
+    limited = documents.order_by().values("pk")[:limit]
     try:
         sql, params = limited.query.get_compiler(using=limited.db).as_sql()
     except EmptyResultSet:  # a filter no document can match (an unknown expertise)
@@ -773,11 +770,13 @@ def member_search(
             any_term = backend.search(documents, query, all_terms=False)
             all_sql, all_params = _capped_count_sql(matching)
             any_sql, any_params = _capped_count_sql(any_term)
-            # And per term how many it matches, for its rarity: all in the same query.
+            # And per term how many it matches, and how many are searched, for the terms'
+            # rarity: all in the same query.
             per_term = [
                 _capped_count_sql(backend.search(documents, TextQuery((g,)), all_terms=True))
                 for g in query.groups
             ]
+            per_term.append(_capped_count_sql(documents, limit=RARITY_SCOPE))
             term_sql = "".join(f", {sql}" for sql, _params in per_term)
             term_params = [p for _sql, params in per_term for p in params]
             # OFFSET 0 keeps PostgreSQL from inlining (and so counting twice) ``n``.
@@ -788,8 +787,8 @@ def member_search(
                     f" FROM (SELECT {all_sql} AS n {fence}) AS all_terms",
                     [MIN_ALL_TERMS_HITS, *any_params, *term_params, *all_params],
                 )
-                all_count, any_count, *term_counts = cursor.fetchone()
-            rarity = _rarity(term_counts)
+                all_count, any_count, *term_counts, searched = cursor.fetchone()
+            rarity = _rarity(term_counts, searched)
             count = all_count
             if all_count < MIN_ALL_TERMS_HITS:
                 matching, count = any_term, any_count

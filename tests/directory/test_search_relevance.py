@@ -314,8 +314,8 @@ def test_rarity_leaves_a_query_whose_words_are_equally_common_alone(make_member)
     both = make_member(display_name="Bert Beides", bio="Wohngeld und Elterngeld")
     make_member(display_name="Wilma W.", bio="Wohngeld")
     make_member(display_name="Ella E.", bio="Elterngeld")
-    assert selectors._rarity([1, 1]) == (1.0, 1.0)
-    assert selectors._rarity([0, 7]) == (1.0, 1.0)
+    assert selectors._rarity([1, 1], 3) == (1.0, 1.0)
+    assert selectors._rarity([0, 7], 9) == (1.0, 1.0)
     found = names(both, q="Wohngeld Elterngeld")
     assert found[0] == "Bert Beides"
     assert set(found[1:]) == {"Wilma W.", "Ella E."}
