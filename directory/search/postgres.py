@@ -86,9 +86,10 @@ SIMILAR_SQL = """
 # such project (1 each, at most 3).
 TERMS_DELETE = "DELETE FROM directory_membersearchterm WHERE member_id = ANY(%s)"
 TERMS_ADD = """
-    INSERT INTO directory_membersearchterm (member_id, lexeme, weight, state)
+    INSERT INTO directory_membersearchterm (member_id, lexeme, weight, state, display_name)
     WITH docs AS (
-      SELECT member_id, state, vector, levels, projects FROM community_membersearchdocument
+      SELECT member_id, state, vector, levels, projects, display_name
+      FROM community_membersearchdocument
       WHERE member_id = ANY(%s) AND is_active AND vector IS NOT NULL
     ), fields AS (
       SELECT d.member_id, l.lexeme, MAX(f.level::int) AS level
@@ -117,7 +118,7 @@ TERMS_ADD = """
       + 1.5 * COALESCE(f.level, 0)
       + 4.0 * COALESCE(p.runs, 0) + COALESCE(p.projects, 0)
       + 0.5 * GREATEST(0, 3 - (%s - COALESCE(p.year, 0))),
-      d.state
+      d.state, d.display_name
     FROM docs d
     CROSS JOIN LATERAL unnest(d.vector) AS u
     LEFT JOIN fields f ON f.member_id = d.member_id AND f.lexeme = u.lexeme
@@ -125,23 +126,24 @@ TERMS_ADD = """
 """
 # Which year (and which form of TERMS_ADD) the weights were computed for: a comment
 # on the table, read and written by ``terms_refresh`` (no table of its own for a number).
-TERMS_VERSION = 2
+TERMS_VERSION = 2  # 2: the text rank of the word, the year, the name
 TERMS_STAMP_READ = "SELECT obj_description('directory_membersearchterm'::regclass, 'pg_class')"
 # Per word of the query (as the full-text search parses each spelling of a term),
 # the ``%s`` members it weighs most for in the network and as many in the
-# searcher's state (municipality ``%s``), along the indexes of migration directory 0003.
+# searcher's state (municipality ``%s``), along the indexes of migration directory 0004:
+# equal weights by name, as the ranking breaks its ties.
 CANDIDATES_SQL = """
     SELECT best.member_id FROM unnest(%s::text[]) AS a(alternative)
     CROSS JOIN LATERAL unnest(tsvector_to_array(
       to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
     CROSS JOIN LATERAL (
       (SELECT t.member_id FROM directory_membersearchterm t
-       WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC, t.member_id LIMIT %s)
+       WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC, t.display_name, t.member_id LIMIT %s)
       UNION ALL
       (SELECT t.member_id FROM directory_membersearchterm t
        WHERE t.lexeme = q.lexeme
          AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
-       ORDER BY t.weight DESC, t.member_id LIMIT %s)
+       ORDER BY t.weight DESC, t.display_name, t.member_id LIMIT %s)
     ) best
 """
 

@@ -112,6 +112,20 @@ def test_members_of_equal_standing_in_a_word_are_weighed_by_its_text_rank(make_m
     assert _weights(often.pk)["civento"] > _weights(once.pk)["civento"]
 
 
+def test_members_of_equal_weight_are_cut_by_name_as_the_ranking_orders_them(
+    make_member, municipality, monkeypatch
+):
+    viewer = make_member(municipality=municipality, display_name="Vera Viewer")
+    for name in ("Zora Z.", "Yann Y.", "Anna A.", "Bert B."):  # the later, the higher the id
+        make_member(municipality=municipality, display_name=name, bio="Wir nutzen civento.")
+    everyone = _names(viewer, "civento")
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(selectors, "CANDIDATES_PER_WORD", 2)
+    search = selectors.member_search(viewer=viewer, q="civento")
+    found = [m.display_name for m in search.members[0:2]]
+    assert found == everyone[:2] == ["Anna A.", "Bert B."]
+
+
 def _broad_network(make_member, municipality):
     """Five members who mention enaio, one who has introduced it and declares the field."""
     viewer = make_member(municipality=municipality, display_name="Vera Viewer")
