@@ -137,15 +137,22 @@ CANDIDATES_SQL = """
     CROSS JOIN LATERAL unnest(tsvector_to_array(
       to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
     CROSS JOIN LATERAL (
-      (SELECT t.member_id FROM directory_membersearchterm t
-       WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC, t.display_name, t.member_id LIMIT %s)
+      (SELECT tied.member_id FROM (
+         SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
+         WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC FETCH FIRST (%s) ROWS WITH TIES
+       ) tied ORDER BY tied.weight DESC, tied.display_name, tied.member_id LIMIT %s)
       UNION ALL
-      (SELECT t.member_id FROM directory_membersearchterm t
-       WHERE t.lexeme = q.lexeme
-         AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
-       ORDER BY t.weight DESC, t.display_name, t.member_id LIMIT %s)
+      (SELECT tied.member_id FROM (
+         SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
+         WHERE t.lexeme = q.lexeme
+           AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
+         ORDER BY t.weight DESC FETCH FIRST (%s) ROWS WITH TIES
+       ) tied ORDER BY tied.weight DESC, tied.display_name, tied.member_id LIMIT %s)
     ) best
 """
+# Members tied with the last of a word's best are candidates too, up to this many times
+# as many: the weight of one word cannot tell them apart, the other words of the query can.
+TIED_FACTOR = 5
 
 
 class PostgresSearchBackend(SearchBackend):
@@ -211,7 +218,8 @@ class PostgresSearchBackend(SearchBackend):
         the state of ``municipality_id`` (a member matching nothing is not ranked: the
         search's own condition stays)."""
         alternatives = sorted({a for group in query.groups for a in group})
-        return CANDIDATES_SQL, [alternatives, per_word, municipality_id, per_word]
+        cap = per_word * TIED_FACTOR
+        return CANDIDATES_SQL, [alternatives, per_word, cap, municipality_id, per_word, cap]
 
     def similar_words(self, terms: list[str]) -> dict[str, list[str]]:
         """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung",
