@@ -5,6 +5,7 @@ The search ranks on ``community.models.MemberSearchDocument`` (kept by
 project pages show the project's chat room. Hence this layer, above them all.
 """
 
+import math
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -313,11 +314,12 @@ def _title_practice(year):
     )
 
 
-def _practice_score(intent: SearchIntent):
+def _practice_score(intent: SearchIntent, rarity: tuple[float, ...] = ()):
     """Having done it, per term: running or finished projects with the tool the term names
     (at most two count), or whose title or kind names the term ("Digitale Dienstplanung der
     Feuerwehr" for "Dienstplanung Feuerwehr"), whichever is more; recent ones more,
-    planned ones a little. A tool named by several terms ("Microsoft Teams") counts once."""
+    planned ones a little, each term times its ``_rarity``. A tool named by several terms
+    ("Microsoft Teams") counts once."""
     tools_of: dict[int, set[int]] = {}
     for pk, index in intent.named_tools:
         tools_of.setdefault(index, set()).add(pk)
@@ -337,7 +339,10 @@ def _practice_score(intent: SearchIntent):
         if year is not None:
             candidates.append(_title_practice(year))
         if candidates:
-            parts.append(candidates[0] if len(candidates) == 1 else Greatest(*candidates))
+            part = candidates[0] if len(candidates) == 1 else Greatest(*candidates)
+            if rarity and rarity[index] != 1.0:
+                part = part * Value(rarity[index])
+            parts.append(part)
     if not parts:
         return Value(0)
     total = parts[0]
@@ -346,20 +351,41 @@ def _practice_score(intent: SearchIntent):
     return total
 
 
-def _coverage(conditions: list, stated: list, intent: SearchIntent):
+def _rarity(counts: list[int], total: int) -> tuple[float, ...]:
+    """Per term, how much rarer than the others of the query it is: a word few members
+    have ("Wohngeld") says more than one many have ("Onlineantrag").
+
+    The inverse document frequency of BM25 (as Lucene computes it, never below 0),
+    ``log(1 + (N - n + 0.5) / (n + 0.5))`` for ``n`` of ``N`` searched members with
+    the term, divided by the mean of the query's terms: the weights average 1, so a
+    member matching every term scores what it did without them. Counted cheaply:
+    ``n`` up to ``COUNT_LIMIT + 1`` (beyond that a word is common, however common),
+    ``N`` up to ``RARITY_SCOPE``. A term nobody has weighs 1 and leaves the mean alone.
+    """
+    rarity = {
+        i: math.log(1 + (max(total, n) - n + 0.5) / (n + 0.5)) for i, n in enumerate(counts) if n
+    }
+    mean = sum(rarity.values()) / len(rarity) if rarity else 0
+    if len(rarity) < 2 or not mean:
+        return tuple(1.0 for _ in counts)
+    return tuple(rarity[i] / mean if i in rarity else 1.0 for i in range(len(counts)))
+
+
+def _coverage(conditions: list, stated: list, intent: SearchIntent, rarity: tuple[float, ...]):
     """How many terms of the query a document matches, and which (a bit per term).
 
     A specific term (a product, a place, a process) counts whole, the terms that
-    name the broad field (``SearchIntent.field_terms``) ``WEIGHT_FIELD`` together.
-    A term the profile states (``stated``: expertise, projects, tools, place)
-    counts so, one only the bio or lessons learned mention ``WEIGHT_MENTION`` of it.
+    name the broad field (``SearchIntent.field_terms``) ``WEIGHT_FIELD`` together,
+    each times its ``_rarity``. A term the profile states (``stated``: expertise,
+    projects, tools, place) counts so, one only the bio or lessons learned mention
+    ``WEIGHT_MENTION`` of it.
     """
     if len(conditions) < 2:
         return Value(len(conditions)), Value((1 << len(conditions)) - 1)
     field_share = WEIGHT_FIELD / max(1, len(intent.field_terms))
     terms = []
     for index, (c, s) in enumerate(zip(conditions, stated, strict=True)):
-        weight = field_share if index in intent.field_terms else 1.0
+        weight = (field_share if index in intent.field_terms else 1.0) * rarity[index]
         terms.append(
             Case(
                 When(s, then=Value(weight)),
@@ -401,6 +427,8 @@ MAX_EVIDENCE = 3
 MIN_ALL_TERMS_HITS = 10
 # Counting stops here: a search does not walk 17,000 matches to say how many.
 COUNT_LIMIT = 1000
+# Rarity (``_rarity``): the searched members are counted up to this many.
+RARITY_SCOPE = 10 * COUNT_LIMIT
 # Scores this close are one band (a tie the searcher's state breaks): a tenth.
 BAND_DIGITS = 1
 # A search without filters scores, per word of its terms, only the members the word
@@ -446,8 +474,8 @@ def _search_documents(
     return documents
 
 
-def _capped_count_sql(documents: QuerySet) -> tuple[str, list]:
-    limited = documents.order_by().values("pk")[: COUNT_LIMIT + 1]
+def _capped_count_sql(documents: QuerySet, limit: int = COUNT_LIMIT + 1) -> tuple[str, list]:
+    limited = documents.order_by().values("pk")[:limit]
     try:
         sql, params = limited.query.get_compiler(using=limited.db).as_sql()
     except EmptyResultSet:  # a filter no document can match (an unknown expertise)
@@ -734,6 +762,7 @@ def member_search(
     )
     count = None
     coverage, matched = Value(0), Value(0)
+    rarity: tuple[float, ...] = ()
     if intent.terms:
         matching = backend.search(documents, query, all_terms=True)
         if len(query.groups) > 1:
@@ -741,15 +770,25 @@ def member_search(
             any_term = backend.search(documents, query, all_terms=False)
             all_sql, all_params = _capped_count_sql(matching)
             any_sql, any_params = _capped_count_sql(any_term)
+            # And per term how many it matches, and how many are searched, for the terms'
+            # rarity: all in the same query.
+            per_term = [
+                _capped_count_sql(backend.search(documents, TextQuery((g,)), all_terms=True))
+                for g in query.groups
+            ]
+            per_term.append(_capped_count_sql(documents, limit=RARITY_SCOPE))
+            term_sql = "".join(f", {sql}" for sql, _params in per_term)
+            term_params = [p for _sql, params in per_term for p in params]
             # OFFSET 0 keeps PostgreSQL from inlining (and so counting twice) ``n``.
             fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT n, CASE WHEN n < %s THEN {any_sql} END"  # noqa: S608 (compiled)
+                    f"SELECT n, CASE WHEN n < %s THEN {any_sql} END{term_sql}"  # noqa: S608
                     f" FROM (SELECT {all_sql} AS n {fence}) AS all_terms",
-                    [MIN_ALL_TERMS_HITS, *any_params, *all_params],
+                    [MIN_ALL_TERMS_HITS, *any_params, *term_params, *all_params],
                 )
-                all_count, any_count = cursor.fetchone()
+                all_count, any_count, *term_counts, searched = cursor.fetchone()
+            rarity = _rarity(term_counts, searched)
             count = all_count
             if all_count < MIN_ALL_TERMS_HITS:
                 matching, count = any_term, any_count
@@ -757,6 +796,7 @@ def member_search(
                     backend.group_matches(query),
                     backend.group_matches(query, strong=True),
                     intent,
+                    rarity,
                 )
             else:
                 matched = Value((1 << len(query.groups)) - 1)
@@ -783,7 +823,7 @@ def member_search(
             + F("text_rank") * WEIGHT_TEXT
             + _level_score(intent) * WEIGHT_LEVEL
             + _evidence_score(intent) * WEIGHT_EVIDENCE
-            + _practice_score(intent),
+            + _practice_score(intent, rarity),
             output_field=FloatField(),
         ),
         near=Cast(near, IntegerField()),

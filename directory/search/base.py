@@ -92,6 +92,14 @@ class SearchBackend:
     def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
         raise NotImplementedError
 
+    def terms_refresh(self, *, force: bool = False, batch_size: int = 2000) -> bool:
+        """Bring stored per-word weights in step with the year; whether anything was
+        recomputed (nothing where the backend keeps no such weights)."""
+        return False
+
+    def terms_stamp_write(self) -> None:
+        """Record that the stored weights are current (after a full rebuild)."""
+
     def candidates(self, query: TextQuery, *, per_word: int, municipality_id: int | None):
         """SQL and parameters of the member ids worth scoring for the query, or None:
         score all matches (small networks, where that is cheap)."""

@@ -20,9 +20,10 @@ from django.contrib.postgres.search import (
     SearchVectorExact,
     SearchVectorField,
 )
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from community.models import MemberSearchDocument
 from directory.search.base import (
@@ -76,15 +77,19 @@ SIMILAR_SQL = """
 # What a word of a member's document is worth to a search for it, and the
 # member's state (``directory_membersearchterm``, migration directory 0003),
 # refreshed with the document. As ``directory.selectors`` weighs these parts of
-# the score: where the word stands (A, B, C as ``ts_rank`` weighs them, times
-# the text rank's weight 4), the level of a declared field whose name has it
-# (× 1.5), the running or finished projects whose title or tools have it (× 4,
-# at most two; recent ones up to 1.5 more) and any such project (1 each, at most 3).
+# the score: the text rank of the word alone (``ts_rank`` as the search computes
+# it, times its weight 4: how often and where it stands, so that members of one
+# word sort as a search for that word sorts them, not by id), the level of a
+# declared field whose name has it (× 1.5), the running or finished projects
+# whose title or tools have it (× 4, at most two; recent ones up to 1.5 more, as
+# of the year ``%s``: ``terms_refresh`` recomputes them when it changes) and any
+# such project (1 each, at most 3).
 TERMS_DELETE = "DELETE FROM directory_membersearchterm WHERE member_id = ANY(%s)"
 TERMS_ADD = """
-    INSERT INTO directory_membersearchterm (member_id, lexeme, weight, state)
+    INSERT INTO directory_membersearchterm (member_id, lexeme, weight, state, display_name)
     WITH docs AS (
-      SELECT member_id, state, vector, levels, projects FROM community_membersearchdocument
+      SELECT member_id, state, vector, levels, projects, display_name
+      FROM community_membersearchdocument
       WHERE member_id = ANY(%s) AND is_active AND vector IS NOT NULL
     ), fields AS (
       SELECT d.member_id, l.lexeme, MAX(f.level::int) AS level
@@ -109,34 +114,45 @@ TERMS_ADD = """
       GROUP BY 1, 2
     )
     SELECT d.member_id, u.lexeme,
-      4.0 * (CASE WHEN 'A' = ANY(u.weights) THEN 1.0 WHEN 'B' = ANY(u.weights) THEN 0.4
-                  ELSE 0.2 END)
+      4.0 * ts_rank(d.vector, quote_literal(u.lexeme)::tsquery, 32)
       + 1.5 * COALESCE(f.level, 0)
       + 4.0 * COALESCE(p.runs, 0) + COALESCE(p.projects, 0)
-      + 0.5 * GREATEST(0, 3 - (EXTRACT(YEAR FROM now()) - COALESCE(p.year, 0))),
-      d.state
+      + 0.5 * GREATEST(0, 3 - (%s - COALESCE(p.year, 0))),
+      d.state, d.display_name
     FROM docs d
     CROSS JOIN LATERAL unnest(d.vector) AS u
     LEFT JOIN fields f ON f.member_id = d.member_id AND f.lexeme = u.lexeme
     LEFT JOIN practice p ON p.member_id = d.member_id AND p.lexeme = u.lexeme
 """
+# Which year (and which form of TERMS_ADD) the weights were computed for: a comment
+# on the table, read and written by ``terms_refresh`` (no table of its own for a number).
+TERMS_VERSION = 2  # 2: the text rank of the word, the year, the name
+TERMS_STAMP_READ = "SELECT obj_description('directory_membersearchterm'::regclass, 'pg_class')"
 # Per word of the query (as the full-text search parses each spelling of a term),
 # the ``%s`` members it weighs most for in the network and as many in the
-# searcher's state (municipality ``%s``), along the indexes of migration directory 0003.
+# searcher's state (municipality ``%s``), along the indexes of migration directory 0004:
+# equal weights by name, as the ranking breaks its ties.
 CANDIDATES_SQL = """
     SELECT best.member_id FROM unnest(%s::text[]) AS a(alternative)
     CROSS JOIN LATERAL unnest(tsvector_to_array(
       to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
     CROSS JOIN LATERAL (
-      (SELECT t.member_id FROM directory_membersearchterm t
-       WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC, t.member_id LIMIT %s)
+      (SELECT tied.member_id FROM (
+         SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
+         WHERE t.lexeme = q.lexeme ORDER BY t.weight DESC FETCH FIRST (%s) ROWS WITH TIES
+       ) tied ORDER BY tied.weight DESC, tied.display_name, tied.member_id LIMIT %s)
       UNION ALL
-      (SELECT t.member_id FROM directory_membersearchterm t
-       WHERE t.lexeme = q.lexeme
-         AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
-       ORDER BY t.weight DESC, t.member_id LIMIT %s)
+      (SELECT tied.member_id FROM (
+         SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
+         WHERE t.lexeme = q.lexeme
+           AND t.state = (SELECT state FROM community_municipality WHERE id = %s)
+         ORDER BY t.weight DESC FETCH FIRST (%s) ROWS WITH TIES
+       ) tied ORDER BY tied.weight DESC, tied.display_name, tied.member_id LIMIT %s)
     ) best
 """
+# Members tied with the last of a word's best are candidates too, up to this many times
+# as many: the weight of one word cannot tell them apart, the other words of the query can.
+TIED_FACTOR = 5
 
 
 class PostgresSearchBackend(SearchBackend):
@@ -155,7 +171,44 @@ class PostgresSearchBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(VOCABULARY_ADD, [list(member_ids)])
             cursor.execute(TERMS_DELETE, [list(member_ids)])
-            cursor.execute(TERMS_ADD, [list(member_ids)])
+            cursor.execute(TERMS_ADD, [list(member_ids), timezone.localdate().year])
+
+    def terms_stamp(self) -> str:
+        return f"{timezone.localdate().year}:{TERMS_VERSION}"
+
+    def terms_refresh(self, *, force: bool = False, batch_size: int = 2000) -> bool:
+        """Recompute every member's word weights if they were computed in another year
+        (or by another form of the weights), and stamp them; whether it did.
+
+        The weights hold how recent a project is, as of the year they were
+        computed; the score counts it as of today. Run daily (docs/deploy, cron):
+        on the first day of a year it brings the candidates back in step.
+        """
+        stamp = self.terms_stamp()
+        with connection.cursor() as cursor:
+            cursor.execute(TERMS_STAMP_READ)
+            if cursor.fetchone()[0] == stamp and not force:
+                return False
+            cursor.execute(
+                "SELECT member_id FROM community_membersearchdocument"
+                " WHERE is_active AND vector IS NOT NULL ORDER BY member_id"
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        year = int(stamp.split(":")[0])
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(TERMS_DELETE, [batch])
+                cursor.execute(TERMS_ADD, [batch, year])
+        self.terms_stamp_write(stamp)
+        return True
+
+    def terms_stamp_write(self, stamp: str | None = None) -> None:
+        """Record that the weights are those of this year (after a full rebuild)."""
+        stamp = stamp or self.terms_stamp()
+        with connection.cursor() as cursor:
+            # Digits and a colon only: COMMENT takes no parameters.
+            cursor.execute(f"COMMENT ON TABLE directory_membersearchterm IS '{stamp}'")
 
     def candidates(
         self, query: TextQuery, *, per_word: int, municipality_id: int | None
@@ -165,7 +218,8 @@ class PostgresSearchBackend(SearchBackend):
         the state of ``municipality_id`` (a member matching nothing is not ranked: the
         search's own condition stays)."""
         alternatives = sorted({a for group in query.groups for a in group})
-        return CANDIDATES_SQL, [alternatives, per_word, municipality_id, per_word]
+        cap = per_word * TIED_FACTOR
+        return CANDIDATES_SQL, [alternatives, per_word, cap, municipality_id, per_word, cap]
 
     def similar_words(self, terms: list[str]) -> dict[str, list[str]]:
         """Document words close to unknown longer terms ("dienstplanug" → "dienstplanung",

@@ -6,9 +6,13 @@ documents. The ranking of a query with more matches than ``COUNT_LIMIT``
 scores only the best per word; up to that many, all of them (both backends).
 """
 
+import datetime as dt
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from community import services
 from community.models import Level, ProjectKind, ProjectStatus
@@ -39,8 +43,8 @@ def test_declared_expertise_and_done_projects_make_a_word_weigh_more(member, mak
     services.member_update_profile(member=member, bio="Ich habe von enaio gehört.")
     mentioned = _weights(member.pk)["enaio"]
     services.member_set_expertise(member=member, expertise={"e-akte-dms": Level.EXPERT})
-    # A word of the field's name, in the profile's first part, at the level declared.
-    assert max(_weights(member.pk).values()) >= 4.0 + 1.5 * Level.EXPERT
+    # A word of the field's name, at the level declared (and its text rank).
+    assert max(_weights(member.pk).values()) > 1.5 * Level.EXPERT
     services.project_create(
         created_by=member,
         municipality=member.municipality,
@@ -69,6 +73,57 @@ def test_rebuilding_the_index_refills_the_word_weights(member):
         cursor.execute("DELETE FROM directory_membersearchterm")
     call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _weights(member.pk) == before
+
+
+@postgres_only
+def test_the_daily_refresh_brings_the_word_weights_into_the_new_year(member, monkeypatch):
+    def frozen(day):
+        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        monkeypatch.setattr(timezone, "now", lambda: at)
+
+    frozen(dt.date(2026, 12, 31))
+    services.project_create(
+        created_by=member,
+        municipality=member.municipality,
+        title="Wohngeld digital",
+        kind=ProjectKind.PROCESS,
+        status=ProjectStatus.DONE,
+        tools=[],
+        members=[member],
+        ended_on=dt.date(2026, 12, 1),
+    )
+    call_command("refresh_search_terms", stdout=io.StringIO())  # stamps the year
+    this_year = _weights(member.pk)["wohngeld"]
+    out = io.StringIO()
+    call_command("refresh_search_terms", stdout=out)
+    assert out.getvalue() == ""  # the same year: nothing to do
+    frozen(dt.date(2027, 1, 1))
+    assert _weights(member.pk)["wohngeld"] == this_year  # stored as of 2026
+    call_command("refresh_search_terms", stdout=out)
+    assert "neu berechnet" in out.getvalue()
+    # A project of last year earns a third less of the recency bonus (1.5 → 1.0).
+    assert _weights(member.pk)["wohngeld"] == pytest.approx(this_year - 0.5)
+
+
+@postgres_only
+def test_members_of_equal_standing_in_a_word_are_weighed_by_its_text_rank(make_member):
+    once = make_member(display_name="Einmal", bio="Wir nutzen civento.")
+    often = make_member(display_name="Oft", bio="civento hier, civento da, civento überall.")
+    assert _weights(often.pk)["civento"] > _weights(once.pk)["civento"]
+
+
+def test_members_of_equal_weight_are_cut_by_name_as_the_ranking_orders_them(
+    make_member, municipality, monkeypatch
+):
+    viewer = make_member(municipality=municipality, display_name="Vera Viewer")
+    for name in ("Zora Z.", "Yann Y.", "Anna A.", "Bert B."):  # the later, the higher the id
+        make_member(municipality=municipality, display_name=name, bio="Wir nutzen civento.")
+    everyone = _names(viewer, "civento")
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(selectors, "CANDIDATES_PER_WORD", 2)
+    search = selectors.member_search(viewer=viewer, q="civento")
+    found = [m.display_name for m in search.members[0:2]]
+    assert found == everyone[:2] == ["Anna A.", "Bert B."]
 
 
 def _broad_network(make_member, municipality):

@@ -281,3 +281,41 @@ def test_bad_input_is_answered_at_once(network, client, q):
             assert response.json()
     assert client.get("/menschen/", {"q": q}).status_code == 200
     assert time.monotonic() - started < 5
+
+
+# --- rarity of the words ------------------------------------------------------------
+def test_a_rare_word_of_the_query_weighs_more_than_a_common_one(make_member):
+    today = timezone.localdate()
+    for name in ("Olaf", "Otto", "Oda", "Ole", "Olga"):
+        common = make_member(display_name=f"{name} Onlineantrag")
+        _done_project(
+            common,
+            "Onlineantrag Meldebescheinigung",
+            [],
+            kind=ProjectKind.PROCESS,
+            status=ProjectStatus.RUNNING,
+        )
+    rare = make_member(display_name="Wendy Wohngeld")
+    # Finished two years ago: without rarity, the running projects of the common
+    # word would come first (recent practice earns more).
+    _done_project(
+        rare,
+        "Wohngeld digital",
+        [],
+        kind=ProjectKind.PROCESS,
+        ended_on=dt.date(today.year - 2, 6, 1),
+    )
+    found = names(rare, q="Onlineantrag Wohngeld")
+    assert found[0] == "Wendy Wohngeld"
+    assert len(found) == 6  # nobody has both words: any of them does
+
+
+def test_rarity_leaves_a_query_whose_words_are_equally_common_alone(make_member):
+    both = make_member(display_name="Bert Beides", bio="Wohngeld und Elterngeld")
+    make_member(display_name="Wilma W.", bio="Wohngeld")
+    make_member(display_name="Ella E.", bio="Elterngeld")
+    assert selectors._rarity([1, 1], 3) == (1.0, 1.0)
+    assert selectors._rarity([0, 7], 9) == (1.0, 1.0)
+    found = names(both, q="Wohngeld Elterngeld")
+    assert found[0] == "Bert Beides"
+    assert set(found[1:]) == {"Wilma W.", "Ella E."}

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         for start in range(0, len(ids), batch_size):
             search_index_update(member_ids=ids[start : start + batch_size])
         backend = get_backend()
+        backend.terms_stamp_write()  # the word weights are this year's now
         self.stdout.write(
             f"{len(ids)} Mitglieder indiziert ({backend.vendor}: Stammformen "
             f"{'ja' if backend.supports_stemming else 'nein'}, Tippfehler "
