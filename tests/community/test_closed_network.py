@@ -35,6 +35,9 @@ PUBLIC_URL_NAMES = {
     "service_worker",
     "offline",
     "favicon",
+    # A service worker reports a replaced push subscription without a session; only
+    # the old subscription's endpoint and secret let it through (test_push_change.py).
+    "api_push_subscription_change",
 }
 SAMPLE_VALUES = {
     "int": "1",
