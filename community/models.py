@@ -1113,6 +1113,9 @@ class OidcIdentity(models.Model):
         related_name="identities",
         verbose_name=_("Identitätsanbieter"),
     )
+    # A subject is unique only within its issuer (OpenID Connect Core 1.0, 2): when the
+    # municipality moves to another issuer, an old subject must not name a new person.
+    issuer = models.CharField(_("Aussteller (Issuer)"), max_length=500)
     subject = models.CharField(_("Kennung beim Anbieter (sub)"), max_length=255)
     display_name_claim = models.CharField(_("Name laut Anbieter"), max_length=150, blank=True)
     department_claim = models.CharField(_("Fachbereich laut Anbieter"), max_length=200, blank=True)
@@ -1124,7 +1127,8 @@ class OidcIdentity(models.Model):
         verbose_name_plural = _("Anmeldungen über Identitätsanbieter")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "subject"], name="oidcidentity_one_member_per_subject"
+                fields=["provider", "issuer", "subject"],
+                name="oidcidentity_one_member_per_issuer_subject",
             ),
         ]
 

@@ -326,10 +326,10 @@ def _sign_in(member: User) -> dict:
             OidcIdentity.objects.filter(member=member)
             .order_by("pk")
             .values(
+                "issuer",
                 "subject",
                 "created_at",
                 "last_signin_at",
-                issuer=F("provider__issuer"),
                 municipality=F("provider__municipality__name"),
             )
         ),

@@ -286,7 +286,7 @@ def oidc_signin(*, provider: OidcProvider, claims: dict) -> OidcOutcome:
     identity = (
         OidcIdentity.objects.select_for_update()
         .select_related("member")
-        .filter(provider=provider, subject=claims["sub"])
+        .filter(provider=provider, issuer=provider.issuer, subject=claims["sub"])
         .first()
     )
     if identity is not None:
@@ -305,8 +305,18 @@ def oidc_signin(*, provider: OidcProvider, claims: dict) -> OidcOutcome:
             raise OidcError("member_inactive")
         if existing.municipality_id not in (None, provider.municipality_id):
             raise OidcError("member_other_municipality")
-        if OidcIdentity.objects.filter(member=existing).exists():
-            raise OidcError("member_linked_elsewhere")
+        earlier = OidcIdentity.objects.select_for_update().filter(member=existing).first()
+        if earlier is not None:
+            if earlier.provider_id != provider.pk or earlier.issuer == provider.issuer:
+                raise OidcError("member_linked_elsewhere")
+            # The municipality moved to another issuer, which an administrator approved,
+            # and it vouches for this member's verified address of the municipality's
+            # domain: the link moves to the new issuer's subject.
+            earlier.issuer, earlier.subject = provider.issuer, claims["sub"]
+            _apply_claims(earlier, claims)
+            earlier.last_signin_at = now
+            earlier.save()
+            return OidcOutcome(member=existing)
         return OidcOutcome(member=existing, needs_link=True)
     name = _claim_text(claims, "name", 150) or email.split("@")[0]
     department = _claim_text(claims, "department", 200)
@@ -322,6 +332,7 @@ def oidc_signin(*, provider: OidcProvider, claims: dict) -> OidcOutcome:
     OidcIdentity.objects.create(
         member=member,
         provider=provider,
+        issuer=provider.issuer,
         subject=claims["sub"],
         display_name_claim=member.display_name,
         department_claim=department,
@@ -336,7 +347,9 @@ def oidc_link(*, member: User, provider: OidcProvider, claims: dict) -> User:
     email = _claimed_email(provider, claims)
     if canonical_email(email) != member.email_canonical:
         raise OidcError("email_mismatch")
-    if OidcIdentity.objects.filter(provider=provider, subject=claims["sub"]).exists():
+    if OidcIdentity.objects.filter(
+        provider=provider, issuer=provider.issuer, subject=claims["sub"]
+    ).exists():
         raise OidcError("member_linked_elsewhere")
     if member.municipality_id is None:
         member.municipality = provider.municipality
@@ -344,6 +357,7 @@ def oidc_link(*, member: User, provider: OidcProvider, claims: dict) -> User:
     identity = OidcIdentity(
         member=member,
         provider=provider,
+        issuer=provider.issuer,
         subject=claims["sub"],
         display_name_claim=member.display_name,
         department_claim=member.department,
