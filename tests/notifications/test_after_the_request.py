@@ -5,13 +5,12 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils.translation import gettext_noop
 
 from community.models import EmailFrequency
 from notifications import background, push, services
 from notifications.models import Notification
-from notifications.texts import later
 from tests.notifications.pushservice import BrowserKeys
+from tests.notifications.replies import notify_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -39,28 +38,12 @@ def _device(member, service, name):
     return keys
 
 
-def _reply(recipients, actor, title="Thema"):
-    return services.notify_members(
-        recipients=[m.pk for m in recipients],
-        kind="forum.reply",
-        text=later(
-            gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
-            name=actor.display_name,
-            title=title,
-        ),
-        url="/forum/beitrag/1/",
-        thread_key=f"forum.thread.{title}",
-        thread_title=title,
-        actor=actor,
-    )
-
-
 def test_the_request_reads_no_entry_of_watchers_without_an_open_bell(
     make_member, other, later_jobs, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(12)]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        _reply(watchers, other)
+        notify_reply(watchers, other)
     with CaptureQueriesContext(connection) as queries:
         for callback in callbacks:
             callback()
@@ -74,7 +57,7 @@ def test_a_watcher_with_a_device_gets_the_push_from_the_background(
     watchers = [make_member() for _ in range(6)]
     keys = _device(watchers[2], service, "geraet-2")
     with django_capture_on_commit_callbacks(execute=True):
-        _reply(watchers, other)
+        notify_reply(watchers, other)
     assert service.received == []  # not in the request
     later_jobs.run()
     (sent,) = service.received
@@ -87,7 +70,7 @@ def test_the_push_job_reads_only_the_entries_of_members_with_a_device(
 ):
     watchers = [make_member() for _ in range(6)]
     _device(watchers[4], service, "geraet-4")
-    ids = _reply(watchers, other)
+    ids = notify_reply(watchers, other)
     assert [n.recipient_id for n in push._pushed_entries(ids)] == [watchers[4].pk]
 
 
@@ -97,7 +80,7 @@ def test_a_withdrawn_entry_is_not_pushed(
     watchers = [make_member() for _ in range(3)]
     _device(watchers[0], service, "geraet-0")
     with django_capture_on_commit_callbacks(execute=True):
-        _reply(watchers, other)
+        notify_reply(watchers, other)
     Notification.objects.filter(recipient=watchers[0]).delete()
     later_jobs.run()
     assert service.received == []
@@ -115,7 +98,7 @@ def test_an_immediate_mail_leaves_after_the_commit_off_the_request_exactly_once(
         )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        ids = _reply(watchers, other)
+        ids = notify_reply(watchers, other)
     assert later_jobs == []  # nothing before the commit
     for callback in callbacks:
         callback()

@@ -9,15 +9,14 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from django.utils.translation import gettext_noop
 
 from community import services as community_services
 from community.models import User
 from config.asgi import application
 from core import realtime
 from notifications import online, services
-from notifications.texts import later
 from tests.conftest import require_service
+from tests.notifications.replies import notify_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -36,29 +35,13 @@ def rung(monkeypatch):
     return sent
 
 
-def _reply(recipients, actor, title="Thema"):
-    return services.notify_members(
-        recipients=[m.pk for m in recipients],
-        kind="forum.reply",
-        text=later(
-            gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
-            name=actor.display_name,
-            title=title,
-        ),
-        url="/forum/beitrag/1/",
-        thread_key=f"forum.thread.{title}",
-        thread_title=title,
-        actor=actor,
-    )
-
-
 def test_only_members_with_a_bell_open_are_sent_to(
     make_member, other, rung, bell_open, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(12)]
     bell_open(watchers[3], watchers[7])
     with django_capture_on_commit_callbacks(execute=True):
-        _reply(watchers, other)
+        notify_reply(watchers, other)
     assert sorted(group for group, _event in rung) == sorted(
         realtime.user_group(m.pk) for m in (watchers[3], watchers[7])
     )
@@ -75,7 +58,7 @@ def test_a_reply_to_watchers_without_a_bell_sends_nothing_live_in_the_same_queri
             CaptureQueriesContext(connection) as queries,
             django_capture_on_commit_callbacks(execute=True),
         ):
-            _reply(watchers, other, title=title)
+            notify_reply(watchers, other, title=title)
         counts.append(len(queries.captured_queries))
     assert rung == []
     assert counts[0] == counts[1]
@@ -122,12 +105,12 @@ async def test_two_tabs_both_ring_and_one_closed_leaves_the_other_ringing(member
         assert (await ws.connect())[0]
         assert await ws.receive_json_from() == {"type": "ready"}
     assert online.filter_online([member.pk, other.pk]) == {member.pk}
-    await database_sync_to_async(_reply)([member], other, "a")
+    await database_sync_to_async(notify_reply)([member], other, "a")
     for ws in (first, second):
         assert (await ws.receive_json_from(timeout=5))["type"] == "notification"
     await first.disconnect()
     assert online.filter_online([member.pk]) == {member.pk}
-    await database_sync_to_async(_reply)([member], other, "b")
+    await database_sync_to_async(notify_reply)([member], other, "b")
     assert (await second.receive_json_from(timeout=5))["type"] == "notification"
     await second.disconnect()
     if not django_settings.REDIS_URL:  # one process: counted exactly
@@ -195,7 +178,7 @@ def test_one_event_rings_a_german_and_an_english_bell_each_in_its_language(
     said = []
     for _ in range(2):  # the second reply collapses: "2 neue Antworten …"
         with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
-            _reply([german, english], other)  # caused by an English request
+            notify_reply([german, english], other)  # caused by an English request
         said.append({group: event["notification"]["text"] for group, event in rung[-2:]})
     assert said == [
         {
@@ -213,7 +196,7 @@ def test_the_list_speaks_the_readers_language_whoever_caused_the_entry(
     member, other, member_api, django_capture_on_commit_callbacks
 ):
     with translation.override("en"):
-        _reply([member], other)
+        notify_reply([member], other)
     rows = member_api.get("/api/notifications/").json()["results"]
     assert rows[0]["text"] == "Olaf Otto hat in „Thema“ geantwortet."
     rows = member_api.get("/api/notifications/", headers={"accept-language": "en"}).json()
