@@ -71,9 +71,9 @@ class SecondFactorRequiredMiddleware:
             return None
         if not api and (name in SECOND_FACTOR_FREE_PAGES or name.startswith("second_factor")):
             return None
-        if not api and request.session.get("oidc_provider"):
-            # Signed in through the municipality's identity provider: how strongly
-            # the person authenticated is the provider's business (docs/deploy, 19).
+        if not api and request.session.get("oidc_second_factor"):
+            # Signed in through the municipality's identity provider, which said it asked
+            # for a second factor (or the operator trusts it to; docs/deploy, 19).
             return None
         member = _acting_member(request, api)
         if member is None or not services.second_factor_missing(member):

@@ -284,6 +284,20 @@ def verify_id_token(provider: OidcProvider, *, id_token: str, nonce: str) -> dic
     return claims
 
 
+# Authentication methods (RFC 8176) that are a factor besides a password.
+SECOND_FACTOR_METHODS = frozenset(
+    {"mfa", "otp", "hwk", "swk", "sms", "tel", "sc", "pop", "fpt", "face", "iris", "retina", "vbm"}
+)
+
+
+def asserts_second_factor(claims: dict) -> bool:
+    """Whether the ID token says the provider asked for more than a password (``amr``)."""
+    methods = claims.get("amr")
+    return isinstance(methods, list) and any(
+        isinstance(method, str) and method in SECOND_FACTOR_METHODS for method in methods
+    )
+
+
 def end_session_url(provider: OidcProvider, *, id_token: str, post_logout_redirect: str) -> str:
     """Where to send the browser to sign out at the provider too, or "" if it cannot."""
     try:

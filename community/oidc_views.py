@@ -36,6 +36,9 @@ PENDING_KEY = "oidc_pending"
 LINK_KEY = "oidc_link"
 ID_TOKEN_KEY = "oidc_id_token"
 PROVIDER_KEY = "oidc_provider"
+SECOND_FACTOR_KEY = "oidc_second_factor"
+# The pending state of the platform's own second step (community.views.PENDING_KEY).
+SECOND_STEP_KEY = "second_factor_pending"
 CSP_FORM_ACTION_KEY = "csp_form_action"  # read by config.middleware
 PENDING_SECONDS = 10 * 60
 MAX_PARAMETER_LENGTH = 2048
@@ -192,7 +195,14 @@ def oidc_callback(request):
             "provider": provider.pk,
             "claims": {
                 k: claims[k]
-                for k in ("sub", provider.email_claim, "email_verified", "name", "department")
+                for k in (
+                    "sub",
+                    provider.email_claim,
+                    "email_verified",
+                    "name",
+                    "department",
+                    "amr",
+                )
                 if k in claims
             },
             "id_token": tokens["id_token"],
@@ -201,15 +211,45 @@ def oidc_callback(request):
         }
         logger.info("oidc: existing account at %s awaits linking", provider.municipality.slug)
         return redirect("oidc_link")
-    _sign_in(request, outcome.member, provider, tokens["id_token"])
+    if _platform_step_needed(outcome.member, claims):
+        return _platform_step(request, outcome.member, next_url)
+    _sign_in(request, outcome.member, provider, tokens["id_token"], claims)
     logger.info("oidc: member %s signed in at %s", outcome.member.pk, provider.municipality.slug)
     return redirect(next_url)
 
 
-def _sign_in(request, member: User, provider: OidcProvider, id_token: str) -> None:
+def _provider_vouches(claims: dict) -> bool:
+    return settings.OIDC_PROVIDER_SECOND_FACTOR == "trust" or oidc.asserts_second_factor(claims)
+
+
+def _platform_step_needed(member: User, claims: dict) -> bool:
+    """A role that must have a second factor, a provider that did not say it asked for
+    one, and a factor of the platform's own to ask instead."""
+    return (
+        not _provider_vouches(claims)
+        and services.second_factor_required(member)
+        and services.member_has_second_factor(member)
+    )
+
+
+def _platform_step(request, member: User, next_url: str):
+    """The platform's own second step (community.views.second_factor_signin)."""
+    request.session.cycle_key()
+    request.session[SECOND_STEP_KEY] = {
+        "member": member.pk,
+        "until": int(time.time()) + settings.SECOND_FACTOR_PENDING_SECONDS,
+        "next": next_url,
+    }
+    logger.info("oidc: member %s asked for the platform's second factor", member.pk)
+    return redirect("second_factor_signin")
+
+
+def _sign_in(request, member: User, provider: OidcProvider, id_token: str, claims: dict) -> None:
     login(request, member, backend=BACKEND)  # a new session key: no fixation
     request.session[ID_TOKEN_KEY] = id_token
     request.session[PROVIDER_KEY] = provider.pk
+    # Whether this sign-in counts as one with a second factor (community.middleware).
+    request.session[SECOND_FACTOR_KEY] = _provider_vouches(claims)
     # The sign-out button's redirect to the provider must pass the pages' form-action.
     if origin := oidc.end_session_origin(provider):
         request.session[CSP_FORM_ACTION_KEY] = [origin]
@@ -245,7 +285,9 @@ def oidc_link(request):
                 services.oidc_link(member=member, provider=provider, claims=pending["claims"])
             except oidc.OidcError as exc:
                 return _failure(request, exc.code, provider=provider, status=403)
-            _sign_in(request, member, provider, pending["id_token"])
+            if _platform_step_needed(member, pending["claims"]):
+                return _platform_step(request, member, pending.get("next") or "/")
+            _sign_in(request, member, provider, pending["id_token"], pending["claims"])
             logger.info("oidc: member %s linked at %s", member.pk, provider.municipality.slug)
             messages.success(
                 request,

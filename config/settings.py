@@ -268,6 +268,12 @@ OIDC_MAX_AGE_DAYS = env_int("OIDC_MAX_AGE_DAYS", 30)
 OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 300)
 OIDC_HTTP_TIMEOUT_SECONDS = env_int("OIDC_HTTP_TIMEOUT_SECONDS", 10)
 OIDC_CLOCK_LEEWAY_SECONDS = env_int("OIDC_CLOCK_LEEWAY_SECONDS", 60)
+# A role that must have a second factor (SECOND_FACTOR_REQUIRED_FOR) accepts a sign-in
+# through the provider alone when its ID token says a second factor was used ("amr",
+# RFC 8176), or always with "trust" (the operator knows every provider enforces one).
+OIDC_PROVIDER_SECOND_FACTOR = os.environ.get("OIDC_PROVIDER_SECOND_FACTOR", "amr").strip().lower()
+if OIDC_PROVIDER_SECOND_FACTOR not in {"amr", "trust"}:
+    raise ImproperlyConfigured("OIDC_PROVIDER_SECOND_FACTOR must be amr or trust.")
 # WebAuthn relying party: the host name passkeys are bound to (empty: the request's host).
 WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "").strip()
 # API tokens expire after this many days without use (0: never).

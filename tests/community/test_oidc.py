@@ -14,6 +14,7 @@ import requests
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from community import oidc
@@ -565,18 +566,70 @@ def test_no_second_step_after_the_provider(client, connected, accounts, monkeypa
     assert int(client.session["_auth_user_id"]) == member.pk
 
 
-def test_a_coordinator_signed_in_through_the_provider_is_not_sent_to_set_up_a_factor(
-    client, connected, accounts, settings
-):
-    """The role's second factor is the provider's to ask for (docs/deploy, section 19);
-    the same coordinator signing in with a password would be sent to the set-up page."""
-    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+def _coordinator_signed_in_once(client) -> User:
     sign_in(client, "neu@wetzlar.de")
     member = User.objects.get(email="neu@wetzlar.de")
     member.role = "coordinator"
     member.save(update_fields=["role"])
+    return member
+
+
+def test_a_coordinator_whose_provider_did_not_say_it_asked_a_second_factor_must_set_one_up(
+    client, connected, accounts, settings
+):
+    """The test provider sends no ``amr``: for a role that must have a second factor,
+    the provider's sign-in alone is a password, as far as the platform can tell."""
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    _coordinator_signed_in_once(client)
     response = client.get("/forum/")
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response.url == reverse("second_factor_manage")
+
+
+def test_a_coordinator_whose_provider_names_a_second_factor_in_amr_goes_on(
+    client, connected, accounts, settings, monkeypatch
+):
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    verify = oidc.verify_id_token
+    monkeypatch.setattr(
+        oidc, "verify_id_token", lambda *a, **k: {**verify(*a, **k), "amr": ["pwd", "otp"]}
+    )
+    _coordinator_signed_in_once(client)
+    assert client.get("/forum/").status_code == 200
+
+
+def test_an_amr_of_a_password_alone_is_no_second_factor(
+    client, connected, accounts, settings, monkeypatch
+):
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    verify = oidc.verify_id_token
+    monkeypatch.setattr(
+        oidc, "verify_id_token", lambda *a, **k: {**verify(*a, **k), "amr": ["pwd", "kba"]}
+    )
+    _coordinator_signed_in_once(client)
+    assert client.get("/forum/").status_code == 302
+
+
+def test_an_operator_who_trusts_the_providers_lets_coordinators_go_on(
+    client, connected, accounts, settings
+):
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    settings.OIDC_PROVIDER_SECOND_FACTOR = "trust"
+    _coordinator_signed_in_once(client)
+    assert client.get("/forum/").status_code == 200
+
+
+def test_a_coordinator_with_a_platform_factor_is_asked_for_it_after_the_provider(
+    client, connected, accounts, settings, monkeypatch
+):
+    settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
+    member = _coordinator_signed_in_once(client)
+    with_authenticator(member, Clock(monkeypatch))
+    client.logout()
+    response, _back = sign_in(client, "neu@wetzlar.de")
+    assert response.status_code == 302
+    assert response.url == reverse("second_factor_signin")
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize("model", ["oidcprovider", "oidcidentity"])
