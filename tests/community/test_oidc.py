@@ -624,12 +624,18 @@ def test_a_coordinator_with_a_platform_factor_is_asked_for_it_after_the_provider
 ):
     settings.SECOND_FACTOR_REQUIRED_FOR = "roles"
     member = _coordinator_signed_in_once(client)
-    with_authenticator(member, Clock(monkeypatch))
+    clock = Clock(monkeypatch)
+    secret, _codes = with_authenticator(member, clock)
     client.logout()
     response, _back = sign_in(client, "neu@wetzlar.de")
     assert response.status_code == 302
     assert response.url == reverse("second_factor_signin")
     assert "_auth_user_id" not in client.session
+    # The platform's own step completes the sign-in, as after a password.
+    response = client.post(reverse("second_factor_signin"), {"otp": clock.code(secret)})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == member.pk
+    assert client.get("/forum/").status_code == 200
 
 
 @pytest.mark.parametrize("model", ["oidcprovider", "oidcidentity"])
