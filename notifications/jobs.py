@@ -140,8 +140,14 @@ def job_run(pk: int) -> bool:
     attempt = _claim(pk)
     if attempt is None:
         return False
+    return _work(pk, attempt)
+
+
+def _work(pk: int, attempt: int) -> bool:
+    """Do a claimed job: its writes and the row's deletion in one transaction, kept
+    only if this attempt still holds the job (nobody took it over meanwhile)."""
     job = NotificationJob.objects.filter(pk=pk).only("kind", "params").first()
-    if job is None:  # cancelled between the claim and now
+    if job is None:  # done or cancelled meanwhile
         return False
     try:
         with transaction.atomic():
@@ -152,7 +158,7 @@ def job_run(pk: int) -> bool:
             if not NotificationJob.objects.filter(pk=pk, attempts=attempt).delete()[0]:
                 raise _LeaseLost
     except _LeaseLost:
-        logger.info("notification job %s was taken over; this attempt's work is undone", pk)
+        logger.warning("notification job %s was taken over; this attempt's work is undone", pk)
         return False
     except Exception as exc:
         _failed(pk, job.kind, attempt, exc)

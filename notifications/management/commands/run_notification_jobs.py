@@ -33,10 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, once, interval, grace, limit, **options):
         while True:
             done = 0
-            while True:  # a full round: as long as there are due jobs
+            while True:  # a full round: as long as jobs get done (one may write the next)
                 ran = jobs.jobs_run_due(grace_seconds=grace, limit=limit)
                 done += ran
-                if ran < limit:
+                if not ran:
                     break
             background.wait(timeout=120)  # what the jobs handed on, before exiting
             if done or once:
