@@ -9,7 +9,7 @@ Messages are encrypted for the browser (aes128gcm, RFC 8291) and signed with
 the operator's VAPID key (RFC 8292) by pywebpush; without ``VAPID_PUBLIC_KEY``,
 ``VAPID_PRIVATE_KEY`` and ``VAPID_SUBJECT`` push is off. Sending happens after
 the commit, never in the request: bell entries through a job of the outbox
-(``notifications.jobs``), chat's ``push_send`` on the pool of this process
+(``notifications.jobs``), ``push_send`` on the pool of this process
 (``notifications.background``): a slow push service delays nobody, and each call has a
 timeout. A subscription the
 push service no longer knows (404, 410) is deleted.
