@@ -143,6 +143,17 @@ def test_a_member_deactivated_before_the_job_ran_hears_nothing(
     assert entry(staying).item_count == 1
 
 
+def test_a_member_who_stopped_watching_before_the_job_ran_hears_nothing(
+    thread, other, watchers, jobs_left, django_capture_on_commit_callbacks
+):
+    leaving, staying = watchers(2)
+    reply(thread, other)
+    services.subscription_set(member=leaving, watch=False, thread=thread)
+    sweep(django_capture_on_commit_callbacks)
+    assert entry(leaving) is None
+    assert entry(staying).item_count == 1
+
+
 def test_an_author_erased_before_the_job_ran_is_named_to_nobody(
     thread, other, watchers, jobs_left, django_capture_on_commit_callbacks
 ):
