@@ -1,18 +1,17 @@
-"""Notification benchmark: what one forum reply costs with 10, 300 and 1,600 watchers.
+"""Notification benchmark: what one forum reply costs its request with 10, 300 and 1,600 watchers.
 
-Claim (issue 20): a reply tells its watchers in a constant number of queries
-(one INSERT … ON CONFLICT DO UPDATE for all of them, and after the commit a
-fixed handful for bells and mails), and its time does not grow with watchers
-who have no page open: live events go only to members with a bell socket open
-(``notifications.online``, one question to Redis for all recipients).
+Claim (issue 20): a reply's request does not grow with the number of
+watchers. It writes the post and one job row of the bell's outbox
+(``notifications.jobs``); the upsert of every watcher's entry runs in that
+job after the commit, off the request (the pool of the process,
+``notifications.background``), and the open bells ring when it ran.
 
-The ways run side by side in one run, on the same data:
+The ways run alternately in one run, on the same data:
 
-- "jetzt": ``forum.services.post_create`` as it is;
-- "vorher": the same, with the delivery after commit as it was before the
-  entries were read only for open bells (``_before_deliver`` below: every
-  entry read again after the commit for the Web Push signal, the mail lookup
-  by entry id);
+- "jetzt": ``forum.services.post_create`` as it is (the watchers' job);
+- "vorher": the same, with the fan-out as it was before the outbox, rebuilt
+  below (``_before_fan_out``: the watchers' upsert in the request; immediate
+  mails and Web Push handed to the in-memory pool after the commit, no job rows);
 - "alt" (only with ``--with-old``): the fan-out of before issue 20, reproduced
   below (one ``Notification.objects.create`` per watcher, and after commit one
   SELECT and one ``group_send`` per row). Its rows get the kind
@@ -20,17 +19,17 @@ The ways run side by side in one run, on the same data:
 
 Each with nobody connected and with ``--connected`` watchers (default 5) whose
 bell counts as open and whose group has a channel (as an open page's socket).
-A reply is timed from the call to the end of its on-commit work (bells through
-the channel layer, Redis when REDIS_URL is set), in autocommit as a request
-runs it: its wall time in the request. Five watchers want their mails
-immediately (``--mail``), five have a Web Push device (``--push``), the rest
-get a daily digest: the same few every way and every size, so what grows
-with the watchers is the lookup, not the mailing. Push is on (a bench VAPID
-key); the push threads find the devices and render the messages, only the
-HTTP request to the push service is left out (``_send_one`` counts). Each
-reply's push job is awaited after its timing, outside it. The first reply of
-a thread creates every watcher's entry; later ones count on.
-``--profile`` prints a cProfile of one later reply per size instead.
+"Anfrage" is timed from the call to the end of its on-commit work in the
+calling thread (autocommit, as a request runs it), and its queries are those
+of that thread. "Auftrag" is the watchers' job's own time in the pool thread
+(claim, upsert, deletion of the row, then ringing the open bells), measured
+there; after each reply the script waits until the pool is idle (the job,
+then its mail and push jobs), outside both timings. Five watchers want their
+mails immediately (``--mail``), five have a Web Push device (``--push``), the
+rest get a daily digest. Push is on (a bench VAPID key); only the HTTP request
+to the push service is left out (``_send_one`` counts). The first reply of a
+thread creates every watcher's entry; later ones count on.
+``--profile`` prints a cProfile of one later reply's request per size instead.
 
 Reproduce (from the repository root, PostgreSQL and Redis on 127.0.0.1)::
 
@@ -44,6 +43,7 @@ The script migrates the database and refuses one whose name lacks "bench".
 """
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -66,17 +66,20 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils.translation import gettext_noop  # noqa: E402
 
 from community.models import EmailFrequency, User  # noqa: E402
 from core import realtime  # noqa: E402
 from forum import services  # noqa: E402
 from forum.models import Category, Post, Subscription, Thread  # noqa: E402
-from notifications import online, push, selectors  # noqa: E402
+from notifications import background, jobs, online, push  # noqa: E402
 from notifications import services as notification_services  # noqa: E402
-from notifications.models import Notification, PushSubscription  # noqa: E402
+from notifications.models import Notification, NotificationJob, PushSubscription  # noqa: E402
 from notifications.serializers import NotificationSerializer  # noqa: E402
+from notifications.texts import later  # noqa: E402
 
 WATCHERS = (10, 300, 1_600)
+logging.getLogger("core.emails").setLevel(logging.WARNING)  # a line per mail otherwise
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Push on (any key will do: the request to the push service is left out).
 settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = "bench"
@@ -126,52 +129,39 @@ def _old_fan_out(*, post: Post, actor: User, mentioned, new_thread: bool) -> Non
         transaction.on_commit(lambda pk=notification.pk: _old_deliver(pk))
 
 
+def _before_fan_out(*, post: Post, actor: User, mentioned, new_thread: bool) -> None:
+    """Before the outbox: the watchers' upsert in the request (as ``_notify_watchers``
+    does now in its job), mails and Web Push handed to the pool after the commit."""
+    thread = post.thread
+    notified = services._notify_mentions(
+        post=post, actor=actor, mentioned=mentioned, at=post.created_at
+    )
+    notification_services.notify_members(
+        recipients=services._watchers(thread=thread, new_thread=new_thread, notified=notified),
+        kind="forum.new_thread" if new_thread else "forum.reply",
+        text=later(
+            gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
+            name=actor.display_name,
+            title=thread.title,
+        ),
+        url=post.get_absolute_url(),
+        thread_key=thread.notification_key,
+        thread_title=thread.title,
+        actor=actor,
+        at=post.created_at,
+    )
+
+
 def _before_deliver(told: list[tuple[int, int]]) -> None:
-    """The delivery after commit before this change: every entry read again (for
-    the Web Push signal, which carried them all), the mails looked up by entry id."""
+    """After the commit before the outbox: the bells, then mails and Web Push as two
+    jobs of the in-memory pool (every entry's id, looked up there)."""
+    _deliver_now(told)
     notification_ids = [pk for pk, _recipient in told]
-    notifications = list(
-        Notification.objects.filter(pk__in=notification_ids)
-        .only(*notification_services.PAYLOAD_FIELDS)
-        .order_by("recipient_id", "pk")
-    )
-    if not notifications:
-        return
-    live_ids = online.filter_online({n.recipient_id for n in notifications})
-    live = [n for n in notifications if n.recipient_id in live_ids]
-    counts = selectors.notification_unread_counts(member_ids=sorted(live_ids)) if live else {}
-    payloads = notification_services.live_payloads(live) if live else {}
-    realtime.group_send_many(
-        [
-            (
-                realtime.user_group(n.recipient_id),
-                {
-                    "type": realtime.NOTIFICATION_NEW,
-                    "notification": payloads[n.pk],
-                    "unread_count": counts.get(n.recipient_id, 0),
-                },
-            )
-            for n in live
-        ]
-    )
-    _before_mail(notification_ids)
-    [n for n in notifications if n.kind in push.PUSH_KINDS]  # the receiver's filter
-    push._submit(push._deliver_many, notification_ids)
+    background.submit(notification_services._mail_immediately, notification_ids)
+    background.submit(push._deliver_many, notification_ids)
 
 
-def _before_mail(notification_ids: list[int]) -> None:
-    """The immediate-mail lookup before this change (the rest as now)."""
-    candidates = list(
-        Notification.objects.filter(
-            pk__in=notification_ids,
-            emailed_at__isnull=True,
-            read_at__isnull=True,
-            recipient__is_active=True,
-            recipient__email_notifications=EmailFrequency.IMMEDIATELY,
-        ).select_related("recipient")
-    )
-    if candidates:
-        notification_services._mail_immediately([n.pk for n in candidates])
+_deliver_now = notification_services._deliver
 
 
 # What the push threads would have sent (the push service itself is left out).
@@ -252,16 +242,43 @@ realtime.group_send = _timed(realtime.group_send)
 realtime.group_send_many = _timed(realtime.group_send_many)
 
 
-def timed_reply(thread: Thread, author: User, n: int) -> tuple[float, int, float]:
-    """Seconds, queries and seconds of live sending of one reply, its on-commit work included."""
+# The watchers' job's own seconds, measured in the pool thread.
+_jobs = {"seconds": []}
+_job_run = jobs.job_run
+
+
+def _timed_job_run(pk: int) -> bool:
+    start = time.perf_counter()
+    kind = NotificationJob.objects.filter(pk=pk).values_list("kind", flat=True).first()
+    done = _job_run(pk)
+    if kind == services.WATCHERS_JOB:
+        _jobs["seconds"].append(time.perf_counter() - start)
+    return done
+
+
+jobs.job_run = _timed_job_run
+
+
+def drain() -> None:
+    """Until the pool is idle: a job may hand on the next (a fan-out its mails)."""
+    while background._pending:
+        background.wait(timeout=120)
+
+
+def timed_reply(thread: Thread, author: User, n: int) -> tuple[float, int, float, float]:
+    """Seconds and queries of one reply's request (its on-commit work in the calling
+    thread included), seconds of live sending in it, and the watchers' job's seconds."""
     connection.queries_log.clear()  # the log keeps 9,000: count from empty
     _live["seconds"] = 0.0
+    _jobs["seconds"] = []
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
         services.post_create(author=author, thread=thread, body=f"Antwort {n}")
         seconds = time.perf_counter() - start
-    push.push_wait()  # the push threads' job, outside the reply's time
-    return seconds, len(queries.captured_queries), _live["seconds"]
+    live = _live["seconds"]
+    drain()  # the jobs, outside the request's time
+    job = sum(_jobs["seconds"])
+    return seconds, len(queries.captured_queries), live, job
 
 
 def _connect(people: list[User], tag: str) -> list[tuple[str, str]]:
@@ -300,37 +317,52 @@ def measure(way: str, watchers: int, people: list[User], replies: int, connected
     thread = fresh_thread(
         author, people[:watchers], f"Bench {way} {watchers} {connected} {time.time()}"
     )
-    original_fan_out, original_deliver = services._fan_out, notification_services._deliver
+    drain()
+    original = (
+        services._fan_out,
+        notification_services._deliver,
+        notification_services._enqueue_later,
+    )
     if way == "alt":
         services._fan_out = _old_fan_out
     if way == "vorher":
+        services._fan_out = _before_fan_out
         notification_services._deliver = _before_deliver
+        notification_services._enqueue_later = lambda **kwargs: None
     mail.outbox = []
     _pushed["count"] = 0
     open_bells = people[: min(connected, watchers)]
     joined = _connect(open_bells, f"{way}.{watchers}.{time.time()}") if open_bells else []
     try:
-        first, first_queries, first_live = timed_reply(thread, writer, 0)
-        later = [timed_reply(thread, writer, n) for n in range(1, replies + 1)]
+        first = timed_reply(thread, writer, 0)
+        later_ = [timed_reply(thread, writer, n) for n in range(1, replies + 1)]
     finally:
-        services._fan_out, notification_services._deliver = original_fan_out, original_deliver
+        (
+            services._fan_out,
+            notification_services._deliver,
+            notification_services._enqueue_later,
+        ) = original
         if open_bells:
             _disconnect(open_bells, joined)
     rows = Notification.objects.filter(thread_key=thread.notification_key).count()
+    left = NotificationJob.objects.count()
     return {
         "way": way,
         "watchers": watchers,
         "connected": len(open_bells),
-        "first_ms": first * 1000,
-        "first_queries": first_queries,
-        "first_live_ms": first_live * 1000,
-        "median_ms": statistics.median(s for s, _q, _l in later) * 1000,
-        "live_ms": statistics.median(live for _s, _q, live in later) * 1000,
-        "queries": later[-1][1],
+        "first_ms": first[0] * 1000,
+        "first_queries": first[1],
+        "first_job_ms": first[3] * 1000,
+        "median_ms": statistics.median(r[0] for r in later_) * 1000,
+        "p90_ms": sorted(r[0] for r in later_)[int(0.9 * (len(later_) - 1))] * 1000,
+        "live_ms": statistics.median(r[2] for r in later_) * 1000,
+        "job_ms": statistics.median(r[3] for r in later_) * 1000,
+        "queries": later_[-1][1],
         "rows": rows,
         "replies": replies + 1,
         "mails": len(mail.outbox),
         "pushes": _pushed["count"],
+        "jobs_left": left,
     }
 
 
@@ -345,7 +377,7 @@ def profile(people: list[User], connected: int) -> None:
         timed_reply(thread, writer, 0)
         profiler = cProfile.Profile()
         profiler.enable()
-        seconds, queries, _live_s = timed_reply(thread, writer, 1)
+        seconds, queries, _live_s, _job = timed_reply(thread, writer, 1)
         profiler.disable()
         print(f"--- {watchers} watchers: {seconds * 1000:.1f} ms, {queries} queries")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
@@ -358,16 +390,19 @@ def de(number: float) -> str:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| Beobachtende | offene Glocken | Weg | erste Antwort: ms (davon Live-Versand), Abfragen "
-        "| weitere: Median ms (davon Live-Versand) | Abfragen je weitere Antwort | Zeilen danach |",
-        "| ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| Beobachtende | offene Glocken | Weg | erste Antwort: Anfrage ms, Abfragen "
+        "(Auftrag ms) | weitere: Anfrage Median ms (p90) | Abfragen je weitere Anfrage "
+        "| weitere: Auftrag Median ms | Zeilen danach |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
+        job = "–" if r["way"] != "jetzt" else f"{de(r['job_ms'])}"
+        first_job = "" if r["way"] != "jetzt" else f" ({de(r['first_job_ms'])})"
         lines.append(
             f"| {de(r['watchers'])} | {r['connected']} | {r['way']} "
-            f"| {de(r['first_ms'])} ({de(r['first_live_ms'])}), {de(r['first_queries'])} "
-            f"| {de(r['median_ms'])} ({de(r['live_ms'])}) | {de(r['queries'])} "
-            f"| {de(r['rows'])} nach {r['replies']} Antworten |"
+            f"| {de(r['first_ms'])}, {de(r['first_queries'])}{first_job} "
+            f"| {de(r['median_ms'])} ({de(r['p90_ms'])}) | {de(r['queries'])} "
+            f"| {job} | {de(r['rows'])} nach {r['replies']} Antworten |"
         )
     return "\n".join(lines)
 
@@ -393,6 +428,7 @@ def main() -> None:
         return
     results = []
     ways = ("alt", "vorher", "jetzt") if args.with_old else ("vorher", "jetzt")
+    print(f"Last (1, 5, 15 min) am Anfang: {os.getloadavg()}", flush=True)
     for watchers in WATCHERS:
         for connected in (0, args.connected):
             for way in ways:
@@ -400,10 +436,13 @@ def main() -> None:
                 results.append(result)
                 print(
                     f"{watchers:>5} watchers, {connected} open, {way}: "
-                    f"first {result['first_ms']:.1f} ms ({result['first_queries']} q), "
-                    f"later median {result['median_ms']:.1f} ms (live {result['live_ms']:.1f} ms), "
-                    f"{result['queries']} q, {result['rows']} rows, "
-                    f"{result['mails']} mails, {result['pushes']} pushes",
+                    f"first {result['first_ms']:.1f} ms ({result['first_queries']} q, "
+                    f"job {result['first_job_ms']:.1f} ms), "
+                    f"later median {result['median_ms']:.1f} ms p90 {result['p90_ms']:.1f} "
+                    f"(live {result['live_ms']:.1f} ms), {result['queries']} q, "
+                    f"job median {result['job_ms']:.1f} ms, {result['rows']} rows, "
+                    f"{result['mails']} mails, {result['pushes']} pushes, "
+                    f"{result['jobs_left']} jobs left",
                     flush=True,
                 )
     layer = "Redis" if os.environ.get("REDIS_URL") else "In-Memory"

@@ -45,6 +45,7 @@ from forum.models import (
 from forum.search import get_backend
 from forum.selectors import post_for_broadcast, thread_for_broadcast
 from forum.serializers import PostSerializer, ThreadSerializer
+from notifications import jobs
 from notifications.services import (
     notification_create,
     notifications_mark_read,
@@ -225,24 +226,57 @@ def _watchers(*, thread: Thread, new_thread: bool, notified: set[int]):
     )
 
 
+WATCHERS_JOB = "forum.watchers"
+
+
 def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool) -> None:
-    """A mention wins over a watched reply; watchers hear in one statement, however many.
+    """A mention wins over a watched reply. Mentions are told here, in the request;
+    the watchers by a job of the bell's outbox, after the commit.
+
+    Who is mentioned is named in the post: a handful of members, one entry each
+    (one statement), so it costs the request next to nothing and the mentioned
+    hear of it at once, as they do of a chat mention, a direct message, a
+    flag or a waiting-list place, all of which stay in the request for the
+    same reason. Watchers of a thread, its category or its tags can be 1,600
+    members: the request writes one job row naming the post
+    (``notifications.jobs``; it exists if and only if the post committed), and
+    ``_notify_watchers`` makes their entries a few milliseconds later, so the
+    request's work does not grow with them. Open bells ring when the job ran.
+    """
+    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned, at=post.created_at)
+    jobs.job_enqueue(
+        kind=WATCHERS_JOB,
+        params={"post_id": post.pk, "new_thread": new_thread, "notified": sorted(notified)},
+        member=actor,
+        object_key=_post_key(post),
+    )
+
+
+def _notify_watchers(*, post_id: int, new_thread: bool, notified: list[int]) -> None:
+    """The job of ``_fan_out``: the watchers hear of a post, in one statement however many.
 
     Replies collapse into one entry per watcher and thread ("5 neue Antworten
-    in „…“", notifications.services.notify_members); a new thread is one entry each.
+    in „…“", notifications.services.notify_members); a new thread is one entry
+    each. Everything is read as it is when the job runs: who watches and is
+    still active (a member deactivated meanwhile gets nothing), the thread's
+    title, category and tags; a post deleted or hidden meanwhile tells nobody
+    (deleting it also cancels a job not yet run, ``_withdraw_notifications``).
+    The job runs once: its row goes in this transaction
+    (``notifications.jobs``), so a second run never counts the reply twice.
     """
-    thread = post.thread
-    name = actor.display_name
-    notified = _notify_mentions(post=post, actor=actor, mentioned=mentioned, at=post.created_at)
+    post = Post.objects.select_related("thread", "author").filter(pk=post_id).first()
+    if post is None or post.is_deleted or post.hidden or post.author is None:
+        return
+    thread, actor = post.thread, post.author
     text = later(
         gettext_noop("Neues Thema von %(name)s: „%(title)s“")
         if new_thread
         else gettext_noop("%(name)s hat in „%(title)s“ geantwortet."),
-        name=name,
+        name=actor.display_name,
         title=thread.title,
     )
     notify_members(
-        recipients=_watchers(thread=thread, new_thread=new_thread, notified=notified),
+        recipients=_watchers(thread=thread, new_thread=new_thread, notified=set(notified)),
         kind="forum.new_thread" if new_thread else "forum.reply",
         text=text,
         url=post.get_absolute_url(),
@@ -255,8 +289,11 @@ def _fan_out(*, post: Post, actor: User, mentioned: list[User], new_thread: bool
 
 def _withdraw_notifications(*, post: Post) -> None:
     """A deleted post takes back what it told: its mentions' entries go, and the
-    watchers' collapsed reply entries that counted it count one less."""
+    watchers' collapsed reply entries that counted it count one less. Were the
+    watchers not told yet (their job still pending), the job goes instead."""
     notifications_withdraw(object_key=_post_key(post))
+    if jobs.jobs_cancel(object_key=_post_key(post)):
+        return  # no watcher counted it
     if post.number == 1:
         return  # the thread's first post was no reply
     mentioned = {m.pk for m in _render(post.body)[1]}

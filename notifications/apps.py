@@ -10,9 +10,12 @@ class NotificationsConfig(AppConfig):
         # late: receivers import the models, which need the app registry
         from notifications import (
             checks,  # noqa: F401 (registers the system checks)
+            jobs,
             push,
             receivers,
+            services,
         )
 
         receivers.connect()
         push.connect()
+        jobs.register(services.MAIL_JOB, services._mail_immediately)

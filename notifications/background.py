@@ -1,11 +1,14 @@
-"""Work after the commit that need not hold up the request: Web Push and immediate mails.
+"""Work after the commit that need not hold up the request: outbox jobs and ``push_send``.
 
 A small thread pool of this process (two threads): a forum reply's request
-returns after its entries are made and the open bells rang; the pushes to
-1,600 watchers' devices and the immediate mails follow here, one job per
-batch. Each job has its own database connection, given back when it ends. At
-a normal exit the pool finishes what is queued (``concurrent.futures`` joins
-its threads); ``wait`` is for tests and commands that want it done sooner.
+returns once its post and its job row committed; the watchers' entries, the
+pushes to their devices and the immediate mails follow here
+(``notifications.jobs``, one job each). Each job has its own database
+connection, given back when it ends. At a normal exit the pool finishes what
+is queued (``concurrent.futures`` joins its threads); a process that dies
+loses only the queue in memory: the job rows stay and the sweeper takes them
+up (``manage.py run_notification_jobs``). ``wait`` is for tests and commands
+that want it done sooner.
 """
 
 import logging

@@ -162,3 +162,59 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.endpoint[:60]
+
+
+class NotificationJob(models.Model):
+    """Work after a commit, written in the transaction of what it follows (an outbox).
+
+    A row exists if and only if its content committed: a forum reply's fan-out
+    to its watchers, the immediate mails and Web Push of new entries. It names
+    what to do (``kind``, registered in ``notifications.jobs``) and its
+    parameters (a post's id, a few entries' ids), never a list of watchers.
+    Right after the commit this process's pool runs it; whoever runs it first
+    takes a lease (``claimed_until``); on success the row goes in the same
+    transaction as the work's writes. A process that died leaves the row: the
+    sweeper (``manage.py run_notification_jobs`` and the pool now and then)
+    takes it once its lease has run out. ``attempts`` counts claims; after
+    ``jobs.MAX_ATTEMPTS`` failures it is given up (``failed_at``, logged).
+    """
+
+    kind = models.CharField(_("Art"), max_length=60)
+    params = models.JSONField(_("Parameter"), default=dict, blank=True)
+    # What it is about (e.g. forum.post.7): deleting that cancels a pending job.
+    object_key = models.CharField(_("Gegenstand"), max_length=100, blank=True, default="")
+    # Whose doing it is: erasing the member drops their pending jobs.
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ausgelöst von"),
+    )
+    created_at = models.DateTimeField(_("erstellt am"), default=timezone.now)
+    due_at = models.DateTimeField(_("fällig ab"), default=timezone.now)
+    claimed_until = models.DateTimeField(_("in Arbeit bis"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("Versuche"), default=0)
+    last_error = models.CharField(_("letzter Fehler"), max_length=300, blank=True, default="")
+    failed_at = models.DateTimeField(_("aufgegeben am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Auftrag der Benachrichtigungen")
+        verbose_name_plural = _("Aufträge der Benachrichtigungen")
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(failed_at__isnull=True),
+                name="notification_job_due",
+            ),
+            models.Index(
+                fields=["object_key"],
+                condition=~models.Q(object_key=""),
+                name="notification_job_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

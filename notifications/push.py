@@ -8,8 +8,9 @@ the notification's one-line text, never a post or a message.
 Messages are encrypted for the browser (aes128gcm, RFC 8291) and signed with
 the operator's VAPID key (RFC 8292) by pywebpush; without ``VAPID_PUBLIC_KEY``,
 ``VAPID_PRIVATE_KEY`` and ``VAPID_SUBJECT`` push is off. Sending happens after
-the commit on a small thread pool of this process (``notifications.background``),
-never in the request: a slow push service delays nobody, and each call has a
+the commit, never in the request: bell entries through a job of the outbox
+(``notifications.jobs``), ``push_send`` on the pool of this process
+(``notifications.background``): a slow push service delays nobody, and each call has a
 timeout. A subscription the
 push service no longer knows (404, 410) is deleted.
 """
@@ -34,9 +35,8 @@ from django.utils.translation import gettext_lazy as _
 from pywebpush import WebPushException, webpush
 
 from community.models import User
-from notifications import background
+from notifications import background, jobs
 from notifications.models import Notification, PushSubscription
-from notifications.signals import notification_changed
 
 logger = logging.getLogger(__name__)
 
@@ -351,17 +351,24 @@ def _send_one(subscription: PushSubscription, data: str) -> None:
     PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
 
 
-def _notifications_changed(sender, action: str, notification_ids=(), **kwargs) -> None:
+PUSH_JOB = "notifications.push"
+
+
+def _push_job(notification_ids: list[int]) -> None:
     """New or renewed bell entries of a pushed kind go to their members' devices.
 
-    ``notification_changed`` comes after the commit, once per batch (a reply may
-    renew 1,600 entries) and with the entries' ids only: the request reads no
-    entry for Web Push. One job for the push threads reads the entries of
-    members with a device (``_pushed_entries``) and sends them; each message
-    speaks its member's language (``User.language``), as the live bell does."""
-    if action != "new" or not push_enabled() or not notification_ids:
+    A job of the outbox (``notifications.jobs``), written with the entries by
+    ``notifications.services`` for the entries of members with a device, so
+    the request reads no entry for Web Push. The job reads them again
+    (``_pushed_entries``: one withdrawn or read since is left out) and the
+    messages leave after its transaction committed: at most once (a device
+    shows a message of the same ``tag`` once anyway). Each speaks its member's
+    language (``User.language``), as the live bell does."""
+    if not push_enabled() or not notification_ids:
         return
-    _submit(_deliver_many, list(notification_ids))
+    entries = _pushed_entries(list(notification_ids))
+    if entries:
+        transaction.on_commit(lambda: _send_entries(entries))
 
 
 def _pushed_entries(notification_ids: list[int]) -> list[Notification]:
@@ -394,8 +401,12 @@ def _pushed_entries(notification_ids: list[int]) -> list[Notification]:
 
 
 def _deliver_many(notification_ids: list[int]) -> None:
+    _send_entries(_pushed_entries(notification_ids))
+
+
+def _send_entries(entries: list[Notification]) -> None:
     by_member: dict[int, list[Notification]] = {}
-    for notification in _pushed_entries(notification_ids):
+    for notification in entries:
         by_member.setdefault(notification.recipient_id, []).append(notification)
     if not by_member:
         return
@@ -411,6 +422,4 @@ def _deliver_many(notification_ids: list[int]) -> None:
 
 
 def connect() -> None:
-    notification_changed.connect(
-        _notifications_changed, sender=Notification, dispatch_uid="notifications-push"
-    )
+    jobs.register(PUSH_JOB, _push_job)

@@ -1,21 +1,24 @@
 """Notifications (the bell; shared by forum, chat and events) and their e-mails."""
 
+import logging
 from collections.abc import Collection, Iterable
 from itertools import groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.models import EmailFrequency, User
 from core import emails, realtime
-from notifications import background, online, selectors, texts
-from notifications.models import COLLAPSING_KINDS, Notification
+from notifications import jobs, online, push, selectors, texts
+from notifications.models import COLLAPSING_KINDS, Notification, PushSubscription
 from notifications.serializers import notification_payloads
 from notifications.signals import notification_changed
+
+logger = logging.getLogger(__name__)
 
 # --- delivery (after commit) --------------------------------------------------------
 # What the live bell and the signal's receivers read of an entry.
@@ -94,7 +97,7 @@ def live_payloads(notifications: list[Notification]) -> dict[int, dict]:
 
 
 def _deliver(told: list[tuple[int, int]]) -> None:
-    """After commit: ring the open bells; mails and Web Push follow in the background.
+    """After commit: ring the open bells (mails and Web Push are jobs, ``_enqueue_later``).
 
     ``told``: (entry id, recipient id) of each entry, as the statement that
     made them returned it, so nothing reads every entry again. A constant
@@ -102,11 +105,9 @@ def _deliver(told: list[tuple[int, int]]) -> None:
     few: one question to the presence store (``notifications.online``) for
     who has a bell open; only their entries are read, counted and put into
     their languages, and one hop to the channel layer rings their bells.
-    The immediate mails (``_mail_immediately``) and Web Push (the signal's
-    receiver in ``notifications.push``, which gets every entry's id) are one
-    job each for ``notifications.background``: the request does not wait for
-    them, and they read only the entries of members who want a mail or have
-    a device.
+    Live delivery is best effort (a bell that opens later reads its list); what
+    must not get lost, the immediate mails and Web Push, are rows of the
+    outbox (``notifications.jobs``), written with the entries.
     """
     if not told:
         return
@@ -137,7 +138,6 @@ def _deliver(told: list[tuple[int, int]]) -> None:
             for n in live
         ]
     )
-    background.submit(_mail_immediately, notification_ids)
     notification_changed.send(
         sender=Notification,
         action="new",
@@ -149,14 +149,59 @@ def _deliver(told: list[tuple[int, int]]) -> None:
     )
 
 
+def _enqueue_later(
+    *, told: list[tuple], kind: str, actor: User | None, mailed_elsewhere: bool
+) -> None:
+    """In the entries' transaction: jobs for their immediate mails and Web Push.
+
+    ``told``: (entry id, recipient id, emailed_at) as the statement returned
+    them. Only an entry not yet mailed (new, or unread again) can need a mail,
+    only a pushed kind a push; one query asks which of their members want a
+    mail now or have a device, and a job each names just those entries. No
+    candidate: no query, no job.
+    """
+    unmailed = set() if mailed_elsewhere else {r for _pk, r, emailed in told if emailed is None}
+    pushing = kind in push.PUSH_KINDS and push.push_enabled()
+    candidates = {r for _pk, r, _emailed in told} if pushing else unmailed
+    if not candidates:
+        return
+    device = Exists(PushSubscription.objects.filter(member_id=OuterRef("pk")))
+    wanted = Q(pk__in=unmailed, email_notifications=EmailFrequency.IMMEDIATELY)
+    if pushing:
+        wanted |= Q(device=True)
+    rows = (
+        User.objects.filter(pk__in=sorted(candidates), is_active=True)
+        .annotate(device=device if pushing else Value(False))
+        .filter(wanted)
+        .values_list("pk", "email_notifications", "device")
+    )
+    mail_to, push_to = set(), set()
+    for pk, frequency, has_device in rows:
+        if pk in unmailed and frequency == EmailFrequency.IMMEDIATELY:
+            mail_to.add(pk)
+        if has_device:
+            push_to.add(pk)
+    mail_ids = [pk for pk, r, emailed in told if r in mail_to and emailed is None]
+    push_ids = [pk for pk, r, _emailed in told if r in push_to]
+    if mail_ids:
+        jobs.job_enqueue(kind=MAIL_JOB, params={"notification_ids": mail_ids}, member=actor)
+    if push_ids:
+        jobs.job_enqueue(kind=push.PUSH_JOB, params={"notification_ids": push_ids}, member=actor)
+
+
+MAIL_JOB = "notifications.mail"
+
+
 def _mail_immediately(notification_ids: list[int]) -> None:
     """One mail per unread conversation for members who want mails immediately.
 
-    Runs in ``notifications.background`` (after the commit, off the request).
+    A job of the outbox (``MAIL_JOB``, after the commit, off the request).
     While an earlier mail of the same conversation is unread, later
     notifications join the bell, not the inbox. The claim (``emailed_at``) is
-    one UPDATE … RETURNING, so two deliveries never mail the same entry twice.
-    Only the entries to mail come with their recipients (one query).
+    one UPDATE … RETURNING in the job's transaction, and the mails leave once
+    that committed: a job run twice, or two deliveries, never mail an entry
+    twice (at most once: a mail server that fails then loses that one mail,
+    logged). Only the entries to mail come with their recipients (one query).
     """
     candidates = {
         n.pk: n
@@ -192,15 +237,22 @@ def _mail_immediately(notification_ids: list[int]) -> None:
             .exclude(pk__in=[n.pk for n in claimed])
             .values_list("recipient_id", "thread_key")
         )
-    for notification in claimed:
-        if (notification.recipient_id, notification.thread_key) in mailed_before:
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            emails.send(
-                to=notification.recipient.email,
-                template="notifications/email/notification",
-                context={"member": notification.recipient, "notification": notification},
-            )
+    to_mail = [n for n in claimed if (n.recipient_id, n.thread_key) not in mailed_before]
+    if to_mail:
+        transaction.on_commit(lambda: _send_mails(to_mail))
+
+
+def _send_mails(notifications: list[Notification]) -> None:
+    for notification in notifications:
+        try:
+            with translation.override(settings.LANGUAGE_CODE):
+                emails.send(
+                    to=notification.recipient.email,
+                    template="notifications/email/notification",
+                    context={"member": notification.recipient, "notification": notification},
+                )
+        except Exception:
+            logger.exception("immediate mail for notification %s failed", notification.pk)
 
 
 # --- creating and updating: the one place where the bell learns of something -----------
@@ -263,11 +315,13 @@ def notify_members(
     ids; inactive members and the actor are left out. For ``COLLAPSING_KINDS``
     it is one ``INSERT … ON CONFLICT DO UPDATE`` on the entry of each member
     and conversation (``thread_key``), otherwise one ``INSERT … SELECT``: the
-    cost of an event does not grow with the number of members told. Bells,
-    mails and the ``notification_changed`` signal follow on commit
-    (``_deliver``; mails and Web Push off the request). This and
-    ``notification_create`` are where entries are made; Web Push hooks in
-    through the signal. ``at``: when the event
+    statement's cost grows with them in the database, though: an event with
+    many members (a forum reply to its watchers) calls this from a job of the
+    outbox (``notifications.jobs``), not in the request. Bells and the
+    ``notification_changed`` signal follow on commit (``_deliver``); immediate
+    mails and Web Push are jobs written here, in the same transaction
+    (``_enqueue_later``). This and ``notification_create`` are where entries
+    are made. ``at``: when the event
     happened (the post's time; default now), the entry's ``created_at``.
     ``text``: best ``texts.later(gettext_noop(…), …)``, which each reader gets
     in their language; a plain string is shown as it is.
@@ -310,12 +364,15 @@ def notify_members(
         params.append(actor.pk)
     if collapsing:
         sql += _collapse_sql(table)
-    sql += " RETURNING id, recipient_id"
+    sql += " RETURNING id, recipient_id, emailed_at"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        told = cursor.fetchall()
-    if told:
-        transaction.on_commit(lambda: _deliver(told))
+        returned = cursor.fetchall()
+    if not returned:
+        return []
+    _enqueue_later(told=returned, kind=kind, actor=actor, mailed_elsewhere=mailed_elsewhere)
+    told = [(pk, recipient) for pk, recipient, _emailed in returned]
+    transaction.on_commit(lambda: _deliver(told))
     return [pk for pk, _recipient in told]
 
 
@@ -373,6 +430,12 @@ def notification_create(
         since=now,
         created_at=now,
         emailed_at=now if mailed_elsewhere else None,
+    )
+    _enqueue_later(
+        told=[(notification.pk, recipient.pk, notification.emailed_at)],
+        kind=kind,
+        actor=actor,
+        mailed_elsewhere=mailed_elsewhere,
     )
     transaction.on_commit(lambda: _deliver([(notification.pk, recipient.pk)]))
     return notification

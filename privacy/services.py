@@ -53,7 +53,7 @@ from files.services import files_delete_of_member
 from forum import fragments
 from forum.models import Post, PostRevision, ReadState, Subscription, Thread
 from forum.search import get_backend as forum_search
-from notifications.models import Notification, PushSubscription
+from notifications.models import Notification, NotificationJob, PushSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +225,8 @@ def member_erase(*, member: User, by: User | None = None) -> User:
     # Others' notifications about this member carry the name in their text.
     Notification.objects.filter(actor=member).delete()
     PushSubscription.objects.filter(member=member).delete()
+    # Pending work of theirs (a reply's fan-out would name them to its watchers).
+    NotificationJob.objects.filter(member=member).delete()
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(member_id)
     ).delete()

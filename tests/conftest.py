@@ -298,17 +298,45 @@ def bell_open():
 
 @pytest.fixture(autouse=True)
 def _notification_work_inline(request, monkeypatch):
-    """Immediate mails and Web Push run in threads after the commit
-    (notifications.background), which cannot see a test's transaction: outside
-    transactional tests they run in the test's thread, when submitted."""
-    from notifications import background
+    """The bell's work after the commit, as tests see it.
 
+    Jobs of the outbox (notifications.jobs: a forum reply's watchers, immediate
+    mails, Web Push) run where they are written, inside the service's
+    transaction, so a test sees the entries right after the service call; what
+    they send still waits for the commit (``django_capture_on_commit_callbacks``).
+    ``jobs_after_commit`` and ``jobs_left`` below change that. The pool's other
+    work (notifications.background) runs in threads that cannot see a test's
+    transaction: outside transactional tests it runs in the test's thread, when
+    submitted."""
+    from notifications import background, jobs
+
+    monkeypatch.setattr(jobs, "RUN_AT_ONCE", True)
+    monkeypatch.setattr(jobs, "_last_sweep", float("inf"))  # no sweep unless a test asks
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         monkeypatch.setattr(background, "submit", lambda function, *args: function(*args))
     yield
     if marker is not None and marker.kwargs.get("transaction"):
         background.wait()
+
+
+@pytest.fixture
+def jobs_after_commit(monkeypatch):
+    """Jobs run as in production: written with the content, run by the pool after
+    the commit (in the test's thread outside transactional tests)."""
+    from notifications import jobs
+
+    monkeypatch.setattr(jobs, "RUN_AT_ONCE", False)
+
+
+@pytest.fixture
+def jobs_left(monkeypatch):
+    """The process dies right after the commit: jobs are written but the pool never
+    runs them; only the sweeper (``jobs.jobs_run_due``, ``run_notification_jobs``) does."""
+    from notifications import jobs
+
+    monkeypatch.setattr(jobs, "RUN_AT_ONCE", False)
+    monkeypatch.setattr(jobs, "_after_commit", lambda pk: None)
 
 
 @pytest.fixture(autouse=True)

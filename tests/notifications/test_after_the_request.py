@@ -1,5 +1,6 @@
-"""A reply's request ends after the upsert and the open bells; Web Push and the
-immediate mails follow in notifications.background, reading only what they need (issue 20)."""
+"""A reply's entries ring the open bells after the commit; Web Push and the
+immediate mails are jobs of the outbox (notifications.jobs), written with the
+entries for only the members who need them, and run off the request (issue 20)."""
 
 import pytest
 from django.core import mail
@@ -7,27 +8,25 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from community.models import EmailFrequency
-from notifications import background, push, services
-from notifications.models import Notification
+from notifications import jobs, push, services
+from notifications.models import Notification, NotificationJob
 from tests.notifications.pushservice import BrowserKeys
 from tests.notifications.replies import notify_reply
 
 pytestmark = pytest.mark.django_db
 
 
-class Jobs(list):
-    def run(self):
-        while self:
-            function, args = self.pop(0)
-            function(*args)
+def pending(kind=None):
+    rows = NotificationJob.objects.order_by("pk")
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    return list(rows)
 
 
-@pytest.fixture
-def later_jobs(monkeypatch):
-    """The background jobs, held back until the test runs them."""
-    jobs = Jobs()
-    monkeypatch.setattr(background, "submit", lambda function, *args: jobs.append((function, args)))
-    return jobs
+def run_left_jobs(capture):
+    """The sweeper takes up what the dead process left; its sends follow its commits."""
+    with capture(execute=True):
+        return jobs.jobs_run_due(grace_seconds=0)
 
 
 def _device(member, service, name):
@@ -39,7 +38,7 @@ def _device(member, service, name):
 
 
 def test_the_request_reads_no_entry_of_watchers_without_an_open_bell(
-    make_member, other, later_jobs, django_capture_on_commit_callbacks
+    make_member, other, jobs_left, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(12)]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -48,18 +47,21 @@ def test_the_request_reads_no_entry_of_watchers_without_an_open_bell(
         for callback in callbacks:
             callback()
     assert queries.captured_queries == []  # no open bell: nothing to read or count
-    assert later_jobs  # mails and Web Push: jobs for the background
+    assert pending(services.MAIL_JOB)  # mails: a job of the outbox, written with the entries
 
 
-def test_a_watcher_with_a_device_gets_the_push_from_the_background(
-    make_member, other, service, vapid, later_jobs, django_capture_on_commit_callbacks
+def test_a_watcher_with_a_device_gets_the_push_from_a_job(
+    make_member, other, service, vapid, jobs_left, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(6)]
     keys = _device(watchers[2], service, "geraet-2")
     with django_capture_on_commit_callbacks(execute=True):
-        notify_reply(watchers, other)
+        ids = notify_reply(watchers, other)
     assert service.received == []  # not in the request
-    later_jobs.run()
+    (job,) = pending(push.PUSH_JOB)
+    device_owners = Notification.objects.filter(pk__in=ids, recipient=watchers[2])
+    assert job.params == {"notification_ids": [device_owners.get().pk]}  # only theirs
+    assert run_left_jobs(django_capture_on_commit_callbacks) >= 1
     (sent,) = service.received
     assert sent.path == "/push/geraet-2"
     assert keys.decrypt(sent.body)["body"] == "Olaf Otto hat in „Thema“ geantwortet."
@@ -75,19 +77,20 @@ def test_the_push_job_reads_only_the_entries_of_members_with_a_device(
 
 
 def test_a_withdrawn_entry_is_not_pushed(
-    make_member, other, service, vapid, later_jobs, django_capture_on_commit_callbacks
+    make_member, other, service, vapid, jobs_left, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(3)]
     _device(watchers[0], service, "geraet-0")
     with django_capture_on_commit_callbacks(execute=True):
         notify_reply(watchers, other)
     Notification.objects.filter(recipient=watchers[0]).delete()
-    later_jobs.run()
+    run_left_jobs(django_capture_on_commit_callbacks)
     assert service.received == []
+    assert pending() == []
 
 
 def test_an_immediate_mail_leaves_after_the_commit_off_the_request_exactly_once(
-    make_member, other, later_jobs, django_capture_on_commit_callbacks
+    make_member, other, jobs_left, django_capture_on_commit_callbacks
 ):
     watchers = [make_member() for _ in range(5)]
     keen = watchers[1]
@@ -97,14 +100,30 @@ def test_an_immediate_mail_leaves_after_the_commit_off_the_request_exactly_once(
             frequency=EmailFrequency.IMMEDIATELY if watcher == keen else EmailFrequency.DAILY,
         )
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         ids = notify_reply(watchers, other)
-    assert later_jobs == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
     assert mail.outbox == []  # not in the request
-    mail_jobs = [(f, args) for f, args in later_jobs if f is services._mail_immediately]
-    assert len(mail_jobs) == 1
-    later_jobs.run()
-    services._mail_immediately(ids)  # delivered twice: the claim mails once
+    (job,) = pending()
+    assert job.kind == services.MAIL_JOB
+    keens = Notification.objects.get(recipient=keen).pk
+    assert job.params == {"notification_ids": [keens]}  # only who wants a mail now
+    assert run_left_jobs(django_capture_on_commit_callbacks) == 1
+    assert run_left_jobs(django_capture_on_commit_callbacks) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services._mail_immediately(ids)  # delivered twice: the claim mails once
     assert [m.to for m in mail.outbox] == [[keen.email]]
+
+
+def test_an_entry_mailed_already_asks_nothing_and_writes_no_job(
+    make_member, other, jobs_left, django_capture_on_commit_callbacks
+):
+    watchers = [make_member() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_reply(watchers, other)
+    run_left_jobs(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 3
+    with CaptureQueriesContext(connection) as queries:
+        notify_reply(watchers, other)  # unread and mailed: the bell counts on, no mail
+    assert pending() == []
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1, statements  # the upsert alone

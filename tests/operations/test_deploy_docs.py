@@ -241,3 +241,34 @@ def test_the_tests_the_guide_points_to_exist():
         source = (ROOT / path).read_text(encoding="utf-8")
         if name:
             assert f"def {name}(" in source, f"{path}::{name}"
+
+
+JOBS_UNIT = (DEPLOY / "lotsennetz-notification-jobs.service").read_text(encoding="utf-8")
+
+
+def test_the_notification_jobs_unit_runs_the_sweeper_command_of_the_guide():
+    (exec_start,) = re.findall(r"^ExecStart=(.*)$", JOBS_UNIT, flags=re.M)
+    argv = shlex.split(exec_start)
+    assert argv[:2] == ["/srv/lotsennetz/.venv/bin/python", "/srv/lotsennetz/manage.py"]
+    assert argv[2] == "run_notification_jobs" and argv[2] in get_commands()
+    assert "--once" not in argv  # the service loops; cron passes --once
+    assert "lotsennetz-notification-jobs" in GUIDE
+    assert "EnvironmentFile=/etc/lotsennetz/env" in JOBS_UNIT
+
+
+def test_the_notification_jobs_unit_passes_systemd_analyze(tmp_path):
+    require_tool("systemd-analyze", shutil.which("systemd-analyze"), "package systemd")
+    unit = tmp_path / "lotsennetz-notification-jobs.service"
+    python = Path(sys.executable)
+    unit.write_text(
+        JOBS_UNIT.replace("/srv/lotsennetz/.venv/bin/python", str(python)), encoding="utf-8"
+    )
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Unknown" not in output and "Invalid" not in output, output

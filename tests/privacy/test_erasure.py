@@ -368,3 +368,29 @@ def test_nobody_can_be_given_an_erased_handle_by_hand(world):
     with pytest.raises(ValidationError) as caught:
         world.bernd.full_clean(exclude=["password"])
     assert [e.code for e in caught.value.error_dict["handle"]] == ["reserved"]
+
+
+def test_erasure_drops_the_member_s_pending_notification_jobs_and_keeps_others(world, jobs_left):
+    """A reply whose watchers were not told yet (its process died) would name her to
+    them: her pending jobs go with her data; Bernd's reply still reaches its watchers."""
+    from forum import services as forum_services
+    from notifications import jobs
+    from notifications.models import NotificationJob
+
+    thread = forum_services.thread_create(
+        author=world.bernd, category=_austausch(), title="Noch offen", body="Wer weiß es?"
+    )
+    forum_services.post_create(author=world.anna, thread=thread, body="Ich, gleich.")
+    forum_services.post_create(author=world.bernd, thread=thread, body="Danke vorab.")
+    assert NotificationJob.objects.filter(member=world.anna).exists()
+    services_privacy.member_erase(member=world.anna)
+    assert not NotificationJob.objects.filter(member=world.anna).exists()
+    assert NotificationJob.objects.filter(member=world.bernd).exists()
+    jobs.jobs_run_due(grace_seconds=0)
+    assert not NotificationJob.objects.filter(member=world.bernd, failed_at__isnull=False).exists()
+
+
+def _austausch():
+    from tests.forum.conftest import _category
+
+    return _category("austausch")
