@@ -1,4 +1,6 @@
-"""The platform as a web app in Chromium: manifest, service worker, offline page, push opt-in.
+"""The platform as a web app in Chromium: manifest, service worker, offline page, push opt-in,
+and the worker's ``pushsubscriptionchange`` (the renewed subscription reaches the platform;
+someone else's cannot be moved).
 
 The push opt-in: the test grants the notifications permission; Chromium then
 asks its own push service (Google's FCM) for a subscription, which cannot be
@@ -15,6 +17,7 @@ from playwright.sync_api import expect
 from notifications.models import PushSubscription
 from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.browser.conftest import sign_in_by_form
+from tests.notifications.conftest import vapid  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -184,3 +187,220 @@ def test_the_push_section_with_devices_has_no_serious_accessibility_violation(
         assert not violations, describe(violations)
     finally:
         context.close()
+
+
+# --- pushsubscriptionchange in the service worker --------------------------------------
+# Chromium's push service (FCM) cannot be reached here, so the browser never hands out a
+# subscription nor replaces one. The test fires the event in the running worker
+# (Playwright's ``context.service_workers``) with look-alikes of PushSubscription (script
+# cannot make real ones): the worker's own listener runs, and its request goes to the
+# live server without a session, as in a browser that renewed the subscription.
+FIRE_CHANGE = """async ({oldSubscription, newSubscription}) => {
+    const bytes = (text) => {
+        const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+        const raw = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+        return Uint8Array.from(raw, (c) => c.charCodeAt(0)).buffer;
+    };
+    const lookAlike = (s) => s && {
+        endpoint: s.endpoint,
+        options: {userVisibleOnly: true, applicationServerKey: s.key ? bytes(s.key) : null},
+        toJSON: () => ({endpoint: s.endpoint, expirationTime: null,
+                        keys: {p256dh: s.p256dh, auth: s.auth}}),
+    };
+    // Chromium has no PushSubscriptionChangeEvent (Firefox fires it); an
+    // ExtendableEvent of the same name reaches the same listener.
+    const Kind = self.PushSubscriptionChangeEvent || ExtendableEvent;
+    const event = new Kind("pushsubscriptionchange");
+    Object.defineProperty(event, "oldSubscription", {value: lookAlike(oldSubscription)});
+    Object.defineProperty(event, "newSubscription", {value: lookAlike(newSubscription)});
+    // waitUntil refuses events the browser did not fire; keep the promise instead.
+    const pending = [];
+    Object.defineProperty(event, "waitUntil", {value: (promise) => pending.push(promise)});
+    // The platform's answers, as the worker's fetch got them.
+    const answers = [];
+    const realFetch = self.fetch;
+    self.fetch = async (...args) => {
+        const response = await realFetch(...args);
+        answers.push(response.status);
+        return response;
+    };
+    try {
+        self.dispatchEvent(event);
+        await Promise.all(pending);
+    } finally {
+        self.fetch = realFetch;
+    }
+    const kept = await (await caches.open("push-subscription")).match("/push-subscription.json");
+    return {listeners: pending.length, kind: Kind.name, answers,
+            kept: kept ? await kept.json() : null};
+}"""
+
+KEEP_SUBSCRIPTION = """async (record) => {
+    const cache = await caches.open("push-subscription");
+    await cache.put("/push-subscription.json", new Response(JSON.stringify(record),
+        {headers: {"Content-Type": "application/json"}}));
+}"""
+
+OLD_ENDPOINT = "https://push.example.net/wpush/alt-geheim"
+NEW_ENDPOINT = "https://push.example.net/wpush/neu-geheim"
+
+
+def _device(member, endpoint):
+    from notifications import push
+    from tests.notifications.pushservice import BrowserKeys
+
+    keys = BrowserKeys()
+    device, _created = push.push_subscription_save(
+        member=member,
+        endpoint=endpoint,
+        p256dh=keys.p256dh,
+        auth=keys.auth,
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36",
+    )
+    return device, keys
+
+
+def _running_worker(context, member):
+    page = context.new_page()
+    sign_in(page, member)
+    worker_ready(page)
+    (worker,) = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+    return page, worker
+
+
+def _row(device):
+    stored = PushSubscription.objects.filter(pk=device.pk).first()
+    return stored and (stored.member_id, stored.endpoint, stored.p256dh, stored.auth)
+
+
+def test_the_worker_reports_a_renewed_subscription_from_the_one_it_kept(
+    context,
+    member,
+    vapid,  # noqa: F811
+):
+    """Chromium's way: the event names no old subscription; the worker takes the one the
+    profile kept in Cache Storage and proves it by its auth secret."""
+    from tests.notifications.pushservice import BrowserKeys
+
+    device, old_keys = _device(member, OLD_ENDPOINT)
+    page, worker = _running_worker(context, member)
+    page.evaluate(
+        KEEP_SUBSCRIPTION,
+        {"endpoint": OLD_ENDPOINT, "auth": old_keys.auth, "key": vapid["VAPID_PUBLIC_KEY"]},
+    )
+    new_keys = BrowserKeys()
+
+    fired = worker.evaluate(
+        FIRE_CHANGE,
+        {
+            "oldSubscription": None,
+            "newSubscription": {
+                "endpoint": NEW_ENDPOINT,
+                "p256dh": new_keys.p256dh,
+                "auth": new_keys.auth,
+                "key": vapid["VAPID_PUBLIC_KEY"],
+            },
+        },
+    )
+
+    assert fired["listeners"] == 1, fired
+    assert fired["answers"] == [204], fired
+    assert _row(device) == (member.pk, NEW_ENDPOINT, new_keys.p256dh, new_keys.auth)
+    assert PushSubscription.objects.count() == 1
+    # The worker now keeps the new one, for the next change.
+    assert fired["kept"] == {
+        "endpoint": NEW_ENDPOINT,
+        "auth": new_keys.auth,
+        "key": vapid["VAPID_PUBLIC_KEY"],
+    }
+
+
+def test_the_worker_reports_a_change_that_names_the_old_subscription(
+    context,
+    member,
+    vapid,  # noqa: F811
+):
+    """Firefox's way: the event carries the old and the new subscription; nothing kept."""
+    from tests.notifications.pushservice import BrowserKeys
+
+    device, old_keys = _device(member, OLD_ENDPOINT)
+    _page, worker = _running_worker(context, member)
+    new_keys = BrowserKeys()
+    key = vapid["VAPID_PUBLIC_KEY"]
+
+    fired = worker.evaluate(
+        FIRE_CHANGE,
+        {
+            "oldSubscription": {
+                "endpoint": OLD_ENDPOINT,
+                "p256dh": old_keys.p256dh,
+                "auth": old_keys.auth,
+                "key": key,
+            },
+            "newSubscription": {
+                "endpoint": NEW_ENDPOINT,
+                "p256dh": new_keys.p256dh,
+                "auth": new_keys.auth,
+                "key": key,
+            },
+        },
+    )
+
+    assert fired["answers"] == [204], fired
+    assert _row(device) == (member.pk, NEW_ENDPOINT, new_keys.p256dh, new_keys.auth)
+    # The VAPID key went through the worker's base64url of applicationServerKey intact.
+    assert fired["kept"] == {"endpoint": NEW_ENDPOINT, "auth": new_keys.auth, "key": key}
+
+
+def test_a_worker_holding_someone_elses_endpoint_moves_nothing(
+    context,
+    member,
+    make_member,
+    vapid,  # noqa: F811
+):
+    """Mallory's browser knows Anna's endpoint (not its secret), or renews into it."""
+    from tests.notifications.pushservice import BrowserKeys
+
+    anna_device, _anna_keys = _device(member, OLD_ENDPOINT)
+    mallory = make_member(display_name="Mallory Maier")
+    mallory_device, mallory_keys = _device(mallory, "https://push.example.net/wpush/mallory")
+    before = {_row(anna_device), _row(mallory_device)}
+    page, worker = _running_worker(context, mallory)
+    key = vapid["VAPID_PUBLIC_KEY"]
+    new_keys = BrowserKeys()
+    fresh = {"endpoint": NEW_ENDPOINT, "p256dh": new_keys.p256dh, "auth": new_keys.auth}
+
+    # 1. Anna's endpoint with Mallory's own secret, kept as if the profile had stored it.
+    guessed = {"endpoint": OLD_ENDPOINT, "auth": mallory_keys.auth, "key": key}
+    page.evaluate(KEEP_SUBSCRIPTION, guessed)
+    fired = worker.evaluate(FIRE_CHANGE, {"oldSubscription": None, "newSubscription": fresh})
+    assert fired["answers"] == [404], fired
+    assert fired["kept"] == guessed  # refused: the worker keeps what it had
+    # 2. The same in the event itself.
+    fired = worker.evaluate(
+        FIRE_CHANGE,
+        {
+            "oldSubscription": {**guessed, "p256dh": mallory_keys.p256dh},
+            "newSubscription": fresh,
+        },
+    )
+    assert fired["answers"] == [404], fired
+    # 3. Mallory's own subscription, renewed into Anna's endpoint.
+    own = {
+        "endpoint": mallory_device.endpoint,
+        "auth": mallory_keys.auth,
+        "p256dh": mallory_keys.p256dh,
+        "key": key,
+    }
+    fired = worker.evaluate(
+        FIRE_CHANGE,
+        {
+            "oldSubscription": own,
+            "newSubscription": {**fresh, "endpoint": OLD_ENDPOINT},
+        },
+    )
+    assert fired["answers"] == [400], fired  # another member's endpoint: refused, not moved
+    assert fired["kept"] == guessed
+
+    assert {_row(anna_device), _row(mallory_device)} == before
+    assert not PushSubscription.objects.filter(endpoint=NEW_ENDPOINT).exists()
