@@ -34,7 +34,7 @@ from community.models import Role
 from events import services as event_services
 from files import services as file_services
 from forum import services as forum_services
-from tests.browser.a11y import blocking, describe, new_context
+from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.browser.conftest import AXE_SCRIPT, sign_in_by_form
 from tests.browser.test_accessibility import network  # noqa: F401 (fixture)
 from tests.browser.test_rough_edges import watch
@@ -45,7 +45,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @dataclass(frozen=True)
@@ -288,16 +287,6 @@ def everywhere(network, make_member, clamav_socket):  # noqa: F811 (the fixture 
     }
 
 
-AXE_RUN = """async (tags) => {
-    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-    return result.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary,
-                                    html: n.html})),
-    }));
-}"""
-
-
 # The innermost elements that reach past the right edge (what makes a page scroll sideways).
 TOO_WIDE = """() => {
     const wide = [...document.querySelectorAll("body *")].filter(
@@ -351,7 +340,7 @@ def _check(page, name: str, spec: Page, data: dict, problems: list[str]) -> list
         found.append(f"title {page.title()!r}")
     if (extra := page.evaluate("document.documentElement.scrollWidth - innerWidth")) > 0:
         found.append(f"scrolls sideways by {extra} px: {page.evaluate(TOO_WIDE)}")
-    if violations := blocking(page.evaluate(AXE_RUN, WCAG_TAGS)):
+    if violations := blocking(axe_violations(page, AXE_SCRIPT)):
         found.append(describe(violations))
     return found
 
