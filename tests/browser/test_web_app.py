@@ -1,12 +1,14 @@
-"""The platform as a web app in Chromium: manifest, service worker, offline page, push opt-in,
-and the worker's ``pushsubscriptionchange`` (the renewed subscription reaches the platform;
-someone else's cannot be moved).
+"""The platform as a web app in Chromium: manifest, service worker, offline page, push opt-in
+(also with a subscription handed out by a push service the test runs: the platform's message
+to it is decrypted (RFC 8291) and shown by the worker), and the worker's
+``pushsubscriptionchange`` (the renewed subscription reaches the platform; someone else's
+cannot be moved).
 
 The push opt-in: the test grants the notifications permission; Chromium then
 asks its own push service (Google's FCM) for a subscription, which cannot be
 reached from here (no network, background networking off). The page must say
 so clearly and store nothing; a subscription that the browser does hand out
-reaches the server as the API test shows (tests/notifications/test_push.py).
+reaches the server and its device (test_opting_in_lists_the_device_and_...).
 """
 
 import json
@@ -17,7 +19,7 @@ from playwright.sync_api import expect
 from notifications.models import PushSubscription
 from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.browser.conftest import sign_in_by_form
-from tests.notifications.conftest import vapid  # noqa: F401 (fixture)
+from tests.notifications.conftest import service, vapid  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -404,3 +406,113 @@ def test_a_worker_holding_someone_elses_endpoint_moves_nothing(
 
     assert {_row(anna_device), _row(mallory_device)} == before
     assert not PushSubscription.objects.filter(endpoint=NEW_ENDPOINT).exists()
+
+
+# --- opting in on a browser whose push service answers ----------------------------------
+# Chromium's own push service (FCM) cannot be reached here. The page's PushManager is
+# replaced (an init script, before push.js runs) by one whose push service hands out a
+# subscription at the test's receiver (tests/notifications/pushservice.py) with keys the
+# test holds, as a browser's would: everything else (permission, the worker, the profile's
+# button, the API, the platform's encryption and signature) is the real thing.
+PUSH_SERVICE_IN_PAGE = """(subscription) => {
+    let current = null;
+    const encode = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+        .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+    PushManager.prototype.subscribe = async function (options) {
+        const key = options.applicationServerKey;
+        const raw = key instanceof ArrayBuffer ? key : key.buffer;
+        window.subscribedWith = {key: encode(raw), userVisibleOnly: options.userVisibleOnly};
+        current = {
+            endpoint: subscription.endpoint,
+            expirationTime: null,
+            options: {userVisibleOnly: true, applicationServerKey: raw},
+            toJSON: () => ({endpoint: subscription.endpoint, expirationTime: null,
+                            keys: {p256dh: subscription.p256dh, auth: subscription.auth}}),
+            unsubscribe: async () => { current = null; return true; },
+        };
+        return current;
+    };
+    PushManager.prototype.getSubscription = async function () { return current; };
+}"""
+
+SHOW_PUSH = """async (message) => {
+    const event = new ExtendableEvent("push");
+    Object.defineProperty(event, "data", {value: {json: () => message}});
+    const pending = [];
+    Object.defineProperty(event, "waitUntil", {value: (promise) => pending.push(promise)});
+    self.dispatchEvent(event);
+    await Promise.all(pending);
+    const shown = await self.registration.getNotifications();
+    return shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}));
+}"""
+
+
+def test_opting_in_lists_the_device_and_a_direct_message_reaches_it_encrypted_for_it(
+    context,
+    member,
+    make_member,
+    service,  # noqa: F811
+    vapid,  # noqa: F811
+):
+    from chat import services as chat_services
+    from notifications import push
+    from tests.notifications.pushservice import BrowserKeys
+
+    keys = BrowserKeys()
+    endpoint = service.endpoint("chromium")
+    handed_out = {"endpoint": endpoint, "p256dh": keys.p256dh, "auth": keys.auth}
+    context.add_init_script(script=f"({PUSH_SERVICE_IN_PAGE})({json.dumps(handed_out)})")
+    context.grant_permissions(["notifications"])
+    page = context.new_page()
+    sign_in(page, member)
+    page.goto("/profil/")
+    worker_ready(page)
+    section = page.locator("[data-push-devices]")
+    section.get_by_role("button", name="Benachrichtigungen auf diesem Gerät").click()
+    expect(section.get_by_role("status")).to_have_text("Dieses Gerät ist eingerichtet.")
+    expect(section.get_by_role("listitem")).to_contain_text("(dieses Gerät)")
+    # Subscribed with the operator's public key, for visible notifications only.
+    assert page.evaluate("window.subscribedWith") == {
+        "key": vapid["VAPID_PUBLIC_KEY"],
+        "userVisibleOnly": True,
+    }
+    device = PushSubscription.objects.get(member=member)
+    assert (device.endpoint, device.p256dh, device.auth) == (endpoint, keys.p256dh, keys.auth)
+    # Kept for the worker's pushsubscriptionchange.
+    kept = page.evaluate(
+        """async () => (await (await caches.open("push-subscription"))
+            .match("/push-subscription.json")).json()"""
+    )
+    assert kept == {"endpoint": endpoint, "auth": keys.auth, "key": vapid["VAPID_PUBLIC_KEY"]}
+
+    # Olaf writes to Anna: the platform pushes to the receiver, encrypted for this device.
+    olaf = make_member(display_name="Olaf Otto")
+    room = chat_services.direct_room_open(member=olaf, others=[member])
+    message, _created = chat_services.message_post(
+        room=room, author=olaf, body="Das Passwort ist geheim123", client_id="push-1"
+    )
+    push.push_wait()
+    assert service.arrived.wait(15)
+    (sent,) = service.received
+    assert sent.path == "/push/chromium"
+    assert sent.headers["content-encoding"] == "aes128gcm"
+    assert b"geheim123" not in sent.body
+    payload = keys.decrypt(sent.body)
+    assert payload == {
+        "title": "Direktnachricht",
+        "body": "Olaf Otto hat Ihnen eine Direktnachricht geschrieben",
+        "url": f"/chat/{room.slug}/#m{message.seq}",
+        "tag": f"chat.room.{room.pk}",
+    }
+
+    # What arrived, handed to the worker as the browser would: a notification to the room.
+    (worker,) = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+    shown = worker.evaluate(SHOW_PUSH, payload)
+    assert shown == [
+        {
+            "title": "Direktnachricht",
+            "body": "Olaf Otto hat Ihnen eine Direktnachricht geschrieben",
+            "tag": f"chat.room.{room.pk}",
+            "url": f"/chat/{room.slug}/#m{message.seq}",
+        }
+    ]
