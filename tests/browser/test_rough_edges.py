@@ -302,6 +302,16 @@ def test_english_reads_english_and_german_says_abmelden_only_for_signing_out(
         assert page.title() == f"Month view {month} {starts.year} – Lotsennetz", page.title()
         expect(page.get_by_role("heading", level=1)).to_contain_text(f"{month} {starts.year}")
         assert not GERMAN_DATE_WORDS.search(page.locator("main").inner_text())
+        # Every date on the lists reads English too: no German words, no 07.12.2026.
+        german_dates, seen = {}, 0
+        for path in PAGES.values():
+            page.goto(path(network))
+            for text in page.locator("main time").all_inner_texts():
+                seen += 1
+                if GERMAN_DATE_WORDS.search(text) or re.search(r"\d\d\.\d\d\.\d{4}", text):
+                    german_dates.setdefault(page.url, []).append(text)
+        assert not german_dates, german_dates
+        assert seen >= 10, seen  # thread, chat, calendar, notifications, start page
         assert problems == []
 
         page = german.new_page()
