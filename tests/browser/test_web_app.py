@@ -209,8 +209,9 @@ FIRE_CHANGE = """async ({oldSubscription, newSubscription}) => {
         toJSON: () => ({endpoint: s.endpoint, expirationTime: null,
                         keys: {p256dh: s.p256dh, auth: s.auth}}),
     };
-    // Chromium has no PushSubscriptionChangeEvent (Firefox fires it); an
-    // ExtendableEvent of the same name reaches the same listener.
+    // A PushSubscriptionChangeEvent where the browser has one (Chromium 156 does),
+    // else an ExtendableEvent of the same name; either reaches the same listener.
+    // Its subscriptions are the look-alikes, as own properties over the getters.
     const Kind = self.PushSubscriptionChangeEvent || ExtendableEvent;
     const event = new Kind("pushsubscriptionchange");
     Object.defineProperty(event, "oldSubscription", {value: lookAlike(oldSubscription)});
