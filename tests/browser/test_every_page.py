@@ -1,8 +1,9 @@
 """Every page of the platform at desktop (1280 × 800) and phone size (390 × 844), in
 Chromium against daphne (so the sockets of chat, forum, events and the bell connect as
 in production): axe-core finds no serious or critical issue, the browser logs no error,
-no request fails or is answered 4xx/5xx, nothing scrolls sideways, and the tab is
-titled "… – Lotsennetz".
+no request fails or is answered 4xx/5xx, nothing scrolls sideways, the tab is titled
+"… – Lotsennetz", and on the phone every control of the header and of the content is
+finger-sized (44 × 44 CSS px; inline links in text are exempt, as in tests/browser/test_phone.py).
 
 The pages are looked at as served, under the platform's Content-Security-Policy: axe-core
 comes in as an init script of the browser context (not subject to the page's policy),
@@ -37,6 +38,7 @@ from forum import services as forum_services
 from tests.browser.a11y import axe_violations, blocking, describe, new_context
 from tests.browser.conftest import AXE_SCRIPT, sign_in_by_form
 from tests.browser.test_accessibility import network  # noqa: F401 (fixture)
+from tests.browser.test_phone import CONTENT_CONTROLS, HEADER_CONTROLS, small_targets
 from tests.browser.test_rough_edges import watch
 from tests.files import samples
 from tests.servers import daphne
@@ -340,6 +342,9 @@ def _check(page, name: str, spec: Page, data: dict, problems: list[str]) -> list
         found.append(f"title {page.title()!r}")
     if (extra := page.evaluate("document.documentElement.scrollWidth - innerWidth")) > 0:
         found.append(f"scrolls sideways by {extra} px: {page.evaluate(TOO_WIDE)}")
+    if page.viewport_size == PHONE:  # finger-sized controls (44 × 44 CSS px, WCAG 2.5.5)
+        found += [f"small: {t}" for t in small_targets(page, HEADER_CONTROLS)]
+        found += [f"small: {t}" for t in small_targets(page, CONTENT_CONTROLS)]
     if violations := blocking(axe_violations(page, AXE_SCRIPT)):
         found.append(describe(violations))
     return found
