@@ -142,7 +142,8 @@ def test_a_day_in_the_network(chromium, live_server, network_day):
         expect(lena.locator(".messages")).to_contain_text("Ihre Erfahrungen sind gespeichert.")
         lena.goto("/")
         expect(lena.get_by_role("heading", level=1)).to_have_text("Willkommen, Lena")
-        screenshot(lena, "uebersicht")
+        # The start page's picture (uebersicht.png) shows a network with news for the
+        # member: tests/browser/test_start_page.py.
 
         # Anna looks for someone who knows the E-Akte and finds Lena.
         directory = anna_context.new_page()

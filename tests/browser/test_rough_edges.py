@@ -11,7 +11,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.a11y import new_context
+from tests.browser.a11y import axe_violations, blocking, describe, new_context
+from tests.browser.conftest import AXE_SCRIPT
 from tests.browser.test_accessibility import PAGES, network  # noqa: F401 (fixture)
 from tests.servers import daphne
 
@@ -262,5 +263,130 @@ def test_the_composer_toolbar_inserts_markdown_and_a_draft_survives_leaving(
         expect(page.locator("main")).to_contain_text("E-Akte/DMS")
         page.goto("/forum/neu/")
         expect(body).to_have_value("")  # sent: the draft is gone
+    finally:
+        context.close()
+
+
+GERMAN_DATE_WORDS = re.compile(
+    r"\b(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Januar|Februar|März"
+    r"|Mai|Juni|Juli|Oktober|Dezember|Uhr)\b"
+)
+
+
+def test_english_reads_english_and_german_says_abmelden_only_for_signing_out(
+    chromium,
+    server,
+    network,  # noqa: F811
+):
+    event = network["event"]
+    starts = event.starts_at
+    english = new_context(chromium, server, network["member"])
+    english.add_cookies([{"name": "django_language", "value": "en", "url": server}])
+    german = new_context(chromium, server, network["member"])
+    try:
+        page = english.new_page()
+        problems = watch(page)
+        page.goto(f"/termine/{event.pk}/")
+        main = page.locator("main")
+        expect(main.get_by_role("button", name="Sign up for this event")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_have_count(0)
+        assert not GERMAN_DATE_WORDS.search(main.inner_text()), main.inner_text()
+        when = main.locator("time").first.inner_text()
+        assert re.match(r"[A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M", when)
+        main.get_by_role("button", name="Sign up for this event").click()
+        expect(main.get_by_role("button", name="Cancel registration")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_have_count(1)
+
+        page.goto(f"/termine/monat/{starts.year}/{starts.month}/")
+        month = starts.strftime("%B")  # the C locale: English month names
+        assert page.title() == f"Month view {month} {starts.year} – Lotsennetz", page.title()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"{month} {starts.year}")
+        assert not GERMAN_DATE_WORDS.search(page.locator("main").inner_text())
+        # Every date on the lists reads English too: no German words, no 07.12.2026.
+        german_dates, seen = {}, 0
+        for path in PAGES.values():
+            page.goto(path(network))
+            for text in page.locator("main time").all_inner_texts():
+                seen += 1
+                if GERMAN_DATE_WORDS.search(text) or re.search(r"\d\d\.\d\d\.\d{4}", text):
+                    german_dates.setdefault(page.url, []).append(text)
+        assert not german_dates, german_dates
+        assert seen >= 10, seen  # thread, chat, calendar, notifications, start page
+        assert problems == []
+
+        page = german.new_page()
+        page.goto(f"/termine/{event.pk}/")
+        # Signed up (above): withdrawing has its own words, "Abmelden" is the header's alone.
+        expect(page.get_by_role("button", name="Anmeldung zurückziehen")).to_be_visible()
+        expect(page.get_by_role("button", name="Abmelden", exact=True)).to_have_count(1)
+        expect(page.locator("header").get_by_role("button", name="Abmelden")).to_have_count(1)
+    finally:
+        english.close()
+        german.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_strikethrough_and_tables_show_and_plain_places_show_no_markdown(
+    width,
+    chromium,
+    server,
+    network,  # noqa: F811
+):
+    from forum import services as forum_services
+
+    forum_services.post_create(
+        author=network["expert"],
+        thread=network["thread"],
+        body=(
+            "~~Papierakte~~ ist vorbei.\n\n"
+            "| Amt | Stand seit dem Frühjahr 2024 | Ansprechperson im Haus |\n"
+            "|:--|:-:|--:|\n"
+            "| Bauamt | vollständig elektronisch | Erika Expertin, Digitallotsin |"
+        ),
+    )
+    context = new_context(chromium, server, network["member"])
+    context.add_init_script(path=str(AXE_SCRIPT))  # axe-core under the page's own CSP
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 844})
+        problems = watch(page)
+        page.goto(f"/forum/thema/{network['thread'].pk}/")
+        post = page.locator("article").filter(has_text="ist vorbei")
+        expect(post.locator("del")).to_have_text("Papierakte")
+        table = post.get_by_role("table")
+        expect(table.get_by_role("columnheader", name="Amt")).to_be_visible()
+        expect(table.get_by_role("cell", name="Bauamt")).to_be_visible()
+        assert "~~" not in post.inner_text() and "|" not in post.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+        violations = blocking(axe_violations(page, AXE_SCRIPT))
+        assert not violations, describe(violations)
+
+        # Snippets are plain text: "Wer hat schon **umgestellt**?" (the first post).
+        page.goto("/suche/?q=umgestellt")
+        main = page.locator("main")
+        expect(main).to_contain_text("umgestellt")
+        assert "**" not in main.inner_text(), main.inner_text()
+        page.goto("/forum/suche/?q=Papierakte")
+        expect(page.locator("main")).to_contain_text("Papierakte")
+        assert "~~" not in page.locator("main").inner_text()
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_the_profile_page_leads_to_editing_the_expertise(
+    chromium,
+    server,
+    network,  # noqa: F811
+):
+    context = new_context(chromium, server, network["member"])
+    try:
+        page = context.new_page()
+        page.goto("/profil/")
+        page.locator("main").get_by_role(
+            "link", name=re.compile("Erfahrung|Fachgebiet")
+        ).first.click()
+        expect(page).to_have_url(re.compile(r"/profil/erfahrung/$"))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
     finally:
         context.close()

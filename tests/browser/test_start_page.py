@@ -1,4 +1,5 @@
-"""The start page in Chromium: what is new for Anna, its actions without JavaScript, axe.
+"""The start page in Chromium: what is new for Anna, its actions without JavaScript, axe,
+the bell and its list, and the README's picture of the start page (docs/screenshots/).
 
 Real data through the services: a reply in her thread that mentions her, an event
 in Hesse with free seats, a new colleague with her expertise and his project, and
@@ -17,7 +18,7 @@ from community import services
 from community.models import Level, ProjectKind, Role
 from events import services as event_services
 from forum import services as forum_services
-from tests.browser.a11y import axe_violations, blocking, describe, new_context
+from tests.browser.a11y import axe_violations, blocking, describe, new_context, screenshot
 from tests.forum.conftest import _category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,6 +126,7 @@ def test_the_start_page_has_no_serious_accessibility_violation_wide_or_narrow(
         page = context.new_page()
         page.goto("/")
         expect(page.get_by_role("heading", name="Erwähnungen und Antworten")).to_be_visible()
+        screenshot(page, "uebersicht")  # the README's picture of the start page
         violations = blocking(axe_violations(page, axe_script))
         assert not violations, describe(violations)
         page.set_viewport_size({"width": 320, "height": 640})
@@ -150,5 +152,31 @@ def test_a_newcomer_is_shown_the_first_steps(chromium, live_server, make_member,
         assert not violations, describe(violations)
         steps.get_by_role("link", name="Sich im Forum vorstellen").click()
         expect(page.get_by_label("Kategorie")).to_have_value("austausch")
+    finally:
+        context.close()
+
+
+def test_the_bell_counts_and_its_list_marks_what_it_shows_read(chromium, live_server, anna_network):
+    """Gerd's reply mentions Anna: the bell counts it; opening the bell's list shows the
+    entries as new this once and counts them as seen (issue 20)."""
+    context = new_context(chromium, live_server.url, anna_network["member"])
+    try:
+        page = context.new_page()
+        page.goto("/")
+        count = page.locator("#notification-count")
+        expect(count).to_be_visible()
+        unread = int(count.inner_text())
+        assert unread >= 1
+        page.locator("#notification-bell").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Benachrichtigungen")
+        entries = page.locator(".notification-list .notification-unread")
+        expect(entries).to_have_count(unread)
+        expect(entries.filter(has_text="Gerd Gießen").first).to_be_visible()
+        expect(count).to_be_hidden()  # seen: the header counts nothing any more
+        page.reload()
+        expect(page.locator(".notification-list .notification-unread")).to_have_count(0)
+        expect(page.locator(".notification-list")).to_contain_text("Gerd Gießen")
+        page.goto("/")
+        expect(count).to_be_hidden()
     finally:
         context.close()
