@@ -278,20 +278,26 @@ def _collapse_sql(table: str) -> str:
 
     An unread entry keeps its start (``since``) and link (the first unread
     event) and counts on; a read one starts over at one, unread and unmailed.
-    Either way it tells of the latest event (actor, text, time).
+    Either way it tells of the latest event (actor, text, time) — the latest
+    by the event's own time: two replies' jobs may finish in either order, and
+    an unread entry that already tells of a later reply keeps telling of it.
     """
     kinds = ", ".join(f"'{kind}'" for kind in COLLAPSING_KINDS)
     unread = f"{table}.read_at IS NULL"
+    older = f"{unread} AND excluded.created_at < {table}.created_at"
+
+    def latest(column: str) -> str:
+        return f"{column} = CASE WHEN {older} THEN {table}.{column} ELSE excluded.{column} END"
+
+    told = ("actor_id", "text", "text_template", "text_args", "thread_title", "object_key")
     return (
         f" ON CONFLICT (recipient_id, kind, thread_key) WHERE kind IN ({kinds}) DO UPDATE SET"
         f" item_count = CASE WHEN {unread} THEN {table}.item_count + 1 ELSE 1 END,"
         f" since = CASE WHEN {unread} THEN {table}.since ELSE excluded.since END,"
         f" url = CASE WHEN {unread} THEN {table}.url ELSE excluded.url END,"
         f" emailed_at = CASE WHEN {unread} THEN {table}.emailed_at ELSE excluded.emailed_at END,"
-        " actor_id = excluded.actor_id, text = excluded.text,"
-        " text_template = excluded.text_template, text_args = excluded.text_args,"
-        " thread_title = excluded.thread_title, object_key = excluded.object_key,"
-        " created_at = excluded.created_at, read_at = NULL"
+        + "".join(f" {latest(column)}," for column in told)
+        + f" {latest('created_at')}, read_at = NULL"
     )
 
 

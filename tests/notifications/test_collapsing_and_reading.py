@@ -1,10 +1,13 @@
 """One entry per conversation, read when seen, and the signal Web Push hooks into (issue 20)."""
 
+import datetime
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from community import services as community_services
 from config.asgi import application
@@ -62,6 +65,22 @@ def test_mentions_never_collapse(member, other, notify):
     notify(member, kind="forum.mention", text="eins")
     notify(member, kind="forum.mention", text="zwei")
     assert Notification.objects.filter(recipient=member).count() == 2
+
+
+def test_a_late_job_of_an_earlier_reply_does_not_hide_the_latest_one(member, other):
+    """Two replies' jobs may finish in either order: the entry counts both and
+    still tells of the later reply (its author, text and time)."""
+    later = timezone.now()
+    earlier = later - datetime.timedelta(seconds=5)
+    for at, text in ((later, "zweite"), (earlier, "erste")):
+        services.notify_members(
+            recipients=[member.pk], kind="forum.reply", text=text, url="/t/1/",
+            thread_key="thread:1", actor=other, at=at,
+        )  # fmt: skip
+    entry = Notification.objects.get(recipient=member)
+    assert entry.item_count == 2
+    assert entry.text == "zweite"
+    assert entry.created_at == later
 
 
 def test_many_members_are_told_in_constant_queries(make_member, other):
