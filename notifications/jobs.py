@@ -111,6 +111,17 @@ def jobs_cancel(*, object_key: str) -> int:
     return NotificationJob.objects.filter(object_key=object_key).delete()[0]
 
 
+@transaction.atomic
+def jobs_retry(*, job_ids: list[int]) -> int:
+    """Give given-up jobs another round of attempts (an operator, after fixing the cause).
+
+    Only jobs that were given up: one still pending or under way is left
+    alone. They run at the next sweep; returns how many."""
+    return NotificationJob.objects.filter(pk__in=job_ids, failed_at__isnull=False).update(
+        failed_at=None, attempts=0, claimed_until=None, due_at=timezone.now(), last_error=""
+    )
+
+
 def _now_value(moment):
     return connection.ops.adapt_datetimefield_value(moment)
 

@@ -153,3 +153,58 @@ def test_the_pool_runs_a_committed_job_in_its_own_thread(done, jobs_after_commit
     background.wait()
     assert done == [1]
     assert not NotificationJob.objects.exists()
+
+
+# --- the operator's view: the admin lists jobs and retries what was given up -----------------
+@pytest.fixture
+def superuser_client(client, admin_member):
+    admin_member.is_superuser = True
+    admin_member.save()
+    client.force_login(admin_member)
+    return client
+
+
+def _given_up(kind=KIND):
+    job = _enqueue(kind)
+    NotificationJob.objects.filter(pk=job.pk).update(
+        attempts=jobs.MAX_ATTEMPTS, failed_at=timezone.now(), last_error="Mailserver weg"
+    )
+    return job
+
+
+def test_the_admin_lists_given_up_jobs_and_retrying_runs_them_again(
+    done, jobs_left, superuser_client
+):
+    failed, pending = _given_up(), _enqueue()
+    page = superuser_client.get("/admin/notifications/notificationjob/?state=failed")
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == [failed]
+    assert (
+        superuser_client.get(
+            f"/admin/notifications/notificationjob/{failed.pk}/change/"
+        ).status_code
+        == 200
+    )
+    response = superuser_client.post(
+        "/admin/notifications/notificationjob/",
+        {"action": "retry", "_selected_action": [failed.pk, pending.pk]},
+    )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.failed_at is None and failed.attempts == 0 and failed.last_error == ""
+    assert jobs.jobs_run_due(grace_seconds=0) == 2  # the retried and the pending one
+    assert sorted(done) == [1, 1]
+
+
+def test_retrying_leaves_a_pending_job_alone(done, jobs_left):
+    pending = _enqueue()
+    NotificationJob.objects.filter(pk=pending.pk).update(attempts=2)
+    assert jobs.jobs_retry(job_ids=[pending.pk]) == 0
+    pending.refresh_from_db()
+    assert pending.attempts == 2
+
+
+def test_a_member_does_not_reach_the_outbox(member_client, done, jobs_left):
+    _given_up()
+    response = member_client.get("/admin/notifications/notificationjob/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
