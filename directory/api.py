@@ -160,5 +160,10 @@ class SearchViewSet(viewsets.GenericViewSet):
             q=query.validated_data["q"],
             kinds=query.validated_data.get("type"),
         )
+        # The page about to be cut: counting reads it at once (see SearchHits.expect).
+        results.hits.expect_page(
+            request.query_params.get(self.paginator.page_query_param),
+            self.paginator.get_page_size(request) or 0,
+        )
         page = self.paginate_queryset(results.hits)
         return self.get_paginated_response(SearchHitSerializer(page, many=True).data)
