@@ -220,17 +220,18 @@ def message_search_head(
     *, viewer: User, terms: list[str], room: Room | None = None, limit: int = SEARCH_LIMIT
 ) -> tuple[list[Message], int | None]:
     """``message_search``, and how many messages match in all where its candidates
-    were all of them (fewer than ``SEARCH_CANDIDATES``), else None: the caller
-    counts no further. The same two queries."""
+    are all of them (no more than ``SEARCH_CANDIDATES``), else None. The same two
+    queries (the first reads one row more than it ranks, to tell)."""
     if not terms:
         return [], 0
     wanted = max(limit, SEARCH_CANDIDATES)
     candidates = list(
         _message_matches(viewer=viewer, terms=terms, room=room)
         .order_by("-pk")
-        .values_list("pk", "body")[:wanted]
+        .values_list("pk", "body")[: wanted + 1]
     )
-    matches = len(candidates) if len(candidates) < wanted else None
+    matches = len(candidates) if len(candidates) <= wanted else None
+    candidates = candidates[:wanted]
     if not candidates:
         return [], matches
     scores = {pk: message_relevance(body, terms) for pk, body in candidates}
@@ -270,11 +271,8 @@ def _messages_with_rooms(pks: list[int], scores: dict[int, float]) -> list[Messa
     return [found[pk] for pk in pks if pk in found]
 
 
-def message_search_page(
-    *, viewer: User, terms: list[str], start: int, stop: int
-) -> tuple[list[Message], int | None]:
-    """Messages [start:stop] of all the viewer's matches, for paging through every one,
-    and how many match in all where the first query saw them all (else None).
+def message_search_page(*, viewer: User, terms: list[str], start: int, stop: int) -> list[Message]:
+    """Messages [start:stop] of all the viewer's matches, for paging through every one.
 
     First the newest ``SEARCH_CANDIDATES`` matches as ``message_search`` ranks
     them, then the older matches, newest first, with ``search_score`` 0: the
@@ -282,33 +280,24 @@ def message_search_page(
     four queries, however deep the page.
     """
     if not terms or stop <= start:
-        return [], None
-    found, matches = [], None
+        return []
+    found = []
     if start < SEARCH_CANDIDATES:
-        head, matches = message_search_head(
-            viewer=viewer, terms=terms, limit=min(stop, SEARCH_CANDIDATES)
-        )
+        head = message_search(viewer=viewer, terms=terms, limit=min(stop, SEARCH_CANDIDATES))
         found += head[start:]
-    if stop > SEARCH_CANDIDATES and matches is None:
+    if stop > SEARCH_CANDIDATES:
         older = list(
             _message_matches(viewer=viewer, terms=terms)
             .order_by("-pk")
             .values_list("pk", flat=True)[max(start, SEARCH_CANDIDATES) : stop]
         )
         found += _messages_with_rooms(older, {})
-    return found, matches
+    return found
 
 
-def message_match_count(*, viewer: User, terms: list[str], at_most: int | None = None) -> int:
-    """How many of the viewer's messages contain every term (one COUNT), or ``at_most``
-    where more do: counting stops there (a word in a tenth of a million messages
-    would otherwise read all of them)."""
-    if not terms:
-        return 0
-    matches = _message_matches(viewer=viewer, terms=terms)
-    if at_most is not None:
-        matches = matches.order_by().values("pk")[:at_most]
-    return matches.count()
+def message_match_count(*, viewer: User, terms: list[str]) -> int:
+    """How many of the viewer's messages contain every term (one COUNT)."""
+    return _message_matches(viewer=viewer, terms=terms).count() if terms else 0
 
 
 def messages_around(*, room: Room, seq: int, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:

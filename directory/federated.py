@@ -28,13 +28,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from chat.selectors import message_match_count, message_search_page, room_title
+from chat import selectors as chat_selectors
+from chat.selectors import message_search_head, room_title
 from community.models import Project, User
 from community.selectors import project_search
 from core.markdown import html_to_text
 from core.search_text import query_terms
 from core.snippets import highlight, matched_words, snippet
-from directory.selectors import COUNT_LIMIT, member_search
+from directory.selectors import member_search
 from events.models import Event
 from forum.selectors import post_search
 
@@ -379,18 +380,16 @@ class _Events(_Kind):
 
 
 class _Messages(_Kind):
-    """The newest matches ranked by relevance, then the older ones newest first (score 0);
-    counted up to ``COUNT_LIMIT`` (a common word is in a hundred thousand messages),
-    and where the newest candidates were all matches, not at all."""
+    """The newest ``SEARCH_CANDIDATES`` matches (200), ranked by relevance as the chat's
+    own search ranks them: a word common in a hundred thousand messages is looked
+    for among the newest, and the query that finds them counts them too (200
+    and more: ``capped``)."""
 
     _more = False
 
     def _count(self) -> int:
-        found = message_match_count(
-            viewer=self.viewer, terms=self.terms[:MAX_TERMS], at_most=COUNT_LIMIT + 1
-        )
-        self._more = found > COUNT_LIMIT
-        return min(found, COUNT_LIMIT)
+        self.window(0, 1)
+        return self.counted
 
     @property
     def capped(self) -> bool:
@@ -398,13 +397,17 @@ class _Messages(_Kind):
         return self._more
 
     def window(self, start: int, stop: int) -> list[Hit]:
-        hits = []
-        found, matches = message_search_page(
-            viewer=self.viewer, terms=self.terms[:MAX_TERMS], start=start, stop=stop
+        candidates = chat_selectors.SEARCH_CANDIDATES
+        stop = min(stop, candidates)
+        if stop <= start:
+            return []
+        found, matches = message_search_head(
+            viewer=self.viewer, terms=self.terms[:MAX_TERMS], limit=stop
         )
-        if matches is not None:
-            self.counted = matches
-        for message in found:
+        self._more = matches is None
+        self.counted = candidates if matches is None else matches
+        hits = []
+        for message in found[start:stop]:
             url = reverse("chat:room", kwargs={"slug": message.room.slug})
             hits.append(
                 Hit(
@@ -493,8 +496,8 @@ class SearchHits:
 
     @cached_property
     def capped(self) -> dict[str, bool]:
-        """Per kind: more hits than counted (members and chat messages, beyond
-        ``COUNT_LIMIT``)."""
+        """Per kind: more hits than counted (members beyond 1,000, as
+        ``directory.selectors.COUNT_LIMIT``; chat messages beyond the newest 200)."""
         return {kind: search.capped for kind, search in self.kinds.items()}
 
     def count(self) -> int:

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from chat import services as chat_services
-from chat.models import Room, RoomKind
+from chat.models import Message, Room, RoomKind
 from community import services
 from community.models import ProjectKind, Role
 from events import services as event_services
@@ -380,11 +380,7 @@ def _all_pages(api, params) -> tuple[list[dict], int]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(
-    member_api, many, kind, monkeypatch
-):
-    # Few ranked chat candidates: the pages cross into the older messages, newest first.
-    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(member_api, many, kind):
     whole = member_api.get("/api/search/", {"q": WORD, "type": kind, "page_size": 100}).json()
     assert whole["count"] == len(whole["results"]) >= 8
     hits, count = _all_pages(member_api, {"q": WORD, "type": kind, "page_size": 3})
@@ -394,6 +390,22 @@ def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(
     assert {hit["type"] for hit in hits} == {kind}
     scores = [hit["score"] for hit in whole["results"]]
     assert scores[0] == 1.0 and scores == sorted(scores, reverse=True)
+
+
+def test_chat_messages_are_the_newest_candidates_counted_with_a_plus(
+    member_api, member_client, many, monkeypatch
+):
+    """The header search looks for chat messages among the newest ``SEARCH_CANDIDATES``
+    matches (the query that finds them counts them); the page says there are more."""
+    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+    newest = list(
+        Message.objects.filter(body__icontains=WORD).order_by("-pk").values_list("pk", flat=True)
+    )
+    assert len(newest) > 3
+    hits, count = _all_pages(member_api, {"q": WORD, "type": "message", "page_size": 2})
+    assert count == 3 and sorted(hit["id"] for hit in hits) == sorted(newest[:3])
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    assert 'Chat <span class="count">(3+)</span>' in page
 
 
 def test_paging_the_merged_list_reaches_every_hit_once_best_first(member_api, many, monkeypatch):
