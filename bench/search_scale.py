@@ -56,6 +56,7 @@ from django.db import close_old_connections, connection, transaction  # noqa: E4
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from chat import selectors as chat_selectors  # noqa: E402
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
 from directory import federated, selectors  # noqa: E402
@@ -236,12 +237,13 @@ def shape(mode: str):
         yield
         return
     if HEADER_BEFORE:
-        saved_search = federated.search_everything
+        saved = federated.search_everything, chat_selectors._newest_matches
         federated.search_everything = search_header_before.search_everything
+        chat_selectors._newest_matches = search_header_before.newest_matches
         try:
             yield
         finally:
-            federated.search_everything = saved_search
+            federated.search_everything, chat_selectors._newest_matches = saved
         return
     if not OLD_SHAPES:
         saved_candidates = selectors.CANDIDATES_PER_WORD, forum_selectors.FORUM_CANDIDATES
