@@ -2,9 +2,10 @@
 
 A small federated search: each kind is asked through its own app's search
 and visibility (``member_search``, ``project_search``, ``post_search``,
-``Event.objects.visible_to``, ``chat.selectors.message_search_page``). Each
+``Event.objects.visible_to``, ``chat.selectors.message_search_head``). Each
 kind is a ranked list that is counted and sliced on its own (``_Kind``), a
-fixed number of queries however many hits it has and however deep the slice.
+fixed number of queries however many hits it has and however deep the slice;
+where a kind's ranking query counts its hits too, its count costs nothing more.
 
 ``SearchHits`` pages through them. One kind: its own rank order, every hit
 reachable. Several kinds: the kinds' lists merged by score, where a hit's score
@@ -12,8 +13,13 @@ is its kind's score relative to the kind's best hit (which is 1.0), never above
 the score of the hit ranked before it in its kind; ties go to the order of
 ``KINDS``. The merge takes each kind's hits in their own order, so the first N
 merged hits depend only on each kind's first N: pages cut from it never repeat
-or skip a hit. A hit's snippet is plain text made from the Markdown source and
-cut around the matched words; ``Hit.snippet_html`` marks them for the page.
+or skip a hit. A hit's snippet is plain text made from the stored, sanitised
+HTML (as ``markdown_to_text`` makes it from the source), only for the hits a
+page shows, and cut around the matched words; ``Hit.snippet_html`` marks them.
+
+What a kind holds: members at most ``directory.selectors.COUNT_LIMIT`` (1,000),
+forum threads those of the forum search's candidates, chat messages the newest
+``chat.selectors.SEARCH_CANDIDATES`` (200) matches; projects and events all.
 """
 
 import heapq
