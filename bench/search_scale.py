@@ -26,7 +26,9 @@ with ``--old-shapes`` it runs the query shapes of ``bench/search_before.py``
 instead, with the indexes added since dropped in a transaction that is rolled
 back; with ``--header-before`` it runs the header search's composition of
 ``bench/search_header_before.py`` (each kind counted before its page, every
-read hit given a snippet) with today's selectors. ``--kinds`` then times each
+read hit given a snippet) with today's selectors; with ``--serial-before``
+today's header search with its kinds read one after another instead of side by
+side (``directory.federated.PARALLEL``). ``--kinds`` then times each
 kind alone as the header search asks it: counted, and its first 20 hits.
 """
 
@@ -223,6 +225,7 @@ def fill() -> None:
 
 OLD_SHAPES = False
 HEADER_BEFORE = False
+SERIAL_BEFORE = False
 
 
 @contextlib.contextmanager
@@ -235,6 +238,13 @@ def shape(mode: str):
     inside a transaction that is rolled back afterwards."""
     if mode == "jetzt":
         yield
+        return
+    if SERIAL_BEFORE:
+        federated.PARALLEL = False
+        try:
+            yield
+        finally:
+            federated.PARALLEL = True
         return
     if HEADER_BEFORE:
         saved = federated.search_everything, chat_selectors._newest_matches
@@ -331,10 +341,16 @@ def main() -> None:
         action="store_true",
         help="vorher: the header search's composition before counting read the page",
     )
+    parser.add_argument(
+        "--serial-before",
+        action="store_true",
+        help="vorher: today's header search with its kinds read one after another",
+    )
     parser.add_argument("--header-only", action="store_true", help="only /api/search/")
     args = parser.parse_args()
-    global OLD_SHAPES, HEADER_BEFORE
+    global OLD_SHAPES, HEADER_BEFORE, SERIAL_BEFORE
     OLD_SHAPES, HEADER_BEFORE = args.old_shapes, args.header_before
+    SERIAL_BEFORE = args.serial_before
     if connection.vendor != "postgresql":
         raise SystemExit("The scale benchmark needs PostgreSQL (set DATABASE_URL).")
     if args.fill:

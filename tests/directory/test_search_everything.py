@@ -571,3 +571,35 @@ def test_the_page_speaks_english_too(member_client, many):
         "/suche/", {"q": WORD, "type": "event"}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "1–8 of 8 results" in kind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kinds_read_side_by_side_find_the_same_as_one_after_another(member_api, many, monkeypatch):
+    """Outside a transaction (as a request in production) the kinds are read in threads,
+    each with a pooled connection of its own that it hands back; the answer is the
+    one the kinds give one after another."""
+    import threading
+
+    from django.db import connection
+
+    from directory import federated
+
+    if not connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        pytest.skip("side by side only with a connection pool (PostgreSQL)")
+    threads = set()
+    window = federated._Projects.window
+
+    def recording(self, start, stop):
+        threads.add(threading.get_ident())
+        return window(self, start, stop)
+
+    monkeypatch.setattr(federated._Projects, "window", recording)
+    answers = {}
+    for parallel in (False, True):
+        monkeypatch.setattr(federated, "PARALLEL", parallel)
+        answers[parallel] = [
+            member_api.get("/api/search/", {"q": WORD, "page_size": size}).json()
+            for size in (4, 100)
+        ]
+    assert answers[True] == answers[False] and answers[True][1]["count"] > 25
+    assert threading.get_ident() in threads and len(threads) > 1  # in threads as well
