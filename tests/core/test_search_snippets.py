@@ -50,4 +50,3 @@ def test_the_stored_html_gives_the_same_plain_text_as_the_source(source):
     """Search snippets are cut from the stored HTML instead of rendering the Markdown
     again: the same words either way."""
     assert html_to_text(render_markdown(source)) == markdown_to_text(source)
-
