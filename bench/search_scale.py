@@ -24,7 +24,12 @@ round, "vorher" and "jetzt" alternating round by round. "vorher" scores every
 match (the member ranking and the forum search without their candidates);
 with ``--old-shapes`` it runs the query shapes of ``bench/search_before.py``
 instead, with the indexes added since dropped in a transaction that is rolled
-back.
+back; with ``--header-before`` it runs the header search's composition of
+``bench/search_header_before.py`` (each kind counted before its page, every
+read hit given a snippet) with today's selectors; with ``--serial-before``
+today's header search with its kinds read one after another instead of side by
+side (``directory.federated.PARALLEL``). ``--kinds`` then times each
+kind alone as the header search asks it: counted, and its first 20 hits.
 """
 
 import argparse
@@ -47,11 +52,13 @@ import django
 django.setup()
 
 import search_before  # noqa: E402 (bench/, beside this script)
+import search_header_before  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from chat import selectors as chat_selectors  # noqa: E402
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
 from directory import federated, selectors  # noqa: E402
@@ -217,6 +224,8 @@ def fill() -> None:
 
 
 OLD_SHAPES = False
+HEADER_BEFORE = False
+SERIAL_BEFORE = False
 
 
 @contextlib.contextmanager
@@ -229,6 +238,22 @@ def shape(mode: str):
     inside a transaction that is rolled back afterwards."""
     if mode == "jetzt":
         yield
+        return
+    if SERIAL_BEFORE:
+        federated.PARALLEL = False
+        try:
+            yield
+        finally:
+            federated.PARALLEL = True
+        return
+    if HEADER_BEFORE:
+        saved = federated.search_everything, chat_selectors._newest_matches
+        federated.search_everything = search_header_before.search_everything
+        chat_selectors._newest_matches = search_header_before.newest_matches
+        try:
+            yield
+        finally:
+            federated.search_everything, chat_selectors._newest_matches = saved
         return
     if not OLD_SHAPES:
         saved_candidates = selectors.CANDIDATES_PER_WORD, forum_selectors.FORUM_CANDIDATES
@@ -295,7 +320,9 @@ def kinds_alone(texts: list[str], modes: list[str], rounds: int) -> None:
                     for q in texts:
                         t0 = time.perf_counter()
                         found = federated.search_everything(viewer=viewer, q=q, kinds=[kind])
-                        found.hits[0:20]  # the first page: what the search reads
+                        found.hits.expect(0, 20)
+                        found.hits.count()  # as the paginator: counted, then
+                        found.hits[0:20]  # the first page
                         if round_:
                             times.append((time.perf_counter() - t0) * 1000)
             print(f"  {kind:8} {mode:6} {percentiles(times)}", flush=True)
@@ -309,9 +336,21 @@ def main() -> None:
     parser.add_argument(
         "--old-shapes", action="store_true", help="vorher: the shapes before issue 19's indexes"
     )
+    parser.add_argument(
+        "--header-before",
+        action="store_true",
+        help="vorher: the header search's composition before counting read the page",
+    )
+    parser.add_argument(
+        "--serial-before",
+        action="store_true",
+        help="vorher: today's header search with its kinds read one after another",
+    )
+    parser.add_argument("--header-only", action="store_true", help="only /api/search/")
     args = parser.parse_args()
-    global OLD_SHAPES
-    OLD_SHAPES = args.old_shapes
+    global OLD_SHAPES, HEADER_BEFORE, SERIAL_BEFORE
+    OLD_SHAPES, HEADER_BEFORE = args.old_shapes, args.header_before
+    SERIAL_BEFORE = args.serial_before
     if connection.vendor != "postgresql":
         raise SystemExit("The scale benchmark needs PostgreSQL (set DATABASE_URL).")
     if args.fill:
@@ -331,6 +370,8 @@ def main() -> None:
     texts = [text for text, _need in QUERIES]
     modes = ["vorher", "jetzt"]
     paths = [("/api/members/", "Expertensuche"), ("/api/search/", "Kopfsuche")]
+    if args.header_only:
+        paths = paths[1:]
     times, queries = measure(paths, modes, texts, args.rounds)
     for (path, label), mode in times:
         by_text = times[(path, label), mode]

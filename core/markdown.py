@@ -212,6 +212,17 @@ def markdown_to_text(text: str) -> str:
     return " ".join(unescape(nh3.clean(html, tags=set(), strip_comments=True)).split())
 
 
+def html_to_text(html: str) -> str:
+    """Sanitised HTML as stored beside its Markdown source (``body_html`` and the like)
+    as one line of plain text: what ``markdown_to_text`` makes of the source, without
+    rendering the Markdown again (search snippets of many hits: nh3 alone costs a
+    small fraction of python-markdown)."""
+    if not html or not html.strip():
+        return ""
+    html = _BLOCK_END.sub(" ", html)
+    return " ".join(unescape(nh3.clean(html, tags=set(), strip_comments=True)).split())
+
+
 # Plain text from the sanitised HTML (well-formed, as nh3 writes it): paragraphs,
 # headings, lists, tables and code end with an empty line; items, rows and breaks
 # with a line end; a list item starts with a dash, table cells are set apart by " | ".

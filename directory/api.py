@@ -126,15 +126,18 @@ class SearchHitSerializer(serializers.Serializer):
 
 
 SEARCH_DESCRIPTION = """Everything the caller may open that matches `q`, best first, paginated
-(`page`, `page_size` up to 100); `count` counts every hit of the kinds asked for
-(members: at most 1,000, as `/api/members/`), and `next` reaches each of them once.
+(`page`, `page_size` up to 100); `count` counts the hits of the kinds asked for, and
+`next` reaches each of them once. Members: at most 1,000 (as `/api/members/`);
+forum threads: those among the forum search's candidates (the newest 500 matching
+posts and the newest 500 title hits); chat messages: the newest 200 matches;
+projects and events: all.
 
 One `type`: that kind's own rank order. Several (or none): the kinds' lists merged
 by `score`, highest first; ties in the order member, project, thread, event,
 message. A hit's `score` is its kind's score relative to the kind's best hit
 (1.0), never above the score of the hit ranked before it in its kind, so the
 best of every kind stands near the top. Chat messages: the newest 200 matches
-ranked by relevance, then the older ones newest first with score 0."""
+ranked by relevance (the words as whole words first, then the newer)."""
 
 
 class SearchViewSet(viewsets.GenericViewSet):
@@ -159,6 +162,11 @@ class SearchViewSet(viewsets.GenericViewSet):
             viewer=request.user,
             q=query.validated_data["q"],
             kinds=query.validated_data.get("type"),
+        )
+        # The page about to be cut: counting reads it at once (see SearchHits.expect).
+        results.hits.expect_page(
+            request.query_params.get(self.paginator.page_query_param),
+            self.paginator.get_page_size(request) or 0,
         )
         page = self.paginate_queryset(results.hits)
         return self.get_paginated_response(SearchHitSerializer(page, many=True).data)

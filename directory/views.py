@@ -146,12 +146,25 @@ def search(request):
         results = federated.search_everything(viewer=request.user, q=q)
         if results.terms:
             labels = dict(SEARCH_KINDS)
+            # What the page shows is read with the counts (see SearchHits.expect).
+            if kind:
+                results.hits.expect_page(request.GET.get("page"), SEARCH_PAGE_SIZE, kind=kind)
+            else:
+                results.hits.expect(0, federated.PER_KIND)
             counts = results.hits.counts
+            capped = results.hits.capped
+            shown = {value: f"{n}+" if capped[value] else n for value, n in counts.items()}
             context["results"] = results
             context["total"] = results.hits.count()
-            context["tabs"] = [("", _("Alle"), context["total"], _search_url(q))] + [
-                (value, label, counts[value], _search_url(q, value))
-                for value, label in SEARCH_KINDS
+            context["tabs"] = [
+                (
+                    "",
+                    _("Alle"),
+                    f"{context['total']}+" if any(capped.values()) else context["total"],
+                    _search_url(q),
+                )
+            ] + [
+                (value, label, shown[value], _search_url(q, value)) for value, label in SEARCH_KINDS
             ]
             if kind:
                 context["kind_label"] = labels[kind]
@@ -165,7 +178,9 @@ def search(request):
                         labels[value],
                         count,
                         hits,
-                        SEARCH_ALL_OF_KIND[value] % {"n": count} if count > len(hits) else "",
+                        SEARCH_ALL_OF_KIND[value] % {"n": shown[value]}
+                        if count > len(hits)
+                        else "",
                         _search_url(q, value),
                     )
                     for value, count, hits in results.overview()

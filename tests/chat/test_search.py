@@ -138,3 +138,26 @@ def test_the_room_search_costs_the_same_queries_for_more_messages(
         django_assert_num_queries,
         status=200,
     )
+
+
+@pytest.mark.parametrize("recent", [0, 2, 3, 5, 100])
+def test_the_newest_matches_are_found_however_many_are_among_the_newest_messages(
+    member, other, network_room, monkeypatch, recent
+):
+    """The search reads the newest messages first and the older ones only where those
+    hold too few matches (PostgreSQL): the newest matches either way, in order,
+    ``ENAIO`` as ``enaio``, and never a message of a room the member may not read."""
+    from chat import selectors
+
+    secret = services.room_create(created_by=other, name="Geheimrat", slug="geheimrat")
+    bodies = ["enaio eins", "nichts", "ENAIO zwei", "Papershift", "enaio drei", "enaio-Akte"]
+    said = [_say(network_room, member, body, n) for n, body in enumerate(bodies)]
+    _say(secret, other, "enaio geheim", 99)
+    _say(network_room, member, "noch nichts", 100)
+    monkeypatch.setattr(selectors, "RECENT_MESSAGES", recent)
+    expected = [m.pk for m in reversed(said) if "enaio" in m.body.lower()]
+    for n in (1, 3, 10):
+        found = selectors._newest_matches(viewer=member, terms=["enaio"], room=None, n=n)
+        assert [pk for pk, _body in found] == expected[:n]
+    found = selectors._newest_matches(viewer=member, terms=["enaio", "akte"], room=None, n=5)
+    assert [pk for pk, _body in found] == [said[5].pk]

@@ -1,6 +1,8 @@
 """Search snippets: Markdown made plain, cut around the hit, user HTML escaped."""
 
-from core.markdown import markdown_to_text
+import pytest
+
+from core.markdown import html_to_text, markdown_to_text, render_markdown
 from core.snippets import highlight, matched_words, snippet
 
 
@@ -32,3 +34,19 @@ def test_snippet_is_cut_around_the_first_hit():
     cut = snippet(text, ["enaio"])
     assert "enaio" in cut and cut.startswith("…") and cut.endswith("…")
     assert len(cut) <= 202
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# Ablauf\n\nWir sprechen über die **E-Akte** und ~~das Fax~~.",
+        "Mehr unter [der Seite](https://example.org/a?b=1&c=2).\n\n- eins\n- zwei",
+        "| Zeit | Punkt |\n|:--|--:|\n| 10:00 | Start |\n\nKaffee & Kuchen",
+        "<script>alert(1)</script> *Text* `code` <b>fett</b>\n\n> Zitat",
+        "",
+    ],
+)
+def test_the_stored_html_gives_the_same_plain_text_as_the_source(source):
+    """Search snippets are cut from the stored HTML instead of rendering the Markdown
+    again: the same words either way."""
+    assert html_to_text(render_markdown(source)) == markdown_to_text(source)

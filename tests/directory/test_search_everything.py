@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from chat import services as chat_services
-from chat.models import Room, RoomKind
+from chat.models import Message, Room, RoomKind
 from community import services
 from community.models import ProjectKind, Role
 from events import services as event_services
@@ -380,11 +380,7 @@ def _all_pages(api, params) -> tuple[list[dict], int]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(
-    member_api, many, kind, monkeypatch
-):
-    # Few ranked chat candidates: the pages cross into the older messages, newest first.
-    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(member_api, many, kind):
     whole = member_api.get("/api/search/", {"q": WORD, "type": kind, "page_size": 100}).json()
     assert whole["count"] == len(whole["results"]) >= 8
     hits, count = _all_pages(member_api, {"q": WORD, "type": kind, "page_size": 3})
@@ -394,6 +390,22 @@ def test_paging_one_kind_with_next_reaches_every_hit_once_in_rank_order(
     assert {hit["type"] for hit in hits} == {kind}
     scores = [hit["score"] for hit in whole["results"]]
     assert scores[0] == 1.0 and scores == sorted(scores, reverse=True)
+
+
+def test_chat_messages_are_the_newest_candidates_counted_with_a_plus(
+    member_api, member_client, many, monkeypatch
+):
+    """The header search looks for chat messages among the newest ``SEARCH_CANDIDATES``
+    matches (the query that finds them counts them); the page says there are more."""
+    monkeypatch.setattr("chat.selectors.SEARCH_CANDIDATES", 3)
+    newest = list(
+        Message.objects.filter(body__icontains=WORD).order_by("-pk").values_list("pk", flat=True)
+    )
+    assert len(newest) > 3
+    hits, count = _all_pages(member_api, {"q": WORD, "type": "message", "page_size": 2})
+    assert count == 3 and sorted(hit["id"] for hit in hits) == sorted(newest[:3])
+    page = member_client.get("/suche/", {"q": WORD}).content.decode()
+    assert 'Chat <span class="count">(3+)</span>' in page
 
 
 def test_paging_the_merged_list_reaches_every_hit_once_best_first(member_api, many, monkeypatch):
@@ -559,3 +571,35 @@ def test_the_page_speaks_english_too(member_client, many):
         "/suche/", {"q": WORD, "type": "event"}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "1–8 of 8 results" in kind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kinds_read_side_by_side_find_the_same_as_one_after_another(member_api, many, monkeypatch):
+    """Outside a transaction (as a request in production) the kinds are read in threads,
+    each with a pooled connection of its own that it hands back; the answer is the
+    one the kinds give one after another."""
+    import threading
+
+    from django.db import connection
+
+    from directory import federated
+
+    if not connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        pytest.skip("side by side only with a connection pool (PostgreSQL)")
+    threads = set()
+    window = federated._Projects.window
+
+    def recording(self, start, stop):
+        threads.add(threading.get_ident())
+        return window(self, start, stop)
+
+    monkeypatch.setattr(federated._Projects, "window", recording)
+    answers = {}
+    for parallel in (False, True):
+        monkeypatch.setattr(federated, "PARALLEL", parallel)
+        answers[parallel] = [
+            member_api.get("/api/search/", {"q": WORD, "page_size": size}).json()
+            for size in (4, 100)
+        ]
+    assert answers[True] == answers[False] and answers[True][1]["count"] > 25
+    assert threading.get_ident() in threads and len(threads) > 1  # in threads as well
