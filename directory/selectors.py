@@ -7,7 +7,7 @@ project pages show the project's chat room. Hence this layer, above them all.
 
 import math
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.conf import settings
@@ -522,24 +522,36 @@ class RankedMembers:
                 self._count = cursor.fetchone()[0]
         return min(self._count, COUNT_LIMIT)
 
-    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list]] | None:
+    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list] | None] | None:
         """The members worth scoring for rows up to ``stop``: the backend's best per word
         (enough for the page asked for, however deep), and all matches where they are
         no more than ``COUNT_LIMIT`` (then the ranking is that of all). As a condition
         on the documents and the common table expressions it reads (``few``: up to
-        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too."""
+        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too;
+        where the matches are counted already, the condition alone (None: score all)."""
         if self.candidates is None:
+            return None
+        # Counted already (a query of several words counts its matches beforehand):
+        # all matches are scored up to the limit, the best per word beyond it.
+        if self._count is not None and self._count <= COUNT_LIMIT:
             return None
         best = self.candidates(max(CANDIDATES_PER_WORD or 0, stop))
         if best is None:
             return None
         best_sql, best_params = best
+        column = f"{connection.ops.quote_name(self.documents.model._meta.db_table)}.member_id"
+        if self._count is not None:
+            condition = RawSQL(  # noqa: S611 (compiled SQL and constants only)
+                f"{column} = ANY(ARRAY({best_sql}))",
+                best_params,
+                output_field=BooleanField(),
+            )
+            return condition, None
         few = self.documents.order_by().values("pk")[: COUNT_LIMIT + 1]
         try:
             few_sql, few_params = few.query.get_compiler(using=few.db).as_sql()
         except EmptyResultSet:
             return None
-        column = f"{connection.ops.quote_name(self.documents.model._meta.db_table)}.member_id"
         # Compiled SQL and constants only; the query's words are parameters. An array,
         # computed once: the ranking then reads these documents by their key. Up to
         # COUNT_LIMIT matches are all scored (the best per word are not even looked up).
@@ -609,7 +621,8 @@ class RankedMembers:
                 common=common,
             )
         elif self.scored:
-            ranked = _ranked_with_total(documents, start, stop, with_total=with_total)
+            total = self._total_sql() if self._count is not None else None
+            ranked = _ranked_with_total(documents, start, stop, with_total=with_total, total=total)
         elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
             ranked = list(
@@ -854,10 +867,17 @@ def _candidates(backend, query: TextQuery, intent: SearchIntent):
     )
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text)} | {fold(w) for w in words(text)}
+def _text_stems(text: str) -> frozenset[str]:
+    found = words(text)
+    return frozenset({stem(w) for w in found} | {fold(w) for w in found})
 
 
+# Cached for short texts: the reasons ask for the same names, titles and places on
+# every page (a bio is read as it is, uncached).
+_stems = lru_cache(maxsize=20_000)(_text_stems)
+
+
+@lru_cache(maxsize=64)
 def _kind_label(kind: str) -> str:
     """A project kind's name as the index holds it (German, whatever the page's language)."""
     if kind not in ProjectKind.values:
@@ -953,7 +973,7 @@ def _term_reason(member: User, group: tuple[str, ...]) -> str:
         kind = entry[2]
         if evidence_stems(_kind_label(kind)) & group_evidence:
             return f"{_('Projektart')}: {ProjectKind(kind).label}"
-    if member.bio and _stems(member.bio) & group_stems:
+    if member.bio and _text_stems(member.bio) & group_stems:
         return _("erwähnt „%(term)s“ in „Über mich“") % {"term": group[0]}
     return _("erwähnt „%(term)s“") % {"term": group[0]}
 

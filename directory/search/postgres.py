@@ -131,11 +131,14 @@ TERMS_STAMP_READ = "SELECT obj_description('directory_membersearchterm'::regclas
 # Per word of the query (as the full-text search parses each spelling of a term),
 # the ``%s`` members it weighs most for in the network and as many in the
 # searcher's state (municipality ``%s``), along the indexes of migration directory 0004:
-# equal weights by name, as the ranking breaks its ties.
+# equal weights by name, as the ranking breaks its ties. Each word once ("akte" is in
+# "E-Akte" and "elektronische Akte"), each member once.
 CANDIDATES_SQL = """
-    SELECT best.member_id FROM unnest(%s::text[]) AS a(alternative)
-    CROSS JOIN LATERAL unnest(tsvector_to_array(
-      to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
+    SELECT DISTINCT best.member_id FROM (
+      SELECT DISTINCT l.lexeme FROM unnest(%s::text[]) AS a(alternative)
+      CROSS JOIN LATERAL unnest(tsvector_to_array(
+        to_tsvector('lotsennetz_german', a.alternative))) AS l(lexeme)
+    ) q
     CROSS JOIN LATERAL (
       (SELECT tied.member_id FROM (
          SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
