@@ -24,12 +24,15 @@ round, "vorher" and "jetzt" alternating round by round. "vorher" scores every
 match (the member ranking and the forum search without their candidates);
 with ``--old-shapes`` it runs the query shapes of ``bench/search_before.py``
 instead, with the indexes added since dropped in a transaction that is rolled
-back.
+back. ``--only members`` measures the expertise search alone, ``--modes jetzt``
+one shape, ``--json`` writes every time for ``bench/search_versions.py``, which
+compares two states of the code alternating process by process.
 """
 
 import argparse
 import contextlib
 import datetime
+import json
 import os
 import random
 import statistics
@@ -309,6 +312,13 @@ def main() -> None:
     parser.add_argument(
         "--old-shapes", action="store_true", help="vorher: the shapes before issue 19's indexes"
     )
+    parser.add_argument(
+        "--only", choices=["members", "search"], help="one endpoint: /api/members/ or /api/search/"
+    )
+    parser.add_argument(
+        "--modes", default="vorher,jetzt", help="which of vorher,jetzt (comma-separated)"
+    )
+    parser.add_argument("--json", help="also write every time (ms) and query count to this file")
     args = parser.parse_args()
     global OLD_SHAPES
     OLD_SHAPES = args.old_shapes
@@ -329,9 +339,23 @@ def main() -> None:
         flush=True,
     )
     texts = [text for text, _need in QUERIES]
-    modes = ["vorher", "jetzt"]
+    modes = [m for m in args.modes.split(",") if m]
     paths = [("/api/members/", "Expertensuche"), ("/api/search/", "Kopfsuche")]
+    if args.only:
+        paths = [paths[0] if args.only == "members" else paths[1]]
     times, queries = measure(paths, modes, texts, args.rounds)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {"path": path, "mode": mode, "times": by_text, "queries": sorted(queries[key])}
+                    for key in times
+                    for (path, _label), mode in [key]
+                    for by_text in [times[key]]
+                ],
+                ensure_ascii=False,
+            )
+        )
     for (path, label), mode in times:
         by_text = times[(path, label), mode]
         flat = [t for ts in by_text.values() for t in ts]
