@@ -366,10 +366,14 @@ def test_a_hit_shows_the_declared_fields_as_the_profile_does(network, api_client
     hits = api_client.get("/api/members/?q=Dienstplanung").json()["results"]
     profile = api_client.get(f"/api/members/{planner.pk}/").json()
     assert hits[0]["id"] == planner.pk
-    assert hits[0]["expertise"] == profile["expertise"] == [
-        {"slug": "digitale-dienstplanung", "level": "expert"},
-        {"slug": "e-akte-dms", "level": "basic"},
-    ]
+    assert (
+        hits[0]["expertise"]
+        == profile["expertise"]
+        == [
+            {"slug": "digitale-dienstplanung", "level": "expert"},
+            {"slug": "e-akte-dms", "level": "basic"},
+        ]
+    )
 
 
 def test_without_query_and_filters_the_directory_is_by_name(network):
