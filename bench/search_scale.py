@@ -16,7 +16,8 @@ yet, then adds what is missing: the forum (20,000 threads of 10 posts, indexed
 by the forum's own backend in one UPDATE), the chat (200 network rooms of
 5,000 messages) and the events, with ``bulk_create`` in batches; a filled
 database is reused. Measuring runs with the production settings (``DEBUG``
-off, PostgreSQL, Redis from ``REDIS_URL``), signed in as the benchmark's
+off, PostgreSQL, Redis from ``REDIS_URL``) and the worker's garbage collector
+settings (``config.runtime.settle_heap``, as ``config/asgi.py``), signed in as the benchmark's
 viewer with ``force_login``, through Django's test ``Client`` and the whole
 middleware stack: every question of the judged set
 (``tests/directory/judged/queries.py``) ``--rounds`` times after one warm-up
@@ -54,9 +55,11 @@ from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
+from config.runtime import settle_heap  # noqa: E402
 from directory import federated, selectors  # noqa: E402
 from directory.selectors import RankedMembers  # noqa: E402
 from events.models import Audience, Event  # noqa: E402
@@ -331,6 +334,11 @@ def main() -> None:
     # "vorher" shape must outlive the requests it spans).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    # As config/asgi.py starts a worker: the URLconf loaded, then what lives as long
+    # as the process frozen out of the garbage collector's way (full collections
+    # otherwise walk it all, 200-300 ms under load, in the middle of a request).
+    get_resolver().url_patterns  # noqa: B018
+    settle_heap()
     print(
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()},"
         f" members {User.objects.count()}, projects {Project.objects.count()},"
