@@ -16,7 +16,8 @@ yet, then adds what is missing: the forum (20,000 threads of 10 posts, indexed
 by the forum's own backend in one UPDATE), the chat (200 network rooms of
 5,000 messages) and the events, with ``bulk_create`` in batches; a filled
 database is reused. Measuring runs with the production settings (``DEBUG``
-off, PostgreSQL, Redis from ``REDIS_URL``), signed in as the benchmark's
+off, PostgreSQL, Redis from ``REDIS_URL``) and the worker's garbage collector
+settings (``config.runtime.settle_heap``, as ``config/asgi.py``), signed in as the benchmark's
 viewer with ``force_login``, through Django's test ``Client`` and the whole
 middleware stack: every question of the judged set
 (``tests/directory/judged/queries.py``) ``--rounds`` times after one warm-up
@@ -30,11 +31,16 @@ read hit given a snippet) with today's selectors; with ``--serial-before``
 today's header search with its kinds read one after another instead of side by
 side (``directory.federated.PARALLEL``). ``--kinds`` then times each
 kind alone as the header search asks it: counted, and its first 20 hits.
+``--only members`` measures the expertise search alone (``--header-only`` the
+header search alone), ``--modes jetzt`` one shape, ``--json`` writes every time
+for ``bench/search_versions.py``, which
+compares two states of the code alternating process by process.
 """
 
 import argparse
 import contextlib
 import datetime
+import json
 import os
 import random
 import statistics
@@ -57,10 +63,12 @@ from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from chat import selectors as chat_selectors  # noqa: E402
 from chat.models import Message, Room, RoomKind  # noqa: E402
 from community.models import Municipality, Project, User  # noqa: E402
+from config.runtime import settle_heap  # noqa: E402
 from directory import federated, selectors  # noqa: E402
 from directory.selectors import RankedMembers  # noqa: E402
 from events.models import Audience, Event  # noqa: E402
@@ -347,6 +355,13 @@ def main() -> None:
         help="vorher: today's header search with its kinds read one after another",
     )
     parser.add_argument("--header-only", action="store_true", help="only /api/search/")
+    parser.add_argument(
+        "--only", choices=["members", "search"], help="one endpoint: /api/members/ or /api/search/"
+    )
+    parser.add_argument(
+        "--modes", default="vorher,jetzt", help="which of vorher,jetzt (comma-separated)"
+    )
+    parser.add_argument("--json", help="also write every time (ms) and query count to this file")
     args = parser.parse_args()
     global OLD_SHAPES, HEADER_BEFORE, SERIAL_BEFORE
     OLD_SHAPES, HEADER_BEFORE = args.old_shapes, args.header_before
@@ -360,6 +375,11 @@ def main() -> None:
     # "vorher" shape must outlive the requests it spans).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    # As config/asgi.py starts a worker: the URLconf loaded, then what lives as long
+    # as the process frozen out of the garbage collector's way (full collections
+    # otherwise walk it all, 200-300 ms under load, in the middle of a request).
+    get_resolver().url_patterns  # noqa: B018
+    settle_heap()
     print(
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()},"
         f" members {User.objects.count()}, projects {Project.objects.count()},"
@@ -368,11 +388,25 @@ def main() -> None:
         flush=True,
     )
     texts = [text for text, _need in QUERIES]
-    modes = ["vorher", "jetzt"]
+    modes = [m for m in args.modes.split(",") if m]
     paths = [("/api/members/", "Expertensuche"), ("/api/search/", "Kopfsuche")]
     if args.header_only:
         paths = paths[1:]
+    if args.only:
+        paths = [paths[0] if args.only == "members" else paths[1]]
     times, queries = measure(paths, modes, texts, args.rounds)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {"path": path, "mode": mode, "times": by_text, "queries": sorted(queries[key])}
+                    for key in times
+                    for (path, _label), mode in [key]
+                    for by_text in [times[key]]
+                ],
+                ensure_ascii=False,
+            )
+        )
     for (path, label), mode in times:
         by_text = times[(path, label), mode]
         flat = [t for ts in by_text.values() for t in ts]

@@ -18,6 +18,13 @@ def words(text: str) -> list[str]:
 
 def fold(word: str) -> str:
     """Remove diacritics: "übergabe" → "ubergabe" (what the user may type)."""
+    if word.isascii():  # most words: nothing to remove (and no "ß")
+        return word
+    return _fold(word)
+
+
+@lru_cache(maxsize=50_000)
+def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -42,13 +49,16 @@ FUNCTION_WORDS = frozenset(
 )  # fmt: skip
 
 
-def evidence_stems(text: str) -> set[str]:
-    """The stems of a title's words that can be evidence: no function words, no single letters."""
-    return {
+@lru_cache(maxsize=20_000)
+def evidence_stems(text: str) -> frozenset[str]:
+    """The stems of a title's words that can be evidence: no function words, no single letters.
+
+    Cached: the search's reasons ask for the same titles on every page."""
+    return frozenset(
         stem(w)
         for w in words(text)
         if len(w) > 1 and "_" not in w and fold(w) not in FUNCTION_WORDS
-    }
+    )
 
 
 def stemmed_text(text: str) -> str:

@@ -6,14 +6,16 @@ project pages show the project's chat room. Hence this layer, above them all.
 """
 
 import math
+import time
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -106,6 +108,52 @@ def _alternative(text: str) -> str:
     return " ".join(fold(w) for w in words(text))
 
 
+@dataclass(frozen=True)
+class SearchTables:
+    """What every search reads of the administrators' tables, prepared once."""
+
+    #: A spelling's key (``_compact``) → every spelling of its synonyms, as searched.
+    synonyms: dict[str, list[str]]
+    #: The fields of the taxonomy: (pk, slug, name, position, folded words and stems of
+    #: the name).
+    fields: tuple[tuple[int, str, str, int, frozenset[str]], ...]
+
+
+# The synonyms and the taxonomy change rarely (in the admin), and each change
+# forgets the cached copy (``directory.receivers``); the time bounds a copy that
+# a change bypassing the models' signals (``QuerySet.update``) would leave.
+SEARCH_TABLES_KEY = "directory:search-tables:2"  # a new number for a new form
+SEARCH_TABLES_SECONDS = 300
+
+
+def _search_tables() -> SearchTables:
+    """The synonym table and the taxonomy's words, from the cache or read and cached."""
+    tables = cache.get(SEARCH_TABLES_KEY)
+    if tables is None:
+        synonyms: dict[str, list[str]] = {}
+        for synonym in SearchSynonym.objects.only("variants"):
+            # As written too: PostgreSQL reads "d.velop" as one word, not "d" and "velop".
+            variants = [a for v in synonym.variant_list() for a in (_alternative(v), v.lower())]
+            for variant in synonym.variant_list():
+                synonyms.setdefault(_compact(variant), []).extend(variants)
+        fields = tuple(
+            (pk, slug, name, position, _stems(name))
+            for pk, slug, name, position in Expertise.objects.order_by("pk").values_list(
+                "pk", "slug", "name", "position"
+            )
+        )
+        tables = SearchTables(synonyms, fields)
+        cache.set(SEARCH_TABLES_KEY, tables, SEARCH_TABLES_SECONDS)
+    return tables
+
+
+def search_tables_forget() -> None:
+    """After a change of the synonyms or the taxonomy: the next search reads them anew (also
+    once the change is committed, in case a search cached the old ones meanwhile)."""
+    cache.delete(SEARCH_TABLES_KEY)
+    transaction.on_commit(lambda: cache.delete(SEARCH_TABLES_KEY))
+
+
 def _query_groups(q: str) -> list[tuple[str, ...]]:
     """The terms of a query, each with the spellings the administrators made its synonyms.
 
@@ -116,12 +164,7 @@ def _query_groups(q: str) -> list[tuple[str, ...]]:
     typed = [w for w in words(q)[:MAX_QUERY_WORDS] if "\x00" not in w]
     if not typed:
         return []
-    table: dict[str, list[str]] = {}
-    for synonym in SearchSynonym.objects.only("variants"):
-        # As written too: PostgreSQL reads "d.velop" as one word, not "d" and "velop".
-        variants = [a for v in synonym.variant_list() for a in (_alternative(v), v.lower())]
-        for variant in synonym.variant_list():
-            table.setdefault(_compact(variant), []).extend(variants)
+    table = _search_tables().synonyms
     groups: list[tuple[str, ...]] = []
     i = 0
     while i < len(typed):
@@ -154,12 +197,11 @@ def _search_intent(
     expertise_ids = set()
     expertise_filter = None
     field_words = set()
-    for field in Expertise.objects.only("pk", "slug", "name"):
-        words_of_field = {fold(w) for w in words(field.name)} | {stem(w) for w in words(field.name)}
-        if field.slug == expertise:
-            expertise_filter = field.pk
-        if field.slug == expertise or (words_of_field & (folded | stems)) - {"e"}:
-            expertise_ids.add(field.pk)
+    for pk, slug, _name, _position, words_of_field in _search_tables().fields:
+        if slug == expertise:
+            expertise_filter = pk
+        if slug == expertise or (words_of_field & (folded | stems)) - {"e"}:
+            expertise_ids.add(pk)
             field_words |= words_of_field - {"e"}
     field_terms = frozenset(
         index
@@ -438,6 +480,21 @@ BAND_DIGITS = 1
 CANDIDATES_PER_WORD: int | None = 200
 
 
+# A network with RARITY_SCOPE active members or more keeps them: for this long after a
+# count found as many, a process takes that for N of the rarity without counting again
+# (an index walk of RARITY_SCOPE entries per search of several words).
+LARGE_NETWORK_SECONDS = 3600
+
+
+# Until when (``time.monotonic()``) this process takes the network for large.
+_large_network = {"until": 0.0}
+
+
+def _network_is_large() -> bool:
+    """Whether a search without filters counted ``RARITY_SCOPE`` members lately."""
+    return time.monotonic() < _large_network["until"]
+
+
 def _search_documents(
     *,
     intent: SearchIntent,
@@ -522,24 +579,36 @@ class RankedMembers:
                 self._count = cursor.fetchone()[0]
         return min(self._count, COUNT_LIMIT)
 
-    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list]] | None:
+    def _candidates(self, stop: int) -> tuple[RawSQL, tuple[str, list] | None] | None:
         """The members worth scoring for rows up to ``stop``: the backend's best per word
         (enough for the page asked for, however deep), and all matches where they are
         no more than ``COUNT_LIMIT`` (then the ranking is that of all). As a condition
         on the documents and the common table expressions it reads (``few``: up to
-        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too."""
+        ``COUNT_LIMIT + 1`` matches, ``counted``: how many), which count the matches too;
+        where the matches are counted already, the condition alone (None: score all)."""
         if self.candidates is None:
+            return None
+        # Counted already (a query of several words counts its matches beforehand):
+        # all matches are scored up to the limit, the best per word beyond it.
+        if self._count is not None and self._count <= COUNT_LIMIT:
             return None
         best = self.candidates(max(CANDIDATES_PER_WORD or 0, stop))
         if best is None:
             return None
         best_sql, best_params = best
+        column = f"{connection.ops.quote_name(self.documents.model._meta.db_table)}.member_id"
+        if self._count is not None:
+            condition = RawSQL(  # noqa: S611 (compiled SQL and constants only)
+                f"{column} = ANY(ARRAY({best_sql}))",
+                best_params,
+                output_field=BooleanField(),
+            )
+            return condition, None
         few = self.documents.order_by().values("pk")[: COUNT_LIMIT + 1]
         try:
             few_sql, few_params = few.query.get_compiler(using=few.db).as_sql()
         except EmptyResultSet:
             return None
-        column = f"{connection.ops.quote_name(self.documents.model._meta.db_table)}.member_id"
         # Compiled SQL and constants only; the query's words are parameters. An array,
         # computed once: the ranking then reads these documents by their key. Up to
         # COUNT_LIMIT matches are all scored (the best per word are not even looked up).
@@ -609,7 +678,8 @@ class RankedMembers:
                 common=common,
             )
         elif self.scored:
-            ranked = _ranked_with_total(documents, start, stop, with_total=with_total)
+            total = self._total_sql() if self._count is not None else None
+            ranked = _ranked_with_total(documents, start, stop, with_total=with_total, total=total)
         elif with_total:
             documents = documents.annotate(matches=Window(Count("*")))
             ranked = list(
@@ -712,20 +782,41 @@ class RankedPaginator(Paginator):
 
 
 def _page_members(ids: list[int]) -> dict[int, User]:
-    """The active members of one page, with the projects of their search documents
-    (read here for the page only, not carried through the ranking of all matches)."""
-    return (
+    """The active members of one page, in one query, with the projects and the declared
+    fields of their search documents (read here for the page only, not carried through
+    the ranking of all matches). The fields as ``member.expertise_entries.all()`` gives
+    them, from the document's levels and the cached taxonomy (``_search_tables``), as a
+    prefetch would (ordered as the model orders them), without one more query."""
+    members = (
         User.objects.filter(is_active=True)
         .select_related("municipality")
-        .annotate(search_projects=F("search_document__projects"))
-        .prefetch_related(
-            Prefetch(
-                "expertise_entries",
-                queryset=MemberExpertise.objects.select_related("expertise").order_by("-level"),
-            )
+        .annotate(
+            search_projects=F("search_document__projects"),
+            search_levels=F("search_document__levels"),
         )
         .in_bulk(ids)
     )
+    fields = {pk: (slug, name, pos) for pk, slug, name, pos, _words in _search_tables().fields}
+    cache_name = User.expertise_entries.rel.cache_name  # "expertise_entries"
+    empty = MemberExpertise.objects.none()
+    for member in members.values():
+        entries = []
+        for key, level in (member.search_levels or {}).items():
+            field = fields.get(int(key[1:]))
+            if field is None:  # a field deleted since the document was written
+                continue
+            slug, name, position = field
+            expertise = Expertise(pk=int(key[1:]), slug=slug, name=name, position=position)
+            entries.append(MemberExpertise(member_id=member.pk, expertise=expertise, level=level))
+        entries.sort(key=lambda e: (-e.level, e.expertise.position, e.expertise.name))
+        # As Django stores a prefetch, but cloned from an empty queryset (a filter per
+        # member costs more than the rest of the page): the page reads these entries,
+        # and a query made from them finds nothing rather than another member's.
+        prefetched = empty._chain()
+        prefetched._result_cache = entries
+        prefetched._prefetch_done = True
+        member._prefetched_objects_cache = {cache_name: prefetched}
+    return members
 
 
 def member_search(
@@ -776,7 +867,13 @@ def member_search(
                 _capped_count_sql(backend.search(documents, TextQuery((g,)), all_terms=True))
                 for g in query.groups
             ]
-            per_term.append(_capped_count_sql(documents, limit=RARITY_SCOPE))
+            filtered = municipality or state or expertise or level or kind or tool
+            large = not filtered and _network_is_large()
+            per_term.append(
+                ("%s", [RARITY_SCOPE])
+                if large
+                else _capped_count_sql(documents, limit=RARITY_SCOPE)
+            )
             term_sql = "".join(f", {sql}" for sql, _params in per_term)
             term_params = [p for _sql, params in per_term for p in params]
             # OFFSET 0 keeps PostgreSQL from inlining (and so counting twice) ``n``.
@@ -788,6 +885,8 @@ def member_search(
                     [MIN_ALL_TERMS_HITS, *any_params, *term_params, *all_params],
                 )
                 all_count, any_count, *term_counts, searched = cursor.fetchone()
+            if not filtered and searched >= RARITY_SCOPE:
+                _large_network["until"] = time.monotonic() + LARGE_NETWORK_SECONDS
             rarity = _rarity(term_counts, searched)
             count = all_count
             if all_count < MIN_ALL_TERMS_HITS:
@@ -854,10 +953,17 @@ def _candidates(backend, query: TextQuery, intent: SearchIntent):
     )
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text)} | {fold(w) for w in words(text)}
+def _text_stems(text: str) -> frozenset[str]:
+    found = words(text)
+    return frozenset({stem(w) for w in found} | {fold(w) for w in found})
 
 
+# Cached for short texts: the reasons ask for the same names, titles and places on
+# every page (a bio is read as it is, uncached).
+_stems = lru_cache(maxsize=20_000)(_text_stems)
+
+
+@lru_cache(maxsize=64)
 def _kind_label(kind: str) -> str:
     """A project kind's name as the index holds it (German, whatever the page's language)."""
     if kind not in ProjectKind.values:
@@ -953,7 +1059,7 @@ def _term_reason(member: User, group: tuple[str, ...]) -> str:
         kind = entry[2]
         if evidence_stems(_kind_label(kind)) & group_evidence:
             return f"{_('Projektart')}: {ProjectKind(kind).label}"
-    if member.bio and _stems(member.bio) & group_stems:
+    if member.bio and _text_stems(member.bio) & group_stems:
         return _("erwähnt „%(term)s“ in „Über mich“") % {"term": group[0]}
     return _("erwähnt „%(term)s“") % {"term": group[0]}
 

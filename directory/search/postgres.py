@@ -10,18 +10,10 @@ index. Comparing the typed word with every candidate document instead costs
 seconds at 50,000 members (docs/performance.md).
 """
 
-from functools import reduce
-from operator import and_, or_
-
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    SearchVectorExact,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchQueryField, SearchVector, SearchVectorField
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Func, Q, QuerySet
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -131,11 +123,14 @@ TERMS_STAMP_READ = "SELECT obj_description('directory_membersearchterm'::regclas
 # Per word of the query (as the full-text search parses each spelling of a term),
 # the ``%s`` members it weighs most for in the network and as many in the
 # searcher's state (municipality ``%s``), along the indexes of migration directory 0004:
-# equal weights by name, as the ranking breaks its ties.
+# equal weights by name, as the ranking breaks its ties. Each word once ("akte" is in
+# "E-Akte" and "elektronische Akte"), each member once.
 CANDIDATES_SQL = """
-    SELECT best.member_id FROM unnest(%s::text[]) AS a(alternative)
-    CROSS JOIN LATERAL unnest(tsvector_to_array(
-      to_tsvector('lotsennetz_german', a.alternative))) AS q(lexeme)
+    SELECT DISTINCT best.member_id FROM (
+      SELECT DISTINCT l.lexeme FROM unnest(%s::text[]) AS a(alternative)
+      CROSS JOIN LATERAL unnest(tsvector_to_array(
+        to_tsvector('lotsennetz_german', a.alternative))) AS l(lexeme)
+    ) q
     CROSS JOIN LATERAL (
       (SELECT tied.member_id FROM (
          SELECT t.member_id, t.weight, t.display_name FROM directory_membersearchterm t
@@ -237,12 +232,9 @@ class PostgresSearchBackend(SearchBackend):
     def prepare(self, groups: list[tuple[str, ...]]) -> TextQuery:
         return with_close_words(groups, self.similar_words(typo_candidates(groups)))
 
-    def _group_query(self, group: tuple[str, ...]):
-        return reduce(or_, [SearchQuery(w, config=CONFIG, search_type="plain") for w in group])
-
     def group_matches(self, query: TextQuery, *, strong: bool = False) -> list:
         if not strong:
-            return [Q(vector=self._group_query(group)) for group in query.groups]
+            return [_matches(F("vector"), [group], "&&") for group in query.groups]
         # The lexemes of text_a and text_b (weights A and B) only, not those of the bio.
         stated = Func(
             F("vector"),
@@ -250,12 +242,43 @@ class PostgresSearchBackend(SearchBackend):
             template="%(function)s(%(expressions)s, '{a,b}')",
             output_field=SearchVectorField(),
         )
-        return [SearchVectorExact(stated, self._group_query(group)) for group in query.groups]
+        return [_matches(stated, [group], "&&") for group in query.groups]
 
     def search(self, documents: QuerySet, query: TextQuery, *, all_terms: bool) -> QuerySet:
         # A term matches as itself or as one of the words it may be a typo of.
-        alternatives = [self._group_query(group) for group in query.groups]
-        tsquery = reduce(and_ if all_terms else or_, alternatives)
+        joiner = "&&" if all_terms else "||"
         # normalization 32: rank / (rank + 1), between 0 and 1.
-        rank = SearchRank(F("vector"), tsquery, normalization=32)
-        return documents.filter(vector=tsquery).annotate(text_rank=Cast(rank, FloatField()))
+        rank = Func(
+            F("vector"),
+            _tsquery(query.groups, joiner),
+            Value(32),
+            function="ts_rank",
+            output_field=FloatField(),
+        )
+        return documents.filter(_matches(F("vector"), query.groups, joiner)).annotate(
+            text_rank=Cast(rank, FloatField())
+        )
+
+
+def _tsquery(groups, joiner: str) -> RawSQL:
+    """The query as one tsquery, each spelling parsed as ``plainto_tsquery`` parses it: the
+    spellings of a term joined by ``||``, the terms by ``joiner``. As flat SQL (the words are
+    parameters) rather than Django's tree of ``SearchQuery`` objects, which a search
+    resolves and copies again for each of its counts (milliseconds per request)."""
+    sql = f" {joiner} ".join(
+        "(" + " || ".join(["plainto_tsquery(%s::regconfig, %s)"] * len(group)) + ")"
+        for group in groups
+    )
+    params = [p for group in groups for word in group for p in (CONFIG, word)]
+    return RawSQL(f"({sql})", params, output_field=SearchQueryField())  # noqa: S611
+
+
+def _matches(vector, groups, joiner: str) -> Func:
+    """``vector @@ query``: a condition for ``filter`` and ``When``."""
+    return Func(
+        vector,
+        _tsquery(groups, joiner),
+        template="(%(expressions)s)",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )

@@ -79,7 +79,9 @@ def test_people_and_project_pages_run_a_fixed_number_of_queries(
                 member=person, expertise={"e-akte-dms": Level.BASIC}, learning=["smart-city"]
             )
 
-    assert_constant_queries(member_client, url, grow, django_assert_num_queries, status=200)
+    assert_constant_queries(
+        member_client, url, grow, django_assert_num_queries, status=200, warm_up=True
+    )
 
 
 def test_directory_page_shows_why_someone_matched(member_client, member, project):

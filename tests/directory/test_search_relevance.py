@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from community import services
-from community.models import Level, ProjectKind, ProjectStatus
+from community.models import Expertise, Level, ProjectKind, ProjectStatus
 from core.search_text import evidence_stems, stem
 from directory import selectors
 from directory.models import SearchSynonym
@@ -210,6 +210,7 @@ def test_administrators_add_synonyms_in_the_admin(network, client, admin_member)
     admin_member.is_superuser = True
     admin_member.save()
     client.force_login(admin_member)
+    assert names(network["planner"], q="Schichtplanung") == []  # and the table is cached
     assert client.get("/admin/directory/searchsynonym/").status_code == 200
     response = client.post(
         "/admin/directory/searchsynonym/add/",
@@ -218,6 +219,29 @@ def test_administrators_add_synonyms_in_the_admin(network, client, admin_member)
     assert response.status_code == 302
     assert SearchSynonym.objects.filter(variants__startswith="Dienstplanung").exists()
     assert names(network["planner"], q="Schichtplanung") == ["Dora Dienstplan"]
+    response = client.post(
+        f"/admin/directory/searchsynonym/{SearchSynonym.objects.get(variants__startswith='Dienst').pk}"
+        "/delete/",
+        {"post": "yes"},
+    )
+    assert response.status_code == 302
+    assert names(network["planner"], q="Schichtplanung") == []
+
+
+def test_a_renamed_field_of_the_taxonomy_shows_its_new_name_at_once(network):
+    def first(q):
+        search = selectors.member_search(viewer=network["planner"], q=q)
+        member = search.members[0]
+        return member, search.reasons(member)
+
+    member, reasons = first("E-Akte")  # the taxonomy is cached now
+    assert reasons[0] == "Expert:in: E-Akte/DMS"
+    field = Expertise.objects.get(slug="e-akte-dms")
+    field.name = "Schriftgut und E-Akte"
+    field.save()
+    member, reasons = first("E-Akte")
+    assert reasons[0] == "Expert:in: Schriftgut und E-Akte"
+    assert [e.expertise.name for e in member.expertise_entries.all()] == [field.name]
 
 
 # --- typos ------------------------------------------------------------------------------
