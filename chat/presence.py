@@ -27,6 +27,14 @@ TTL_SECONDS = 40  # a vanished socket drops out after at most TTL + one heartbea
 LIST_LIMIT = 100
 #: Stale sockets one sweep removes at most (the next sweep takes the rest).
 SWEEP_LIMIT = 1000
+#: Redis connections a process's presence uses at most; more callers at once wait
+#: for one (up to POOL_WAIT_SECONDS). Redis runs the scripts one after another
+#: anyway. redis-py's plain pool instead failed the 101st caller at once
+#: ("Too many connections"): in a join storm of 2,000 sockets hundreds of joins
+#: fell out of presence and came back at the next heartbeat, each twice a delta
+#: to the whole room (docs/performance.md, issue 22).
+POOL_CONNECTIONS = 20
+POOL_WAIT_SECONDS = 10
 
 _SEPARATOR = "\x1f"
 
@@ -216,7 +224,14 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         entry = self.clients.get(loop)
         if entry is None:
-            client = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url,
+                max_connections=POOL_CONNECTIONS,
+                timeout=POOL_WAIT_SECONDS,
+                socket_timeout=5,
+                socket_connect_timeout=5,
+            )
+            client = aioredis.Redis(connection_pool=pool)
             scripts = {
                 name: client.register_script(source)
                 for name, source in (

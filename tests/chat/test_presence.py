@@ -65,6 +65,15 @@ async def test_the_list_is_bounded_and_sorted_by_name_with_the_total_count(store
     assert await store.snapshot(ROOM) == ([], 0)
 
 
+async def test_a_join_storm_larger_than_the_connection_pool_counts_everyone_in(store, monkeypatch):
+    monkeypatch.setattr(presence, "POOL_CONNECTIONS", 3)
+    changes = await asyncio.gather(*(store.join(ROOM, person(n), f"storm-{n}") for n in range(150)))
+    assert sorted(c.joined[0]["id"] for c in changes) == list(range(150))
+    assert (await store.snapshot(ROOM))[1] == 150
+    left = await asyncio.gather(*(store.leave(ROOM, [f"storm-{n}"]) for n in range(150)))
+    assert min(c.count for c in left) == 0
+
+
 async def test_a_socket_that_vanished_without_closing_is_swept_out_after_the_ttl(store, settings):
     settings.CHAT_PRESENCE_TTL = 0.3
     await store.join(ROOM, person(1, "Weg"), "channel-weg")
