@@ -92,6 +92,22 @@ async def test_a_heartbeat_names_the_sockets_the_room_has_forgotten(store):
     await store.leave(ROOM, ["known"])
 
 
+async def test_a_heartbeat_of_many_sockets_refreshes_them_all_and_names_only_the_forgotten(
+    store, settings
+):
+    channels = [f"many-{n}" for n in range(1200)]  # more than one chunk of the script
+    for n, channel in enumerate(channels):
+        await store.join(ROOM, person(n), channel)
+    await asyncio.sleep(0.3)
+    settings.CHAT_PRESENCE_TTL = 0.2
+    assert await store.beat(ROOM, channels) == []
+    assert not await store.sweep(ROOM)  # every socket's beat is fresh
+    await store.leave(ROOM, channels[:2])
+    assert await store.beat(ROOM, channels) == channels[:2]
+    await store.leave(ROOM, channels)
+    assert (await store.snapshot(ROOM))[1] == 0
+
+
 # --- the process's relay ----------------------------------------------------------------
 class FakeStore(presence.MemoryPresence):
     """Counts the calls a heartbeat makes."""
