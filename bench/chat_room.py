@@ -382,6 +382,11 @@ def fanout(name, tokens, args):
         "p99": pct(last, 0.99) * 1000,
         "daphne_cpu": cpu,
         "load_cpu": sum(r["cpu"] for r in reports),
+        "joined_after": max(r["joined_after"] for r in reports),
+        "in_at_joined": sum(r["in_at_joined"] for r in reports),
+        "events": {
+            k: v for k, v in idle_events(reports, 0, 2**40).items() if not k.startswith("frame:")
+        },
     }
 
 
@@ -684,6 +689,11 @@ def main():
                 f"p99 {r['p99']:.0f} ms; daphne CPU {r['daphne_cpu']:.1f} s, "
                 f"load processes' CPU {r['load_cpu']:.1f} s; "
                 f"load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            print(
+                f"  joined after {r['joined_after']:.1f} s ({r['in_at_joined']} in); "
+                f"handshakes {r['events']}",
                 flush=True,
             )
         print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
