@@ -583,7 +583,9 @@ def restart(tokens, args):
         second = daphne(app, env)
         second_started = second.__enter__()
         addresses = [first[0], second_started[0]]
-        specs = specs_for(addresses, tokens, path, args.sockets, args.join_seconds, reconnect=True)
+        specs = specs_for(
+            addresses, tokens, path, args.restart_sockets, args.join_seconds, reconnect=True
+        )
         load = Load(specs, chat, args.load_processes, args.senders, args.seconds)
         load.wait_joined()
         time.sleep(10)  # messages flow
@@ -616,7 +618,7 @@ def restart(tokens, args):
         time.sleep(10)  # the last messages arrive
         reports = load.finish()
     arrivals, sent = merge(reports)
-    missing = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
+    missing = sum(args.restart_sockets - arrivals.get(k, [0])[0] for k in sent)
     back = [t - stopped_wall for r in reports for t in r["back_at"]]
     return {
         "back": len(back),
@@ -636,6 +638,9 @@ def restart(tokens, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument(
+        "--restart-sockets", type=int, default=1000, help="restart: sockets (the issue: 1,000)"
+    )
     parser.add_argument("--senders", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=60, help="sending, per stack")
     parser.add_argument("--join-seconds", type=float, default=20)
@@ -672,7 +677,7 @@ def main():
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and the load inherit it
     ensure_database(os.environ["DATABASE_URL"])
-    tokens, _slugs = prepare(max([args.sockets, *sizes]), 1)
+    tokens, _slugs = prepare(max([args.sockets, args.restart_sockets, *sizes]), 1)
     print(
         f"{args.sockets} sockets in one room over 2 daphne processes, {args.load_processes} "
         f"load processes; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
@@ -730,7 +735,8 @@ def main():
     if "restart" in scenarios:
         r = restart(tokens, args)
         print(
-            f"restart: {r['back']} sockets back, the last {r['all_back_after']:.1f} s after the "
+            f"restart ({args.restart_sockets} sockets): {r['back']} sockets back, "
+            f"the last {r['all_back_after']:.1f} s after the "
             f"stop; {r['refused_count']} attempts refused (the process starting; HTTP 5xx: "
             f"{r['server_errors']}), e.g. {r['refused'][:1]}; "
             f"sockets with a gap {r['gaps']}, deliveries missing {r['missing']} "
