@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from config.runtime import settle_heap  # noqa: E402
+from config.runtime import format_websocket_options_lazily, settle_heap  # noqa: E402
 
 
 class BareConsumer(AsyncWebsocketConsumer):
@@ -52,5 +52,7 @@ application = ProtocolTypeRouter(
     {"websocket": URLRouter([re_path(r"^ws/bare/(?P<room>[-\w]+)/$", BareConsumer.as_asgi())])}
 )
 
-# As config/asgi.py: the same garbage-collector settings for both stacks.
+# As config/asgi.py: the same garbage-collector settings and the same WebSocket
+# handshake for both stacks.
+format_websocket_options_lazily()
 settle_heap()

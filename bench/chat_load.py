@@ -136,6 +136,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def deploy_options() -> list[str]:
+    """daphne's options as the systemd unit gives them (timeouts, pings, frame
+    sizes), without its address and application: the bench runs what production runs."""
+    import re
+    import shlex
+
+    unit = (ROOT / "docs" / "deploy" / "lotsennetz-daphne@.service").read_text(encoding="utf-8")
+    argv = shlex.split(re.search(r"^ExecStart=(.*)$", unit, flags=re.M).group(1))[1:-1]
+    options, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in {"--bind", "--port"}:
+            skip = True
+        else:
+            options.append(arg)
+    return options
+
+
 @contextlib.contextmanager
 def daphne(app: str, env: dict):
     port = free_port()
@@ -143,7 +162,17 @@ def daphne(app: str, env: dict):
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port), app],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *deploy_options(),
+                app,
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,

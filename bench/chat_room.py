@@ -35,6 +35,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
 import secrets
 import signal
@@ -52,6 +53,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.chat_settings")
 from bench.chat_load import (  # noqa: E402
     cpu_seconds,
     daphne,
+    deploy_options,
     ensure_database,
     forget_groups,
     prepare,
@@ -87,10 +89,24 @@ async def _open(address: str, path: str, token: str):
     )
 
 
+BARE_PREFIX = '{"key": "'  # json.dumps({"key": key}), relayed as it is
+MESSAGE_PREFIX = '{"type":"message","message":{'
+SEQ = re.compile(r'"seq":(\d+)')
+CLIENT_ID = re.compile(r'"client_id":"([^"\\]*)"')
+
+
+def reconnect_delay(attempt: int) -> float:
+    """static/js/live.js's ``reconnectDelay``: the first retry at a random moment
+    within 3 s, later ones with full jitter up to 1 s × 2^attempt, at most 30 s."""
+    if attempt <= 0:
+        return 0.25 + random.random() * (3.0 - 0.25)
+    return max(0.25, random.random() * min(30.0, 1.0 * 2**attempt))
+
+
 class Socket:
     """One recipient: notes when each message arrived, and keeps the chat's seq run."""
 
-    def __init__(self, spec: dict, chat: bool, arrivals: dict):
+    def __init__(self, spec: dict, chat: bool, arrivals: dict, events: dict):
         self.spec = spec
         self.chat = chat
         self.arrivals = arrivals  # key -> [count, latest arrival]
@@ -99,14 +115,26 @@ class Socket:
         self.seen: set[int] = set()
         self.ready = asyncio.Event()
         self.reconnected = 0
+        self.attempts = 0  # failed in a row, as live.js counts them for its backoff
         self.back_at = None  # the ``ready`` after a reconnect
         self.refused: list[str] = []
         self.server_errors = 0
+        self.events = events  # (kind, whole second) -> count: frames by type, opens, closes
+
+    def _note(self, kind: str) -> None:
+        key = (kind, int(time.time()))
+        self.events[key] = self.events.get(key, 0) + 1
 
     def _arrived(self, key: str) -> None:
         slot = self.arrivals.setdefault(key, [0, 0.0])
         slot[0] += 1
         slot[1] = max(slot[1], time.time())
+
+    def _message(self, seq: int, client_id: str) -> None:
+        if seq not in self.seen:
+            self.seen.add(seq)
+            self._arrived(client_id)
+        self.last_seq = max(self.last_seq or 0, seq)
 
     async def run(self, reconnect: bool) -> None:
         while True:
@@ -116,16 +144,33 @@ class Socket:
                 status = getattr(getattr(exc, "response", None), "status_code", 0)
                 self.server_errors += status >= 500
                 self.refused.append(type(exc).__name__ + ": " + str(exc)[:80])
-                await asyncio.sleep(random.uniform(0.25, 3.0))
+                self._note(f"refused:{type(exc).__name__}:{status or ''}")
+                await asyncio.sleep(reconnect_delay(self.attempts))
+                self.attempts += 1
                 continue
+            self._note("opened")
+            if not self.chat:
+                self.attempts = 0  # bare has no ``ready``: open is as far as it goes
             try:
                 async for text in self.ws:
-                    frame = json.loads(text)
+                    # The hot path of both stacks without a JSON parse: only the key,
+                    # or the seq and client_id, of a message (bench/chat_room.py's own
+                    # bodies hold no quotes). Everything else is parsed.
                     if not self.chat:
-                        self._arrived(frame["key"])
+                        self._note("frame:relay")
+                        self._arrived(text[9:-2] if text.startswith(BARE_PREFIX) else "")
                         continue
+                    if text.startswith(MESSAGE_PREFIX):
+                        self._note("frame:message")
+                        self._message(int(SEQ.search(text)[1]), CLIENT_ID.search(text)[1])
+                        continue
+                    frame = json.loads(text)
                     kind = frame.get("type")
+                    if kind == "presence":
+                        kind = "presence:" + ("list" if "online" in frame else "delta")
+                    self._note("frame:" + str(kind))
                     if kind == "ready":
+                        self.attempts = 0  # as live.js's healthy(): the backoff starts afresh
                         if self.reconnected:
                             self.back_at = time.time()
                         if self.last_seq is not None and frame["last_seq"] > self.last_seq:
@@ -136,23 +181,24 @@ class Socket:
                     elif kind in {"message", "history"}:
                         messages = [frame["message"]] if kind == "message" else frame["messages"]
                         for message in messages:
-                            if message["seq"] not in self.seen:
-                                self.seen.add(message["seq"])
-                                self._arrived(message["client_id"])
-                            self.last_seq = max(self.last_seq or 0, message["seq"])
+                            self._message(message["seq"], message["client_id"])
                         if kind == "history" and frame["has_more"]:
                             await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
             except Exception:  # a lost connection: the reconnect below
                 pass
+            code = getattr(self.ws, "close_code", None)
+            self._note(f"closed:{code}")
             if not reconnect:
                 return
             self.reconnected += 1
-            await asyncio.sleep(random.uniform(0.25, 3.0))  # as static/js/live.js
+            await asyncio.sleep(reconnect_delay(self.attempts))  # as static/js/live.js
+            self.attempts += 1
 
 
 async def _hold(specs, chat, control, results, senders: int, send_seconds: float):
     arrivals: dict[str, list] = {}
-    sockets = [Socket(spec, chat, arrivals) for spec in specs]
+    events: dict[tuple[str, int], int] = {}
+    sockets = [Socket(spec, chat, arrivals, events) for spec in specs]
     join_seconds = specs[0]["join_seconds"] if specs else 0
     tasks = []
     began = time.monotonic()
@@ -166,6 +212,8 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
         s.ws is not None and (s.ready.is_set() or not chat) for s in sockets
     ) < len(sockets):
         await asyncio.sleep(0.1)
+    joined_after = time.monotonic() - began
+    in_at_joined = sum(s.ws is not None and (s.ready.is_set() or not chat) for s in sockets)
     control.put(("joined", len(specs)))
     sent: dict[str, float] = {}
     loop = asyncio.get_running_loop()
@@ -193,6 +241,9 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
     results["queue"].put(
         {
             "arrivals": arrivals,
+            "events": events,
+            "joined_after": joined_after,
+            "in_at_joined": in_at_joined,
             "sent": sent,
             "cpu": usage.ru_utime + usage.ru_stime,
             "reconnected": sum(s.reconnected for s in sockets),
@@ -331,6 +382,11 @@ def fanout(name, tokens, args):
         "p99": pct(last, 0.99) * 1000,
         "daphne_cpu": cpu,
         "load_cpu": sum(r["cpu"] for r in reports),
+        "joined_after": max(r["joined_after"] for r in reports),
+        "in_at_joined": sum(r["in_at_joined"] for r in reports),
+        "events": {
+            k: v for k, v in idle_events(reports, 0, 2**40).items() if not k.startswith("frame:")
+        },
     }
 
 
@@ -342,6 +398,54 @@ def redis_commands() -> int:
         return int(client.info("stats")["total_commands_processed"])
     finally:
         client.close()
+
+
+def redis_commandstats() -> dict[str, int]:
+    """Commands so far by name (INFO commandstats): to attribute the idle traffic."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()}
+
+
+def monitor_sample(seconds: float) -> dict[str, int]:
+    """What the bench's Redis database is asked for ``seconds`` (redis-cli MONITOR), by
+    command and key pattern (numbers and channel names folded)."""
+    import re
+
+    url = urlparse(os.environ["REDIS_URL"])
+    db = (url.path or "/0").lstrip("/") or "0"
+    command = ["redis-cli", "-h", url.hostname, "-p", str(url.port or 6379), "MONITOR"]
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        time.sleep(seconds)
+        process.terminate()
+        process.wait(5)
+        out.seek(0)
+        lines = out.read().decode("utf-8", "replace").splitlines()
+    counts: dict[str, int] = {}
+    for raw in lines:
+        match = re.match(r'^[\d.]+ \[(\d+) [^\]]*\] "([^"]+)"(?: "([^"]*)")?', raw)
+        if not match or match.group(1) != db:
+            continue
+        name, key = match.group(2).upper(), match.group(3) or ""
+        key = re.sub(r"![0-9A-Za-z]+", "!*", re.sub(r"\d+", "N", key))[:60]
+        counts[f"{name} {key}"] = counts.get(f"{name} {key}", 0) + 1
+    return counts
+
+
+def idle_events(reports, t0: float, t1: float) -> dict[str, int]:
+    """The load processes' opens, closes and frames by type within [t0, t1) (wall)."""
+    found: dict[str, int] = {}
+    for report in reports:
+        for (kind, second), count in report["events"].items():
+            if t0 <= second < t1:
+                found[kind] = found.get(kind, 0) + count
+    return dict(sorted(found.items()))
 
 
 def heap_snapshot(pids: list[int], folder: Path, n: int) -> list[dict]:
@@ -418,11 +522,17 @@ def idle(name, tokens, size, args):
         load = Load(specs, chat, args.load_processes)
         load.wait_joined()
         time.sleep(3)  # the joins' presence frames settle
+        stats0, wall0 = redis_commandstats(), time.time()
         cpu0, redis0, t0 = sum(cpu_seconds(p) for p in pids), redis_commands(), time.monotonic()
-        time.sleep(args.idle_seconds)
+        sample = {}
+        if args.monitor:
+            time.sleep(max(0.0, args.idle_seconds / 2 - args.monitor / 2))
+            sample = monitor_sample(args.monitor)
+        time.sleep(max(0.0, args.idle_seconds - (time.monotonic() - t0)))
         elapsed = time.monotonic() - t0
         cpu = sum(cpu_seconds(p) for p in pids) - cpu0
         commands = redis_commands() - redis0
+        stats1, wall1 = redis_commandstats(), time.time()
         rss = sum(rss_kib(p) for p in pids) - rss0
         trimmed = trimmed_rss(pids, trim_folder) - trimmed0
         if folder is not None:
@@ -431,8 +541,20 @@ def idle(name, tokens, size, args):
             print(f"  {name} {size}: after malloc_trim {traced / size:.1f} KiB per socket")
             heap_growth(pids, folder, size)
         reports = load.finish()
+    by_command = {
+        name: (stats1.get(name, 0) - stats0.get(name, 0)) / elapsed
+        for name in stats1
+        if stats1.get(name, 0) - stats0.get(name, 0) > 0
+    }
     return {
         "size": size,
+        "joined_after": max(r["joined_after"] for r in reports),
+        "in_at_joined": sum(r["in_at_joined"] for r in reports),
+        "events": idle_events(reports, int(wall0) + 1, int(wall1)),
+        "join_events": idle_events(reports, 0, int(wall0) + 1),
+        "window": int(wall1) - int(wall0) - 1,
+        "by_command": dict(sorted(by_command.items(), key=lambda kv: -kv[1])),
+        "monitor": dict(sorted(sample.items(), key=lambda kv: -kv[1])[:12]),
         "cpu_per_minute": cpu * 60 / elapsed,
         "redis_per_second": commands / elapsed,
         "kib_per_socket": rss / size,
@@ -461,7 +583,9 @@ def restart(tokens, args):
         second = daphne(app, env)
         second_started = second.__enter__()
         addresses = [first[0], second_started[0]]
-        specs = specs_for(addresses, tokens, path, args.sockets, args.join_seconds, reconnect=True)
+        specs = specs_for(
+            addresses, tokens, path, args.restart_sockets, args.join_seconds, reconnect=True
+        )
         load = Load(specs, chat, args.load_processes, args.senders, args.seconds)
         load.wait_joined()
         time.sleep(10)  # messages flow
@@ -470,7 +594,17 @@ def restart(tokens, args):
         second.__exit__(None, None, None)  # the restart: stop the process ...
         log = stack.enter_context(open(ROOT / "var" / "bench-daphne-restarted.log", "w"))
         restarted = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port), app],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *deploy_options(),
+                app,
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -484,7 +618,7 @@ def restart(tokens, args):
         time.sleep(10)  # the last messages arrive
         reports = load.finish()
     arrivals, sent = merge(reports)
-    missing = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
+    missing = sum(args.restart_sockets - arrivals.get(k, [0])[0] for k in sent)
     back = [t - stopped_wall for r in reports for t in r["back_at"]]
     return {
         "back": len(back),
@@ -504,6 +638,9 @@ def restart(tokens, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument(
+        "--restart-sockets", type=int, default=1000, help="restart: sockets (the issue: 1,000)"
+    )
     parser.add_argument("--senders", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=60, help="sending, per stack")
     parser.add_argument("--join-seconds", type=float, default=20)
@@ -514,6 +651,13 @@ def main():
     parser.add_argument("--stacks", default="bare,chat")
     parser.add_argument(
         "--malloc-arena-max", type=int, default=0, help="MALLOC_ARENA_MAX for both stacks"
+    )
+    parser.add_argument(
+        "--monitor",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="idle: sample the bench's Redis db with MONITOR this long (diagnosis)",
     )
     parser.add_argument(
         "--tracemalloc",
@@ -533,7 +677,7 @@ def main():
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and the load inherit it
     ensure_database(os.environ["DATABASE_URL"])
-    tokens, _slugs = prepare(max([args.sockets, *sizes]), 1)
+    tokens, _slugs = prepare(max([args.sockets, args.restart_sockets, *sizes]), 1)
     print(
         f"{args.sockets} sockets in one room over 2 daphne processes, {args.load_processes} "
         f"load processes; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
@@ -552,6 +696,11 @@ def main():
                 f"load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+            print(
+                f"  joined after {r['joined_after']:.1f} s ({r['in_at_joined']} in); "
+                f"handshakes {r['events']}",
+                flush=True,
+            )
         print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
     if "idle" in scenarios:
         for size in sizes:
@@ -565,6 +714,16 @@ def main():
                     f"load processes' CPU {r['load_cpu']:.1f} s",
                     flush=True,
                 )
+                print(
+                    f"  joined after {r['joined_after']:.1f} s ({r['in_at_joined']} in); "
+                    f"during {r['window']} s of idling the clients saw {r['events'] or 'nothing'}",
+                    flush=True,
+                )
+                print(f"  while joining: {r['join_events']}", flush=True)
+                by = ", ".join(f"{k} {v:.1f}" for k, v in r["by_command"].items())
+                print(f"  Redis commands/s by name: {by or '-'}", flush=True)
+                if r["monitor"]:
+                    print(f"  MONITOR sample ({args.monitor} s): {r['monitor']}", flush=True)
             if len(found) == 2:
                 chat, bare = found["chat"], found["bare"]
                 ratio = chat["kib_per_socket"] / max(bare["kib_per_socket"], 0.1)
@@ -576,7 +735,8 @@ def main():
     if "restart" in scenarios:
         r = restart(tokens, args)
         print(
-            f"restart: {r['back']} sockets back, the last {r['all_back_after']:.1f} s after the "
+            f"restart ({args.restart_sockets} sockets): {r['back']} sockets back, "
+            f"the last {r['all_back_after']:.1f} s after the "
             f"stop; {r['refused_count']} attempts refused (the process starting; HTTP 5xx: "
             f"{r['server_errors']}), e.g. {r['refused'][:1]}; "
             f"sockets with a gap {r['gaps']}, deliveries missing {r['missing']} "

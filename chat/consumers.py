@@ -104,6 +104,7 @@ def _frame(event: dict) -> str:
 class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     room: Room | None = None
     room_lost = False
+    released = False
     language = ""
 
     async def __call__(self, scope, receive, send):
@@ -117,10 +118,18 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
         self.inbox = asyncio.Queue(maxsize=hub.INBOX_LIMIT)
-        with contextlib.suppress(StopConsumer):
-            await await_many_dispatch(
-                [receive, self.channel_receive, self.inbox.get], self.dispatch
-            )
+        try:
+            with contextlib.suppress(StopConsumer):
+                await await_many_dispatch(
+                    [receive, self.channel_receive, self.inbox.get], self.dispatch
+                )
+        finally:
+            # A socket whose client went away while it was being set up never gets
+            # its disconnect: under a join storm daphne gives up on a handshake
+            # after ``--websocket_connect_timeout`` (5 s), and ``accept`` then raises.
+            # It lets go of the room's inbox and its groups all the same; before,
+            # each such attempt left an inbox in the hub for good (issue 22).
+            await self.release()
 
     async def dispatch(self, message):
         """Channels' dispatch without its hop to the database thread before every
@@ -175,15 +184,28 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             await self.send_json(presence_relay.list_frame(online, count))
 
     async def disconnect(self, code):
-        await self.leave_lifetime()
-        if self.room is None:
+        await self.release()
+
+    async def release(self) -> None:
+        """Leave the room's inbox, the groups and the presence: once, whichever
+        way the socket ends (its disconnect, or an error while it was set up)."""
+        if self.released:
             return
-        await self.hub.leave(self.room.pk, self.inbox)
-        await self.channel_layer.group_discard(self.user_group, self.channel_name)
-        try:
-            await self.relay.leave(self.room.pk, self)
-        except Exception:
-            logger.warning("chat presence unavailable", exc_info=True)
+        self.released = True
+        steps = [self.leave_lifetime]
+        if self.room is not None:
+            steps += [
+                functools.partial(self.hub.leave, self.room.pk, self.inbox),
+                functools.partial(
+                    self.channel_layer.group_discard, self.user_group, self.channel_name
+                ),
+                functools.partial(self.relay.leave, self.room.pk, self),  # presence
+            ]
+        for step in steps:  # each on its own: Redis gone must not keep the inbox
+            try:
+                await step()
+            except Exception:
+                logger.warning("chat socket could not let go of the room", exc_info=True)
 
     async def refresh_groups(self):
         """Join the member's groups again (idempotent): after a Redis restart, and

@@ -27,6 +27,14 @@ TTL_SECONDS = 40  # a vanished socket drops out after at most TTL + one heartbea
 LIST_LIMIT = 100
 #: Stale sockets one sweep removes at most (the next sweep takes the rest).
 SWEEP_LIMIT = 1000
+#: Redis connections a process's presence uses at most; more callers at once wait
+#: for one (up to POOL_WAIT_SECONDS). Redis runs the scripts one after another
+#: anyway. redis-py's plain pool instead failed the 101st caller at once
+#: ("Too many connections"): in a join storm of 2,000 sockets hundreds of joins
+#: fell out of presence and came back at the next heartbeat, each twice a delta
+#: to the whole room (docs/performance.md, issue 22).
+POOL_CONNECTIONS = 20
+POOL_WAIT_SECONDS = 10
 
 _SEPARATOR = "\x1f"
 
@@ -190,13 +198,31 @@ return {left, redis.call('HLEN', KEYS[3])}
 """
 )
 
+# One ZADD XX CH for all the process's sockets (in chunks of 500, Lua's unpack
+# has a limit): it updates only sockets the room knows and says how many. Only
+# when that is fewer than asked (something was forgotten: a Redis restart, a
+# sweep during a stall) does the script look at each socket. The per-socket
+# HEXISTS and ZADD of every beat were 2 of Redis's commands per socket and 15 s:
+# at 1,000 quiet sockets 133 of the 136 commands a second (docs/performance.md).
 _BEAT = """
+local n = #ARGV - 2
+local updated = 0
+for i = 3, #ARGV, 500 do
+  local args = {}
+  for j = i, math.min(i + 499, #ARGV) do
+    args[#args + 1] = ARGV[1]
+    args[#args + 1] = ARGV[j]
+  end
+  updated = updated + redis.call('ZADD', KEYS[2], 'XX', 'CH', unpack(args))
+end
 local missing = {}
-for i = 3, #ARGV do
-  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
-    redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i])
-  else
-    missing[#missing + 1] = ARGV[i]
+if updated < n then
+  for i = 3, #ARGV do
+    if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+      redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i])
+    else
+      missing[#missing + 1] = ARGV[i]
+    end
   end
 end
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
@@ -216,7 +242,14 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         entry = self.clients.get(loop)
         if entry is None:
-            client = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url,
+                max_connections=POOL_CONNECTIONS,
+                timeout=POOL_WAIT_SECONDS,
+                socket_timeout=5,
+                socket_connect_timeout=5,
+            )
+            client = aioredis.Redis(connection_pool=pool)
             scripts = {
                 name: client.register_script(source)
                 for name, source in (

@@ -22,6 +22,7 @@ from community.middleware import SecondFactorSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from config.runtime import (  # noqa: E402
     feed_request_bodies_from_disk,
+    format_websocket_options_lazily,
     keep_request_bodies_out_of_twisted,
     settle_heap,
 )
@@ -43,6 +44,8 @@ application = ProtocolTypeRouter(
 # Uploads reach Django as they came, not parsed into memory by Twisted first.
 keep_request_bodies_out_of_twisted()
 feed_request_bodies_from_disk()
+# autobahn's debug dump of each WebSocket's options, formatted only if logged.
+format_websocket_options_lazily()
 
 # Load the URLconf (and with it every view module) now, then put what was
 # loaded out of the garbage collector's way.

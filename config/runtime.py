@@ -5,6 +5,7 @@ import gc
 import io
 import logging
 import os
+import pprint
 import weakref
 from functools import partial
 
@@ -35,6 +36,37 @@ def settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+class _Deferred:
+    """A value pretty-printed only when a log line that names it is written."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return pprint.pformat(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def format_websocket_options_lazily() -> None:
+    """Pretty-print autobahn's per-connection option dump only when it is logged.
+
+    Every WebSocket connection's ``_connectionMade`` hands a ``pformat`` of its
+    some 40 protocol options to a debug log line that is off in production:
+    the formatting ran anyway, about a tenth of a daphne process's main thread
+    while 2,000 sockets joined (py-spy, docs/performance.md, issue 22). Now the
+    debug line gets an object that formats itself when the line is written.
+    """
+    from autobahn.websocket import protocol
+
+    protocol.pformat = _Deferred
+    # The module's one use of pformat that must return a string at once.
+    protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
 
 
 def keep_request_bodies_out_of_twisted() -> None:

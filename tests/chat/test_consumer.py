@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from chat import services as chat_services
@@ -93,6 +94,46 @@ async def test_a_member_removed_from_a_private_room_is_disconnected_with_4403(
         if output["type"] == "websocket.close":
             break
     assert output["code"] == 4403
+
+
+def _client_gone_at_accept(app):
+    """The application as daphne runs it when it gave up on a slow handshake
+    (``--websocket_connect_timeout``): the client is gone, ``accept`` raises."""
+
+    async def wrapped(scope, receive, send):
+        async def send_or_fail(message):
+            if message["type"] == "websocket.accept":
+                raise ConnectionError("Attempt to send on a closed protocol")
+            await send(message)
+
+        return await app(scope, receive, send_or_fail)
+
+    return wrapped
+
+
+async def test_a_socket_whose_client_left_during_the_handshake_leaves_the_room_behind(
+    network_room, token
+):
+    from chat import hub, presence_relay
+    from config.asgi import application
+    from tests.chat.conftest import ORIGIN
+
+    headers = [ORIGIN, (b"authorization", f"Token {token}".encode())]
+    for _attempt in range(3):
+        gone = WebsocketCommunicator(
+            _client_gone_at_accept(application), "/ws/chat/allgemein/", headers=headers
+        )
+        with pytest.raises(ConnectionError):
+            await gone.connect()
+    rooms = hub.room_hub(hub.room_layer()).rooms
+    assert network_room.pk not in rooms  # no inbox left that the room's events would fill
+    assert presence_relay.relay().count(network_room.pk) == 0
+    # The room works as before for the next socket.
+    ws, ready = await joined(token, "allgemein")
+    assert ready["last_seq"] == 0
+    assert len(rooms[network_room.pk].inboxes) == 1
+    await ws.disconnect()
+    assert network_room.pk not in rooms
 
 
 # --- sending and receiving ----------------------------------------------------------

@@ -65,6 +65,15 @@ async def test_the_list_is_bounded_and_sorted_by_name_with_the_total_count(store
     assert await store.snapshot(ROOM) == ([], 0)
 
 
+async def test_a_join_storm_larger_than_the_connection_pool_counts_everyone_in(store, monkeypatch):
+    monkeypatch.setattr(presence, "POOL_CONNECTIONS", 3)
+    changes = await asyncio.gather(*(store.join(ROOM, person(n), f"storm-{n}") for n in range(150)))
+    assert sorted(c.joined[0]["id"] for c in changes) == list(range(150))
+    assert (await store.snapshot(ROOM))[1] == 150
+    left = await asyncio.gather(*(store.leave(ROOM, [f"storm-{n}"]) for n in range(150)))
+    assert min(c.count for c in left) == 0
+
+
 async def test_a_socket_that_vanished_without_closing_is_swept_out_after_the_ttl(store, settings):
     settings.CHAT_PRESENCE_TTL = 0.3
     await store.join(ROOM, person(1, "Weg"), "channel-weg")
@@ -81,6 +90,22 @@ async def test_a_heartbeat_names_the_sockets_the_room_has_forgotten(store):
     await store.join(ROOM, person(1), "known")
     assert await store.beat(ROOM, ["known", "forgotten"]) == ["forgotten"]
     await store.leave(ROOM, ["known"])
+
+
+async def test_a_heartbeat_of_many_sockets_refreshes_them_all_and_names_only_the_forgotten(
+    store, settings
+):
+    channels = [f"many-{n}" for n in range(1200)]  # more than one chunk of the script
+    for n, channel in enumerate(channels):
+        await store.join(ROOM, person(n), channel)
+    await asyncio.sleep(0.3)
+    settings.CHAT_PRESENCE_TTL = 0.2
+    assert await store.beat(ROOM, channels) == []
+    assert not await store.sweep(ROOM)  # every socket's beat is fresh
+    await store.leave(ROOM, channels[:2])
+    assert await store.beat(ROOM, channels) == channels[:2]
+    await store.leave(ROOM, channels)
+    assert (await store.snapshot(ROOM))[1] == 0
 
 
 # --- the process's relay ----------------------------------------------------------------

@@ -152,3 +152,19 @@ def test_request_bodies_stay_daphnes_own_on_a_daphne_the_replacement_was_not_wri
     monkeypatch.setattr(runtime.daphne, "__version__", "4.2.3")
     runtime.feed_request_bodies_from_disk()
     assert Server.create_application is runtime._create_application
+
+
+def test_autobahns_option_dump_of_each_websocket_is_formatted_only_when_logged():
+    import pprint
+
+    from autobahn.websocket import protocol
+
+    import config.asgi  # noqa: F401  (applies the worker's tuning)
+
+    options = [("autoPingTimeout", 30, "Factory"), ("openHandshakeTimeout", 30, "Factory")]
+    dump = protocol.pformat(options)
+    assert not isinstance(dump, str)  # nothing formatted while no one logs it
+    assert str(dump) == f"{dump}" == pprint.pformat(options)
+    timings = protocol.Timings()
+    timings.track("open")
+    assert str(timings).startswith("{'open'")
