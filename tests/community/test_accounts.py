@@ -445,6 +445,8 @@ def test_member_directory_page_runs_a_fixed_number_of_queries(
 
     for _ in range(3):
         make_member()
+    # The first search fills the cache of synonyms and fields (two queries, once).
+    assert member_client.get("/menschen/").status_code == 200
     with CaptureQueriesContext(connection) as few:
         assert member_client.get("/menschen/").status_code == 200
     for _ in range(25):
