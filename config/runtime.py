@@ -38,6 +38,11 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# The autobahn series whose every use of ``pformat`` in autobahn.websocket.protocol
+# was read: debug lines and ``Timings.__str__`` (a new series is read again first).
+AUTOBAHN_SERIES = "26."
+
+
 class _Deferred:
     """A value pretty-printed only when a log line that names it is written."""
 
@@ -62,8 +67,16 @@ def format_websocket_options_lazily() -> None:
     while 2,000 sockets joined (py-spy, docs/performance.md, issue 22). Now the
     debug line gets an object that formats itself when the line is written.
     """
+    import autobahn
     from autobahn.websocket import protocol
 
+    if not autobahn.__version__.startswith(AUTOBAHN_SERIES):
+        logger.warning(
+            "autobahn %s is not %sx: its option dumps are formatted as before (config/runtime.py)",
+            autobahn.__version__,
+            AUTOBAHN_SERIES,
+        )
+        return
     protocol.pformat = _Deferred
     # The module's one use of pformat that must return a string at once.
     protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)

@@ -168,3 +168,17 @@ def test_autobahns_option_dump_of_each_websocket_is_formatted_only_when_logged()
     timings = protocol.Timings()
     timings.track("open")
     assert str(timings).startswith("{'open'")
+
+
+def test_autobahns_option_dump_stays_as_it_was_on_a_series_not_read(monkeypatch, caplog):
+    import autobahn
+    from autobahn.websocket import protocol
+
+    from config import runtime
+
+    original = protocol.pformat
+    monkeypatch.setattr(protocol, "pformat", original)
+    monkeypatch.setattr(autobahn, "__version__", "99.1.0")
+    runtime.format_websocket_options_lazily()
+    assert protocol.pformat is original
+    assert "autobahn 99.1.0 is not 26.x" in caplog.text
