@@ -208,3 +208,11 @@ def test_a_member_does_not_reach_the_outbox(member_client, done, jobs_left):
     _given_up()
     response = member_client.get("/admin/notifications/notificationjob/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("option", [["--limit", "0"], ["--limit", "-5"], ["--grace", "-1"]])
+def test_the_command_refuses_nonsense_options_with_a_reason(option, jobs_left):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--limit must be at least 1"):
+        call_command("run_notification_jobs", "--once", *option)

@@ -10,7 +10,7 @@ process that wrote them.
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from notifications import background, jobs
@@ -31,6 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500, help="Aufträge je Runde.")
 
     def handle(self, *args, once, interval, grace, limit, **options):
+        if limit < 1 or grace < 0 or interval < 0:
+            raise CommandError("--limit must be at least 1, --grace and --interval not negative.")
         while True:
             done = 0
             while True:  # a full round: as long as jobs get done (one may write the next)
