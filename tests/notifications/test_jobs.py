@@ -216,3 +216,25 @@ def test_the_command_refuses_nonsense_options_with_a_reason(option, jobs_left):
 
     with pytest.raises(CommandError, match="--limit must be at least 1"):
         call_command("run_notification_jobs", "--once", *option)
+
+
+def test_the_admins_list_of_jobs_costs_the_same_for_many(
+    done, jobs_left, superuser_client, django_assert_num_queries
+):
+    from tests.queries import assert_constant_queries
+
+    _given_up()
+    _enqueue()
+
+    def grow():
+        for _ in range(15):
+            _given_up()
+            _enqueue()
+
+    assert_constant_queries(
+        superuser_client,
+        "/admin/notifications/notificationjob/",
+        grow,
+        django_assert_num_queries,
+        status=200,
+    )
