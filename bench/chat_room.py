@@ -31,6 +31,7 @@ so a reader can tell where the machine's limit is.
 import argparse
 import asyncio
 import contextlib
+import datetime
 import json
 import multiprocessing
 import os
@@ -60,6 +61,10 @@ from bench.chat_load import (  # noqa: E402
 )
 
 MAX_SOCKETS = 2000
+#: The senders send each at its own moment of the second (``--send together``:
+#: all five at once, the harder case). Set in main(); the forked load processes
+#: inherit it.
+SEND_SPREAD = True
 ROOM = "bench-0"
 
 
@@ -93,6 +98,7 @@ BARE_PREFIX = '{"key": "'  # json.dumps({"key": key}), relayed as it is
 MESSAGE_PREFIX = '{"type":"message","message":{'
 SEQ = re.compile(r'"seq":(\d+)')
 CLIENT_ID = re.compile(r'"client_id":"([^"\\]*)"')
+CREATED = re.compile(r'"created_at":"([^"]+)"')
 
 
 def reconnect_delay(attempt: int) -> float:
@@ -106,7 +112,7 @@ def reconnect_delay(attempt: int) -> float:
 class Socket:
     """One recipient: notes when each message arrived, and keeps the chat's seq run."""
 
-    def __init__(self, spec: dict, chat: bool, arrivals: dict, events: dict):
+    def __init__(self, spec: dict, chat: bool, arrivals: dict, events: dict, created: dict):
         self.spec = spec
         self.chat = chat
         self.arrivals = arrivals  # key -> [count, latest arrival]
@@ -120,15 +126,17 @@ class Socket:
         self.refused: list[str] = []
         self.server_errors = 0
         self.events = events  # (kind, whole second) -> count: frames by type, opens, closes
+        self.created = created  # client_id -> the message's created_at, as the server stored it
 
     def _note(self, kind: str) -> None:
         key = (kind, int(time.time()))
         self.events[key] = self.events.get(key, 0) + 1
 
     def _arrived(self, key: str) -> None:
-        slot = self.arrivals.setdefault(key, [0, 0.0])
+        now = time.time()
+        slot = self.arrivals.setdefault(key, [0, 0.0, now])
         slot[0] += 1
-        slot[1] = max(slot[1], time.time())
+        slot[1] = max(slot[1], now)
 
     def _message(self, seq: int, client_id: str) -> None:
         if seq not in self.seen:
@@ -162,7 +170,10 @@ class Socket:
                         continue
                     if text.startswith(MESSAGE_PREFIX):
                         self._note("frame:message")
-                        self._message(int(SEQ.search(text)[1]), CLIENT_ID.search(text)[1])
+                        client_id = CLIENT_ID.search(text)[1]
+                        if client_id not in self.arrivals:  # the server's time, once per message
+                            self.created[client_id] = CREATED.search(text)[1]
+                        self._message(int(SEQ.search(text)[1]), client_id)
                         continue
                     frame = json.loads(text)
                     kind = frame.get("type")
@@ -198,7 +209,8 @@ class Socket:
 async def _hold(specs, chat, control, results, senders: int, send_seconds: float):
     arrivals: dict[str, list] = {}
     events: dict[tuple[str, int], int] = {}
-    sockets = [Socket(spec, chat, arrivals, events) for spec in specs]
+    created: dict[str, str] = {}
+    sockets = [Socket(spec, chat, arrivals, events, created) for spec in specs]
     join_seconds = specs[0]["join_seconds"] if specs else 0
     tasks = []
     began = time.monotonic()
@@ -223,7 +235,9 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
         end = time.time() + send_seconds
         while time.time() < end:
             tick = time.time()
-            for sock in sockets[:senders]:
+            for n, sock in enumerate(sockets[:senders]):
+                if SEND_SPREAD:  # each sender at its own moment of the second, as people do
+                    await asyncio.sleep(max(0, tick + n / senders - time.time()))
                 counter += 1
                 key = f"{secrets.token_hex(3)}-{counter}"
                 sent[key] = time.time()
@@ -241,6 +255,7 @@ async def _hold(specs, chat, control, results, senders: int, send_seconds: float
     results["queue"].put(
         {
             "arrivals": arrivals,
+            "created": created,
             "events": events,
             "joined_after": joined_after,
             "in_at_joined": in_at_joined,
@@ -335,11 +350,54 @@ def merge(reports):
     sent: dict[str, float] = {}
     for report in reports:
         sent.update(report["sent"])
-        for key, (count, latest) in report["arrivals"].items():
-            slot = arrivals.setdefault(key, [0, 0.0])
+        for key, (count, latest, first) in report["arrivals"].items():
+            slot = arrivals.setdefault(key, [0, 0.0, first])
             slot[0] += count
             slot[1] = max(slot[1], latest)
+            slot[2] = min(slot[2], first)
     return arrivals, sent
+
+
+def stages(reports, arrivals, sent) -> dict:
+    """Where a message's time went: until the server stored it (chat only, its
+    ``created_at``), until the first recipient had it, until the last; and the
+    slowest messages with their place in the run, to tell a stall from a backlog."""
+    created: dict[str, float] = {}
+    for report in reports:
+        for key, stamp in report.get("created", {}).items():
+            with contextlib.suppress(ValueError):
+                created[key] = datetime.datetime.fromisoformat(stamp).timestamp()
+    start = min(sent.values(), default=0.0)
+    rows = []
+    for key, at in sent.items():
+        if key not in arrivals:
+            continue
+        _count, last, first = arrivals[key]
+        rows.append(
+            {
+                "at": at - start,
+                "stored": (created[key] - at) * 1000 if key in created else None,
+                "first": (first - at) * 1000,
+                "spread": (last - first) * 1000,
+                "last": (last - at) * 1000,
+            }
+        )
+    rows.sort(key=lambda r: r["last"])
+    buckets: dict[int, float] = {}
+    for row in rows:
+        slot = int(row["at"] // 5) * 5
+        buckets[slot] = max(buckets.get(slot, 0.0), row["last"])
+    stored = [r["stored"] for r in rows if r["stored"] is not None]
+    return {
+        "stored_p50": pct(stored, 0.5) if stored else None,
+        "stored_p99": pct(stored, 0.99) if stored else None,
+        "first_p50": pct([r["first"] for r in rows], 0.5) if rows else None,
+        "first_p99": pct([r["first"] for r in rows], 0.99) if rows else None,
+        "spread_p50": pct([r["spread"] for r in rows], 0.5) if rows else None,
+        "spread_p99": pct([r["spread"] for r in rows], 0.99) if rows else None,
+        "slowest": rows[-8:],
+        "worst_by_5s": buckets,
+    }
 
 
 # --- the scenarios --------------------------------------------------------------------------------
@@ -372,6 +430,7 @@ def fanout(name, tokens, args):
         reports = load.finish()
         cpu = sum(cpu_seconds(p) for p in pids) - cpu0
     arrivals, sent = merge(reports)
+    timeline = stages(reports, arrivals, sent)
     last = [arrivals[k][1] - t for k, t in sent.items() if k in arrivals]
     lost = sum(args.sockets - arrivals.get(k, [0])[0] for k in sent)
     return {
@@ -382,6 +441,7 @@ def fanout(name, tokens, args):
         "p99": pct(last, 0.99) * 1000,
         "daphne_cpu": cpu,
         "load_cpu": sum(r["cpu"] for r in reports),
+        "stages": timeline,
         "joined_after": max(r["joined_after"] for r in reports),
         "in_at_joined": sum(r["in_at_joined"] for r in reports),
         "events": {
@@ -642,6 +702,12 @@ def main():
         "--restart-sockets", type=int, default=1000, help="restart: sockets (the issue: 1,000)"
     )
     parser.add_argument("--senders", type=int, default=5)
+    parser.add_argument(
+        "--send",
+        choices=["spread", "together"],
+        default="spread",
+        help="senders each at its own moment of the second, or all at once",
+    )
     parser.add_argument("--seconds", type=float, default=60, help="sending, per stack")
     parser.add_argument("--join-seconds", type=float, default=20)
     parser.add_argument("--idle-seconds", type=float, default=60)
@@ -667,6 +733,8 @@ def main():
         help="idle: where the Python heap grew (diagnosis; slows daphne, inflates RSS)",
     )
     args = parser.parse_args()
+    global SEND_SPREAD
+    SEND_SPREAD = args.send == "spread"
     sizes = [int(s) for s in args.idle_sizes.split(",") if s.strip()]
     stacks = [s.strip() for s in args.stacks.split(",") if s.strip() in STACKS]
     if not 1 <= args.sockets <= MAX_SOCKETS or any(not 1 <= s <= MAX_SOCKETS for s in sizes):
@@ -680,7 +748,8 @@ def main():
     tokens, _slugs = prepare(max([args.sockets, args.restart_sockets, *sizes]), 1)
     print(
         f"{args.sockets} sockets in one room over 2 daphne processes, {args.load_processes} "
-        f"load processes; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+        f"load processes, senders {args.send}; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     scenarios = {s.strip() for s in args.scenario.split(",")}
@@ -701,6 +770,28 @@ def main():
                 f"handshakes {r['events']}",
                 flush=True,
             )
+            t = r["stages"]
+
+            def ms(value):
+                return "–" if value is None else f"{value:.0f}"
+
+            print(
+                f"  stages p50/p99 ms: stored {ms(t['stored_p50'])}/{ms(t['stored_p99'])}, "
+                f"first recipient {ms(t['first_p50'])}/{ms(t['first_p99'])}, "
+                f"first to last {ms(t['spread_p50'])}/{ms(t['spread_p99'])}",
+                flush=True,
+            )
+            print(
+                "  worst per 5 s (ms): "
+                + " ".join(f"{k}s:{v:.0f}" for k, v in sorted(t["worst_by_5s"].items())),
+                flush=True,
+            )
+            for row in t["slowest"][-4:]:
+                print(
+                    f"  slow: at {row['at']:.1f} s, stored {ms(row['stored'])}, "
+                    f"first {ms(row['first'])}, spread {ms(row['spread'])} ms",
+                    flush=True,
+                )
         print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
     if "idle" in scenarios:
         for size in sizes:

@@ -6,16 +6,19 @@ trips through Redis, each four round trips in channels_redis's receive loop
 (EVAL, BZPOPMIN, ZADD, ZPOPMIN), all on the receiving process's event loop.
 Under load that loop fell behind and deliveries queued for seconds
 (docs/performance.md, Chat). Now a process joins a room's group once, with a
-channel of its own, while it has sockets in the room, and puts every event
-into those sockets' inboxes: one copy per process, in the order sent (one
-channel, one reader). Each socket dispatches its inbox in turn with its other
-events, as it did its group's.
+channel of its own, while it has sockets in the room, and hands every event to
+those sockets in the order sent (one channel, one reader): one copy per
+process. A socket with nothing else to do writes it at once, from the hub's
+own loop, without a task switch of its own (``room_event``: 2,000 sockets in
+one room, issue 22); a socket busy with its own work keeps the event for when
+it is done.
 """
 
 import asyncio
 import contextlib
 import logging
 import weakref
+from typing import Protocol
 
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import get_channel_layer
@@ -25,7 +28,7 @@ from core import realtime
 
 logger = logging.getLogger(__name__)
 
-#: Events an inbox holds for a socket that does not keep up; beyond, the room's
+#: Events a socket keeps while it is busy (chat.consumers); beyond, the room's
 #: doorbells are dropped for it (as the layer's capacity did) and its client
 #: fills the gap with ``sync``.
 INBOX_LIMIT = 1000
@@ -33,9 +36,15 @@ INBOX_LIMIT = 1000
 RETRY_SECONDS = 0.5
 
 
+class Socket(Protocol):
+    """What the hub hands a room's events to (chat.consumers.ChatConsumer)."""
+
+    async def room_event(self, event: dict) -> None: ...
+
+
 class _Room:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.inboxes: set[asyncio.Queue] = set()
+        self.sockets: set[Socket] = set()
         self.channel = ""
         self.subscribed = loop.create_future()
         self.pump: asyncio.Task | None = None
@@ -48,19 +57,19 @@ class RoomHub:
         self.layer = layer
         self.rooms: dict[int, _Room] = {}
 
-    async def join(self, room_id: int, inbox: asyncio.Queue) -> None:
-        """From when this returns, every event sent to the room's group reaches ``inbox``."""
+    async def join(self, room_id: int, socket: Socket) -> None:
+        """From when this returns, every event sent to the room's group reaches ``socket``."""
         room = self.rooms.get(room_id)
         if room is not None:
-            room.inboxes.add(inbox)
+            room.sockets.add(socket)
             try:
                 await asyncio.shield(room.subscribed)
             except BaseException:
-                room.inboxes.discard(inbox)
+                room.sockets.discard(socket)
                 raise
             return
         room = self.rooms[room_id] = _Room(asyncio.get_running_loop())
-        room.inboxes.add(inbox)
+        room.sockets.add(socket)
         try:
             room.channel = await self.layer.new_channel()
             await self.layer.group_add(realtime.chat_room_group(room_id), room.channel)
@@ -80,12 +89,12 @@ class RoomHub:
         if self.rooms.get(room_id) is not room:  # everybody left while it subscribed
             await self._unsubscribe(room_id, room)
 
-    async def leave(self, room_id: int, inbox: asyncio.Queue) -> None:
+    async def leave(self, room_id: int, socket: Socket) -> None:
         room = self.rooms.get(room_id)
-        if room is None or inbox not in room.inboxes:
+        if room is None or socket not in room.sockets:
             return
-        room.inboxes.discard(inbox)
-        if room.inboxes:
+        room.sockets.discard(socket)
+        if room.sockets:
             return
         del self.rooms[room_id]
         if room.subscribed.done():
@@ -117,11 +126,13 @@ class RoomHub:
                 logger.warning("chat room channel failed to receive; retrying", exc_info=True)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            for inbox in list(room.inboxes):
+            for socket in list(room.sockets):
                 try:
-                    inbox.put_nowait(event)
-                except asyncio.QueueFull:
-                    logger.info("chat socket does not keep up; it will sync the gap")
+                    await socket.room_event(event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # one socket's failure is not the room's
+                    logger.warning("chat room event not delivered to a socket", exc_info=True)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomHub]" = weakref.WeakKeyDictionary()

@@ -126,12 +126,12 @@ async def test_a_socket_whose_client_left_during_the_handshake_leaves_the_room_b
         with pytest.raises(ConnectionError):
             await gone.connect()
     rooms = hub.room_hub(hub.room_layer()).rooms
-    assert network_room.pk not in rooms  # no inbox left that the room's events would fill
+    assert network_room.pk not in rooms  # no socket left that the room's events would reach
     assert presence_relay.relay().count(network_room.pk) == 0
     # The room works as before for the next socket.
     ws, ready = await joined(token, "allgemein")
     assert ready["last_seq"] == 0
-    assert len(rooms[network_room.pk].inboxes) == 1
+    assert len(rooms[network_room.pk].sockets) == 1
     await ws.disconnect()
     assert network_room.pk not in rooms
 

@@ -25,9 +25,10 @@ MESSAGES_EACH = 16
 
 @pytest.fixture
 def tiny_layer(settings, monkeypatch):
-    """Room for three events per socket's inbox (chat.hub), and in the default
-    layer per channel (the rooms' layer, with Redis a pub/sub layer, has no
-    capacity: its doorbells are dropped at the inboxes)."""
+    """Room for three of the room's events while a socket is busy (chat.hub,
+    ``ChatConsumer.room_event``), and in the default layer per channel (the rooms'
+    layer, with Redis a pub/sub layer, has no capacity: its doorbells are dropped
+    at the sockets)."""
     monkeypatch.setattr(hub, "INBOX_LIMIT", 3)
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
     layers["default"].setdefault("CONFIG", {})["capacity"] = 3
