@@ -106,6 +106,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
     room_lost = False
     released = False
     busy = False
+    backlog: collections.deque | None = None
     language = ""
 
     async def __call__(self, scope, receive, send):
@@ -118,7 +119,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
         self.busy = False
-        self.backlog: collections.deque[dict] = collections.deque()
+        self.backlog = None  # made when first needed: most sockets are never busy for long
         try:
             with contextlib.suppress(StopConsumer):
                 await await_many_dispatch([receive, self.channel_receive], self.dispatch)
@@ -142,6 +143,7 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             await self.handle(message)
             while self.backlog and not self.closing:
                 await self.handle(self.backlog.popleft())
+            self.backlog = None
         finally:
             self.busy = False
 
@@ -160,7 +162,9 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
         if self.closing or self.released:
             return
         if self.busy:
-            if len(self.backlog) >= hub.INBOX_LIMIT:
+            if self.backlog is None:
+                self.backlog = collections.deque()
+            elif len(self.backlog) >= hub.INBOX_LIMIT:
                 logger.info("chat socket does not keep up; it will sync the gap")
                 return
             self.backlog.append(event)

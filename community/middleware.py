@@ -5,11 +5,8 @@ legal pages) are the exceptions. API views are left to Django REST framework,
 which answers 401/403 with a JSON reason instead of a redirect.
 """
 
-from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -92,19 +89,11 @@ class SecondFactorRequiredMiddleware:
         return redirect("second_factor_manage")
 
 
-@database_sync_to_async
-def _socket_needs_second_factor(user) -> bool:
-    return bool(user is not None and user.is_authenticated and services.second_factor_missing(user))
-
-
-class SecondFactorSocketMiddleware(BaseMiddleware):
-    """WebSockets of a member who still needs a second factor authenticate nobody:
-    every consumer then refuses them (4401), as it refuses a socket without a session."""
-
-    async def __call__(self, scope, receive, send):
-        if await _socket_needs_second_factor(scope.get("user")):
-            scope = {**scope, "user": AnonymousUser()}
-        return await super().__call__(scope, receive, send)
+def socket_needs_second_factor(user) -> bool:
+    """A socket of a member who still needs a second factor authenticates nobody:
+    every consumer then refuses it (4401), as it refuses a socket without a session
+    (config/asgi.py hands this to ``core.ws_auth.SocketAuthMiddleware``)."""
+    return services.second_factor_missing(user)
 
 
 class LanguageMemoryMiddleware:

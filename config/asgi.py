@@ -14,11 +14,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from community.middleware import SecondFactorSocketMiddleware  # noqa: E402
+from community.middleware import socket_needs_second_factor  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from config.runtime import (  # noqa: E402
     feed_request_bodies_from_disk,
@@ -26,7 +25,7 @@ from config.runtime import (  # noqa: E402
     keep_request_bodies_out_of_twisted,
     settle_heap,
 )
-from core.ws_auth import TokenAuthMiddleware  # noqa: E402
+from core.ws_auth import SocketAuthMiddleware  # noqa: E402
 from files.asgi import BodyLimitMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -34,8 +33,8 @@ application = ProtocolTypeRouter(
         # Oversized uploads are refused before Django reads their body.
         "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
-                TokenAuthMiddleware(SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))
+            SocketAuthMiddleware(
+                URLRouter(websocket_urlpatterns), refuse=socket_needs_second_factor
             )
         ),
     }

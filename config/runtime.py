@@ -44,15 +44,17 @@ AUTOBAHN_SERIES = "26."
 
 
 class _Deferred:
-    """A value pretty-printed only when a log line that names it is written."""
+    """A value formatted only when a log line that names it is written
+    (by ``function``: pretty-printed unless told otherwise)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("function", "value")
 
-    def __init__(self, value) -> None:
+    def __init__(self, value, function=pprint.pformat) -> None:
         self.value = value
+        self.function = function
 
     def __str__(self) -> str:
-        return pprint.pformat(self.value)
+        return self.function(self.value)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
@@ -68,6 +70,7 @@ def format_websocket_options_lazily() -> None:
     debug line gets an object that formats itself when the line is written.
     """
     import autobahn
+    from autobahn import util
     from autobahn.websocket import protocol
 
     if not autobahn.__version__.startswith(AUTOBAHN_SERIES):
@@ -80,6 +83,12 @@ def format_websocket_options_lazily() -> None:
     protocol.pformat = _Deferred
     # The module's one use of pformat that must return a string at once.
     protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+    # Every frame sent names its method and size in a debug line, coloured by
+    # click: about a twentieth of a daphne process writing a message to 2,000
+    # sockets (py-spy, docs/performance.md, issue 22). The module uses them in
+    # debug lines only; they colour now when such a line is written.
+    protocol.hltype = lambda obj: _Deferred(obj, util.hltype)
+    protocol.hlval = lambda val, **kwargs: _Deferred(val, lambda v: util.hlval(v, **kwargs))
 
 
 def keep_request_bodies_out_of_twisted() -> None:

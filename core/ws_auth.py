@@ -1,6 +1,6 @@
 """WebSocket authentication, and how long an authenticated socket lives.
 
-Browsers authenticate with the session cookie (AuthMiddlewareStack); clients
+Browsers authenticate with the session cookie; clients
 that can set headers with ``Authorization: Token <key>``, which, when present,
 takes precedence. Either way the socket lives only as long as that credential:
 every consumer (``SocketLifetime``) joins the credential's group and the
@@ -9,12 +9,16 @@ member's, and closes with 4401 when the session or token row is deleted
 """
 
 from collections.abc import Callable
+from importlib import import_module
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
+from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 
 from core import realtime
 
@@ -48,14 +52,6 @@ def token_model() -> type | None:
     return _token_auth.model if _token_auth is not None else None
 
 
-@database_sync_to_async
-def _user_for_token(key: str):
-    token = _token_auth.for_key(key) if _token_auth is not None else None
-    if token is None:
-        return AnonymousUser(), None
-    return token.user, token.pk
-
-
 def token_from_headers(headers) -> str | None:
     for name, value in headers:
         if name == b"authorization":
@@ -66,15 +62,58 @@ def token_from_headers(headers) -> str | None:
     return None
 
 
-class TokenAuthMiddleware(BaseMiddleware):
+class SocketAuthMiddleware:
+    """Who a socket is, in one step and one trip to the database.
+
+    What Channels' ``AuthMiddlewareStack`` and two middlewares of ours did in
+    five layers: the cookies and the session into the scope, the member from
+    the session, or from ``Authorization: Token <key>`` when that header is
+    there (it takes precedence; a malformed or unknown key authenticates
+    nobody), and nobody when ``refuse(user)`` says so (a member who still
+    needs a second factor, community). Each layer copied the scope and stayed
+    suspended for the socket's lifetime, and Channels' session layer looked at
+    the session on every frame sent: memory per idle socket and time per frame
+    with 2,000 sockets in one room (docs/performance.md, issue 22).
+    """
+
+    def __init__(self, inner, *, refuse: Callable[[object], bool] | None = None) -> None:
+        self.inner = inner
+        self.refuse = refuse
+
     async def __call__(self, scope, receive, send):
+        cookies = _cookies(scope)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        scope = dict(scope, cookies=cookies)
+        scope["session"] = store(cookies.get(settings.SESSION_COOKIE_NAME))
         key = token_from_headers(scope.get("headers", []))
+        user, token_pk = await _socket_user(scope["session"], key, self.refuse)
+        scope["user"] = user
         if key is not None:
-            scope = dict(scope)
-            user, token_pk = await _user_for_token(key) if key else (AnonymousUser(), None)
-            scope["user"] = user
             scope[TOKEN_SCOPE_KEY] = token_pk
-        return await super().__call__(scope, receive, send)
+        return await self.inner(scope, receive, send)
+
+
+def _cookies(scope) -> dict[str, str]:
+    """The handshake's cookies, parsed as Django parses a request's."""
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin-1"))
+    return {}
+
+
+@database_sync_to_async
+def _socket_user(session, key: str | None, refuse) -> tuple[object, int | None]:
+    """The member and the token row's pk (None without a token): token first, else session."""
+    token_pk = None
+    if key is not None:
+        token = _token_auth.for_key(key) if key and _token_auth is not None else None
+        user, token_pk = (token.user, token.pk) if token is not None else (AnonymousUser(), None)
+    else:
+        # Django's own check of a session: its backend, and the password hash it was made with.
+        user = auth.get_user(SimpleNamespace(session=session))
+    if user.is_authenticated and refuse is not None and refuse(user):
+        user = AnonymousUser()
+    return user, token_pk
 
 
 def _session_key(scope) -> str | None:

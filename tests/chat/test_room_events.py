@@ -2,8 +2,6 @@
 while it has nothing else to do, after its own work while it is busy, never once
 it is closing."""
 
-import collections
-
 import pytest
 
 from chat import hub
@@ -25,7 +23,6 @@ def consumer():
         socket.written.append(message["text"])
 
     socket.base_send = send
-    socket.backlog = collections.deque()
     return socket
 
 

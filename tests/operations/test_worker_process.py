@@ -182,3 +182,19 @@ def test_autobahns_option_dump_stays_as_it_was_on_a_series_not_read(monkeypatch,
     runtime.format_websocket_options_lazily()
     assert protocol.pformat is original
     assert "autobahn 99.1.0 is not 26.x" in caplog.text
+
+
+def test_autobahns_debug_line_of_every_frame_sent_is_coloured_only_when_logged():
+    from autobahn import util
+    from autobahn.websocket import protocol
+
+    from config import runtime
+
+    runtime.format_websocket_options_lazily()
+    runtime.format_websocket_options_lazily()  # twice, as a test run or a bench may
+    name = protocol.hltype(protocol.WebSocketProtocol.sendData)
+    size = protocol.hlval(123)
+    assert not isinstance(name, str) and not isinstance(size, str)
+    assert str(name) == util.hltype(protocol.WebSocketProtocol.sendData)
+    assert f"{size}" == util.hlval(123)
+    assert str(protocol.hlval("x", color="red")) == util.hlval("x", color="red")
