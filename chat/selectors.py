@@ -271,15 +271,13 @@ def _newest_matches(
     if connection.vendor != "postgresql":
         return list(matches.order_by("-pk").values_list("pk", "body")[:n])
     # Bounds and whether the words are common, from the common table expressions below.
-    recent_bound = RawSQL(  # noqa: S611 (constant SQL)
-        "(SELECT recent FROM bounds)", [], output_field=BigIntegerField()
-    )
-    walked_bound = RawSQL(  # noqa: S611 (constant SQL)
+    recent_bound = RawSQL("(SELECT recent FROM bounds)", [], output_field=BigIntegerField())
+    walked_bound = RawSQL(
         "(SELECT CASE WHEN dense.yes THEN walked ELSE recent END FROM bounds, dense)",
         [],
         output_field=BigIntegerField(),
     )
-    dense = RawSQL("(SELECT yes FROM dense)", [], output_field=BooleanField())  # noqa: S611
+    dense = RawSQL("(SELECT yes FROM dense)", [], output_field=BooleanField())
     # The newest: the rooms joined, as the planner likes it for a short walk. The walk
     # beyond: the rooms as an array, a condition on each message read along the key that
     # keeps its order (the planner, expecting few rows in the range, would join them by
