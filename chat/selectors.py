@@ -2,8 +2,10 @@
 
 from collections.abc import Iterable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Count,
     Exists,
@@ -240,6 +242,10 @@ def message_search_head(
 # PostgreSQL: the newest this many messages are read first, along the key; older
 # ones only where these hold too few matches (see ``_newest_matches``).
 RECENT_MESSAGES = 5_000
+# Where the newest hold at least this many matches (the words are common: here 0.4 %),
+# the next this many messages are read along the key too, before the index.
+DENSE_MATCHES = 20
+WALK_MESSAGES = 40_000
 
 
 def _newest_matches(
@@ -247,46 +253,92 @@ def _newest_matches(
 ) -> list[tuple[int, str]]:
     """(pk, body) of the newest ``n`` messages of the viewer's rooms holding every term.
 
-    On PostgreSQL in one query of two parts: first among the newest
+    On PostgreSQL in one query of up to three parts: first among the newest
     ``RECENT_MESSAGES`` of all rooms, read along the primary key with the terms
     as plain conditions (``strpos``, the same case-insensitive substring as
     ``icontains``, which the trigram index cannot answer); only where those
-    hold fewer than ``n``, the older ones through the trigram index. The planner
-    cannot tell how many messages hold two words that always come together
-    ("VIS-Suite": 68,000 of a million, estimated 2,700) and would otherwise read
-    all of them through the index to sort them; this way a common word costs
-    at most a walk through the newest messages, a rare one the index.
+    hold fewer than ``n``, the older ones. Where the newest held at least
+    ``DENSE_MATCHES`` (words common together), the next ``WALK_MESSAGES`` are
+    read along the key as well, and only then the rest through the trigram
+    index; otherwise the index at once. The planner cannot tell how many
+    messages hold words that often come together ("VIS-Suite": 68,000 of a
+    million, estimated 2,700; "Erfahrungen mit enaio": 14,400, estimated 1,100)
+    and would otherwise read all of them through the index to sort them; this
+    way a common word costs at most a walk through the newer messages, a rare
+    one the index.
     """
     matches = _message_matches(viewer=viewer, terms=terms, room=room)
     if connection.vendor != "postgresql":
         return list(matches.order_by("-pk").values_list("pk", "body")[:n])
-    boundary = Coalesce(
-        Subquery(
-            Message.objects.order_by("-pk").values("pk")[RECENT_MESSAGES : RECENT_MESSAGES + 1]
-        ),
-        Value(0),
+    # Bounds and whether the words are common, from the common table expressions below.
+    recent_bound = RawSQL("(SELECT recent FROM bounds)", [], output_field=BigIntegerField())
+    walked_bound = RawSQL(
+        "(SELECT CASE WHEN dense.yes THEN walked ELSE recent END FROM bounds, dense)",
+        [],
+        output_field=BigIntegerField(),
     )
-    recent = Message.objects.filter(
-        deleted_at__isnull=True, room__in=rooms_searchable_by(viewer), pk__gte=boundary
+    dense = RawSQL("(SELECT yes FROM dense)", [], output_field=BooleanField())
+    # The newest: the rooms joined, as the planner likes it for a short walk. The walk
+    # beyond: the rooms as an array, a condition on each message read along the key that
+    # keeps its order (the planner, expecting few rows in the range, would join them by
+    # hash and read the whole range to sort it); "+ 0", so that no index by room (and
+    # number) answers it instead.
+    rooms = rooms_searchable_by(viewer)
+    try:
+        rooms_sql, rooms_params = rooms.values("pk").query.get_compiler(using=rooms.db).as_sql()
+    except EmptyResultSet:
+        return []
+    in_rooms = RawSQL(  # noqa: S611 (compiled SQL)
+        f'("chat_message"."room_id" + 0) = ANY(ARRAY({rooms_sql}))',
+        rooms_params,
+        output_field=BooleanField(),
     )
+    along_key = Message.objects.filter(deleted_at__isnull=True)
     if room is not None:
-        recent = recent.filter(room=room)
+        along_key = along_key.filter(room=room)
     for term in terms:
-        recent = recent.filter(
+        along_key = along_key.filter(
             RawSQL(
                 'strpos(upper("chat_message"."body"), upper(%s)) > 0',
                 [term],
                 output_field=BooleanField(),
             )
         )
-    older = matches.filter(pk__lt=boundary)
-    both = (
-        recent.order_by("-pk")
-        .values_list("pk", "body")[:n]
-        .union(older.order_by("-pk").values_list("pk", "body")[:n], all=True)
+    parts = [
+        along_key.filter(room__in=rooms, pk__gte=recent_bound),
+        along_key.filter(in_rooms, dense, pk__gte=walked_bound, pk__lt=recent_bound),
+        matches.filter(pk__lt=walked_bound),
+    ]
+    compiled = []
+    for part in parts:
+        limited = part.order_by("-pk").values_list("pk", "body")[:n]
+        compiled.append(limited.query.get_compiler(using=limited.db).as_sql())
+    (recent_sql, recent_params), (walk_sql, walk_params), (older_sql, older_params) = compiled
+    newest = "SELECT id FROM chat_message ORDER BY id DESC LIMIT 1 OFFSET %s"
+    sql = (
+        # Ids follow the sending order; the walk's bound need not be exact (the parts
+        # meet wherever it lies), so it is counted back from the other, not looked up.
+        f"WITH bounds AS MATERIALIZED (SELECT recent, recent - %s AS walked"  # noqa: S608
+        f" FROM (SELECT COALESCE(({newest}), 0) AS recent OFFSET 0) AS newest_bound),"
+        f" newest AS MATERIALIZED ({recent_sql}),"
+        " dense AS MATERIALIZED (SELECT COUNT(*) >= %s AS yes FROM newest)"
+        " (SELECT * FROM newest ORDER BY 1 DESC)"
+        f" UNION ALL ({walk_sql}) UNION ALL ({older_sql}) LIMIT %s"
     )
-    # The second part runs only when the first gave fewer than n rows.
-    return sorted(both[:n], key=lambda row: -row[0])
+    params = [
+        WALK_MESSAGES,
+        RECENT_MESSAGES,
+        *recent_params,
+        DENSE_MATCHES,
+        *walk_params,
+        *older_params,
+        n,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Each later part runs only when the ones before gave fewer than n rows.
+    return sorted(rows, key=lambda row: -row[0])
 
 
 def _message_matches(*, viewer: User, terms: list[str], room: Room | None = None):

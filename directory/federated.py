@@ -29,8 +29,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, connections
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Value, When, Window
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+    Window,
+)
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
@@ -45,6 +59,7 @@ from core.search_text import query_terms
 from core.snippets import highlight, matched_words, snippet
 from directory.selectors import member_search
 from events.models import Event
+from forum.models import Post
 from forum.selectors import post_search
 
 KINDS = ("member", "project", "thread", "event", "message")
@@ -273,12 +288,23 @@ class _Threads(_Kind):
 
     @cached_property
     def ranked(self):
-        return (
+        ranked = (
             self.posts.order_by()
             .values("thread_id")
             .annotate(best=Max("rank"), matches=Window(Count("*")))
-            .order_by("-best", "-thread_id")
         )
+        if connection.vendor == "postgresql":
+            # Each thread's best post (as ``posts`` orders them: best first, then the
+            # newest) from the same query: the window's posts then come by their key,
+            # not from the forum search a second time.
+            ranked = ranked.annotate(
+                best_post=Func(
+                    ArrayAgg("pk", order_by=(F("rank").desc(), F("pk").desc())),
+                    template="(%(expressions)s)[1]",
+                    output_field=BigIntegerField(),
+                )
+            )
+        return ranked.order_by("-best", "-thread_id")
 
     def _count(self) -> int:
         return self.posts.order_by().values("thread_id").distinct().count()
@@ -290,8 +316,20 @@ class _Threads(_Kind):
         self.counted = rows[0]["matches"]
         threads = [row["thread_id"] for row in rows]
         best_posts: dict[int, object] = {}
-        for post in self.posts.filter(thread_id__in=threads):  # best first
-            best_posts.setdefault(post.thread_id, post)
+        if "best_post" in rows[0]:
+            found = (
+                Post.objects.filter(deleted_at__isnull=True, hidden=False)
+                .select_related("thread", "thread__category", "author")
+                .in_bulk([row["best_post"] for row in rows])
+            )
+            for row in rows:
+                post = found.get(row["best_post"])
+                if post is not None:  # else hidden in between
+                    post.rank = row["best"]
+                    best_posts[row["thread_id"]] = post
+        else:
+            for post in self.posts.filter(thread_id__in=threads):  # best first
+                best_posts.setdefault(post.thread_id, post)
         hits = []
         for thread_id in threads:
             post = best_posts.get(thread_id)

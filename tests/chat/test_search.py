@@ -141,12 +141,14 @@ def test_the_room_search_costs_the_same_queries_for_more_messages(
 
 
 @pytest.mark.parametrize("recent", [0, 2, 3, 5, 100])
+@pytest.mark.parametrize("dense, walk", [(20, 40_000), (0, 1), (0, 3), (1, 2), (0, 100)])
 def test_the_newest_matches_are_found_however_many_are_among_the_newest_messages(
-    member, other, network_room, monkeypatch, recent
+    member, other, network_room, monkeypatch, recent, dense, walk
 ):
     """The search reads the newest messages first and the older ones only where those
-    hold too few matches (PostgreSQL): the newest matches either way, in order,
-    ``ENAIO`` as ``enaio``, and never a message of a room the member may not read."""
+    hold too few matches (PostgreSQL), along the key where the newest held many
+    (``DENSE_MATCHES``), then through the index: the newest matches either way, in
+    order, ``ENAIO`` as ``enaio``, and never a message of a room the member may not read."""
     from chat import selectors
 
     secret = services.room_create(created_by=other, name="Geheimrat", slug="geheimrat")
@@ -155,6 +157,8 @@ def test_the_newest_matches_are_found_however_many_are_among_the_newest_messages
     _say(secret, other, "enaio geheim", 99)
     _say(network_room, member, "noch nichts", 100)
     monkeypatch.setattr(selectors, "RECENT_MESSAGES", recent)
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", dense)
+    monkeypatch.setattr(selectors, "WALK_MESSAGES", walk)
     expected = [m.pk for m in reversed(said) if "enaio" in m.body.lower()]
     for n in (1, 3, 10):
         found = selectors._newest_matches(viewer=member, terms=["enaio"], room=None, n=n)

@@ -14,6 +14,7 @@ from chat import services as chat_services
 from chat.models import Message, Room, RoomKind
 from community import services
 from community.models import ProjectKind, Role
+from directory.federated import search_everything
 from events import services as event_services
 from events.models import Audience
 from forum import services as forum_services
@@ -617,3 +618,26 @@ def test_kinds_read_side_by_side_find_the_same_as_one_after_another(member_api, 
         ]
     assert answers[True] == answers[False] and answers[True][1]["count"] > 25
     assert threading.get_ident() in threads and len(threads) > 1  # in threads as well
+
+
+def test_a_thread_hit_leads_to_its_best_matching_post(member, make_member, taxonomy):
+    """The forum kind ranks a thread by its best matching post and links to that post,
+    whichever post of the thread it is; a deleted one is not linked."""
+    author = make_member(email="schreiberin@giessen.de")
+    thread = forum_services.thread_create(
+        author=author, category=_category(), title="Frage", body=f"Kennt wer {WORD}?"
+    )
+    best = forum_services.post_create(
+        author=author, thread=thread, body=f"{WORD}: {WORD} hier, {WORD} dort, {WORD} überall."
+    )
+    forum_services.post_create(author=author, thread=thread, body="Danke!")
+
+    def hit():
+        found = search_everything(viewer=member, q=WORD, kinds=["thread"])
+        hits = found.hits[0:5]
+        assert [h.id for h in hits] == [thread.pk]
+        return hits[0]
+
+    assert hit().url == best.get_absolute_url()
+    forum_services.post_delete(member=author, post=best)
+    assert hit().url == thread.posts.get(number=1).get_absolute_url()
