@@ -755,7 +755,7 @@ def main():
     scenarios = {s.strip() for s in args.scenario.split(",")}
     if "fanout" in scenarios:
         found = {}
-        for name in ("bare", "chat"):
+        for name in stacks:
             found[name] = r = fanout(name, tokens, args)
             print(
                 f"fanout {name:4}: {r['messages']} messages, {r['deliveries']} deliveries, "
@@ -792,7 +792,8 @@ def main():
                     f"first {ms(row['first'])}, spread {ms(row['spread'])} ms",
                     flush=True,
                 )
-        print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
+        if {"bare", "chat"} <= set(found):
+            print(f"fanout chat/bare p99 {found['chat']['p99'] / found['bare']['p99']:.2f}×")
     if "idle" in scenarios:
         for size in sizes:
             found = {name: idle(name, tokens, size, args) for name in stacks}
