@@ -103,10 +103,10 @@ CREATED = re.compile(r'"created_at":"([^"]+)"')
 
 def reconnect_delay(attempt: int) -> float:
     """static/js/live.js's ``reconnectDelay``: the first retry at a random moment
-    within 3 s, later ones with full jitter up to 1 s × 2^attempt, at most 30 s."""
+    within 3 s, later ones with full jitter up to 1 s × 2^attempt, at most 15 s."""
     if attempt <= 0:
         return 0.25 + random.random() * (3.0 - 0.25)
-    return max(0.25, random.random() * min(30.0, 1.0 * 2**attempt))
+    return max(0.25, random.random() * min(15.0, 1.0 * 2**attempt))
 
 
 class Socket:
@@ -117,7 +117,8 @@ class Socket:
         self.chat = chat
         self.arrivals = arrivals  # key -> [count, latest arrival]
         self.ws = None
-        self.last_seq = None
+        self.last_seq = None  # the end of the contiguous run of seqs
+        self.syncing = False
         self.seen: set[int] = set()
         self.ready = asyncio.Event()
         self.reconnected = 0
@@ -138,11 +139,23 @@ class Socket:
         slot[0] += 1
         slot[1] = max(slot[1], now)
 
-    def _message(self, seq: int, client_id: str) -> None:
+    def _message(self, seq: int, client_id: str) -> bool:
+        """Note a message; True when it shows a gap that no ``sync`` is filling yet.
+
+        ``last_seq`` is the end of the contiguous run, as static/js/chat.js keeps
+        it: a ``sync`` after the highest seq seen would skip what lies between."""
         if seq not in self.seen:
             self.seen.add(seq)
             self._arrived(client_id)
-        self.last_seq = max(self.last_seq or 0, seq)
+        if self.last_seq is None:
+            return False
+        while self.last_seq + 1 in self.seen:
+            self.last_seq += 1
+        return seq > self.last_seq + 1 and not self.syncing
+
+    async def _sync(self) -> None:
+        self.syncing = True
+        await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
 
     async def run(self, reconnect: bool) -> None:
         while True:
@@ -173,7 +186,8 @@ class Socket:
                         client_id = CLIENT_ID.search(text)[1]
                         if client_id not in self.arrivals:  # the server's time, once per message
                             self.created[client_id] = CREATED.search(text)[1]
-                        self._message(int(SEQ.search(text)[1]), client_id)
+                        if self._message(int(SEQ.search(text)[1]), client_id):
+                            await self._sync()
                         continue
                     frame = json.loads(text)
                     kind = frame.get("type")
@@ -184,17 +198,23 @@ class Socket:
                         self.attempts = 0  # as live.js's healthy(): the backoff starts afresh
                         if self.reconnected:
                             self.back_at = time.time()
+                        self.syncing = False  # a new socket: no answer is on its way
                         if self.last_seq is not None and frame["last_seq"] > self.last_seq:
-                            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+                            await self._sync()
                         elif self.last_seq is None:
                             self.last_seq = frame["last_seq"]
                         self.ready.set()
                     elif kind in {"message", "history"}:
                         messages = [frame["message"]] if kind == "message" else frame["messages"]
+                        gap = False
                         for message in messages:
-                            self._message(message["seq"], message["client_id"])
-                        if kind == "history" and frame["has_more"]:
-                            await self.ws.send(json.dumps({"type": "sync", "after": self.last_seq}))
+                            gap = self._message(message["seq"], message["client_id"]) or gap
+                        if kind == "history":
+                            self.syncing = False
+                            if frame["has_more"] or max(self.seen, default=0) > self.last_seq:
+                                await self._sync()
+                        elif gap:
+                            await self._sync()
             except Exception:  # a lost connection: the reconnect below
                 pass
             code = getattr(self.ws, "close_code", None)
@@ -643,8 +663,9 @@ def restart(tokens, args):
         second = daphne(app, env)
         second_started = second.__enter__()
         addresses = [first[0], second_started[0]]
+        # ``--restart-sockets`` on the restarted process, as many on the other one.
         specs = specs_for(
-            addresses, tokens, path, args.restart_sockets, args.join_seconds, reconnect=True
+            addresses, tokens, path, 2 * args.restart_sockets, args.join_seconds, reconnect=True
         )
         load = Load(specs, chat, args.load_processes, args.senders, args.seconds)
         load.wait_joined()
@@ -678,7 +699,7 @@ def restart(tokens, args):
         time.sleep(10)  # the last messages arrive
         reports = load.finish()
     arrivals, sent = merge(reports)
-    missing = sum(args.restart_sockets - arrivals.get(k, [0])[0] for k in sent)
+    missing = sum(2 * args.restart_sockets - arrivals.get(k, [0])[0] for k in sent)
     back = [t - stopped_wall for r in reports for t in r["back_at"]]
     return {
         "back": len(back),
@@ -699,7 +720,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=2000)
     parser.add_argument(
-        "--restart-sockets", type=int, default=1000, help="restart: sockets (the issue: 1,000)"
+        "--restart-sockets",
+        type=int,
+        default=1000,
+        help="restart: sockets on the restarted process, as many on the other (issue: 1,000)",
     )
     parser.add_argument("--senders", type=int, default=5)
     parser.add_argument(
@@ -745,7 +769,7 @@ def main():
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # daphne and the load inherit it
     ensure_database(os.environ["DATABASE_URL"])
-    tokens, _slugs = prepare(max([args.sockets, args.restart_sockets, *sizes]), 1)
+    tokens, _slugs = prepare(max([args.sockets, 2 * args.restart_sockets, *sizes]), 1)
     print(
         f"{args.sockets} sockets in one room over 2 daphne processes, {args.load_processes} "
         f"load processes, senders {args.send}; {os.cpu_count()} CPUs, "
@@ -827,7 +851,8 @@ def main():
     if "restart" in scenarios:
         r = restart(tokens, args)
         print(
-            f"restart ({args.restart_sockets} sockets): {r['back']} sockets back, "
+            f"restart ({args.restart_sockets} sockets on the restarted process, as many on "
+            f"the other): {r['back']} sockets back, "
             f"the last {r['all_back_after']:.1f} s after the "
             f"stop; {r['refused_count']} attempts refused (the process starting; HTTP 5xx: "
             f"{r['server_errors']}), e.g. {r['refused'][:1]}; "

@@ -22,8 +22,12 @@ export function isRefusal(code) {
   return code >= 4400 && code < 4500;
 }
 
-/** Full jitter: a random delay between 0 and min(cap, base * 2^attempt), never below floor. */
-export function backoffDelay(attempt, { base = 1000, cap = 30000, floor = 250, random = Math.random } = {}) {
+/**
+ * Full jitter: a random delay between 0 and min(cap, base * 2^attempt), never below floor.
+ * The cap is 15 s: a refused attempt costs the server next to nothing, and with 30 s
+ * the unluckiest sockets of a restarted process came back only after 34 s (issue 22).
+ */
+export function backoffDelay(attempt, { base = 1000, cap = 15000, floor = 250, random = Math.random } = {}) {
   const ceiling = Math.min(cap, base * Math.pow(2, Math.max(0, attempt)));
   return Math.max(floor, Math.floor(random() * ceiling));
 }
@@ -59,7 +63,7 @@ export function socketUrl(path) {
  *   onRetry(delayMs, n)      the socket closed and the n-th retry comes after delayMs
  *   onRefused(code)          the server refused (4401, 4403, 4404, ...): no more retries
  *   onGiveUp()               maxAttempts retries in a row failed
- *   base, cap                backoff in milliseconds (1 s doubling up to 30 s)
+ *   base, cap                backoff in milliseconds (1 s doubling up to 15 s)
  *   spread                   the first retry comes at a random moment within this
  *                            many milliseconds (3 s), so that the sockets of a
  *                            restarted server do not all come back at once
@@ -76,7 +80,7 @@ export function connect({
   onRefused = () => {},
   onGiveUp = () => {},
   base = 1000,
-  cap = 30000,
+  cap = 15000,
   spread = 3000,
   maxAttempts = Infinity,
   stableMs = 5000,
