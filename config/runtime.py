@@ -88,7 +88,9 @@ def format_websocket_options_lazily() -> None:
     # sockets (py-spy, docs/performance.md, issue 22). The module uses them in
     # debug lines only; they colour now when such a line is written.
     protocol.hltype = lambda obj: _Deferred(obj, util.hltype)
-    protocol.hlval = lambda val, **kwargs: _Deferred(val, lambda v: util.hlval(v, **kwargs))
+    protocol.hlval = lambda val, *args, **kwargs: _Deferred(
+        val, lambda v: util.hlval(v, *args, **kwargs)
+    )
 
 
 def keep_request_bodies_out_of_twisted() -> None:
