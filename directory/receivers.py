@@ -12,7 +12,7 @@ from community.models import Expertise, MemberSearchDocument
 from community.signals import member_profiles_changed
 from directory.models import SearchSynonym
 from directory.search import get_backend
-from directory.selectors import search_tables_forget
+from directory.selectors import search_counts_forget, search_tables_forget
 from directory.services import search_index_update
 
 
@@ -24,6 +24,7 @@ def profiles_changed(sender, member_ids, **kwargs) -> None:
 def search_document_deleted(sender, instance, **kwargs) -> None:
     """No document left: the backend forgets the member (SQLite's FTS row)."""
     get_backend().index([instance.member_id])
+    search_counts_forget()
 
 
 def search_tables_changed(sender, **kwargs) -> None:

@@ -5,7 +5,9 @@ The search ranks on ``community.models.MemberSearchDocument`` (kept by
 project pages show the project's chat room. Hence this layer, above them all.
 """
 
+import hashlib
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from functools import lru_cache, reduce
@@ -152,6 +154,55 @@ def search_tables_forget() -> None:
     once the change is committed, in case a search cached the old ones meanwhile)."""
     cache.delete(SEARCH_TABLES_KEY)
     transaction.on_commit(lambda: cache.delete(SEARCH_TABLES_KEY))
+
+
+# How many members each term of a query matches (its document frequency, for the
+# terms' rarity), kept as a search engine keeps it in its index: the counts of a
+# term do not depend on the query around it or on who searches, so a term counted
+# once is not counted again (a bitmap over the GIN index per term, 5-10 ms at
+# 50,000 members) until a search document changes. Each entry carries the token of
+# the documents it was counted on; a change of any document draws a new token
+# (``search_counts_forget``), which leaves every earlier count unread.
+TERM_COUNTS_TOKEN_KEY = "directory:term-counts-token"
+TERM_COUNTS_KEY = "directory:term-count:1:"
+TERM_COUNTS_SECONDS = 3600
+
+
+def _term_count_keys(groups, filters: tuple) -> list[str]:
+    return [
+        TERM_COUNTS_KEY
+        + hashlib.blake2b(
+            repr((connection.vendor, group, filters)).encode(), digest_size=16
+        ).hexdigest()
+        for group in groups
+    ]
+
+
+def _term_counts_known(keys: list[str]) -> tuple[str, list[int | None]]:
+    """The token of the documents as they are, and each key's count counted on them."""
+    found = cache.get_many([TERM_COUNTS_TOKEN_KEY, *keys])
+    token = found.get(TERM_COUNTS_TOKEN_KEY)
+    if token is None:
+        token = secrets.token_hex(8)
+        if not cache.add(TERM_COUNTS_TOKEN_KEY, token, None):
+            token = cache.get(TERM_COUNTS_TOKEN_KEY, token)
+        return token, [None] * len(keys)
+    counts = []
+    for key in keys:
+        entry = found.get(key)
+        counts.append(entry[1] if entry is not None and entry[0] == token else None)
+    return token, counts
+
+
+def search_counts_forget() -> None:
+    """After a change of search documents: terms are counted anew (also once the change
+    is committed, in case a search counted the documents as they were meanwhile)."""
+
+    def forget() -> None:
+        cache.set(TERM_COUNTS_TOKEN_KEY, secrets.token_hex(8), None)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def _query_groups(q: str) -> list[tuple[str, ...]]:
@@ -861,13 +912,20 @@ def member_search(
             any_term = backend.search(documents, query, all_terms=False)
             all_sql, all_params = _capped_count_sql(matching)
             any_sql, any_params = _capped_count_sql(any_term)
-            # And per term how many it matches, and how many are searched, for the terms'
-            # rarity: all in the same query.
+            # And per term how many it matches (those not counted since the documents
+            # last changed), and how many are searched, for the terms' rarity: all in
+            # the same query.
+            filters = (municipality, state, expertise, level, kind, tool)
+            term_keys = _term_count_keys(query.groups, filters)
+            token, term_counts = _term_counts_known(term_keys)
+            missing = [i for i, n in enumerate(term_counts) if n is None]
             per_term = [
-                _capped_count_sql(backend.search(documents, TextQuery((g,)), all_terms=True))
-                for g in query.groups
+                _capped_count_sql(
+                    backend.search(documents, TextQuery((query.groups[i],)), all_terms=True)
+                )
+                for i in missing
             ]
-            filtered = municipality or state or expertise or level or kind or tool
+            filtered = any(filters)
             large = not filtered and _network_is_large()
             per_term.append(
                 ("%s", [RARITY_SCOPE])
@@ -884,7 +942,13 @@ def member_search(
                     f" FROM (SELECT {all_sql} AS n {fence}) AS all_terms",
                     [MIN_ALL_TERMS_HITS, *any_params, *term_params, *all_params],
                 )
-                all_count, any_count, *term_counts, searched = cursor.fetchone()
+                all_count, any_count, *counted, searched = cursor.fetchone()
+            for i, n in zip(missing, counted, strict=True):
+                term_counts[i] = n
+            if missing:
+                cache.set_many(
+                    {term_keys[i]: (token, term_counts[i]) for i in missing}, TERM_COUNTS_SECONDS
+                )
             if not filtered and searched >= RARITY_SCOPE:
                 _large_network["until"] = time.monotonic() + LARGE_NETWORK_SECONDS
             rarity = _rarity(term_counts, searched)

@@ -22,6 +22,7 @@ from community.models import (
 from core.search_text import evidence_stems
 from directory.search import get_backend
 from directory.search.base import PLANNED_ONLY
+from directory.selectors import search_counts_forget
 from events.models import Audience, Event, EventStatus
 
 
@@ -172,3 +173,4 @@ def _search_index_build(member_ids: list[int]) -> None:
             update_fields=["text_a", "text_b", "text_c", *SEARCH_FACT_FIELDS],
         )
         get_backend().index([d.member_id for d in documents])
+        search_counts_forget()

@@ -10,6 +10,8 @@ import datetime as dt
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import services
@@ -343,3 +345,58 @@ def test_rarity_leaves_a_query_whose_words_are_equally_common_alone(make_member)
     found = names(both, q="Wohngeld Elterngeld")
     assert found[0] == "Bert Beides"
     assert set(found[1:]) == {"Wilma W.", "Ella E."}
+
+
+def _rare_and_common(make_member):
+    """Five running projects with a common word, one finished long ago with a rare one."""
+    today = timezone.localdate()
+    for name in ("Olaf", "Otto", "Oda", "Ole", "Olga"):
+        common = make_member(display_name=f"{name} Onlineantrag")
+        _done_project(
+            common,
+            "Onlineantrag Meldebescheinigung",
+            [],
+            kind=ProjectKind.PROCESS,
+            status=ProjectStatus.RUNNING,
+        )
+    rare = make_member(display_name="Wendy Wohngeld")
+    _done_project(
+        rare,
+        "Wohngeld digital",
+        [],
+        kind=ProjectKind.PROCESS,
+        ended_on=dt.date(today.year - 2, 6, 1),
+    )
+    return rare
+
+
+def test_the_rarity_of_a_word_follows_the_profiles_at_once(make_member):
+    rare = _rare_and_common(make_member)
+    assert names(rare, q="Onlineantrag Wohngeld")[0] == "Wendy Wohngeld"
+    # Ten more pilots run a Wohngeld project: now it is the common word of the two.
+    for number in range(10):
+        pilot = make_member(display_name=f"Willi{number} Wohngeld")
+        _done_project(
+            pilot,
+            "Wohngeld online beantragen",
+            [],
+            kind=ProjectKind.PROCESS,
+            status=ProjectStatus.RUNNING,
+        )
+    assert names(rare, q="Onlineantrag Wohngeld")[0].endswith("Onlineantrag")
+
+
+def test_a_word_is_counted_once_until_a_profile_changes(make_member):
+    rare = _rare_and_common(make_member)
+
+    def counts_in_the_search() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            names(rare, q="Onlineantrag Wohngeld")
+        return sum(q["sql"].count("COUNT(*)") for q in queries.captured_queries)
+
+    first = counts_in_the_search()
+    # The same words again, also in another query: the terms' counts are known.
+    assert counts_in_the_search() == first - 2
+    names(rare, q="Wohngeld Onlineantrag")
+    services.member_update_profile(member=rare, bio="Auch Elterngeld.")
+    assert counts_in_the_search() == first
