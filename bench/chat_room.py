@@ -543,8 +543,9 @@ def heap_snapshot(pids: list[int], folder: Path, n: int) -> list[dict]:
     return facts
 
 
-def trimmed_rss(pids: list[int], folder: Path) -> int:
-    """The processes' resident size (KiB) once malloc_trim gave back what is free."""
+def trimmed_rss(pids: list[int], folder: Path, census: dict | None = None) -> int:
+    """The processes' resident size (KiB) once malloc_trim gave back what is free;
+    with ``--census`` the objects by type are added up into ``census``."""
     total = 0
     for pid in pids:
         done = folder / f"{pid}.json"
@@ -556,6 +557,11 @@ def trimmed_rss(pids: list[int], folder: Path) -> int:
         time.sleep(0.1)
         facts = json.loads(done.read_text())
         total += facts["rss_trimmed"]
+        if census is not None:
+            for kind, (count, size) in facts.get("census", {}).items():
+                entry = census.setdefault(kind, [0, 0])
+                entry[0] += count
+                entry[1] += size
         print(f"  pid {pid}: {facts['send_buffered'] / 1024:.0f} KiB not yet sent to its sockets")
     return total
 
@@ -577,6 +583,19 @@ def heap_growth(pids: list[int], folder: Path, size: int, top: int = 15) -> None
             print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7} blocks  {frames}")
 
 
+def census_growth(before: dict, after: dict, size: int, top: int = 25) -> None:
+    """Print which objects (by type) grew over the join, per socket (``--census``)."""
+    rows = []
+    for kind, (count, nbytes) in after.items():
+        count0, nbytes0 = before.get(kind, (0, 0))
+        rows.append((nbytes - nbytes0, count - count0, kind))
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows)
+    print(f"  objects tracked by the GC: {total / size / 1024:+.1f} KiB per socket (own sizes)")
+    for nbytes, count, kind in rows[:top]:
+        print(f"    {nbytes / size:+8.0f} B {count / size:+6.2f} per socket  {kind}")
+
+
 def idle(name, tokens, size, args):
     app, path, chat = STACKS[name]
     forget_groups()
@@ -585,6 +604,9 @@ def idle(name, tokens, size, args):
         env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
     trim_folder = Path(tempfile.mkdtemp(prefix="bench-trim-"))
     env["BENCH_TRIM_DIR"] = str(trim_folder)
+    census0, census1 = ({}, {}) if args.census else (None, None)
+    if args.census:
+        env["BENCH_CENSUS"] = "1"
     folder = None
     if args.tracemalloc:
         folder = Path(tempfile.mkdtemp(prefix="bench-heap-"))
@@ -597,7 +619,7 @@ def idle(name, tokens, size, args):
         if folder is not None:
             heap_snapshot(pids, folder, 0)
         rss0 = sum(rss_kib(p) for p in pids)
-        trimmed0 = trimmed_rss(pids, trim_folder)
+        trimmed0 = trimmed_rss(pids, trim_folder, census0)
         specs = specs_for(addresses, tokens, path, size, 10.0)
         load = Load(specs, chat, args.load_processes)
         load.wait_joined()
@@ -614,7 +636,9 @@ def idle(name, tokens, size, args):
         commands = redis_commands() - redis0
         stats1, wall1 = redis_commandstats(), time.time()
         rss = sum(rss_kib(p) for p in pids) - rss0
-        trimmed = trimmed_rss(pids, trim_folder) - trimmed0
+        trimmed = trimmed_rss(pids, trim_folder, census1) - trimmed0
+        if args.census:
+            census_growth(census0, census1, size)
         if folder is not None:
             facts = heap_snapshot(pids, folder, 1)
             traced = sum(f["rss_trimmed"] for f in facts) - rss0
@@ -755,6 +779,11 @@ def main():
         default=0,
         metavar="FRAMES",
         help="idle: where the Python heap grew (diagnosis; slows daphne, inflates RSS)",
+    )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="idle: the objects by type that grew over the join, per socket (diagnosis)",
     )
     args = parser.parse_args()
     global SEND_SPREAD
