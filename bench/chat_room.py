@@ -583,6 +583,18 @@ def heap_growth(pids: list[int], folder: Path, size: int, top: int = 15) -> None
             print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7} blocks  {frames}")
 
 
+async def _warm_up(addresses: list[str], path: str, tokens: list[str], chat: bool) -> None:
+    """One socket per process joins and leaves: what a process sets up once, at its
+    first socket (its database pool and threads, modules imported on first use,
+    Redis pools), is then out of the per-socket figure (``--warm``)."""
+    for address, token in zip(addresses, tokens, strict=False):
+        ws = await _open(address, path, token)
+        if chat:
+            while "online" not in await asyncio.wait_for(ws.recv(), timeout=30):
+                pass
+        await ws.close()
+
+
 def census_growth(before: dict, after: dict, size: int, top: int = 25) -> None:
     """Print which objects (by type) grew over the join, per socket (``--census``)."""
     rows = []
@@ -620,6 +632,12 @@ def idle(name, tokens, size, args):
             heap_snapshot(pids, folder, 0)
         rss0 = sum(rss_kib(p) for p in pids)
         trimmed0 = trimmed_rss(pids, trim_folder, census0)
+        first = 0  # what the first socket of each process cost (``--warm``)
+        if args.warm:
+            before = sum(rss_kib(p) for p in pids)
+            asyncio.run(_warm_up(addresses, path, tokens[-len(addresses) :], chat))
+            time.sleep(3)  # its presence leave, the pool's first connections
+            first = sum(rss_kib(p) for p in pids) - before
         specs = specs_for(addresses, tokens, path, size, 10.0)
         load = Load(specs, chat, args.load_processes)
         load.wait_joined()
@@ -662,6 +680,8 @@ def idle(name, tokens, size, args):
         "cpu_per_minute": cpu * 60 / elapsed,
         "redis_per_second": commands / elapsed,
         "kib_per_socket": rss / size,
+        "kib_warm": (rss - first) / size,
+        "kib_first": first / len(pids),
         "kib_trimmed": trimmed / size,
         "load_cpu": sum(r["cpu"] for r in reports),
     }
@@ -781,6 +801,11 @@ def main():
         help="idle: where the Python heap grew (diagnosis; slows daphne, inflates RSS)",
     )
     parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="idle: also the growth after one socket per process joined and left",
+    )
+    parser.add_argument(
         "--census",
         action="store_true",
         help="idle: the objects by type that grew over the join, per socket (diagnosis)",
@@ -864,6 +889,12 @@ def main():
                     f"during {r['window']} s of idling the clients saw {r['events'] or 'nothing'}",
                     flush=True,
                 )
+                if args.warm:
+                    print(
+                        f"  after one socket per process: {r['kib_warm']:.1f} KiB per socket; "
+                        f"the first socket of a process {r['kib_first'] / 1024:.1f} MiB",
+                        flush=True,
+                    )
                 print(f"  while joining: {r['join_events']}", flush=True)
                 by = ", ".join(f"{k} {v:.1f}" for k, v in r["by_command"].items())
                 print(f"  Redis commands/s by name: {by or '-'}", flush=True)
@@ -873,9 +904,11 @@ def main():
                 chat, bare = found["chat"], found["bare"]
                 ratio = chat["kib_per_socket"] / max(bare["kib_per_socket"], 0.1)
                 trimmed = chat["kib_trimmed"] / max(bare["kib_trimmed"], 0.1)
+                warm = chat["kib_warm"] / max(bare["kib_warm"], 0.1)
                 print(
                     f"idle {size:5} chat/bare memory per socket {ratio:.2f}× "
-                    f"(after malloc_trim {trimmed:.2f}×)"
+                    f"(after malloc_trim {trimmed:.2f}×"
+                    + (f"; after one socket per process {warm:.2f}×)" if args.warm else ")")
                 )
     if "restart" in scenarios:
         r = restart(tokens, args)
