@@ -543,8 +543,9 @@ def heap_snapshot(pids: list[int], folder: Path, n: int) -> list[dict]:
     return facts
 
 
-def trimmed_rss(pids: list[int], folder: Path) -> int:
-    """The processes' resident size (KiB) once malloc_trim gave back what is free."""
+def trimmed_rss(pids: list[int], folder: Path, census: dict | None = None) -> int:
+    """The processes' resident size (KiB) once malloc_trim gave back what is free;
+    with ``--census`` the objects by type are added up into ``census``."""
     total = 0
     for pid in pids:
         done = folder / f"{pid}.json"
@@ -556,6 +557,11 @@ def trimmed_rss(pids: list[int], folder: Path) -> int:
         time.sleep(0.1)
         facts = json.loads(done.read_text())
         total += facts["rss_trimmed"]
+        if census is not None:
+            for kind, (count, size) in facts.get("census", {}).items():
+                entry = census.setdefault(kind, [0, 0])
+                entry[0] += count
+                entry[1] += size
         print(f"  pid {pid}: {facts['send_buffered'] / 1024:.0f} KiB not yet sent to its sockets")
     return total
 
@@ -577,6 +583,31 @@ def heap_growth(pids: list[int], folder: Path, size: int, top: int = 15) -> None
             print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7} blocks  {frames}")
 
 
+async def _warm_up(addresses: list[str], path: str, tokens: list[str], chat: bool) -> None:
+    """One socket per process joins and leaves: what a process sets up once, at its
+    first socket (its database pool and threads, modules imported on first use,
+    Redis pools), is then out of the per-socket figure (``--warm``)."""
+    for address, token in zip(addresses, tokens, strict=False):
+        ws = await _open(address, path, token)
+        if chat:
+            while "online" not in await asyncio.wait_for(ws.recv(), timeout=30):
+                pass
+        await ws.close()
+
+
+def census_growth(before: dict, after: dict, size: int, top: int = 25) -> None:
+    """Print which objects (by type) grew over the join, per socket (``--census``)."""
+    rows = []
+    for kind, (count, nbytes) in after.items():
+        count0, nbytes0 = before.get(kind, (0, 0))
+        rows.append((nbytes - nbytes0, count - count0, kind))
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows)
+    print(f"  objects tracked by the GC: {total / size / 1024:+.1f} KiB per socket (own sizes)")
+    for nbytes, count, kind in rows[:top]:
+        print(f"    {nbytes / size:+8.0f} B {count / size:+6.2f} per socket  {kind}")
+
+
 def idle(name, tokens, size, args):
     app, path, chat = STACKS[name]
     forget_groups()
@@ -585,6 +616,9 @@ def idle(name, tokens, size, args):
         env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
     trim_folder = Path(tempfile.mkdtemp(prefix="bench-trim-"))
     env["BENCH_TRIM_DIR"] = str(trim_folder)
+    census0, census1 = ({}, {}) if args.census else (None, None)
+    if args.census:
+        env["BENCH_CENSUS"] = "1"
     folder = None
     if args.tracemalloc:
         folder = Path(tempfile.mkdtemp(prefix="bench-heap-"))
@@ -597,7 +631,13 @@ def idle(name, tokens, size, args):
         if folder is not None:
             heap_snapshot(pids, folder, 0)
         rss0 = sum(rss_kib(p) for p in pids)
-        trimmed0 = trimmed_rss(pids, trim_folder)
+        trimmed0 = trimmed_rss(pids, trim_folder, census0)
+        first = 0  # what the first socket of each process cost (``--warm``)
+        if args.warm:
+            before = sum(rss_kib(p) for p in pids)
+            asyncio.run(_warm_up(addresses, path, tokens[-len(addresses) :], chat))
+            time.sleep(3)  # its presence leave, the pool's first connections
+            first = sum(rss_kib(p) for p in pids) - before
         specs = specs_for(addresses, tokens, path, size, 10.0)
         load = Load(specs, chat, args.load_processes)
         load.wait_joined()
@@ -614,7 +654,9 @@ def idle(name, tokens, size, args):
         commands = redis_commands() - redis0
         stats1, wall1 = redis_commandstats(), time.time()
         rss = sum(rss_kib(p) for p in pids) - rss0
-        trimmed = trimmed_rss(pids, trim_folder) - trimmed0
+        trimmed = trimmed_rss(pids, trim_folder, census1) - trimmed0
+        if args.census:
+            census_growth(census0, census1, size)
         if folder is not None:
             facts = heap_snapshot(pids, folder, 1)
             traced = sum(f["rss_trimmed"] for f in facts) - rss0
@@ -638,6 +680,8 @@ def idle(name, tokens, size, args):
         "cpu_per_minute": cpu * 60 / elapsed,
         "redis_per_second": commands / elapsed,
         "kib_per_socket": rss / size,
+        "kib_warm": (rss - first) / size,
+        "kib_first": first / len(pids),
         "kib_trimmed": trimmed / size,
         "load_cpu": sum(r["cpu"] for r in reports),
     }
@@ -756,6 +800,16 @@ def main():
         metavar="FRAMES",
         help="idle: where the Python heap grew (diagnosis; slows daphne, inflates RSS)",
     )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="idle: also the growth after one socket per process joined and left",
+    )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="idle: the objects by type that grew over the join, per socket (diagnosis)",
+    )
     args = parser.parse_args()
     global SEND_SPREAD
     SEND_SPREAD = args.send == "spread"
@@ -835,6 +889,12 @@ def main():
                     f"during {r['window']} s of idling the clients saw {r['events'] or 'nothing'}",
                     flush=True,
                 )
+                if args.warm:
+                    print(
+                        f"  after one socket per process: {r['kib_warm']:.1f} KiB per socket; "
+                        f"the first socket of a process {r['kib_first'] / 1024:.1f} MiB",
+                        flush=True,
+                    )
                 print(f"  while joining: {r['join_events']}", flush=True)
                 by = ", ".join(f"{k} {v:.1f}" for k, v in r["by_command"].items())
                 print(f"  Redis commands/s by name: {by or '-'}", flush=True)
@@ -844,9 +904,11 @@ def main():
                 chat, bare = found["chat"], found["bare"]
                 ratio = chat["kib_per_socket"] / max(bare["kib_per_socket"], 0.1)
                 trimmed = chat["kib_trimmed"] / max(bare["kib_trimmed"], 0.1)
+                warm = chat["kib_warm"] / max(bare["kib_warm"], 0.1)
                 print(
                     f"idle {size:5} chat/bare memory per socket {ratio:.2f}× "
-                    f"(after malloc_trim {trimmed:.2f}×)"
+                    f"(after malloc_trim {trimmed:.2f}×"
+                    + (f"; after one socket per process {warm:.2f}×)" if args.warm else ")")
                 )
     if "restart" in scenarios:
         r = restart(tokens, args)

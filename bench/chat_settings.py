@@ -84,7 +84,24 @@ if os.environ.get("BENCH_TRIM_DIR"):
         before = _status_kib()
         ctypes.CDLL("libc.so.6").malloc_trim(0)
         facts = {"rss": before, "rss_trimmed": _status_kib(), "send_buffered": _unsent()}
+        if os.environ.get("BENCH_CENSUS"):
+            facts["census"] = _census()
         _Path(os.environ["BENCH_TRIM_DIR"], f"{os.getpid()}.json").write_text(_json.dumps(facts))
+
+    def _census() -> dict[str, list[int]]:
+        """Objects the garbage collector tracks, by type: how many and their own size
+        (bench/chat_room.py --census: what a socket of one stack holds that the other's
+        does not; taken after the resident size was read)."""
+        import gc
+        import sys
+
+        found: dict[str, list[int]] = {}
+        for obj in gc.get_objects():
+            kind = type(obj)
+            entry = found.setdefault(f"{kind.__module__}.{kind.__qualname__}", [0, 0])
+            entry[0] += 1
+            entry[1] += sys.getsizeof(obj)
+        return found
 
     def _unsent() -> int:
         """Bytes daphne has written to its WebSockets that Twisted has not sent yet."""

@@ -207,11 +207,11 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             {"type": "ready", "room": room.slug, "last_seq": await _last_seq(room.pk)}
         )
         try:
-            online, count = await self.relay.join(room.pk, self)
+            online = await self.relay.join(room.pk, self)
         except Exception:
             logger.warning("chat presence unavailable", exc_info=True)
         else:
-            await self.send_json(presence_relay.list_frame(online, count))
+            await self.send(text_data=online)
 
     async def disconnect(self, code):
         await self.release()
@@ -330,12 +330,12 @@ class ChatConsumer(ws_auth.SocketLifetime, AsyncWebsocketConsumer):
             return
         self.last_presence = now
         try:
-            online, count = await presence.store().snapshot(self.room.pk)
+            online = await presence_relay.list_text(self.room.pk)
         except Exception:
             logger.warning("chat presence unavailable", exc_info=True)
             await self.error("invalid", _("Anwesenheit ist gerade nicht verfügbar."))
             return
-        await self.send_json(presence_relay.list_frame(online, count))
+        await self.send(text_data=online)
 
     async def on_typing(self, content):
         now = time.monotonic()

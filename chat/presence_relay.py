@@ -16,11 +16,16 @@ the layer's ``group_expiry``. A process that crashed stops renewing, and its
 channels drop out of the groups after ``group_expiry`` as before.
 
 Changes go to the room's group as one event with the frame already encoded
-(each process writes the same text to its sockets). In rooms with at most
-``LIST_LIMIT`` people online that frame is the whole (short) list, at once;
-in larger rooms it is a delta, and the process collects its joins and leaves
-for ``DELTA_SECONDS`` before it sends one: a mass reconnect of a thousand
-sockets makes a few frames per second for each socket, not a thousand.
+(each process writes the same text to its sockets). A process gathers its
+joins and leaves of a room before it sends one frame: in rooms with at most
+``LIST_LIMIT`` people online for ``LIST_SECONDS``, and the frame is then the
+whole (short) list as it is when sent; in larger rooms for ``DELTA_SECONDS``,
+and the frame is a delta. A mass reconnect of a thousand sockets makes a few
+frames per second for each socket, not a thousand; nor does a join storm into
+a small room, which used to send the whole list to everyone at every join
+(5,816 lists for 500 sockets joining, and the heap they churned stayed with
+the process: docs/performance.md, issue 22). A joining socket gets its own
+list at once, shared with the sockets joining the same room at the same time.
 """
 
 import asyncio
@@ -31,19 +36,25 @@ import weakref
 
 from django.conf import settings
 
-from chat import hub, presence
+from chat import coalesce, hub, presence
 from core import realtime
 
 logger = logging.getLogger(__name__)
 
 #: How long a process gathers joins and leaves of a large room into one delta.
 DELTA_SECONDS = 1.0
+#: How long a process gathers joins and leaves of a small room into one list.
+LIST_SECONDS = 0.25
 #: channels' default ``group_expiry``, for a layer that does not say.
 GROUP_EXPIRY = 86400
 
 
 def delta_seconds() -> float:
     return getattr(settings, "CHAT_PRESENCE_DELTA_SECONDS", DELTA_SECONDS)
+
+
+def list_seconds() -> float:
+    return getattr(settings, "CHAT_PRESENCE_LIST_SECONDS", LIST_SECONDS)
 
 
 def renewal_seconds(consumer) -> float:
@@ -59,6 +70,21 @@ def encode(frame: dict) -> str:
 
 def list_frame(online: list[dict], count: int) -> dict:
     return {"type": "presence", "online": online, "online_count": count}
+
+
+async def _fetch_list(room_id: int) -> tuple[str, int]:
+    online, count = await presence.store().snapshot(room_id)
+    return encode(list_frame(online, count)), count
+
+
+async def _list(room_id: int) -> tuple[str, int]:
+    return await coalesce.coalescer("presence", _fetch_list).get(room_id)
+
+
+async def list_text(room_id: int) -> str:
+    """The room's ``presence`` list frame, encoded: read once for all the sockets of
+    this process asking at the same time (a join storm), and read after they asked."""
+    return (await _list(room_id))[0]
 
 
 class _Room:
@@ -81,15 +107,14 @@ class Relay:
         self.ticker: asyncio.Task | None = None
 
     # --- sockets come and go -------------------------------------------------------------
-    async def join(self, room_id: int, consumer) -> tuple[list[dict], int]:
-        """Count the socket in; returns the list (bounded) and count it should show."""
+    async def join(self, room_id: int, consumer) -> str:
+        """Count the socket in; returns the list frame (encoded) it should show."""
         room = self.rooms.setdefault(room_id, _Room())
         room.sockets[consumer.channel_name] = consumer
         self._start_ticker()
         change = await presence.store().join(room_id, consumer.me, consumer.channel_name)
-        online, count = await presence.store().snapshot(room_id)
-        await self.changed(room_id, change, online=online)
-        return online, count
+        await self.changed(room_id, change)
+        return await list_text(room_id)
 
     async def leave(self, room_id: int, consumer) -> None:
         room = self.rooms.get(room_id)
@@ -123,32 +148,18 @@ class Relay:
             room.flush.cancel()
 
     # --- telling the room -----------------------------------------------------------------
-    async def changed(
-        self, room_id: int, change: presence.Change, online: list[dict] | None = None
-    ) -> None:
+    async def changed(self, room_id: int, change: presence.Change) -> None:
         room = self.rooms.get(room_id)
         if room is not None:
             room.count = change.count
         if not change:
             return
-        if change.count <= presence.LIST_LIMIT:
-            if room is not None:  # the whole list supersedes what was gathered
-                room.joined.clear()
-                room.left.clear()
-            if online is None or len(online) != change.count:
-                online, _count = await presence.store().snapshot(room_id)
-            await self._send(room_id, list_frame(online, change.count))
-            return
-        if room is None:  # the last local socket left a large room: tell it now
-            await self._send(
-                room_id,
-                {
-                    "type": "presence",
-                    "joined": change.joined,
-                    "left": change.left,
-                    "online_count": change.count,
-                },
-            )
+        if room is None:  # the last local socket left: tell the room now
+            if change.count <= presence.LIST_LIMIT:
+                await self._send_text(room_id, await list_text(room_id))
+                return
+            frame = {"type": "presence", "joined": change.joined, "left": change.left}
+            await self._send(room_id, {**frame, "online_count": change.count})
             return
         for person in change.joined:
             room.left.pop(person["id"], None)
@@ -157,12 +168,16 @@ class Relay:
             room.joined.pop(person["id"], None)
             room.left[person["id"]] = person
         if room.flush is None:
-            loop = asyncio.get_running_loop()
-            room.flush = loop.call_later(
-                delta_seconds(), lambda: asyncio.ensure_future(self._flush(room_id))
+            small = change.count <= presence.LIST_LIMIT
+            room.flush = asyncio.get_running_loop().call_later(
+                list_seconds() if small else delta_seconds(),
+                lambda: asyncio.ensure_future(self._flush(room_id)),
             )
 
     async def _flush(self, room_id: int) -> None:
+        """What the room's changes since the last frame come to: the whole list
+        while the room is small (the latest, which supersedes what was gathered),
+        else one delta."""
         room = self.rooms.get(room_id)
         if room is None:
             return
@@ -172,12 +187,26 @@ class Relay:
         room.left.clear()
         if not room.sockets:
             self._forget(room_id)
-        if joined or left:
-            frame = {"type": "presence", "joined": joined, "left": left}
-            await self._send(room_id, {**frame, "online_count": room.count})
+        if not (joined or left):
+            return
+        if room.count <= presence.LIST_LIMIT:
+            try:
+                text, count = await _list(room_id)
+            except Exception:  # Redis gone: the next change, or the client's ask, tells
+                logger.warning("chat presence list unavailable", exc_info=True)
+                return
+            if count <= presence.LIST_LIMIT:
+                await self._send_text(room_id, text)
+                return
+            room.count = count
+        frame = {"type": "presence", "joined": joined, "left": left}
+        await self._send(room_id, {**frame, "online_count": room.count})
 
     async def _send(self, room_id: int, frame: dict) -> None:
-        event = {"type": realtime.CHAT_PRESENCE, "frame": encode(frame)}
+        await self._send_text(room_id, encode(frame))
+
+    async def _send_text(self, room_id: int, text: str) -> None:
+        event = {"type": realtime.CHAT_PRESENCE, "frame": text}
         try:
             await hub.group_send(realtime.chat_room_group(room_id), event)
         except Exception:

@@ -259,6 +259,7 @@ async def test_a_crashed_process_drops_out_of_the_groups_while_a_living_one_stay
 
 async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch, settings):
     settings.CHAT_PRESENCE_DELTA_SECONDS = 0.05
+    settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
     monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
     monkeypatch.setattr(presence, "LIST_LIMIT", 3)
     sent = []
@@ -270,7 +271,8 @@ async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch,
     relay = presence_relay.Relay()
     for n in range(3):
         await relay.join(ROOM, FakeSocket(n))
-    assert [len(f["online"]) for f in sent] == [1, 2, 3]  # small: the whole list at once
+    await asyncio.sleep(0.2)
+    assert [len(f["online"]) for f in sent] == [3]  # small: the whole list
     sent.clear()
     for n in range(3, 10):
         await relay.join(ROOM, FakeSocket(n))
@@ -283,6 +285,59 @@ async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch,
     assert [p["id"] for p in delta["joined"]] == [3, 5, 6, 7, 8, 9]
     assert [p["id"] for p in delta["left"]] == [4]
     assert delta["online_count"] == 9
+    relay.ticker.cancel()
+
+
+async def test_a_join_storm_in_a_small_room_goes_out_as_one_latest_list_per_process(
+    monkeypatch, settings
+):
+    settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
+    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
+    sent = []
+
+    async def group_send(group, event):
+        sent.append(presence_relay.json.loads(event["frame"]))
+
+    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
+    relay = presence_relay.Relay()
+    own = [await relay.join(ROOM, FakeSocket(n)) for n in range(20)]
+    await relay.leave(ROOM, FakeSocket(7))
+    # Each joining socket gets its own list at once, with itself in it.
+    for n, text in enumerate(own):
+        frame = presence_relay.json.loads(text)
+        assert frame["online_count"] == n + 1
+        assert person(n) in frame["online"]
+    assert sent == []  # the room is told once, after the storm
+    await asyncio.sleep(0.2)
+    assert len(sent) == 1, sent
+    assert sent[0]["online_count"] == 19
+    assert sent[0]["online"] == [person(n) for n in range(20) if n != 7]
+    await relay.join(ROOM, FakeSocket(7))  # a later change: a list again, with it
+    await asyncio.sleep(0.2)
+    assert [f["online_count"] for f in sent] == [19, 20]
+    relay.ticker.cancel()
+
+
+async def test_a_small_room_growing_past_the_limit_meanwhile_gets_the_gathered_delta(
+    monkeypatch, settings
+):
+    settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
+    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
+    monkeypatch.setattr(presence, "LIST_LIMIT", 3)
+    sent = []
+
+    async def group_send(group, event):
+        sent.append(presence_relay.json.loads(event["frame"]))
+
+    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
+    relay = presence_relay.Relay()
+    for n in range(5):  # the first joins were gathered for a list; by then it is 5
+        await relay.join(ROOM, FakeSocket(n))
+    await asyncio.sleep(0.2)
+    assert len(sent) == 1, sent
+    assert "online" not in sent[0]
+    assert [p["id"] for p in sent[0]["joined"]] == [0, 1, 2, 3, 4]
+    assert sent[0]["online_count"] == 5
     relay.ticker.cancel()
 
 
