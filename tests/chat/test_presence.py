@@ -257,18 +257,23 @@ async def test_a_crashed_process_drops_out_of_the_groups_while_a_living_one_stay
         await layer.flush()
 
 
-async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch, settings):
-    settings.CHAT_PRESENCE_DELTA_SECONDS = 0.05
-    settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
+def _relay_telling(monkeypatch) -> tuple[presence_relay.Relay, list[dict]]:
+    """A relay over an in-memory presence whose frames to the room land in the list."""
     monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
-    monkeypatch.setattr(presence, "LIST_LIMIT", 3)
     sent = []
 
     async def group_send(group, event):
         sent.append(presence_relay.json.loads(event["frame"]))
 
     monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
-    relay = presence_relay.Relay()
+    return presence_relay.Relay(), sent
+
+
+async def test_in_a_large_room_joins_and_leaves_go_out_as_one_delta(monkeypatch, settings):
+    settings.CHAT_PRESENCE_DELTA_SECONDS = 0.05
+    settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
+    monkeypatch.setattr(presence, "LIST_LIMIT", 3)
+    relay, sent = _relay_telling(monkeypatch)
     for n in range(3):
         await relay.join(ROOM, FakeSocket(n))
     await asyncio.sleep(0.2)
@@ -292,14 +297,7 @@ async def test_a_join_storm_in_a_small_room_goes_out_as_one_latest_list_per_proc
     monkeypatch, settings
 ):
     settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
-    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
-    sent = []
-
-    async def group_send(group, event):
-        sent.append(presence_relay.json.loads(event["frame"]))
-
-    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
-    relay = presence_relay.Relay()
+    relay, sent = _relay_telling(monkeypatch)
     own = [await relay.join(ROOM, FakeSocket(n)) for n in range(20)]
     await relay.leave(ROOM, FakeSocket(7))
     # Each joining socket gets its own list at once, with itself in it.
@@ -322,15 +320,8 @@ async def test_a_small_room_growing_past_the_limit_meanwhile_gets_the_gathered_d
     monkeypatch, settings
 ):
     settings.CHAT_PRESENCE_LIST_SECONDS = 0.05
-    monkeypatch.setattr(presence, "_store", presence.MemoryPresence())
     monkeypatch.setattr(presence, "LIST_LIMIT", 3)
-    sent = []
-
-    async def group_send(group, event):
-        sent.append(presence_relay.json.loads(event["frame"]))
-
-    monkeypatch.setattr(presence_relay.hub, "group_send", group_send)
-    relay = presence_relay.Relay()
+    relay, sent = _relay_telling(monkeypatch)
     for n in range(5):  # the first joins were gathered for a list; by then it is 5
         await relay.join(ROOM, FakeSocket(n))
     await asyncio.sleep(0.2)

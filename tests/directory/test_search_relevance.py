@@ -310,20 +310,18 @@ def test_bad_input_is_answered_at_once(network, client, q):
 
 
 # --- rarity of the words ------------------------------------------------------------
-def test_a_rare_word_of_the_query_weighs_more_than_a_common_one(make_member):
+def _running(member, title):
+    return _done_project(member, title, [], kind=ProjectKind.PROCESS, status=ProjectStatus.RUNNING)
+
+
+def _rare_and_common(make_member):
+    """Five running projects with a common word, one finished long ago with a rare one."""
     today = timezone.localdate()
     for name in ("Olaf", "Otto", "Oda", "Ole", "Olga"):
-        common = make_member(display_name=f"{name} Onlineantrag")
-        _done_project(
-            common,
-            "Onlineantrag Meldebescheinigung",
-            [],
-            kind=ProjectKind.PROCESS,
-            status=ProjectStatus.RUNNING,
+        _running(
+            make_member(display_name=f"{name} Onlineantrag"), "Onlineantrag Meldebescheinigung"
         )
     rare = make_member(display_name="Wendy Wohngeld")
-    # Finished two years ago: without rarity, the running projects of the common
-    # word would come first (recent practice earns more).
     _done_project(
         rare,
         "Wohngeld digital",
@@ -331,6 +329,13 @@ def test_a_rare_word_of_the_query_weighs_more_than_a_common_one(make_member):
         kind=ProjectKind.PROCESS,
         ended_on=dt.date(today.year - 2, 6, 1),
     )
+    return rare
+
+
+def test_a_rare_word_of_the_query_weighs_more_than_a_common_one(make_member):
+    # Wendy's project finished two years ago: without rarity, the running projects
+    # of the common word would come first (recent practice earns more).
+    rare = _rare_and_common(make_member)
     found = names(rare, q="Onlineantrag Wohngeld")
     assert found[0] == "Wendy Wohngeld"
     assert len(found) == 6  # nobody has both words: any of them does
@@ -347,42 +352,12 @@ def test_rarity_leaves_a_query_whose_words_are_equally_common_alone(make_member)
     assert set(found[1:]) == {"Wilma W.", "Ella E."}
 
 
-def _rare_and_common(make_member):
-    """Five running projects with a common word, one finished long ago with a rare one."""
-    today = timezone.localdate()
-    for name in ("Olaf", "Otto", "Oda", "Ole", "Olga"):
-        common = make_member(display_name=f"{name} Onlineantrag")
-        _done_project(
-            common,
-            "Onlineantrag Meldebescheinigung",
-            [],
-            kind=ProjectKind.PROCESS,
-            status=ProjectStatus.RUNNING,
-        )
-    rare = make_member(display_name="Wendy Wohngeld")
-    _done_project(
-        rare,
-        "Wohngeld digital",
-        [],
-        kind=ProjectKind.PROCESS,
-        ended_on=dt.date(today.year - 2, 6, 1),
-    )
-    return rare
-
-
 def test_the_rarity_of_a_word_follows_the_profiles_at_once(make_member):
     rare = _rare_and_common(make_member)
     assert names(rare, q="Onlineantrag Wohngeld")[0] == "Wendy Wohngeld"
     # Ten more pilots run a Wohngeld project: now it is the common word of the two.
     for number in range(10):
-        pilot = make_member(display_name=f"Willi{number} Wohngeld")
-        _done_project(
-            pilot,
-            "Wohngeld online beantragen",
-            [],
-            kind=ProjectKind.PROCESS,
-            status=ProjectStatus.RUNNING,
-        )
+        _running(make_member(display_name=f"Willi{number} Wohngeld"), "Wohngeld online beantragen")
     assert names(rare, q="Onlineantrag Wohngeld")[0].endswith("Onlineantrag")
 
 
