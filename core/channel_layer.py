@@ -34,6 +34,9 @@ class RedisChannelLayer(BaseRedisChannelLayer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.reader: asyncio.Task | None = None
+        #: A reader told to stop that has not finished yet (its blocking read may run on
+        #: for up to ``brpop_timeout``): the next reader waits for it.
+        self.stopping: asyncio.Task | None = None
         self.waiting = 0
 
     async def _brpop_with_clean(self, index, channel, timeout):
@@ -73,14 +76,25 @@ class RedisChannelLayer(BaseRedisChannelLayer):
     def _start_reader(self, real_channel: str) -> None:
         loop = asyncio.get_running_loop()
         if self.reader is None or self.reader.done() or self.reader.get_loop() is not loop:
-            self.reader = loop.create_task(self._read(real_channel))
+            self.reader = loop.create_task(self._read(real_channel, after=self.stopping))
 
     def _stop_if_idle(self) -> None:
-        """Nobody waited for a while (the process's last socket closed): stop reading."""
+        """Nobody waited for a while (the process's last socket closed): stop reading.
+
+        A receiver that comes while the reader is still stopping starts a new one, which
+        reads once the old one has finished: never two readers at once (each puts back
+        what the other holds in its backup queue), never a receiver without one."""
         if not self.waiting and self.reader is not None and not self.reader.done():
             self.reader.cancel()
+            self.stopping, self.reader = self.reader, None
 
-    async def _read(self, real_channel: str) -> None:
+    async def _read(self, real_channel: str, after: asyncio.Task | None = None) -> None:
+        if (
+            after is not None
+            and not after.done()
+            and after.get_loop() is asyncio.get_running_loop()
+        ):
+            await asyncio.wait([after])
         while True:
             try:
                 message_channel, message = await self.receive_single(real_channel)
@@ -97,9 +111,11 @@ class RedisChannelLayer(BaseRedisChannelLayer):
                 self.receive_buffer[channel].put_nowait(message)
 
     async def flush(self):
-        reader, self.reader = self.reader, None
-        if reader is not None and not reader.done():
-            reader.cancel()
-            if reader.get_loop() is asyncio.get_running_loop():
-                await asyncio.wait([reader])
+        readers = [self.reader, self.stopping]
+        self.reader = self.stopping = None
+        for reader in readers:
+            if reader is not None and not reader.done():
+                reader.cancel()
+                if reader.get_loop() is asyncio.get_running_loop():
+                    await asyncio.wait([reader])
         await super().flush()

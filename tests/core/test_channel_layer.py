@@ -92,3 +92,33 @@ async def test_the_reader_stops_once_nobody_waits(layer, monkeypatch):
         await receiving
     await asyncio.wait_for(asyncio.wait([reader]), timeout=3)
     assert reader.cancelled()
+
+
+async def test_a_receiver_coming_while_the_idle_reader_stops_still_gets_its_messages(
+    layer, monkeypatch
+):
+    monkeypatch.setattr(layer, "brpop_timeout", 0.1)
+    read = BaseRedisChannelLayer._brpop_with_clean
+
+    async def swallowing_read(self, index, channel, timeout):
+        """As redis-py can: the cancellation vanishes and the read runs to its timeout."""
+        try:
+            return await read(self, index, channel, timeout)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.3)
+            return None
+
+    monkeypatch.setattr(BaseRedisChannelLayer, "_brpop_with_clean", swallowing_read)
+    first = asyncio.ensure_future(layer.receive(await layer.new_channel()))
+    await asyncio.sleep(0.05)
+    old = layer.reader
+    first.cancel()  # the process's last socket closes: the reader is told to stop
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    while not old.cancelling():
+        await asyncio.sleep(0.01)
+    channel = await layer.new_channel()
+    receiving = asyncio.ensure_future(layer.receive(channel))  # a socket comes meanwhile
+    await asyncio.wait_for(asyncio.wait([old]), timeout=3)
+    await layer.send(channel, {"type": "hello"})
+    assert (await asyncio.wait_for(receiving, timeout=3))["type"] == "hello"
